@@ -1,0 +1,372 @@
+//! The per-frame pipeline: link → IP (defragmented) → UDP/TCP → classification, feeding the flow
+//! table, endpoints, hierarchy and process attribution; then the report.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use callscope_wire::capture::{Ending, ReaderStats};
+use callscope_wire::link::{self, LinkError};
+use callscope_wire::net::{self, Network, Transport as Tp};
+use callscope_wire::{Frame, LinkType, ReadError, Reader};
+
+use crate::defrag::Defragmenter;
+use crate::flows::{EndpointTable, FlowTable, Transport};
+use crate::hierarchy::{Hierarchy, Path};
+use crate::report::{self, Report};
+use crate::{addr, classify, Options};
+
+/// Distinct malformed-packet reasons kept for the report.
+const MAX_REASONS: usize = 32;
+/// Distinct processes tracked.
+const MAX_PROCESSES: usize = 65_536;
+
+/// A cheap summary of progress so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes fed (compressed, if the file is).
+    pub bytes_fed: u64,
+    /// Packets read.
+    pub packets: u64,
+    /// Flows tracked.
+    pub flows: u64,
+}
+
+#[derive(Debug, Default)]
+struct ProcessEntry {
+    pid: u32,
+    name: String,
+    path: Option<String>,
+    flows: u64,
+    packets: u64,
+    bytes: u64,
+}
+
+/// Everything per-frame processing updates (apart from the reader).
+struct State {
+    first_ns: Option<i64>,
+    last_ns: i64,
+    packets: u64,
+    bytes: u64,
+    captured_bytes: u64,
+    malformed: u64,
+    reasons: Vec<report::Reason>,
+    unknown_link_type: u64,
+    interface_packets: Vec<u64>,
+    link_types_seen: Vec<u32>,
+    hierarchy: Hierarchy,
+    flows: FlowTable,
+    endpoints: EndpointTable,
+    defrag: Defragmenter,
+    processes: Vec<ProcessEntry>,
+    process_index: HashMap<(u32, String), usize>,
+}
+
+/// The streaming analyzer. See the crate docs.
+pub struct Analyzer {
+    reader: Reader,
+    state: State,
+    bytes_fed: u64,
+}
+
+impl Analyzer {
+    /// A new analysis with the given bounds.
+    pub fn new(options: Options) -> Self {
+        Analyzer {
+            reader: Reader::new(),
+            state: State {
+                first_ns: None,
+                last_ns: 0,
+                packets: 0,
+                bytes: 0,
+                captured_bytes: 0,
+                malformed: 0,
+                reasons: Vec::new(),
+                unknown_link_type: 0,
+                interface_packets: Vec::new(),
+                link_types_seen: Vec::new(),
+                hierarchy: Hierarchy::default(),
+                flows: FlowTable::new(options.max_flows),
+                endpoints: EndpointTable::new(options.max_endpoints),
+                defrag: Defragmenter::new(options.max_fragment_bytes, options.max_fragment_datagrams, options.fragment_timeout_ns),
+                processes: Vec::new(),
+                process_index: HashMap::new(),
+            },
+            bytes_fed: 0,
+        }
+    }
+
+    /// Feeds the next bytes of the capture file, in chunks of any size.
+    ///
+    /// An error means the file cannot be read (any further): not a capture, or framing broken
+    /// beyond recovery. What was read before still makes it into [`Analyzer::finish`]'s report.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ReadError> {
+        self.bytes_fed += chunk.len() as u64;
+        let state = &mut self.state;
+        self.reader.push(chunk, &mut |frame| state.on_frame(frame))
+    }
+
+    /// Progress so far.
+    pub fn snapshot(&self) -> Progress {
+        Progress { bytes_fed: self.bytes_fed, packets: self.state.packets, flows: self.state.flows.len() as u64 }
+    }
+
+    /// Ends the input and builds the report.
+    pub fn finish(mut self) -> Report {
+        let ending = self.reader.finish();
+        self.state.defrag.finish();
+        self.state.into_report(self.reader.stats(), ending)
+    }
+}
+
+impl State {
+    fn malformed(&mut self, frame: u64, reason: String) {
+        self.malformed += 1;
+        if let Some(r) = self.reasons.iter_mut().find(|r| r.reason == reason) {
+            r.count += 1;
+        } else if self.reasons.len() < MAX_REASONS {
+            self.reasons.push(report::Reason { reason, count: 1, first_frame: frame });
+        }
+    }
+
+    fn process_for(&mut self, frame: &Frame<'_>, pktap: Option<&link::PktapMeta>) -> Option<usize> {
+        let (pid, name, path) = if let Some(p) = frame.process {
+            (p.pid, p.name.as_str(), p.path.as_deref())
+        } else if let Some(meta) = pktap {
+            (meta.pid?, meta.command.as_str(), None)
+        } else {
+            return None;
+        };
+        if let Some(&i) = self.process_index.get(&(pid, name.to_owned())) {
+            return Some(i);
+        }
+        if self.processes.len() >= MAX_PROCESSES {
+            return None;
+        }
+        let i = self.processes.len();
+        self.processes.push(ProcessEntry { pid, name: name.to_owned(), path: path.map(str::to_owned), ..Default::default() });
+        self.process_index.insert((pid, name.to_owned()), i);
+        Some(i)
+    }
+
+    fn on_frame(&mut self, frame: Frame<'_>) {
+        let bytes = u64::from(frame.orig_len);
+        self.packets += 1;
+        self.bytes += bytes;
+        self.captured_bytes += frame.data.len() as u64;
+        self.first_ns = Some(self.first_ns.map_or(frame.ts_ns, |f| f.min(frame.ts_ns)));
+        self.last_ns = self.last_ns.max(frame.ts_ns);
+        let iface = frame.interface as usize;
+        if iface < 65_536 {
+            if self.interface_packets.len() <= iface {
+                self.interface_packets.resize(iface + 1, 0);
+            }
+            self.interface_packets[iface] += 1;
+        }
+        if !self.link_types_seen.contains(&frame.link_type) && self.link_types_seen.len() < 64 {
+            self.link_types_seen.push(frame.link_type);
+        }
+
+        let mut path = Path::default();
+        let link = match link::decode(frame.link_type, frame.data) {
+            Ok(link) => link,
+            Err(LinkError::Unsupported(_)) => {
+                self.unknown_link_type += 1;
+                return;
+            }
+            Err(e) => {
+                self.malformed(frame.index, e.to_string());
+                return;
+            }
+        };
+        path.extend(&link.path);
+        let process = self.process_for(&frame, link.pktap.as_ref());
+        if let Some(p) = process {
+            let entry = &mut self.processes[p];
+            entry.packets += 1;
+            entry.bytes += bytes;
+        }
+        match net::decode_network(link.next, link.payload) {
+            Ok(Network::Ip(ip)) => {
+                path.push(if ip.version == 4 { "ip" } else { "ipv6" });
+                self.endpoints.record(ip.src, ip.dst, bytes);
+                let reassembled;
+                let payload = match ip.fragment {
+                    None => ip.payload,
+                    Some(fragment) => match self.defrag.push(ip.src, ip.dst, ip.protocol, fragment, ip.payload, frame.ts_ns) {
+                        Some(whole) => {
+                            reassembled = whole;
+                            &reassembled[..]
+                        }
+                        None => {
+                            self.hierarchy.add(path, bytes);
+                            return;
+                        }
+                    },
+                };
+                match net::decode_transport(ip.protocol, payload) {
+                    Ok(Tp::Udp { src_port, dst_port, payload }) => {
+                        path.push("udp");
+                        let app = classify::udp(src_port, dst_port, payload);
+                        self.flow(Transport::Udp, SocketAddr::new(ip.src, src_port), SocketAddr::new(ip.dst, dst_port), bytes, frame.ts_ns, app, process);
+                        if let Some(app) = app {
+                            path.push(app);
+                        }
+                    }
+                    Ok(Tp::Tcp { src_port, dst_port, payload, .. }) => {
+                        path.push("tcp");
+                        let app = classify::tcp(src_port, dst_port, payload);
+                        self.flow(Transport::Tcp, SocketAddr::new(ip.src, src_port), SocketAddr::new(ip.dst, dst_port), bytes, frame.ts_ns, app, process);
+                        if let Some(app) = app {
+                            path.push(app);
+                        }
+                    }
+                    Ok(Tp::Icmp { v6, .. }) => path.push(if v6 { "icmpv6" } else { "icmp" }),
+                    Ok(Tp::Other { protocol, .. }) => {
+                        if let Some(name) = ip_protocol_name(protocol) {
+                            path.push(name);
+                        }
+                    }
+                    Err(e) => {
+                        self.malformed(frame.index, e.to_string());
+                    }
+                }
+            }
+            Ok(Network::Arp) => path.push("arp"),
+            Ok(Network::Other(_)) => {}
+            Err(e) => self.malformed(frame.index, e.to_string()),
+        }
+        self.hierarchy.add(path, bytes);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn flow(&mut self, transport: Transport, src: SocketAddr, dst: SocketAddr, bytes: u64, ts_ns: i64, app: Option<&'static str>, process: Option<usize>) {
+        let (flow, _created) = self.flows.record(transport, src, dst, bytes, ts_ns);
+        if flow.protocol.is_none() {
+            flow.protocol = app;
+        }
+        if flow.process.is_none() {
+            if let Some(p) = process {
+                flow.process = Some(p);
+                self.processes[p].flows += 1;
+            }
+        }
+    }
+
+    fn into_report(self, stats: &ReaderStats, ending: Ending) -> Report {
+        let start_ns = self.first_ns.unwrap_or(0);
+        let secs = |ns: i64| (ns - start_ns) as f64 / 1e9;
+        let (truncated, error) = match ending {
+            Ending::Clean => (false, None),
+            Ending::Truncated { detail } => (true, Some(detail)),
+            Ending::Stopped(e) => (false, Some(e.to_string())),
+        };
+        let mut format = stats.format.map(|f| f.name().to_owned()).unwrap_or_default();
+        if stats.gzip && !format.is_empty() {
+            format.push_str("+gzip");
+        }
+        let capture = report::CaptureSummary {
+            format,
+            link_types: self.link_types_seen.iter().map(|&l| LinkType::from(l).name()).collect(),
+            interfaces: stats
+                .interfaces
+                .iter()
+                .enumerate()
+                .map(|(i, iface)| report::Interface {
+                    index: i as u32,
+                    name: iface.name.clone(),
+                    link_type: LinkType::from(iface.link_type).name(),
+                    packets: self.interface_packets.get(i).copied().unwrap_or(0),
+                })
+                .collect(),
+            packets: self.packets,
+            bytes: self.bytes,
+            captured_bytes: self.captured_bytes,
+            start_unix: start_ns as f64 / 1e9,
+            duration: secs(self.last_ns.max(start_ns)),
+            malformed: self.malformed + stats.malformed_records,
+            malformed_reasons: self.reasons,
+            unknown_link_type: self.unknown_link_type,
+            truncated,
+            error,
+            caplen_over_snaplen: stats.caplen_over_snaplen,
+        };
+        let mut endpoints: Vec<report::Endpoint> = self
+            .endpoints
+            .map
+            .iter()
+            .map(|(ip, c)| report::Endpoint {
+                addr: ip.to_string(),
+                packets: c.tx_packets + c.rx_packets,
+                bytes: c.tx_bytes + c.rx_bytes,
+                tx_packets: c.tx_packets,
+                tx_bytes: c.tx_bytes,
+                rx_packets: c.rx_packets,
+                rx_bytes: c.rx_bytes,
+                class: addr::class(*ip).to_owned(),
+                name: None,
+            })
+            .collect();
+        endpoints.sort_by(|a, b| b.packets.cmp(&a.packets).then_with(|| a.addr.cmp(&b.addr)));
+        let limits = report::Limits {
+            flows_evicted: self.flows.evicted,
+            endpoints_dropped: self.endpoints.dropped,
+            fragments_dropped: self.defrag.dropped,
+            tcp_bytes_dropped: 0,
+        };
+        let processes_named: Vec<String> = self.processes.iter().map(|p| format!("{} ({})", p.name, p.pid)).collect();
+        let conversations = self
+            .flows
+            .into_sorted()
+            .into_iter()
+            .map(|(key, flow)| {
+                let (a, b) = FlowTable::sides(&key, &flow);
+                report::Conversation {
+                    transport: match key.transport {
+                        Transport::Udp => "udp".into(),
+                        Transport::Tcp => "tcp".into(),
+                    },
+                    a: a.to_string(),
+                    b: b.to_string(),
+                    packets: flow.packets_a_to_b + flow.packets_b_to_a,
+                    bytes: flow.bytes_a_to_b + flow.bytes_b_to_a,
+                    packets_a_to_b: flow.packets_a_to_b,
+                    packets_b_to_a: flow.packets_b_to_a,
+                    bytes_a_to_b: flow.bytes_a_to_b,
+                    bytes_b_to_a: flow.bytes_b_to_a,
+                    start: secs(flow.first_ns),
+                    duration: (flow.last_ns - flow.first_ns) as f64 / 1e9,
+                    protocol: flow.protocol.map(str::to_owned),
+                    process: flow.process.and_then(|p| processes_named.get(p).cloned()),
+                }
+            })
+            .collect();
+        let processes = self
+            .processes
+            .into_iter()
+            .map(|p| report::Process { pid: p.pid, name: p.name, path: p.path, flows: p.flows, packets: p.packets, bytes: p.bytes })
+            .collect();
+        Report {
+            schema: report::SCHEMA.to_owned(),
+            capture,
+            hierarchy: self.hierarchy.nodes(),
+            endpoints,
+            conversations,
+            processes,
+            limits,
+        }
+    }
+}
+
+/// tshark's names for IP protocols other than UDP/TCP/ICMP that show up in call captures.
+fn ip_protocol_name(protocol: u8) -> Option<&'static str> {
+    match protocol {
+        net::proto::ESP => Some("esp"),
+        2 => Some("igmp"),
+        4 => Some("ip"),
+        41 => Some("ipv6"),
+        47 => Some("gre"),
+        51 => Some("ah"),
+        132 => Some("sctp"),
+        _ => None,
+    }
+}

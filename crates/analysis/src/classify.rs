@@ -1,0 +1,130 @@
+//! First-pass classification of UDP and TCP payloads by well-known ports and cheap payload checks.
+//! It names flows and the hierarchy's application layer; the protocol analyzers refine it.
+
+/// SIP request methods (RFC 3261 §7.1 and extensions) that may start a message.
+const SIP_METHODS: [&str; 14] =
+    ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE"];
+
+/// STUN's magic cookie (RFC 8489 §5).
+const STUN_MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
+
+/// True when `payload` starts like a SIP request or response (RFC 3261 §7).
+pub fn looks_like_sip(payload: &[u8]) -> bool {
+    if payload.starts_with(b"SIP/2.0 ") {
+        return true;
+    }
+    SIP_METHODS.iter().any(|m| {
+        payload.len() > m.len() + 5
+            && payload.starts_with(m.as_bytes())
+            && payload[m.len()] == b' '
+            && (payload[m.len() + 1..].starts_with(b"sip:") || payload[m.len() + 1..].starts_with(b"sips:") || payload[m.len() + 1..].starts_with(b"tel:"))
+    })
+}
+
+/// True when `payload` has a STUN header with the RFC 5389 magic cookie (RFC 8489 §5).
+pub fn looks_like_stun(payload: &[u8]) -> bool {
+    payload.len() >= 20 && payload[0] & 0xc0 == 0 && payload[4..8] == STUN_MAGIC_COOKIE && usize::from(u16::from_be_bytes([payload[2], payload[3]])) + 20 == payload.len()
+}
+
+/// Names a UDP payload's protocol, in tshark's spelling where tshark has one.
+pub fn udp(src_port: u16, dst_port: u16, payload: &[u8]) -> Option<&'static str> {
+    if payload.is_empty() {
+        return None;
+    }
+    if looks_like_sip(payload) {
+        return Some("sip");
+    }
+    if looks_like_stun(payload) {
+        return Some("stun");
+    }
+    let either = |p: u16| src_port == p || dst_port == p;
+    let name = if either(500) {
+        "isakmp"
+    } else if either(4500) {
+        "udpencap"
+    } else if either(53) {
+        "dns"
+    } else if either(5353) {
+        "mdns"
+    } else if either(5355) {
+        "llmnr"
+    } else if either(123) {
+        "ntp"
+    } else if either(67) || either(68) {
+        "dhcp"
+    } else if either(547) || either(546) {
+        "dhcpv6"
+    } else if either(137) {
+        "nbns"
+    } else if either(138) {
+        "nbdgm"
+    } else if either(1900) {
+        "ssdp"
+    } else if either(3478) || either(3479) {
+        "stun"
+    } else if either(443) {
+        "quic"
+    } else {
+        return None;
+    };
+    Some(name)
+}
+
+/// Names a TCP payload's protocol.
+pub fn tcp(src_port: u16, dst_port: u16, payload: &[u8]) -> Option<&'static str> {
+    if payload.is_empty() {
+        return None;
+    }
+    if looks_like_sip(payload) {
+        return Some("sip");
+    }
+    let either = |p: u16| src_port == p || dst_port == p;
+    // TLS records start with a content type of 20–23 and version 3.x (RFC 8446 §5.1).
+    let tls_record = payload.len() >= 5 && (20..=23).contains(&payload[0]) && payload[1] == 3;
+    if tls_record && (either(443) || either(5223) || either(5061) || either(993) || either(8443)) {
+        return Some("tls");
+    }
+    let name = if either(53) {
+        "dns"
+    } else if either(80) || either(8080) {
+        "http"
+    } else if either(5060) {
+        "sip"
+    } else if tls_record {
+        "tls"
+    } else {
+        return None;
+    };
+    Some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sip_requests_and_responses_are_recognised() {
+        assert!(looks_like_sip(b"INVITE sip:bob@example.com SIP/2.0\r\n"));
+        assert!(looks_like_sip(b"SIP/2.0 200 OK\r\n"));
+        assert!(!looks_like_sip(b"INVITEsip:bob"));
+        assert!(!looks_like_sip(b"GET / HTTP/1.1\r\n"));
+    }
+
+    #[test]
+    fn stun_needs_cookie_and_consistent_length() {
+        let mut m = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
+        m.extend_from_slice(&[0; 12]);
+        assert!(looks_like_stun(&m));
+        m[3] = 4;
+        assert!(!looks_like_stun(&m));
+    }
+
+    #[test]
+    fn ports_name_the_rest() {
+        assert_eq!(udp(40000, 500, b"x"), Some("isakmp"));
+        assert_eq!(udp(53, 40000, b"x"), Some("dns"));
+        assert_eq!(udp(40000, 40001, b"x"), None);
+        assert_eq!(tcp(40000, 443, &[22, 3, 1, 0, 5]), Some("tls"));
+        assert_eq!(tcp(40000, 443, b""), None);
+    }
+}

@@ -1,0 +1,67 @@
+//! # callscope-analysis
+//!
+//! The streaming [`Analyzer`]: capture bytes in (any chunking), a [`Report`] out. It turns frames
+//! from `callscope-wire` into flows, reassembles IP fragments, classifies traffic and keeps the
+//! per-protocol state the report needs, all with memory bounded by the number of flows and open
+//! reassembly buffers, never by the number of packets.
+//!
+//! ```no_run
+//! use callscope_analysis::{Analyzer, Options};
+//! let mut analyzer = Analyzer::new(Options::default());
+//! # let chunk = [0u8; 0];
+//! analyzer.feed(&chunk)?;              // any chunk size
+//! let progress = analyzer.snapshot();  // cheap, for progress display
+//! let report = analyzer.finish();
+//! # Ok::<(), callscope_analysis::ReadError>(())
+//! ```
+//!
+//! It is not where bytes are parsed (that is `callscope-wire`) nor where reports are shown (the CLI
+//! and the page); it has no I/O and no platform code, and builds for `wasm32`.
+#![warn(missing_docs)]
+
+pub mod addr;
+mod analyzer;
+pub mod classify;
+pub mod defrag;
+pub mod flows;
+pub mod hierarchy;
+pub mod report;
+
+pub use analyzer::{Analyzer, Progress};
+pub use callscope_wire::ReadError;
+pub use report::Report;
+
+/// Bounds and switches for one analysis.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Flows tracked at once; the idlest are evicted (and counted) beyond this.
+    pub max_flows: usize,
+    /// IP addresses tracked in the endpoint table.
+    pub max_endpoints: usize,
+    /// Bytes held in IP fragment buffers across all datagrams.
+    pub max_fragment_bytes: usize,
+    /// Datagrams being reassembled at once.
+    pub max_fragment_datagrams: usize,
+    /// How long (capture time) a fragment waits for the rest of its datagram.
+    pub fragment_timeout_ns: i64,
+}
+
+impl Default for Options {
+    /// Limits for a native process.
+    fn default() -> Self {
+        Options {
+            max_flows: 1_000_000,
+            max_endpoints: 1_000_000,
+            max_fragment_bytes: 32 << 20,
+            max_fragment_datagrams: 8192,
+            fragment_timeout_ns: 30_000_000_000,
+        }
+    }
+}
+
+impl Options {
+    /// Tighter limits for a browser tab.
+    pub fn for_browser() -> Self {
+        Options { max_flows: 250_000, max_endpoints: 250_000, max_fragment_bytes: 8 << 20, max_fragment_datagrams: 2048, ..Options::default() }
+    }
+}

@@ -1,0 +1,182 @@
+//! The report: what callscope tells a person, a script or the page. Field names follow DESIGN.md's
+//! JSON contract (`schema` "callscope.report/1"): add fields freely, rename none.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON contract; bumped on a breaking change.
+pub const SCHEMA: &str = "callscope.report/1";
+
+/// Everything the analyzer learned from one capture.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The file itself.
+    pub capture: CaptureSummary,
+    /// Frames and bytes per protocol path, as tshark's `-z io,phs`.
+    pub hierarchy: Vec<HierarchyNode>,
+    /// Per IP address, as tshark's `-z endpoints,ip` / `endpoints,ipv6`.
+    pub endpoints: Vec<Endpoint>,
+    /// Per unordered UDP/TCP 5-tuple, as tshark's `-z conv,udp` / `conv,tcp`.
+    pub conversations: Vec<Conversation>,
+    /// Processes the capture names (Apple pcapng process blocks, PKTAP headers).
+    pub processes: Vec<Process>,
+    /// What was dropped to keep memory bounded.
+    pub limits: Limits,
+}
+
+/// The `capture` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureSummary {
+    /// `pcap`, `pcap-ns` or `pcapng`, with `+gzip` when compressed; empty when unreadable.
+    pub format: String,
+    /// Link types present (tcpdump names: `EN10MB`, `NULL`, `PKTAP`, …), in order of appearance.
+    pub link_types: Vec<String>,
+    /// Interfaces the file describes.
+    pub interfaces: Vec<Interface>,
+    /// Packet records read.
+    pub packets: u64,
+    /// Sum of the packets' on-the-wire lengths.
+    pub bytes: u64,
+    /// Sum of the captured lengths.
+    pub captured_bytes: u64,
+    /// Time of the first packet, seconds since the Unix epoch.
+    pub start_unix: f64,
+    /// Seconds from the first to the last packet.
+    pub duration: f64,
+    /// Packets or records that could not be decoded as far as their headers claim.
+    pub malformed: u64,
+    /// Why packets were malformed, with counts (at most a few distinct reasons).
+    pub malformed_reasons: Vec<Reason>,
+    /// Packets on link types callscope does not decode.
+    pub unknown_link_type: u64,
+    /// The file ends inside a record.
+    pub truncated: bool,
+    /// Why reading stopped early, when it did (truncation or a corrupt record).
+    pub error: Option<String>,
+    /// Records whose captured length exceeds the interface's snaplen (kept, as tshark does).
+    pub caplen_over_snaplen: u64,
+}
+
+/// An interface described by the file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interface {
+    /// Index in file order.
+    pub index: u32,
+    /// Name (`en0`, `pdp_ip0`), when recorded.
+    pub name: Option<String>,
+    /// Link type name.
+    pub link_type: String,
+    /// Packets seen on it.
+    pub packets: u64,
+}
+
+/// A reason and how often it happened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// What went wrong.
+    pub reason: String,
+    /// How often.
+    pub count: u64,
+    /// First frame it happened in.
+    pub first_frame: u64,
+}
+
+/// One node of the protocol hierarchy.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HierarchyNode {
+    /// Protocols from the outermost, e.g. `["eth","ip","udp","sip"]`.
+    pub path: Vec<String>,
+    /// Frames that contain this path.
+    pub frames: u64,
+    /// Their bytes (on-the-wire lengths).
+    pub bytes: u64,
+}
+
+/// An IP address's totals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The address.
+    pub addr: String,
+    /// Packets sent or received.
+    pub packets: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Packets sent.
+    pub tx_packets: u64,
+    /// Bytes sent.
+    pub tx_bytes: u64,
+    /// Packets received.
+    pub rx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// RFC 6890 class: `global`, `private`, `cgnat`, `link-local`, `ula`, `loopback`, `multicast`, …
+    pub class: String,
+    /// A name for it, once something named it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Totals for one unordered 5-tuple; `a` is the side that sent first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// `udp` or `tcp`.
+    pub transport: String,
+    /// Initiator, `1.2.3.4:5060` or `[fd00::1]:5060`.
+    pub a: String,
+    /// Responder.
+    pub b: String,
+    /// Packets both ways.
+    pub packets: u64,
+    /// Bytes both ways.
+    pub bytes: u64,
+    /// Packets from a to b.
+    pub packets_a_to_b: u64,
+    /// Packets from b to a.
+    pub packets_b_to_a: u64,
+    /// Bytes from a to b.
+    pub bytes_a_to_b: u64,
+    /// Bytes from b to a.
+    pub bytes_b_to_a: u64,
+    /// First packet, seconds after the capture's first packet.
+    pub start: f64,
+    /// Seconds from first to last packet.
+    pub duration: f64,
+    /// Application protocol, when classified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Owning process, when the capture says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+}
+
+/// A process and its traffic.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Process {
+    /// Process id.
+    pub pid: u32,
+    /// Command name.
+    pub name: String,
+    /// Executable path, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// UDP/TCP flows attributed to it.
+    pub flows: u64,
+    /// Packets attributed to it.
+    pub packets: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+/// Counters for what bounded memory made us drop.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Idle flows evicted from the flow table when it was full (their totals are lost).
+    pub flows_evicted: u64,
+    /// Endpoints not tracked because the endpoint table was full.
+    pub endpoints_dropped: u64,
+    /// IP fragments discarded (buffers full, too old, or never completed).
+    pub fragments_dropped: u64,
+    /// TCP payload bytes not reassembled (no TCP reassembly yet buffers any, so this stays 0).
+    pub tcp_bytes_dropped: u64,
+}

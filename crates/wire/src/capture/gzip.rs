@@ -1,0 +1,33 @@
+//! Gzip around a capture (RFC 1952), inflated as the bytes arrive.
+//!
+//! `flate2`'s write-side decoder is push-based, which is what a chunked reader needs; its pure-Rust
+//! backend builds for wasm32.
+
+use std::io::Write;
+
+use flate2::write::MultiGzDecoder;
+
+/// Compressed bytes inflated per step: deflate expands at most ~1032:1, so one step yields at most
+/// a few MiB of plain text however hostile the file.
+pub(super) const STEP: usize = 4096;
+
+pub(super) struct Gunzip {
+    decoder: MultiGzDecoder<Vec<u8>>,
+}
+
+impl Gunzip {
+    pub(super) fn new() -> Self {
+        Gunzip { decoder: MultiGzDecoder::new(Vec::new()) }
+    }
+
+    /// Inflates `piece` (at most [`STEP`] bytes) and returns the plain text it produced.
+    pub(super) fn inflate(&mut self, piece: &[u8]) -> Result<Vec<u8>, String> {
+        self.decoder.write_all(piece).map_err(|e| e.to_string())?;
+        Ok(std::mem::take(self.decoder.get_mut()))
+    }
+
+    /// Checks that the stream ended where a gzip member ends.
+    pub(super) fn finish(&mut self) -> Result<(), String> {
+        self.decoder.try_finish().map_err(|e| format!("incomplete or corrupt: {e}"))
+    }
+}

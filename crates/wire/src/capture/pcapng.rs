@@ -1,0 +1,290 @@
+//! pcapng files (draft-ietf-opsawg-pcapng): sections, interfaces, packet blocks, and Apple's process
+//! information blocks and packet options.
+//!
+//! We frame blocks ourselves (type and length checked before any waiting or allocating) and hand
+//! each complete block to `pcap-parser`'s block parsers, which decode its fields and options.
+
+use pcap_parser::pcapng::{parse_block_be, parse_block_le, Block, EnhancedPacketBlock};
+use pcap_parser::PcapNGOption;
+
+use super::{u32_at, Direction, Ending, Frame, InterfaceInfo, ProcessInfo, ReadError, ReaderStats, MAX_BLOCK_LEN};
+
+/// Section header block type, the same in either byte order (pcapng §4.1).
+pub(super) const SHB_MAGIC_BYTES: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+/// Obsolete packet block (pcapng appendix A); `pcap-parser` does not decode it.
+const LEGACY_PACKET_BLOCK: u32 = 0x0000_0002;
+/// Apple's process information block (libpcap `pcap/pcap-ng.h`, PCAPNG_BT_PIB).
+const APPLE_PIB: u32 = 0x8000_0001;
+
+/// `epb_flags` (pcapng §4.3.1): bits 0–1 give the direction.
+const OPT_EPB_FLAGS: u16 = 2;
+/// Apple EPB options (libpcap `pcap/pcap-ng.h`): index of the process information block.
+const OPT_APPLE_PIB_INDEX: u16 = 0x8001;
+/// Apple EPB option: index of the effective process information block.
+const OPT_APPLE_EFFECTIVE_PIB_INDEX: u16 = 0x8003;
+/// PIB options: process name, executable path, executable UUID.
+const OPT_PIB_NAME: u16 = 2;
+const OPT_PIB_PATH: u16 = 3;
+const OPT_PIB_UUID: u16 = 4;
+
+struct SectionInterface {
+    link_type: u32,
+    snaplen: u32,
+    /// Timestamp units per second (`if_tsresol`, default 10^6).
+    units_per_sec: u64,
+    /// `if_tsoffset` in seconds.
+    offset_secs: i64,
+    /// Global interface number (across sections).
+    global: u32,
+}
+
+pub(super) struct PcapngState {
+    big_endian: bool,
+    in_section: bool,
+    interfaces: Vec<SectionInterface>,
+    processes: Vec<ProcessInfo>,
+    blocks: u64,
+}
+
+impl PcapngState {
+    pub(super) fn new() -> Self {
+        PcapngState { big_endian: false, in_section: false, interfaces: Vec::new(), processes: Vec::new(), blocks: 0 }
+    }
+
+    /// Consumes at most one block from `live`; returns the bytes consumed (0 = need more).
+    pub(super) fn step(
+        &mut self,
+        live: &[u8],
+        stats: &mut ReaderStats,
+        sink: &mut dyn FnMut(Frame<'_>),
+    ) -> Result<usize, ReadError> {
+        if live.len() < 12 {
+            return Ok(0);
+        }
+        let bad = |reason: String| ReadError::BadRecord { record: self.blocks + 1, offset: stats.bytes, reason };
+        let is_shb = live[..4] == SHB_MAGIC_BYTES;
+        if is_shb {
+            // The byte-order magic decides how to read everything in this section, its length too.
+            self.big_endian = match live[8..12] {
+                [0x1a, 0x2b, 0x3c, 0x4d] => true,
+                [0x4d, 0x3c, 0x2b, 0x1a] => false,
+                _ => return Err(bad("section header with an unknown byte-order magic".into())),
+            };
+            self.in_section = true;
+        } else if !self.in_section {
+            return Err(bad("pcapng block before any section header".into()));
+        }
+        let block_type = u32_at(live, 0, self.big_endian);
+        let len = u32_at(live, 4, self.big_endian);
+        if len < 12 || len % 4 != 0 {
+            return Err(bad(format!("block length {len} is {}", if len < 12 { "shorter than 12" } else { "not a multiple of 4" })));
+        }
+        if len > MAX_BLOCK_LEN {
+            return Err(bad(format!("block length {len} exceeds the {MAX_BLOCK_LEN}-byte limit")));
+        }
+        let len = len as usize;
+        if live.len() < len {
+            return Ok(0);
+        }
+        let block = &live[..len];
+        if u32_at(block, len - 4, self.big_endian) != len as u32 {
+            return Err(bad("block's trailing length differs from its leading length".into()));
+        }
+        self.blocks += 1;
+        if is_shb {
+            self.interfaces.clear();
+            self.processes.clear();
+        }
+        if block_type == LEGACY_PACKET_BLOCK {
+            self.legacy_packet(block, stats, sink);
+            return Ok(len);
+        }
+        let parsed = if self.big_endian { parse_block_be(block) } else { parse_block_le(block) };
+        let Ok((_, parsed)) = parsed else {
+            // The framing is sound, only the content is not: count it and go on with the next block.
+            stats.malformed_records += 1;
+            return Ok(len);
+        };
+        match parsed {
+            Block::SectionHeader(_) => {}
+            Block::InterfaceDescription(idb) => {
+                let name = idb.if_name().and_then(|r| r.ok()).map(str::to_owned);
+                let link_type = u32::from(idb.linktype.0 as u16);
+                let global = stats.interfaces.len() as u32;
+                stats.interfaces.push(InterfaceInfo { link_type, name, snaplen: idb.snaplen });
+                self.interfaces.push(SectionInterface {
+                    link_type,
+                    snaplen: idb.snaplen,
+                    units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
+                    offset_secs: idb.if_tsoffset,
+                    global,
+                });
+            }
+            Block::EnhancedPacket(epb) => self.enhanced_packet(&epb, stats, sink),
+            Block::SimplePacket(spb) => {
+                let Some(iface) = self.interfaces.first() else {
+                    stats.malformed_records += 1;
+                    return Ok(len);
+                };
+                // A simple packet block's caplen is implied: the lesser of the packet's length, the
+                // snaplen and the bytes present (pcapng §4.4).
+                let mut caplen = spb.data.len().min(spb.origlen as usize);
+                if iface.snaplen != 0 {
+                    caplen = caplen.min(iface.snaplen as usize);
+                }
+                stats.records += 1;
+                sink(Frame {
+                    index: stats.records,
+                    ts_ns: 0,
+                    interface: iface.global,
+                    link_type: iface.link_type,
+                    data: &spb.data[..caplen],
+                    orig_len: spb.origlen,
+                    process: None,
+                    effective_process: None,
+                    direction: Direction::Unknown,
+                });
+            }
+            Block::ProcessInformation(pib) => {
+                self.processes.push(process_info(pib.process_id, &pib.options, self.big_endian));
+            }
+            Block::Unknown(unknown) if unknown.block_type == APPLE_PIB => {
+                // Older parsers route the PIB here; decode it the same way.
+                if unknown.data.len() >= 4 {
+                    let pid = u32_at(unknown.data, 0, self.big_endian);
+                    let options = parse_options(&unknown.data[4..], self.big_endian);
+                    self.processes.push(process_info(pid, &options, self.big_endian));
+                }
+            }
+            _ => {}
+        }
+        Ok(len)
+    }
+
+    fn enhanced_packet(&self, epb: &EnhancedPacketBlock<'_>, stats: &mut ReaderStats, sink: &mut dyn FnMut(Frame<'_>)) {
+        let Some(iface) = self.interfaces.get(epb.if_id as usize) else {
+            stats.malformed_records += 1;
+            return;
+        };
+        let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+        if iface.snaplen != 0 && epb.caplen > iface.snaplen {
+            stats.caplen_over_snaplen += 1;
+        }
+        let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+        let mut direction = Direction::Unknown;
+        let mut process = None;
+        let mut effective_process = None;
+        for opt in &epb.options {
+            let value = opt.value();
+            match opt.code.0 {
+                OPT_EPB_FLAGS if value.len() >= 4 => {
+                    direction = match u32_at(value, 0, self.big_endian) & 0b11 {
+                        1 => Direction::Inbound,
+                        2 => Direction::Outbound,
+                        _ => Direction::Unknown,
+                    };
+                }
+                OPT_APPLE_PIB_INDEX if value.len() >= 4 => {
+                    process = self.processes.get(u32_at(value, 0, self.big_endian) as usize);
+                }
+                OPT_APPLE_EFFECTIVE_PIB_INDEX if value.len() >= 4 => {
+                    effective_process = self.processes.get(u32_at(value, 0, self.big_endian) as usize);
+                }
+                _ => {}
+            }
+        }
+        stats.records += 1;
+        sink(Frame {
+            index: stats.records,
+            ts_ns: timestamp_ns(ts, iface),
+            interface: iface.global,
+            link_type: iface.link_type,
+            data,
+            orig_len: epb.origlen,
+            process,
+            effective_process,
+            direction,
+        });
+    }
+
+    /// Obsolete packet block: interface id (u16), drops (u16), timestamp (2×u32), caplen, len, data.
+    fn legacy_packet(&self, block: &[u8], stats: &mut ReaderStats, sink: &mut dyn FnMut(Frame<'_>)) {
+        let body = &block[8..block.len() - 4];
+        if body.len() < 20 {
+            stats.malformed_records += 1;
+            return;
+        }
+        let if_id = if self.big_endian { u16::from_be_bytes([body[0], body[1]]) } else { u16::from_le_bytes([body[0], body[1]]) };
+        let ts = (u64::from(u32_at(body, 4, self.big_endian)) << 32) | u64::from(u32_at(body, 8, self.big_endian));
+        let caplen = u32_at(body, 12, self.big_endian) as usize;
+        let orig_len = u32_at(body, 16, self.big_endian);
+        let (Some(iface), Some(data)) = (self.interfaces.get(usize::from(if_id)), body.get(20..20 + caplen)) else {
+            stats.malformed_records += 1;
+            return;
+        };
+        stats.records += 1;
+        sink(Frame {
+            index: stats.records,
+            ts_ns: timestamp_ns(ts, iface),
+            interface: iface.global,
+            link_type: iface.link_type,
+            data,
+            orig_len,
+            process: None,
+            effective_process: None,
+            direction: Direction::Unknown,
+        });
+    }
+
+    pub(super) fn ending(&self, left: usize, stats: &ReaderStats) -> Ending {
+        if self.blocks == 0 && stats.records == 0 && left > 0 {
+            return Ending::Stopped(ReadError::ShortHeader { what: "pcapng section", have: left, need: 28 });
+        }
+        if left == 0 {
+            return Ending::Clean;
+        }
+        Ending::Truncated { detail: format!("the file ends inside block {} ({left} bytes of it present)", self.blocks + 1) }
+    }
+}
+
+/// Converts a timestamp in the interface's units to nanoseconds since the epoch, without overflow
+/// for any resolution (`if_tsresol` may be a power of 2 or of 10).
+fn timestamp_ns(ts: u64, iface: &SectionInterface) -> i64 {
+    let units = iface.units_per_sec;
+    let secs = ts / units;
+    let frac = ts % units;
+    let frac_ns = (u128::from(frac) * 1_000_000_000 / u128::from(units)) as i64;
+    (secs as i64).saturating_add(iface.offset_secs).saturating_mul(1_000_000_000).saturating_add(frac_ns)
+}
+
+fn process_info(pid: u32, options: &[PcapNGOption<'_>], _big_endian: bool) -> ProcessInfo {
+    let mut info = ProcessInfo { pid, ..Default::default() };
+    for opt in options {
+        let text = || String::from_utf8_lossy(opt.value()).trim_end_matches('\0').to_owned();
+        match opt.code.0 {
+            OPT_PIB_NAME => info.name = text(),
+            OPT_PIB_PATH => info.path = Some(text()),
+            OPT_PIB_UUID => info.uuid = Some(opt.value().iter().map(|b| format!("{b:02x}")).collect()),
+            _ => {}
+        }
+    }
+    info
+}
+
+/// Parses a pcapng option list (code u16, length u16, value padded to 4 bytes; pcapng §3.5).
+fn parse_options(mut body: &[u8], big_endian: bool) -> Vec<PcapNGOption<'_>> {
+    let mut out = Vec::new();
+    while body.len() >= 4 {
+        let rd = |a: u8, b: u8| if big_endian { u16::from_be_bytes([a, b]) } else { u16::from_le_bytes([a, b]) };
+        let code = rd(body[0], body[1]);
+        let len = rd(body[2], body[3]);
+        if code == 0 {
+            break;
+        }
+        let padded = (usize::from(len) + 3) & !3;
+        let Some(value) = body.get(4..4 + usize::from(len)) else { break };
+        out.push(PcapNGOption { code: pcap_parser::OptionCode(code), len, value: value.into() });
+        body = body.get(4 + padded..).unwrap_or(&[]);
+    }
+    out
+}

@@ -1,0 +1,29 @@
+//! Linux cooked captures (`tcpdump -i any`): SLL v1 (16 bytes) and v2 (20 bytes), see
+//! tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html and LINKTYPE_LINUX_SLL2.html.
+
+use super::{be16, need, LinkError, LinkLayer, Next};
+
+/// ARPHRD values whose "protocol" field is not an EtherType.
+const ARPHRD_NETLINK: u16 = 824;
+
+pub(super) fn decode_v1(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
+    need("sll", data, 16)?;
+    let arphrd = be16(data, 2);
+    let protocol = be16(data, 14);
+    Ok(LinkLayer { path: vec!["sll"], next: next(arphrd, protocol), payload: &data[16..], pktap: None })
+}
+
+pub(super) fn decode_v2(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
+    need("sll2", data, 20)?;
+    let protocol = be16(data, 0);
+    let arphrd = be16(data, 8);
+    Ok(LinkLayer { path: vec!["sll"], next: next(arphrd, protocol), payload: &data[20..], pktap: None })
+}
+
+fn next(arphrd: u16, protocol: u16) -> Next {
+    if arphrd == ARPHRD_NETLINK || protocol <= 1500 {
+        Next::Other
+    } else {
+        Next::EtherType(protocol)
+    }
+}
