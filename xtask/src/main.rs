@@ -1,1 +1,37 @@
-fn main(){}
+//! The workspace's own tooling, run as `cargo xtask <command>`:
+//!
+//! - `serve`: install what the page needs, build it with Trunk, serve it on http://127.0.0.1:8080.
+//! - `test`:  install what the tests need, run every test (Rust, capture, browser).
+//! - `bench`: generate a large capture and time callscope against capinfos and tshark.
+//!
+//! Each install step checks first and skips what is present, so the commands are cheap to repeat.
+
+mod bench;
+mod gen_capture;
+mod serve;
+mod setup;
+mod test;
+
+use anyhow::{bail, Result};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = args
+        .split_first()
+        .map(|(c, r)| (c.as_str(), r))
+        .unwrap_or(("help", &[]));
+    match command {
+        "serve" => serve::run(rest),
+        "test" => test::run(rest),
+        "bench" => bench::run(rest),
+        "build-page" => {
+            setup::page_tools()?;
+            setup::build_page()
+        }
+        "help" | "--help" | "-h" => {
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | build-page>");
+            Ok(())
+        }
+        other => bail!("unknown command {other:?}; try `cargo xtask help`"),
+    }
+}

@@ -12,7 +12,11 @@ pub fn class(addr: IpAddr) -> &'static str {
 }
 
 fn in_v4(a: Ipv4Addr, net: [u8; 4], prefix: u32) -> bool {
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     u32::from(a) & mask == u32::from(Ipv4Addr::from(net)) & mask
 }
 
@@ -48,7 +52,11 @@ fn class_v4(a: Ipv4Addr) -> &'static str {
 }
 
 fn in_v6(a: Ipv6Addr, net: [u16; 8], prefix: u32) -> bool {
-    let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix)
+    };
     u128::from(a) & mask == u128::from(Ipv6Addr::from(net)) & mask
 }
 

@@ -87,7 +87,11 @@ impl Analyzer {
                 hierarchy: Hierarchy::default(),
                 flows: FlowTable::new(options.max_flows),
                 endpoints: EndpointTable::new(options.max_endpoints),
-                defrag: Defragmenter::new(options.max_fragment_bytes, options.max_fragment_datagrams, options.fragment_timeout_ns),
+                defrag: Defragmenter::new(
+                    options.max_fragment_bytes,
+                    options.max_fragment_datagrams,
+                    options.fragment_timeout_ns,
+                ),
                 processes: Vec::new(),
                 process_index: HashMap::new(),
             },
@@ -107,7 +111,11 @@ impl Analyzer {
 
     /// Progress so far.
     pub fn snapshot(&self) -> Progress {
-        Progress { bytes_fed: self.bytes_fed, packets: self.state.packets, flows: self.state.flows.len() as u64 }
+        Progress {
+            bytes_fed: self.bytes_fed,
+            packets: self.state.packets,
+            flows: self.state.flows.len() as u64,
+        }
     }
 
     /// Ends the input and builds the report.
@@ -124,7 +132,11 @@ impl State {
         if let Some(r) = self.reasons.iter_mut().find(|r| r.reason == reason) {
             r.count += 1;
         } else if self.reasons.len() < MAX_REASONS {
-            self.reasons.push(report::Reason { reason, count: 1, first_frame: frame });
+            self.reasons.push(report::Reason {
+                reason,
+                count: 1,
+                first_frame: frame,
+            });
         }
     }
 
@@ -143,7 +155,12 @@ impl State {
             return None;
         }
         let i = self.processes.len();
-        self.processes.push(ProcessEntry { pid, name: name.to_owned(), path: path.map(str::to_owned), ..Default::default() });
+        self.processes.push(ProcessEntry {
+            pid,
+            name: name.to_owned(),
+            path: path.map(str::to_owned),
+            ..Default::default()
+        });
         self.process_index.insert((pid, name.to_owned()), i);
         Some(i)
     }
@@ -192,7 +209,14 @@ impl State {
                 let reassembled;
                 let payload = match ip.fragment {
                     None => ip.payload,
-                    Some(fragment) => match self.defrag.push(ip.src, ip.dst, ip.protocol, fragment, ip.payload, frame.ts_ns) {
+                    Some(fragment) => match self.defrag.push(
+                        ip.src,
+                        ip.dst,
+                        ip.protocol,
+                        fragment,
+                        ip.payload,
+                        frame.ts_ns,
+                    ) {
                         Some(whole) => {
                             reassembled = whole;
                             &reassembled[..]
@@ -204,18 +228,43 @@ impl State {
                     },
                 };
                 match net::decode_transport(ip.protocol, payload) {
-                    Ok(Tp::Udp { src_port, dst_port, payload }) => {
+                    Ok(Tp::Udp {
+                        src_port,
+                        dst_port,
+                        payload,
+                    }) => {
                         path.push("udp");
                         let app = classify::udp(src_port, dst_port, payload);
-                        self.flow(Transport::Udp, SocketAddr::new(ip.src, src_port), SocketAddr::new(ip.dst, dst_port), bytes, frame.ts_ns, app, process);
+                        self.flow(
+                            Transport::Udp,
+                            SocketAddr::new(ip.src, src_port),
+                            SocketAddr::new(ip.dst, dst_port),
+                            bytes,
+                            frame.ts_ns,
+                            app,
+                            process,
+                        );
                         if let Some(app) = app {
                             path.push(app);
                         }
                     }
-                    Ok(Tp::Tcp { src_port, dst_port, payload, .. }) => {
+                    Ok(Tp::Tcp {
+                        src_port,
+                        dst_port,
+                        payload,
+                        ..
+                    }) => {
                         path.push("tcp");
                         let app = classify::tcp(src_port, dst_port, payload);
-                        self.flow(Transport::Tcp, SocketAddr::new(ip.src, src_port), SocketAddr::new(ip.dst, dst_port), bytes, frame.ts_ns, app, process);
+                        self.flow(
+                            Transport::Tcp,
+                            SocketAddr::new(ip.src, src_port),
+                            SocketAddr::new(ip.dst, dst_port),
+                            bytes,
+                            frame.ts_ns,
+                            app,
+                            process,
+                        );
                         if let Some(app) = app {
                             path.push(app);
                         }
@@ -239,7 +288,16 @@ impl State {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn flow(&mut self, transport: Transport, src: SocketAddr, dst: SocketAddr, bytes: u64, ts_ns: i64, app: Option<&'static str>, process: Option<usize>) {
+    fn flow(
+        &mut self,
+        transport: Transport,
+        src: SocketAddr,
+        dst: SocketAddr,
+        bytes: u64,
+        ts_ns: i64,
+        app: Option<&'static str>,
+        process: Option<usize>,
+    ) {
         let (flow, _created) = self.flows.record(transport, src, dst, bytes, ts_ns);
         if flow.protocol.is_none() {
             flow.protocol = app;
@@ -260,13 +318,20 @@ impl State {
             Ending::Truncated { detail } => (true, Some(detail)),
             Ending::Stopped(e) => (false, Some(e.to_string())),
         };
-        let mut format = stats.format.map(|f| f.name().to_owned()).unwrap_or_default();
+        let mut format = stats
+            .format
+            .map(|f| f.name().to_owned())
+            .unwrap_or_default();
         if stats.gzip && !format.is_empty() {
             format.push_str("+gzip");
         }
         let capture = report::CaptureSummary {
             format,
-            link_types: self.link_types_seen.iter().map(|&l| LinkType::from(l).name()).collect(),
+            link_types: self
+                .link_types_seen
+                .iter()
+                .map(|&l| LinkType::from(l).name())
+                .collect(),
             interfaces: stats
                 .interfaces
                 .iter()
@@ -313,7 +378,11 @@ impl State {
             fragments_dropped: self.defrag.dropped,
             tcp_bytes_dropped: 0,
         };
-        let processes_named: Vec<String> = self.processes.iter().map(|p| format!("{} ({})", p.name, p.pid)).collect();
+        let processes_named: Vec<String> = self
+            .processes
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.pid))
+            .collect();
         let conversations = self
             .flows
             .into_sorted()
@@ -343,7 +412,14 @@ impl State {
         let processes = self
             .processes
             .into_iter()
-            .map(|p| report::Process { pid: p.pid, name: p.name, path: p.path, flows: p.flows, packets: p.packets, bytes: p.bytes })
+            .map(|p| report::Process {
+                pid: p.pid,
+                name: p.name,
+                path: p.path,
+                flows: p.flows,
+                packets: p.packets,
+                bytes: p.bytes,
+            })
             .collect();
         Report {
             schema: report::SCHEMA.to_owned(),

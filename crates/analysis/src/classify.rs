@@ -2,8 +2,22 @@
 //! It names flows and the hierarchy's application layer; the protocol analyzers refine it.
 
 /// SIP request methods (RFC 3261 §7.1 and extensions) that may start a message.
-const SIP_METHODS: [&str; 14] =
-    ["INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE"];
+const SIP_METHODS: [&str; 14] = [
+    "INVITE",
+    "ACK",
+    "BYE",
+    "CANCEL",
+    "OPTIONS",
+    "REGISTER",
+    "PRACK",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "PUBLISH",
+    "INFO",
+    "REFER",
+    "MESSAGE",
+    "UPDATE",
+];
 
 /// STUN's magic cookie (RFC 8489 §5).
 const STUN_MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
@@ -17,13 +31,18 @@ pub fn looks_like_sip(payload: &[u8]) -> bool {
         payload.len() > m.len() + 5
             && payload.starts_with(m.as_bytes())
             && payload[m.len()] == b' '
-            && (payload[m.len() + 1..].starts_with(b"sip:") || payload[m.len() + 1..].starts_with(b"sips:") || payload[m.len() + 1..].starts_with(b"tel:"))
+            && (payload[m.len() + 1..].starts_with(b"sip:")
+                || payload[m.len() + 1..].starts_with(b"sips:")
+                || payload[m.len() + 1..].starts_with(b"tel:"))
     })
 }
 
 /// True when `payload` has a STUN header with the RFC 5389 magic cookie (RFC 8489 §5).
 pub fn looks_like_stun(payload: &[u8]) -> bool {
-    payload.len() >= 20 && payload[0] & 0xc0 == 0 && payload[4..8] == STUN_MAGIC_COOKIE && usize::from(u16::from_be_bytes([payload[2], payload[3]])) + 20 == payload.len()
+    payload.len() >= 20
+        && payload[0] & 0xc0 == 0
+        && payload[4..8] == STUN_MAGIC_COOKIE
+        && usize::from(u16::from_be_bytes([payload[2], payload[3]])) + 20 == payload.len()
 }
 
 /// Names a UDP payload's protocol, in tshark's spelling where tshark has one.

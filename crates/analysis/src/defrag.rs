@@ -44,18 +44,38 @@ pub struct Defragmenter {
 impl Defragmenter {
     /// Holds at most `max_bytes` across at most `max_datagrams` datagrams, each for `max_age_ns`.
     pub fn new(max_bytes: usize, max_datagrams: usize, max_age_ns: i64) -> Self {
-        Defragmenter { pending: HashMap::new(), held: 0, max_bytes, max_datagrams, max_age_ns, dropped: 0 }
+        Defragmenter {
+            pending: HashMap::new(),
+            held: 0,
+            max_bytes,
+            max_datagrams,
+            max_age_ns,
+            dropped: 0,
+        }
     }
 
     /// Adds a fragment; returns the whole datagram's payload when this fragment completes it.
-    pub fn push(&mut self, src: IpAddr, dst: IpAddr, protocol: u8, frag: Fragment, data: &[u8], ts_ns: i64) -> Option<Vec<u8>> {
+    pub fn push(
+        &mut self,
+        src: IpAddr,
+        dst: IpAddr,
+        protocol: u8,
+        frag: Fragment,
+        data: &[u8],
+        ts_ns: i64,
+    ) -> Option<Vec<u8>> {
         let end = frag.offset.saturating_add(data.len() as u32);
         if end > MAX_DATAGRAM || (frag.more && data.len() % 8 != 0) {
             self.dropped += 1;
             return None;
         }
         self.expire(ts_ns);
-        let key = Key { src, dst, protocol, id: frag.id };
+        let key = Key {
+            src,
+            dst,
+            protocol,
+            id: frag.id,
+        };
         if !self.pending.contains_key(&key) && self.pending.len() >= self.max_datagrams {
             self.evict_oldest();
         }
@@ -66,7 +86,13 @@ impl Defragmenter {
             self.dropped += 1;
             return None;
         }
-        let entry = self.pending.entry(key).or_insert_with(|| Pending { parts: Vec::new(), total: None, held: 0, first_ns: ts_ns, fragments: 0 });
+        let entry = self.pending.entry(key).or_insert_with(|| Pending {
+            parts: Vec::new(),
+            total: None,
+            held: 0,
+            first_ns: ts_ns,
+            fragments: 0,
+        });
         if !frag.more {
             entry.total = Some(end);
         }
@@ -95,7 +121,8 @@ impl Defragmenter {
             let start = (*offset as usize).max(filled);
             let end = (*offset as usize + bytes.len()).min(total as usize);
             if end > start {
-                out[start..end].copy_from_slice(&bytes[start - *offset as usize..end - *offset as usize]);
+                out[start..end]
+                    .copy_from_slice(&bytes[start - *offset as usize..end - *offset as usize]);
                 filled = end;
             }
         }
@@ -119,7 +146,14 @@ impl Defragmenter {
     }
 
     fn evict_oldest(&mut self) {
-        let Some(key) = self.pending.iter().min_by_key(|(_, p)| p.first_ns).map(|(k, _)| *k) else { return };
+        let Some(key) = self
+            .pending
+            .iter()
+            .min_by_key(|(_, p)| p.first_ns)
+            .map(|(k, _)| *k)
+        else {
+            return;
+        };
         if let Some(p) = self.pending.remove(&key) {
             self.held -= p.held;
             self.dropped += p.fragments;
@@ -139,7 +173,11 @@ mod tests {
     use super::*;
 
     fn f(offset: u32, more: bool) -> Fragment {
-        Fragment { id: 7, offset, more }
+        Fragment {
+            id: 7,
+            offset,
+            more,
+        }
     }
 
     fn addrs() -> (IpAddr, IpAddr) {
@@ -163,7 +201,11 @@ mod tests {
         let mut dg = Defragmenter::new(16, 16, 30_000_000_000);
         assert_eq!(dg.push(s, d, 17, f(0, true), &[0; 16], 0), None);
         // A second datagram needs room: the first is evicted and counted.
-        let other = Fragment { id: 8, offset: 0, more: true };
+        let other = Fragment {
+            id: 8,
+            offset: 0,
+            more: true,
+        };
         assert_eq!(dg.push(s, d, 17, other, &[0; 8], 1), None);
         assert_eq!(dg.dropped, 1);
         assert!(dg.held <= 16);

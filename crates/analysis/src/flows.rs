@@ -29,9 +29,23 @@ impl FlowKey {
     /// The key for a packet from `src` to `dst`, and whether `src` is `lo`.
     pub fn new(transport: Transport, src: SocketAddr, dst: SocketAddr) -> (Self, bool) {
         if (src.ip(), src.port()) <= (dst.ip(), dst.port()) {
-            (FlowKey { transport, lo: src, hi: dst }, true)
+            (
+                FlowKey {
+                    transport,
+                    lo: src,
+                    hi: dst,
+                },
+                true,
+            )
         } else {
-            (FlowKey { transport, lo: dst, hi: src }, false)
+            (
+                FlowKey {
+                    transport,
+                    lo: dst,
+                    hi: src,
+                },
+                false,
+            )
         }
     }
 }
@@ -74,7 +88,12 @@ pub struct FlowTable {
 impl FlowTable {
     /// A table holding at most `max` flows.
     pub fn new(max: usize) -> Self {
-        FlowTable { flows: HashMap::new(), max: max.max(8), next_id: 0, evicted: 0 }
+        FlowTable {
+            flows: HashMap::new(),
+            max: max.max(8),
+            next_id: 0,
+            evicted: 0,
+        }
     }
 
     /// Number of live flows.
@@ -88,7 +107,14 @@ impl FlowTable {
     }
 
     /// Counts a packet of `bytes` from `src` to `dst`; returns the flow and whether it is new.
-    pub fn record(&mut self, transport: Transport, src: SocketAddr, dst: SocketAddr, bytes: u64, ts_ns: i64) -> (&mut Flow, bool) {
+    pub fn record(
+        &mut self,
+        transport: Transport,
+        src: SocketAddr,
+        dst: SocketAddr,
+        bytes: u64,
+        ts_ns: i64,
+    ) -> (&mut Flow, bool) {
         let (key, src_is_lo) = FlowKey::new(transport, src, dst);
         if !self.flows.contains_key(&key) && self.flows.len() >= self.max {
             self.evict_idle();
@@ -131,7 +157,9 @@ impl FlowTable {
         let before = self.flows.len();
         // Strictly older flows go first; ties at the threshold fill the rest of the budget.
         self.flows.retain(|_, f| f.last_ns >= threshold);
-        let mut budget = cut.saturating_sub(before - self.flows.len()).max(usize::from(before == self.flows.len()));
+        let mut budget = cut
+            .saturating_sub(before - self.flows.len())
+            .max(usize::from(before == self.flows.len()));
         self.flows.retain(|_, f| {
             if budget > 0 && f.last_ns == threshold {
                 budget -= 1;
@@ -186,7 +214,11 @@ pub struct EndpointTable {
 impl EndpointTable {
     /// A table of at most `max` addresses.
     pub fn new(max: usize) -> Self {
-        EndpointTable { map: HashMap::new(), max, dropped: 0 }
+        EndpointTable {
+            map: HashMap::new(),
+            max,
+            dropped: 0,
+        }
     }
 
     /// Counts a packet from `src` to `dst` (tshark counts both sides, even when they are equal).
@@ -221,28 +253,69 @@ mod tests {
     #[test]
     fn first_sender_is_the_initiator_whatever_the_order() {
         let mut t = FlowTable::new(100);
-        t.record(Transport::Udp, sa("10.0.0.9:5060"), sa("10.0.0.1:5060"), 100, 1);
-        t.record(Transport::Udp, sa("10.0.0.1:5060"), sa("10.0.0.9:5060"), 50, 2);
-        t.record(Transport::Udp, sa("10.0.0.9:5060"), sa("10.0.0.1:5060"), 100, 3);
+        t.record(
+            Transport::Udp,
+            sa("10.0.0.9:5060"),
+            sa("10.0.0.1:5060"),
+            100,
+            1,
+        );
+        t.record(
+            Transport::Udp,
+            sa("10.0.0.1:5060"),
+            sa("10.0.0.9:5060"),
+            50,
+            2,
+        );
+        t.record(
+            Transport::Udp,
+            sa("10.0.0.9:5060"),
+            sa("10.0.0.1:5060"),
+            100,
+            3,
+        );
         let flows = t.into_sorted();
         assert_eq!(flows.len(), 1);
         let (key, flow) = &flows[0];
         let (a, b) = FlowTable::sides(key, flow);
         assert_eq!((a, b), (sa("10.0.0.9:5060"), sa("10.0.0.1:5060")));
-        assert_eq!((flow.packets_a_to_b, flow.bytes_a_to_b, flow.packets_b_to_a, flow.bytes_b_to_a), (2, 200, 1, 50));
+        assert_eq!(
+            (
+                flow.packets_a_to_b,
+                flow.bytes_a_to_b,
+                flow.packets_b_to_a,
+                flow.bytes_b_to_a
+            ),
+            (2, 200, 1, 50)
+        );
     }
 
     #[test]
     fn full_table_evicts_the_idlest_eighth() {
         let mut t = FlowTable::new(16);
         for port in 0..16u16 {
-            t.record(Transport::Udp, sa(&format!("10.0.0.1:{}", 1000 + port)), sa("10.0.0.2:53"), 1, i64::from(port));
+            t.record(
+                Transport::Udp,
+                sa(&format!("10.0.0.1:{}", 1000 + port)),
+                sa("10.0.0.2:53"),
+                1,
+                i64::from(port),
+            );
         }
-        t.record(Transport::Udp, sa("10.0.0.1:9999"), sa("10.0.0.2:53"), 1, 100);
+        t.record(
+            Transport::Udp,
+            sa("10.0.0.1:9999"),
+            sa("10.0.0.2:53"),
+            1,
+            100,
+        );
         assert_eq!(t.evicted, 2);
         assert_eq!(t.len(), 15);
         let ports: Vec<u16> = t.into_sorted().iter().map(|(k, _)| k.lo.port()).collect();
-        assert!(!ports.contains(&1000) && !ports.contains(&1001), "{ports:?}");
+        assert!(
+            !ports.contains(&1000) && !ports.contains(&1001),
+            "{ports:?}"
+        );
         assert!(ports.contains(&1002) && ports.contains(&9999));
     }
 

@@ -68,17 +68,27 @@ impl Hierarchy {
         let mut nodes: Vec<(&[&'static str], (u64, u64))> = totals.into_iter().collect();
         // Sort key: for each level, (fewer frames later, name); a prefix sorts before its children.
         let key = |p: &[&'static str]| -> Vec<(std::cmp::Reverse<u64>, &'static str)> {
-            (1..=p.len()).map(|end| (std::cmp::Reverse(self.total(&p[..end])), p[end - 1])).collect()
+            (1..=p.len())
+                .map(|end| (std::cmp::Reverse(self.total(&p[..end])), p[end - 1]))
+                .collect()
         };
         nodes.sort_by_cached_key(|(p, _)| key(p));
         nodes
             .into_iter()
-            .map(|(p, (frames, bytes))| HierarchyNode { path: p.iter().map(|s| s.to_string()).collect(), frames, bytes })
+            .map(|(p, (frames, bytes))| HierarchyNode {
+                path: p.iter().map(|s| s.to_string()).collect(),
+                frames,
+                bytes,
+            })
             .collect()
     }
 
     fn total(&self, prefix: &[&'static str]) -> u64 {
-        self.leaves.iter().filter(|(p, _)| p.as_slice().starts_with(prefix)).map(|(_, (f, _))| f).sum()
+        self.leaves
+            .iter()
+            .filter(|(p, _)| p.as_slice().starts_with(prefix))
+            .map(|(_, (f, _))| f)
+            .sum()
     }
 }
 
@@ -100,7 +110,10 @@ mod tests {
         h.add(path(&["eth", "ip", "udp", "rtp"]), 200);
         h.add(path(&["eth", "arp"]), 42);
         let nodes = h.nodes();
-        let got: Vec<(String, u64, u64)> = nodes.iter().map(|n| (n.path.join("/"), n.frames, n.bytes)).collect();
+        let got: Vec<(String, u64, u64)> = nodes
+            .iter()
+            .map(|n| (n.path.join("/"), n.frames, n.bytes))
+            .collect();
         assert_eq!(
             got,
             vec![

@@ -62,6 +62,12 @@ impl Default for Options {
 impl Options {
     /// Tighter limits for a browser tab.
     pub fn for_browser() -> Self {
-        Options { max_flows: 250_000, max_endpoints: 250_000, max_fragment_bytes: 8 << 20, max_fragment_datagrams: 2048, ..Options::default() }
+        Options {
+            max_flows: 250_000,
+            max_endpoints: 250_000,
+            max_fragment_bytes: 8 << 20,
+            max_fragment_datagrams: 2048,
+            ..Options::default()
+        }
     }
 }

@@ -38,7 +38,10 @@ fn every_reference_capture_matches_tshark() {
         // capinfos
         let expected = tshark::packets(&text).expect("capinfos packet count");
         if report.capture.packets != expected {
-            fail(format!("packets {} != capinfos {expected}", report.capture.packets));
+            fail(format!(
+                "packets {} != capinfos {expected}",
+                report.capture.packets
+            ));
         }
 
         // endpoints
@@ -47,7 +50,17 @@ fn every_reference_capture_matches_tshark() {
             .endpoints
             .iter()
             .map(|e| {
-                (e.addr.clone(), tshark::EndpointRow { packets: e.packets, bytes: e.bytes, tx_packets: e.tx_packets, tx_bytes: e.tx_bytes, rx_packets: e.rx_packets, rx_bytes: e.rx_bytes })
+                (
+                    e.addr.clone(),
+                    tshark::EndpointRow {
+                        packets: e.packets,
+                        bytes: e.bytes,
+                        tx_packets: e.tx_packets,
+                        tx_bytes: e.tx_bytes,
+                        rx_packets: e.rx_packets,
+                        rx_bytes: e.rx_bytes,
+                    },
+                )
             })
             .collect();
         for (addr, row) in &theirs {
@@ -69,14 +82,20 @@ fn every_reference_capture_matches_tshark() {
                 e.0 += row.frames;
                 e.1.push(row.bytes);
             }
-            let ours: BTreeMap<(String, String), (u64, u64)> =
-                report.conversations.iter().filter(|c| c.transport == transport).map(|c| (unordered(&c.a, &c.b), (c.packets, c.bytes))).collect();
+            let ours: BTreeMap<(String, String), (u64, u64)> = report
+                .conversations
+                .iter()
+                .filter(|c| c.transport == transport)
+                .map(|c| (unordered(&c.a, &c.b), (c.packets, c.bytes)))
+                .collect();
             for (pair, (frames, bytes)) in &theirs {
                 match ours.get(pair) {
                     None => fail(format!("{transport} conversation {pair:?} missing")),
                     Some((p, b)) => {
                         if p != frames {
-                            fail(format!("{transport} {pair:?}: {p} packets, tshark {frames}"));
+                            fail(format!(
+                                "{transport} {pair:?}: {p} packets, tshark {frames}"
+                            ));
                         }
                         // Exact when tshark printed exact bytes for a single row.
                         if let [only] = bytes.as_slice() {
@@ -93,19 +112,34 @@ fn every_reference_capture_matches_tshark() {
         }
 
         // hierarchy: the link, network and transport levels
-        const LOWER: [&str; 13] = ["eth", "vlan", "null", "sll", "raw", "pktap", "ip", "ipv6", "udp", "tcp", "arp", "icmp", "icmpv6"];
-        let ours: BTreeMap<Vec<String>, (u64, u64)> = report.hierarchy.iter().map(|n| (n.path.clone(), (n.frames, n.bytes))).collect();
+        const LOWER: [&str; 13] = [
+            "eth", "vlan", "null", "sll", "raw", "pktap", "ip", "ipv6", "udp", "tcp", "arp",
+            "icmp", "icmpv6",
+        ];
+        let ours: BTreeMap<Vec<String>, (u64, u64)> = report
+            .hierarchy
+            .iter()
+            .map(|n| (n.path.clone(), (n.frames, n.bytes)))
+            .collect();
         for (path, frames, bytes) in tshark::hierarchy(&text) {
             if !path.iter().all(|p| LOWER.contains(&p.as_str())) {
                 continue;
             }
             match ours.get(&path) {
                 Some(&(f, b)) if (f, b) == (frames, bytes) => {}
-                other => fail(format!("hierarchy {}: ours {other:?} tshark ({frames}, {bytes})", path.join("/"))),
+                other => fail(format!(
+                    "hierarchy {}: ours {other:?} tshark ({frames}, {bytes})",
+                    path.join("/")
+                )),
             }
         }
         checked += 1;
     }
     eprintln!("checked {checked} captures against tshark");
-    assert!(failures.is_empty(), "{} differences from tshark:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences from tshark:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -37,7 +37,11 @@ pub fn run(args: Args) -> ExitCode {
     match analyze(&args) {
         Ok((report, read_error)) => {
             if report.capture.format.is_empty() {
-                let why = report.capture.error.clone().unwrap_or_else(|| "unreadable".into());
+                let why = report
+                    .capture
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| "unreadable".into());
                 eprintln!("callscope: {name}: {why}");
                 return ExitCode::from(1);
             }

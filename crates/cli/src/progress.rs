@@ -21,7 +21,13 @@ impl ProgressBar {
     pub fn new(total: Option<u64>, terminal: bool) -> Self {
         let enabled = terminal && total.is_none_or(|t| t >= MIN_SIZE);
         let now = Instant::now();
-        ProgressBar { total, enabled, started: now, last: now, drawn: false }
+        ProgressBar {
+            total,
+            enabled,
+            started: now,
+            last: now,
+            drawn: false,
+        }
     }
 
     pub fn update(&mut self, p: &Progress) {
@@ -35,9 +41,23 @@ impl ProgressBar {
             Some(total) if total > 0 => {
                 let frac = (p.bytes_fed as f64 / total as f64).min(1.0);
                 let filled = (frac * 30.0) as usize;
-                format!("[{}{}] {:5.1}% {mb:.0}/{:.0} MB {:.0} MB/s {} packets {} flows", "#".repeat(filled), " ".repeat(30 - filled), frac * 100.0, total as f64 / 1e6, mb / secs, p.packets, p.flows)
+                format!(
+                    "[{}{}] {:5.1}% {mb:.0}/{:.0} MB {:.0} MB/s {} packets {} flows",
+                    "#".repeat(filled),
+                    " ".repeat(30 - filled),
+                    frac * 100.0,
+                    total as f64 / 1e6,
+                    mb / secs,
+                    p.packets,
+                    p.flows
+                )
             }
-            _ => format!("{mb:.0} MB {:.0} MB/s {} packets {} flows", mb / secs, p.packets, p.flows),
+            _ => format!(
+                "{mb:.0} MB {:.0} MB/s {} packets {} flows",
+                mb / secs,
+                p.packets,
+                p.flows
+            ),
         };
         eprint!("\r{line}\x1b[K");
         let _ = std::io::stderr().flush();

@@ -11,7 +11,14 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     writeln!(out, "  format       {}", c.format)?;
     writeln!(out, "  link types   {}", c.link_types.join(", "))?;
     for iface in &c.interfaces {
-        writeln!(out, "  interface {}  {} {} ({} packets)", iface.index, iface.name.as_deref().unwrap_or("-"), iface.link_type, iface.packets)?;
+        writeln!(
+            out,
+            "  interface {}  {} {} ({} packets)",
+            iface.index,
+            iface.name.as_deref().unwrap_or("-"),
+            iface.link_type,
+            iface.packets
+        )?;
     }
     writeln!(out, "  packets      {}", c.packets)?;
     writeln!(out, "  bytes        {}", c.bytes)?;
@@ -19,27 +26,54 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     if c.malformed > 0 {
         writeln!(out, "  malformed    {}", c.malformed)?;
         for reason in &c.malformed_reasons {
-            writeln!(out, "    {} × {} (first in frame {})", reason.count, reason.reason, reason.first_frame)?;
+            writeln!(
+                out,
+                "    {} × {} (first in frame {})",
+                reason.count, reason.reason, reason.first_frame
+            )?;
         }
     }
     if c.unknown_link_type > 0 {
         writeln!(out, "  unknown link type  {} packets", c.unknown_link_type)?;
     }
     if let Some(err) = &c.error {
-        writeln!(out, "  {}  {err}", if c.truncated { "truncated" } else { "stopped  " })?;
+        writeln!(
+            out,
+            "  {}  {err}",
+            if c.truncated {
+                "truncated"
+            } else {
+                "stopped  "
+            }
+        )?;
     }
 
     writeln!(out, "\nProtocol hierarchy")?;
     for node in &r.hierarchy {
         let indent = "  ".repeat(node.path.len());
         let name = node.path.last().map(String::as_str).unwrap_or("");
-        writeln!(out, "{indent}{name:<width$} frames:{:<8} bytes:{}", node.frames, node.bytes, width = 30usize.saturating_sub(indent.len()))?;
+        writeln!(
+            out,
+            "{indent}{name:<width$} frames:{:<8} bytes:{}",
+            node.frames,
+            node.bytes,
+            width = 30usize.saturating_sub(indent.len())
+        )?;
     }
 
     let mut convs: Vec<_> = r.conversations.iter().collect();
     convs.sort_by(|a, b| b.bytes.cmp(&a.bytes));
-    writeln!(out, "\nConversations ({} in all, top {} by bytes)", convs.len(), top.min(convs.len()))?;
-    writeln!(out, "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10} {:>10}  {}", "", "A", "B", "packets", "bytes", "start", "duration", "protocol / process")?;
+    writeln!(
+        out,
+        "\nConversations ({} in all, top {} by bytes)",
+        convs.len(),
+        top.min(convs.len())
+    )?;
+    writeln!(
+        out,
+        "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10} {:>10}  {}",
+        "", "A", "B", "packets", "bytes", "start", "duration", "protocol / process"
+    )?;
     for cv in convs.iter().take(top) {
         let label = match (&cv.protocol, &cv.process) {
             (Some(p), Some(q)) => format!("{p} / {q}"),
@@ -47,25 +81,59 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             (None, Some(q)) => q.clone(),
             (None, None) => String::new(),
         };
-        writeln!(out, "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10.6} {:>10.4}  {label}", cv.transport, cv.a, cv.b, cv.packets, cv.bytes, cv.start, cv.duration)?;
+        writeln!(
+            out,
+            "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10.6} {:>10.4}  {label}",
+            cv.transport, cv.a, cv.b, cv.packets, cv.bytes, cv.start, cv.duration
+        )?;
     }
 
-    writeln!(out, "\nEndpoints ({} in all, top {} by packets)", r.endpoints.len(), top.min(r.endpoints.len()))?;
-    writeln!(out, "  {:<40} {:>8} {:>12} {:>8} {:>8}  {}", "address", "packets", "bytes", "tx", "rx", "class")?;
+    writeln!(
+        out,
+        "\nEndpoints ({} in all, top {} by packets)",
+        r.endpoints.len(),
+        top.min(r.endpoints.len())
+    )?;
+    writeln!(
+        out,
+        "  {:<40} {:>8} {:>12} {:>8} {:>8}  {}",
+        "address", "packets", "bytes", "tx", "rx", "class"
+    )?;
     for e in r.endpoints.iter().take(top) {
-        writeln!(out, "  {:<40} {:>8} {:>12} {:>8} {:>8}  {}", e.addr, e.packets, e.bytes, e.tx_packets, e.rx_packets, e.class)?;
+        writeln!(
+            out,
+            "  {:<40} {:>8} {:>12} {:>8} {:>8}  {}",
+            e.addr, e.packets, e.bytes, e.tx_packets, e.rx_packets, e.class
+        )?;
     }
 
     if !r.processes.is_empty() {
         writeln!(out, "\nProcesses")?;
-        writeln!(out, "  {:>7} {:<24} {:>6} {:>8} {:>12}  {}", "pid", "name", "flows", "packets", "bytes", "path")?;
+        writeln!(
+            out,
+            "  {:>7} {:<24} {:>6} {:>8} {:>12}  {}",
+            "pid", "name", "flows", "packets", "bytes", "path"
+        )?;
         for p in &r.processes {
-            writeln!(out, "  {:>7} {:<24} {:>6} {:>8} {:>12}  {}", p.pid, p.name, p.flows, p.packets, p.bytes, p.path.as_deref().unwrap_or(""))?;
+            writeln!(
+                out,
+                "  {:>7} {:<24} {:>6} {:>8} {:>12}  {}",
+                p.pid,
+                p.name,
+                p.flows,
+                p.packets,
+                p.bytes,
+                p.path.as_deref().unwrap_or("")
+            )?;
         }
     }
     let l = &r.limits;
     if l.flows_evicted + l.endpoints_dropped + l.fragments_dropped + l.tcp_bytes_dropped > 0 {
-        writeln!(out, "\nLimits: {} flows evicted, {} endpoint updates dropped, {} IP fragments dropped", l.flows_evicted, l.endpoints_dropped, l.fragments_dropped)?;
+        writeln!(
+            out,
+            "\nLimits: {} flows evicted, {} endpoint updates dropped, {} IP fragments dropped",
+            l.flows_evicted, l.endpoints_dropped, l.fragments_dropped
+        )?;
     }
     Ok(())
 }

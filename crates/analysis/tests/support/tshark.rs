@@ -17,7 +17,10 @@ pub fn section<'a>(text: &'a str, contains: &str) -> Option<Vec<&'a str>> {
 /// capinfos' "Number of packets".
 pub fn packets(text: &str) -> Option<u64> {
     let capinfos = section(text, "capinfos")?;
-    capinfos.iter().find_map(|l| l.strip_prefix("Number of packets:").map(|v| v.trim().replace(',', "").parse().ok()))?
+    capinfos.iter().find_map(|l| {
+        l.strip_prefix("Number of packets:")
+            .map(|v| v.trim().replace(',', "").parse().ok())
+    })?
 }
 
 /// An endpoint row: packets, bytes, tx packets, tx bytes, rx packets, rx bytes.
@@ -36,12 +39,24 @@ pub fn endpoints(text: &str) -> BTreeMap<String, EndpointRow> {
     let mut out = BTreeMap::new();
     for title in ["-z endpoints,ip\n", "-z endpoints,ipv6"] {
         let title = title.trim_end_matches('\n');
-        let Some(lines) = section_exact(text, title) else { continue };
+        let Some(lines) = section_exact(text, title) else {
+            continue;
+        };
         for line in lines {
             let t: Vec<&str> = line.split_whitespace().collect();
             if t.len() == 7 && t[1..].iter().all(|v| v.parse::<u64>().is_ok()) {
                 let n: Vec<u64> = t[1..].iter().map(|v| v.parse().unwrap_or(0)).collect();
-                out.insert(t[0].to_owned(), EndpointRow { packets: n[0], bytes: n[1], tx_packets: n[2], tx_bytes: n[3], rx_packets: n[4], rx_bytes: n[5] });
+                out.insert(
+                    t[0].to_owned(),
+                    EndpointRow {
+                        packets: n[0],
+                        bytes: n[1],
+                        tx_packets: n[2],
+                        tx_bytes: n[3],
+                        rx_packets: n[4],
+                        rx_bytes: n[5],
+                    },
+                );
             }
         }
     }
@@ -70,9 +85,18 @@ impl Bytes {
         let v: u64 = value.parse().ok()?;
         match unit {
             "bytes" => Some(Bytes::Exact(v)),
-            "kB" => Some(Bytes::Approx { value: v, unit: 1000 }),
-            "MB" => Some(Bytes::Approx { value: v, unit: 1_000_000 }),
-            "GB" => Some(Bytes::Approx { value: v, unit: 1_000_000_000 }),
+            "kB" => Some(Bytes::Approx {
+                value: v,
+                unit: 1000,
+            }),
+            "MB" => Some(Bytes::Approx {
+                value: v,
+                unit: 1_000_000,
+            }),
+            "GB" => Some(Bytes::Approx {
+                value: v,
+                unit: 1_000_000_000,
+            }),
             _ => None,
         }
     }
@@ -99,7 +123,9 @@ pub struct ConvRow {
 
 /// `-z conv,udp` or `conv,tcp` rows.
 pub fn conversations(text: &str, transport: &str) -> Vec<ConvRow> {
-    let Some(lines) = section_exact(text, &format!("-z conv,{transport}")) else { return Vec::new() };
+    let Some(lines) = section_exact(text, &format!("-z conv,{transport}")) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for line in lines {
         let t: Vec<&str> = line.split_whitespace().collect();
@@ -107,25 +133,53 @@ pub fn conversations(text: &str, transport: &str) -> Vec<ConvRow> {
             continue;
         }
         let num = |i: usize| t[i].parse::<u64>().ok();
-        let (Some(f1), Some(f2), Some(f3), Some(bytes)) = (num(3), num(6), num(9), Bytes::parse(t[10], t[11])) else { continue };
-        out.push(ConvRow { a: t[0].to_owned(), b: t[2].to_owned(), frames_b_to_a: f1, frames_a_to_b: f2, frames: f3, bytes });
+        let (Some(f1), Some(f2), Some(f3), Some(bytes)) =
+            (num(3), num(6), num(9), Bytes::parse(t[10], t[11]))
+        else {
+            continue;
+        };
+        out.push(ConvRow {
+            a: t[0].to_owned(),
+            b: t[2].to_owned(),
+            frames_b_to_a: f1,
+            frames_a_to_b: f2,
+            frames: f3,
+            bytes,
+        });
     }
     out
 }
 
 /// `-z io,phs` (the first, non-heuristic one): (path, frames, bytes) in file order.
 pub fn hierarchy(text: &str) -> Vec<(Vec<String>, u64, u64)> {
-    let Some(lines) = section_exact(text, "-q -z io,phs") else { return Vec::new() };
+    let Some(lines) = section_exact(text, "-q -z io,phs") else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     let mut stack: Vec<String> = Vec::new();
     for line in lines {
-        let Some(frames_at) = line.find("frames:") else { continue };
+        let Some(frames_at) = line.find("frames:") else {
+            continue;
+        };
         let indent = line.len() - line.trim_start().len();
         let depth = indent / 2;
-        let name = line.trim_start().split_whitespace().next().unwrap_or("").to_owned();
+        let name = line
+            .trim_start()
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_owned();
         let rest: Vec<&str> = line[frames_at..].split_whitespace().collect();
-        let frames = rest.first().and_then(|v| v.strip_prefix("frames:")).and_then(|v| v.parse().ok()).unwrap_or(0);
-        let bytes = rest.get(1).and_then(|v| v.strip_prefix("bytes:")).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let frames = rest
+            .first()
+            .and_then(|v| v.strip_prefix("frames:"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let bytes = rest
+            .get(1)
+            .and_then(|v| v.strip_prefix("bytes:"))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         stack.truncate(depth);
         stack.push(name);
         out.push((stack.clone(), frames, bytes));

@@ -17,17 +17,24 @@ pub(super) struct Gunzip {
 
 impl Gunzip {
     pub(super) fn new() -> Self {
-        Gunzip { decoder: MultiGzDecoder::new(Vec::new()) }
+        Gunzip {
+            decoder: MultiGzDecoder::new(Vec::new()),
+        }
     }
 
     /// Inflates `piece` (at most [`STEP`] bytes) and returns the plain text it produced.
     pub(super) fn inflate(&mut self, piece: &[u8]) -> Result<Vec<u8>, String> {
         self.decoder.write_all(piece).map_err(|e| e.to_string())?;
+        // The decoder keeps up to 32 KiB of output in its own buffer until flushed; without this
+        // the end of the file (or all of a small one) would never reach the parser.
+        self.decoder.flush().map_err(|e| e.to_string())?;
         Ok(std::mem::take(self.decoder.get_mut()))
     }
 
     /// Checks that the stream ended where a gzip member ends.
     pub(super) fn finish(&mut self) -> Result<(), String> {
-        self.decoder.try_finish().map_err(|e| format!("incomplete or corrupt: {e}"))
+        self.decoder
+            .try_finish()
+            .map_err(|e| format!("incomplete or corrupt: {e}"))
     }
 }

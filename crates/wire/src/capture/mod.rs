@@ -35,8 +35,12 @@ impl CaptureFormat {
     /// A short name for reports: `pcap`, `pcap-ns`, `pcapng`.
     pub fn name(&self) -> &'static str {
         match self {
-            CaptureFormat::Pcap { nanosecond: false, .. } => "pcap",
-            CaptureFormat::Pcap { nanosecond: true, .. } => "pcap-ns",
+            CaptureFormat::Pcap {
+                nanosecond: false, ..
+            } => "pcap",
+            CaptureFormat::Pcap {
+                nanosecond: true, ..
+            } => "pcap-ns",
             CaptureFormat::Pcapng => "pcapng",
         }
     }
@@ -245,7 +249,11 @@ impl Reader {
         self.push_after_sniff(chunk, sink)
     }
 
-    fn push_after_sniff(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Frame<'_>)) -> Result<(), ReadError> {
+    fn push_after_sniff(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(Frame<'_>),
+    ) -> Result<(), ReadError> {
         match self.gunzip.take() {
             None => self.push_plain(chunk, sink),
             Some(mut gz) => {
@@ -274,7 +282,11 @@ impl Reader {
         }
     }
 
-    fn push_plain(&mut self, chunk: &[u8], sink: &mut dyn FnMut(Frame<'_>)) -> Result<(), ReadError> {
+    fn push_plain(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut dyn FnMut(Frame<'_>),
+    ) -> Result<(), ReadError> {
         if self.start > 0 && self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
@@ -342,13 +354,19 @@ impl Reader {
         }
         let left = self.buf.len() - self.start;
         let ending = match &self.format {
-            Format::Sniffing => Ending::Stopped(ReadError::ShortHeader { what: "file", have: left, need: 4 }),
+            Format::Sniffing => Ending::Stopped(ReadError::ShortHeader {
+                what: "file",
+                have: left,
+                need: 4,
+            }),
             Format::Pcap(state) => state.ending(left, &self.stats),
             Format::Pcapng(state) => state.ending(left, &self.stats),
             Format::Failed(e) => Ending::Stopped(e.clone()),
         };
         match (ending, gzip_problem) {
-            (Ending::Clean, Some(problem)) => Ending::Truncated { detail: format!("gzip stream: {problem}") },
+            (Ending::Clean, Some(problem)) => Ending::Truncated {
+                detail: format!("gzip stream: {problem}"),
+            },
             (ending, _) => ending,
         }
     }

@@ -5,7 +5,9 @@
 //! claimed `caplen` against our limit *before* waiting for that many bytes, and the format is two
 //! fixed headers.
 
-use super::{u32_at, CaptureFormat, Ending, Frame, InterfaceInfo, ReadError, ReaderStats, MAX_PACKET_LEN};
+use super::{
+    u32_at, CaptureFormat, Ending, Frame, InterfaceInfo, ReadError, ReaderStats, MAX_PACKET_LEN,
+};
 
 const GLOBAL_HEADER_LEN: usize = 24;
 const RECORD_HEADER_LEN: usize = 16;
@@ -13,10 +15,22 @@ const RECORD_HEADER_LEN: usize = 16;
 /// Recognises the four pcap magics (µs/ns × little/big endian).
 pub(super) fn sniff(magic: [u8; 4]) -> Option<CaptureFormat> {
     match magic {
-        [0xd4, 0xc3, 0xb2, 0xa1] => Some(CaptureFormat::Pcap { big_endian: false, nanosecond: false }),
-        [0xa1, 0xb2, 0xc3, 0xd4] => Some(CaptureFormat::Pcap { big_endian: true, nanosecond: false }),
-        [0x4d, 0x3c, 0xb2, 0xa1] => Some(CaptureFormat::Pcap { big_endian: false, nanosecond: true }),
-        [0xa1, 0xb2, 0x3c, 0x4d] => Some(CaptureFormat::Pcap { big_endian: true, nanosecond: true }),
+        [0xd4, 0xc3, 0xb2, 0xa1] => Some(CaptureFormat::Pcap {
+            big_endian: false,
+            nanosecond: false,
+        }),
+        [0xa1, 0xb2, 0xc3, 0xd4] => Some(CaptureFormat::Pcap {
+            big_endian: true,
+            nanosecond: false,
+        }),
+        [0x4d, 0x3c, 0xb2, 0xa1] => Some(CaptureFormat::Pcap {
+            big_endian: false,
+            nanosecond: true,
+        }),
+        [0xa1, 0xb2, 0x3c, 0x4d] => Some(CaptureFormat::Pcap {
+            big_endian: true,
+            nanosecond: true,
+        }),
         _ => None,
     }
 }
@@ -31,10 +45,18 @@ pub(super) struct PcapState {
 impl PcapState {
     pub(super) fn new(format: CaptureFormat) -> Self {
         let (big_endian, nanosecond) = match format {
-            CaptureFormat::Pcap { big_endian, nanosecond } => (big_endian, nanosecond),
+            CaptureFormat::Pcap {
+                big_endian,
+                nanosecond,
+            } => (big_endian, nanosecond),
             CaptureFormat::Pcapng => (false, false),
         };
-        PcapState { big_endian, nanosecond, header: None, records: 0 }
+        PcapState {
+            big_endian,
+            nanosecond,
+            header: None,
+            records: 0,
+        }
     }
 
     /// Consumes at most one header or record from `live`; returns the bytes consumed (0 = need more).
@@ -52,7 +74,11 @@ impl PcapState {
             let link_type = u32_at(live, 20, self.big_endian) & 0xffff;
             let snaplen = u32_at(live, 16, self.big_endian);
             self.header = Some((link_type, snaplen));
-            stats.interfaces.push(InterfaceInfo { link_type, name: None, snaplen });
+            stats.interfaces.push(InterfaceInfo {
+                link_type,
+                name: None,
+                snaplen,
+            });
             return Ok(GLOBAL_HEADER_LEN);
         };
         if live.len() < RECORD_HEADER_LEN {
@@ -95,13 +121,20 @@ impl PcapState {
 
     pub(super) fn ending(&self, left: usize, _stats: &ReaderStats) -> Ending {
         if self.header.is_none() {
-            return Ending::Stopped(ReadError::ShortHeader { what: "pcap global", have: left, need: GLOBAL_HEADER_LEN });
+            return Ending::Stopped(ReadError::ShortHeader {
+                what: "pcap global",
+                have: left,
+                need: GLOBAL_HEADER_LEN,
+            });
         }
         if left == 0 {
             return Ending::Clean;
         }
         Ending::Truncated {
-            detail: format!("the file ends inside record {} ({left} bytes of it present)", self.records + 1),
+            detail: format!(
+                "the file ends inside record {} ({left} bytes of it present)",
+                self.records + 1
+            ),
         }
     }
 }

@@ -7,7 +7,10 @@
 use pcap_parser::pcapng::{parse_block_be, parse_block_le, Block, EnhancedPacketBlock};
 use pcap_parser::PcapNGOption;
 
-use super::{u32_at, Direction, Ending, Frame, InterfaceInfo, ProcessInfo, ReadError, ReaderStats, MAX_BLOCK_LEN};
+use super::{
+    u32_at, Direction, Ending, Frame, InterfaceInfo, ProcessInfo, ReadError, ReaderStats,
+    MAX_BLOCK_LEN,
+};
 
 /// Section header block type, the same in either byte order (pcapng §4.1).
 pub(super) const SHB_MAGIC_BYTES: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
@@ -48,7 +51,13 @@ pub(super) struct PcapngState {
 
 impl PcapngState {
     pub(super) fn new() -> Self {
-        PcapngState { big_endian: false, in_section: false, interfaces: Vec::new(), processes: Vec::new(), blocks: 0 }
+        PcapngState {
+            big_endian: false,
+            in_section: false,
+            interfaces: Vec::new(),
+            processes: Vec::new(),
+            blocks: 0,
+        }
     }
 
     /// Consumes at most one block from `live`; returns the bytes consumed (0 = need more).
@@ -61,7 +70,11 @@ impl PcapngState {
         if live.len() < 12 {
             return Ok(0);
         }
-        let bad = |reason: String| ReadError::BadRecord { record: self.blocks + 1, offset: stats.bytes, reason };
+        let bad = |reason: String| ReadError::BadRecord {
+            record: self.blocks + 1,
+            offset: stats.bytes,
+            reason,
+        };
         let is_shb = live[..4] == SHB_MAGIC_BYTES;
         if is_shb {
             // The byte-order magic decides how to read everything in this section, its length too.
@@ -77,10 +90,19 @@ impl PcapngState {
         let block_type = u32_at(live, 0, self.big_endian);
         let len = u32_at(live, 4, self.big_endian);
         if len < 12 || len % 4 != 0 {
-            return Err(bad(format!("block length {len} is {}", if len < 12 { "shorter than 12" } else { "not a multiple of 4" })));
+            return Err(bad(format!(
+                "block length {len} is {}",
+                if len < 12 {
+                    "shorter than 12"
+                } else {
+                    "not a multiple of 4"
+                }
+            )));
         }
         if len > MAX_BLOCK_LEN {
-            return Err(bad(format!("block length {len} exceeds the {MAX_BLOCK_LEN}-byte limit")));
+            return Err(bad(format!(
+                "block length {len} exceeds the {MAX_BLOCK_LEN}-byte limit"
+            )));
         }
         let len = len as usize;
         if live.len() < len {
@@ -88,7 +110,9 @@ impl PcapngState {
         }
         let block = &live[..len];
         if u32_at(block, len - 4, self.big_endian) != len as u32 {
-            return Err(bad("block's trailing length differs from its leading length".into()));
+            return Err(bad(
+                "block's trailing length differs from its leading length".into(),
+            ));
         }
         self.blocks += 1;
         if is_shb {
@@ -99,7 +123,11 @@ impl PcapngState {
             self.legacy_packet(block, stats, sink);
             return Ok(len);
         }
-        let parsed = if self.big_endian { parse_block_be(block) } else { parse_block_le(block) };
+        let parsed = if self.big_endian {
+            parse_block_be(block)
+        } else {
+            parse_block_le(block)
+        };
         let Ok((_, parsed)) = parsed else {
             // The framing is sound, only the content is not: count it and go on with the next block.
             stats.malformed_records += 1;
@@ -108,15 +136,23 @@ impl PcapngState {
         match parsed {
             Block::SectionHeader(_) => {}
             Block::InterfaceDescription(idb) => {
-                let name = idb.if_name().and_then(|r| r.ok()).map(str::to_owned);
+                // Apple's tcpdump counts the C string's NUL in the option length.
+                let name = idb
+                    .if_name()
+                    .and_then(|r| r.ok())
+                    .map(|n| n.trim_end_matches('\0').to_owned());
                 let link_type = u32::from(idb.linktype.0 as u16);
                 let global = stats.interfaces.len() as u32;
-                stats.interfaces.push(InterfaceInfo { link_type, name, snaplen: idb.snaplen });
+                stats.interfaces.push(InterfaceInfo {
+                    link_type,
+                    name,
+                    snaplen: idb.snaplen,
+                });
                 self.interfaces.push(SectionInterface {
                     link_type,
                     snaplen: idb.snaplen,
-                    units_per_sec: idb.ts_resolution().unwrap_or(1_000_000).max(1),
-                    offset_secs: idb.if_tsoffset,
+                    units_per_sec: units_per_sec(idb.if_tsresol).unwrap_or(1_000_000),
+                    offset_secs: tsoffset(&idb.options, self.big_endian),
                     global,
                 });
             }
@@ -146,14 +182,16 @@ impl PcapngState {
                 });
             }
             Block::ProcessInformation(pib) => {
-                self.processes.push(process_info(pib.process_id, &pib.options, self.big_endian));
+                self.processes
+                    .push(process_info(pib.process_id, &pib.options, self.big_endian));
             }
             Block::Unknown(unknown) if unknown.block_type == APPLE_PIB => {
                 // Older parsers route the PIB here; decode it the same way.
                 if unknown.data.len() >= 4 {
                     let pid = u32_at(unknown.data, 0, self.big_endian);
                     let options = parse_options(&unknown.data[4..], self.big_endian);
-                    self.processes.push(process_info(pid, &options, self.big_endian));
+                    self.processes
+                        .push(process_info(pid, &options, self.big_endian));
                 }
             }
             _ => {}
@@ -161,7 +199,12 @@ impl PcapngState {
         Ok(len)
     }
 
-    fn enhanced_packet(&self, epb: &EnhancedPacketBlock<'_>, stats: &mut ReaderStats, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn enhanced_packet(
+        &self,
+        epb: &EnhancedPacketBlock<'_>,
+        stats: &mut ReaderStats,
+        sink: &mut dyn FnMut(Frame<'_>),
+    ) {
         let Some(iface) = self.interfaces.get(epb.if_id as usize) else {
             stats.malformed_records += 1;
             return;
@@ -185,10 +228,14 @@ impl PcapngState {
                     };
                 }
                 OPT_APPLE_PIB_INDEX if value.len() >= 4 => {
-                    process = self.processes.get(u32_at(value, 0, self.big_endian) as usize);
+                    process = self
+                        .processes
+                        .get(u32_at(value, 0, self.big_endian) as usize);
                 }
                 OPT_APPLE_EFFECTIVE_PIB_INDEX if value.len() >= 4 => {
-                    effective_process = self.processes.get(u32_at(value, 0, self.big_endian) as usize);
+                    effective_process = self
+                        .processes
+                        .get(u32_at(value, 0, self.big_endian) as usize);
                 }
                 _ => {}
             }
@@ -208,17 +255,30 @@ impl PcapngState {
     }
 
     /// Obsolete packet block: interface id (u16), drops (u16), timestamp (2×u32), caplen, len, data.
-    fn legacy_packet(&self, block: &[u8], stats: &mut ReaderStats, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn legacy_packet(
+        &self,
+        block: &[u8],
+        stats: &mut ReaderStats,
+        sink: &mut dyn FnMut(Frame<'_>),
+    ) {
         let body = &block[8..block.len() - 4];
         if body.len() < 20 {
             stats.malformed_records += 1;
             return;
         }
-        let if_id = if self.big_endian { u16::from_be_bytes([body[0], body[1]]) } else { u16::from_le_bytes([body[0], body[1]]) };
-        let ts = (u64::from(u32_at(body, 4, self.big_endian)) << 32) | u64::from(u32_at(body, 8, self.big_endian));
+        let if_id = if self.big_endian {
+            u16::from_be_bytes([body[0], body[1]])
+        } else {
+            u16::from_le_bytes([body[0], body[1]])
+        };
+        let ts = (u64::from(u32_at(body, 4, self.big_endian)) << 32)
+            | u64::from(u32_at(body, 8, self.big_endian));
         let caplen = u32_at(body, 12, self.big_endian) as usize;
         let orig_len = u32_at(body, 16, self.big_endian);
-        let (Some(iface), Some(data)) = (self.interfaces.get(usize::from(if_id)), body.get(20..20 + caplen)) else {
+        let (Some(iface), Some(data)) = (
+            self.interfaces.get(usize::from(if_id)),
+            body.get(20..20 + caplen),
+        ) else {
             stats.malformed_records += 1;
             return;
         };
@@ -238,12 +298,21 @@ impl PcapngState {
 
     pub(super) fn ending(&self, left: usize, stats: &ReaderStats) -> Ending {
         if self.blocks == 0 && stats.records == 0 && left > 0 {
-            return Ending::Stopped(ReadError::ShortHeader { what: "pcapng section", have: left, need: 28 });
+            return Ending::Stopped(ReadError::ShortHeader {
+                what: "pcapng section",
+                have: left,
+                need: 28,
+            });
         }
         if left == 0 {
             return Ending::Clean;
         }
-        Ending::Truncated { detail: format!("the file ends inside block {} ({left} bytes of it present)", self.blocks + 1) }
+        Ending::Truncated {
+            detail: format!(
+                "the file ends inside block {} ({left} bytes of it present)",
+                self.blocks + 1
+            ),
+        }
     }
 }
 
@@ -254,17 +323,60 @@ fn timestamp_ns(ts: u64, iface: &SectionInterface) -> i64 {
     let secs = ts / units;
     let frac = ts % units;
     let frac_ns = (u128::from(frac) * 1_000_000_000 / u128::from(units)) as i64;
-    (secs as i64).saturating_add(iface.offset_secs).saturating_mul(1_000_000_000).saturating_add(frac_ns)
+    (secs as i64)
+        .saturating_add(iface.offset_secs)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(frac_ns)
+}
+
+/// `if_tsresol` (pcapng §4.2): bit 7 clear, 10^-n seconds; set, 2^-n. `pcap-parser` 0.17 rejects
+/// every power of two (it compares the whole byte, flag included, against 63), so we decode it here.
+fn units_per_sec(tsresol: u8) -> Option<u64> {
+    let exponent = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        10u64.checked_pow(exponent)
+    } else {
+        1u64.checked_shl(exponent)
+    }
+}
+
+/// `if_tsoffset` (IDB option 14, seconds) in the section's byte order; `pcap-parser` 0.17 always
+/// reads it little-endian.
+fn tsoffset(options: &[PcapNGOption<'_>], big_endian: bool) -> i64 {
+    const OPT_IF_TSOFFSET: u16 = 14;
+    let Some(value) = options
+        .iter()
+        .find(|o| o.code.0 == OPT_IF_TSOFFSET)
+        .and_then(|o| o.value().get(..8))
+    else {
+        return 0;
+    };
+    let mut raw = [0u8; 8];
+    raw.copy_from_slice(value);
+    if big_endian {
+        i64::from_be_bytes(raw)
+    } else {
+        i64::from_le_bytes(raw)
+    }
 }
 
 fn process_info(pid: u32, options: &[PcapNGOption<'_>], _big_endian: bool) -> ProcessInfo {
-    let mut info = ProcessInfo { pid, ..Default::default() };
+    let mut info = ProcessInfo {
+        pid,
+        ..Default::default()
+    };
     for opt in options {
-        let text = || String::from_utf8_lossy(opt.value()).trim_end_matches('\0').to_owned();
+        let text = || {
+            String::from_utf8_lossy(opt.value())
+                .trim_end_matches('\0')
+                .to_owned()
+        };
         match opt.code.0 {
             OPT_PIB_NAME => info.name = text(),
             OPT_PIB_PATH => info.path = Some(text()),
-            OPT_PIB_UUID => info.uuid = Some(opt.value().iter().map(|b| format!("{b:02x}")).collect()),
+            OPT_PIB_UUID => {
+                info.uuid = Some(opt.value().iter().map(|b| format!("{b:02x}")).collect())
+            }
             _ => {}
         }
     }
@@ -275,15 +387,27 @@ fn process_info(pid: u32, options: &[PcapNGOption<'_>], _big_endian: bool) -> Pr
 fn parse_options(mut body: &[u8], big_endian: bool) -> Vec<PcapNGOption<'_>> {
     let mut out = Vec::new();
     while body.len() >= 4 {
-        let rd = |a: u8, b: u8| if big_endian { u16::from_be_bytes([a, b]) } else { u16::from_le_bytes([a, b]) };
+        let rd = |a: u8, b: u8| {
+            if big_endian {
+                u16::from_be_bytes([a, b])
+            } else {
+                u16::from_le_bytes([a, b])
+            }
+        };
         let code = rd(body[0], body[1]);
         let len = rd(body[2], body[3]);
         if code == 0 {
             break;
         }
         let padded = (usize::from(len) + 3) & !3;
-        let Some(value) = body.get(4..4 + usize::from(len)) else { break };
-        out.push(PcapNGOption { code: pcap_parser::OptionCode(code), len, value: value.into() });
+        let Some(value) = body.get(4..4 + usize::from(len)) else {
+            break;
+        };
+        out.push(PcapNGOption {
+            code: pcap_parser::OptionCode(code),
+            len,
+            value: value.into(),
+        });
         body = body.get(4 + padded..).unwrap_or(&[]);
     }
     out

@@ -31,5 +31,10 @@ pub(super) fn decode(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     } else {
         Next::EtherType(ethertype)
     };
-    Ok(LinkLayer { path, next, payload: &data[at..], pktap: None })
+    Ok(LinkLayer {
+        path,
+        next,
+        payload: &data[at..],
+        pktap: None,
+    })
 }

@@ -126,9 +126,24 @@ fn decode_with_depth(link_type: u32, data: &[u8], depth: u8) -> Result<LinkLayer
         LinkType::Ethernet => ethernet::decode(data),
         LinkType::Null => null::decode(data, false),
         LinkType::Loop => null::decode(data, true),
-        LinkType::Raw => Ok(LinkLayer { path: vec!["raw"], next: Next::Ip, payload: data, pktap: None }),
-        LinkType::Ipv4 => Ok(LinkLayer { path: vec!["raw"], next: Next::EtherType(0x0800), payload: data, pktap: None }),
-        LinkType::Ipv6 => Ok(LinkLayer { path: vec!["raw"], next: Next::EtherType(0x86dd), payload: data, pktap: None }),
+        LinkType::Raw => Ok(LinkLayer {
+            path: vec!["raw"],
+            next: Next::Ip,
+            payload: data,
+            pktap: None,
+        }),
+        LinkType::Ipv4 => Ok(LinkLayer {
+            path: vec!["raw"],
+            next: Next::EtherType(0x0800),
+            payload: data,
+            pktap: None,
+        }),
+        LinkType::Ipv6 => Ok(LinkLayer {
+            path: vec!["raw"],
+            next: Next::EtherType(0x86dd),
+            payload: data,
+            pktap: None,
+        }),
         LinkType::LinuxSll => sll::decode_v1(data),
         LinkType::LinuxSll2 => sll::decode_v2(data),
         LinkType::Pktap => {
@@ -147,7 +162,11 @@ fn decode_with_depth(link_type: u32, data: &[u8], depth: u8) -> Result<LinkLayer
 
 fn need(layer: &'static str, data: &[u8], need: usize) -> Result<(), LinkError> {
     if data.len() < need {
-        Err(LinkError::Truncated { layer, need, have: data.len() })
+        Err(LinkError::Truncated {
+            layer,
+            need,
+            have: data.len(),
+        })
     } else {
         Ok(())
     }

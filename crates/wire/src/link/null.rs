@@ -31,5 +31,10 @@ pub(super) fn decode(data: &[u8], network_order: bool) -> Result<LinkLayer<'_>, 
     } else {
         Next::Other
     };
-    Ok(LinkLayer { path: vec!["null"], next, payload: &data[4..], pktap: None })
+    Ok(LinkLayer {
+        path: vec!["null"],
+        next,
+        payload: &data[4..],
+        pktap: None,
+    })
 }

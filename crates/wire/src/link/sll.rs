@@ -10,14 +10,24 @@ pub(super) fn decode_v1(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     need("sll", data, 16)?;
     let arphrd = be16(data, 2);
     let protocol = be16(data, 14);
-    Ok(LinkLayer { path: vec!["sll"], next: next(arphrd, protocol), payload: &data[16..], pktap: None })
+    Ok(LinkLayer {
+        path: vec!["sll"],
+        next: next(arphrd, protocol),
+        payload: &data[16..],
+        pktap: None,
+    })
 }
 
 pub(super) fn decode_v2(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     need("sll2", data, 20)?;
     let protocol = be16(data, 0);
     let arphrd = be16(data, 8);
-    Ok(LinkLayer { path: vec!["sll"], next: next(arphrd, protocol), payload: &data[20..], pktap: None })
+    Ok(LinkLayer {
+        path: vec!["sll"],
+        next: next(arphrd, protocol),
+        payload: &data[20..],
+        pktap: None,
+    })
 }
 
 fn next(arphrd: u16, protocol: u16) -> Next {

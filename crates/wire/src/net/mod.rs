@@ -8,7 +8,7 @@ mod transport;
 
 use std::net::IpAddr;
 
-use etherparse::{LaxIpSlice, Ipv6ExtensionSlice};
+use etherparse::{Ipv6ExtensionSlice, LaxIpSlice};
 
 pub use transport::{decode_transport, TcpFlags, Transport, TransportError};
 
@@ -90,7 +90,9 @@ pub enum NetError {
 /// Decodes what follows a link header.
 pub fn decode_network(next: Next, payload: &[u8]) -> Result<Network<'_>, NetError> {
     match next {
-        Next::EtherType(ethertype::IPV4) | Next::EtherType(ethertype::IPV6) | Next::Ip => decode_ip(payload).map(Network::Ip),
+        Next::EtherType(ethertype::IPV4) | Next::EtherType(ethertype::IPV6) | Next::Ip => {
+            decode_ip(payload).map(Network::Ip)
+        }
         Next::EtherType(ethertype::ARP) => Ok(Network::Arp),
         Next::EtherType(other) => Ok(Network::Other(Some(other))),
         Next::Other => Ok(Network::Other(None)),
@@ -100,7 +102,8 @@ pub fn decode_network(next: Next, payload: &[u8]) -> Result<Network<'_>, NetErro
 /// Decodes an IPv4 or IPv6 packet, laxly: a payload shorter than the header claims is kept and
 /// flagged `incomplete`.
 pub fn decode_ip(bytes: &[u8]) -> Result<IpPacket<'_>, NetError> {
-    let (ip, _ext_error) = LaxIpSlice::from_slice(bytes).map_err(|e| NetError::Ip(e.to_string()))?;
+    let (ip, _ext_error) =
+        LaxIpSlice::from_slice(bytes).map_err(|e| NetError::Ip(e.to_string()))?;
     let payload = ip.payload();
     let (version, fragment) = match &ip {
         LaxIpSlice::Ipv4(v4) => {
@@ -119,7 +122,11 @@ pub fn decode_ip(bytes: &[u8]) -> Result<IpPacket<'_>, NetError> {
                 if let Ipv6ExtensionSlice::Fragment(f) = ext {
                     let offset = u32::from(f.fragment_offset().value()) * 8;
                     if f.more_fragments() || offset != 0 {
-                        frag = Some(Fragment { id: f.identification(), offset, more: f.more_fragments() });
+                        frag = Some(Fragment {
+                            id: f.identification(),
+                            offset,
+                            more: f.more_fragments(),
+                        });
                     }
                 }
             }

@@ -77,23 +77,52 @@ pub enum TransportError {
 pub fn decode_transport(protocol: u8, bytes: &[u8]) -> Result<Transport<'_>, TransportError> {
     match protocol {
         proto::UDP => {
-            let udp = UdpSlice::from_slice_lax(bytes).map_err(|e| TransportError::Bad { layer: "udp", detail: e.to_string() })?;
-            Ok(Transport::Udp { src_port: udp.source_port(), dst_port: udp.destination_port(), payload: udp.payload() })
+            let udp = UdpSlice::from_slice_lax(bytes).map_err(|e| TransportError::Bad {
+                layer: "udp",
+                detail: e.to_string(),
+            })?;
+            Ok(Transport::Udp {
+                src_port: udp.source_port(),
+                dst_port: udp.destination_port(),
+                payload: udp.payload(),
+            })
         }
         proto::TCP => {
-            let tcp = TcpSlice::from_slice(bytes).map_err(|e| TransportError::Bad { layer: "tcp", detail: e.to_string() })?;
+            let tcp = TcpSlice::from_slice(bytes).map_err(|e| TransportError::Bad {
+                layer: "tcp",
+                detail: e.to_string(),
+            })?;
             Ok(Transport::Tcp {
                 src_port: tcp.source_port(),
                 dst_port: tcp.destination_port(),
                 seq: tcp.sequence_number(),
-                flags: TcpFlags { syn: tcp.syn(), ack: tcp.ack(), fin: tcp.fin(), rst: tcp.rst(), psh: tcp.psh() },
+                flags: TcpFlags {
+                    syn: tcp.syn(),
+                    ack: tcp.ack(),
+                    fin: tcp.fin(),
+                    rst: tcp.rst(),
+                    psh: tcp.psh(),
+                },
                 payload: tcp.payload(),
             })
         }
         proto::ICMP | proto::ICMPV6 => match bytes.first() {
-            Some(&kind) => Ok(Transport::Icmp { v6: protocol == proto::ICMPV6, kind }),
-            None => Err(TransportError::Bad { layer: if protocol == proto::ICMP { "icmp" } else { "icmpv6" }, detail: "empty".into() }),
+            Some(&kind) => Ok(Transport::Icmp {
+                v6: protocol == proto::ICMPV6,
+                kind,
+            }),
+            None => Err(TransportError::Bad {
+                layer: if protocol == proto::ICMP {
+                    "icmp"
+                } else {
+                    "icmpv6"
+                },
+                detail: "empty".into(),
+            }),
         },
-        other => Ok(Transport::Other { protocol: other, payload: bytes }),
+        other => Ok(Transport::Other {
+            protocol: other,
+            payload: bytes,
+        }),
     }
 }

@@ -1,0 +1,473 @@
+//! Hostile and broken files through the whole `Analyzer`: each yields a report that keeps what was
+//! read, says what went wrong, and never panics.
+
+use std::io::Write;
+
+use callscope_analysis::{Analyzer, Options, ReadError, Report};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use proptest::prelude::*;
+
+// ---------------------------------------------------------------------------------------------
+// Building files
+// ---------------------------------------------------------------------------------------------
+
+/// A little-endian µs pcap global header (pcap draft §4).
+fn pcap_header(link_type: u32) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend(0xa1b2_c3d4u32.to_le_bytes()); // magic
+    v.extend(2u16.to_le_bytes()); // version major
+    v.extend(4u16.to_le_bytes()); // version minor
+    v.extend(0u32.to_le_bytes()); // thiszone
+    v.extend(0u32.to_le_bytes()); // sigfigs
+    v.extend(65535u32.to_le_bytes()); // snaplen
+    v.extend(link_type.to_le_bytes()); // link type
+    v
+}
+
+/// A pcap record header claiming `caplen` bytes.
+fn record_header(secs: u32, caplen: u32, orig_len: u32) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend(secs.to_le_bytes()); // ts seconds
+    v.extend(0u32.to_le_bytes()); // ts microseconds
+    v.extend(caplen.to_le_bytes()); // captured length
+    v.extend(orig_len.to_le_bytes()); // original length
+    v
+}
+
+fn record(secs: u32, data: &[u8]) -> Vec<u8> {
+    let mut v = record_header(secs, data.len() as u32, data.len() as u32);
+    v.extend_from_slice(data);
+    v
+}
+
+/// An IPv4 header (checksum left zero) for `payload_len` bytes of `protocol`.
+fn ipv4_header(protocol: u8, flags_offset: u16, payload_len: usize) -> Vec<u8> {
+    let mut v = vec![0x45, 0x00]; // version 4, IHL 5; DSCP/ECN
+    v.extend((20 + payload_len as u16).to_be_bytes()); // total length
+    v.extend(0x0101u16.to_be_bytes()); // identification
+    v.extend(flags_offset.to_be_bytes()); // flags, fragment offset
+    v.extend([64, protocol, 0, 0]); // TTL, protocol, checksum
+    v.extend([10, 0, 0, 1]); // source 10.0.0.1
+    v.extend([10, 0, 0, 2]); // destination 10.0.0.2
+    v
+}
+
+/// Ethernet + IPv4 + UDP 40000 → 5060 with a 4-byte payload: 46 bytes.
+fn eth_udp_packet() -> Vec<u8> {
+    let mut v = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]; // dst, src, IPv4
+    v.extend(ipv4_header(17, 0, 12));
+    v.extend(40000u16.to_be_bytes()); // UDP source port
+    v.extend(5060u16.to_be_bytes()); // destination port
+    v.extend(12u16.to_be_bytes()); // length
+    v.extend([0, 0]); // checksum
+    v.extend(b"ping");
+    v
+}
+
+/// An Ethernet pcap with `n` copies of [`eth_udp_packet`], one second apart.
+fn udp_pcap(n: u32) -> Vec<u8> {
+    let mut f = pcap_header(1);
+    for i in 0..n {
+        f.extend(record(1_700_000_000 + i, &eth_udp_packet()));
+    }
+    f
+}
+
+/// A pcapng block: type, length, body, length (little-endian).
+fn ng_block(block_type: u32, body: &[u8]) -> Vec<u8> {
+    let len = 12 + body.len() as u32;
+    let mut v = Vec::new();
+    v.extend(block_type.to_le_bytes()); // block type
+    v.extend(len.to_le_bytes()); // total length
+    v.extend_from_slice(body);
+    v.extend(len.to_le_bytes()); // total length again
+    v
+}
+
+/// Section header block and one interface of `link_type`.
+fn pcapng_header(link_type: u16) -> Vec<u8> {
+    let mut shb = Vec::new();
+    shb.extend(0x1a2b_3c4du32.to_le_bytes()); // byte-order magic
+    shb.extend(1u16.to_le_bytes()); // major version
+    shb.extend(0u16.to_le_bytes()); // minor version
+    shb.extend([0xff; 8]); // section length unknown
+    let mut idb = Vec::new();
+    idb.extend(link_type.to_le_bytes()); // link type
+    idb.extend(0u16.to_le_bytes()); // reserved
+    idb.extend(0u32.to_le_bytes()); // snaplen
+    let mut f = ng_block(0x0a0d_0d0a, &shb);
+    f.extend(ng_block(1, &idb));
+    f
+}
+
+/// An enhanced packet block on interface 0 (data padded to 4 bytes).
+fn ng_epb(ts_us: u64, data: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(0u32.to_le_bytes()); // interface id
+    body.extend(((ts_us >> 32) as u32).to_le_bytes()); // timestamp upper
+    body.extend((ts_us as u32).to_le_bytes()); // timestamp lower
+    body.extend((data.len() as u32).to_le_bytes()); // captured length
+    body.extend((data.len() as u32).to_le_bytes()); // original length
+    body.extend_from_slice(data);
+    while body.len() % 4 != 0 {
+        body.push(0);
+    }
+    ng_block(6, &body)
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// Feeds `bytes` in one piece; returns the feed result and the report.
+fn analyze(bytes: &[u8]) -> (Result<(), ReadError>, Report) {
+    let mut a = Analyzer::new(Options::default());
+    let fed = a.feed(bytes);
+    (fed, a.finish())
+}
+
+fn error_of(report: &Report) -> &str {
+    report
+        .capture
+        .error
+        .as_deref()
+        .expect("the report says what went wrong")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unreadable files
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn empty_file() {
+    let report = Analyzer::new(Options::default()).finish();
+    assert_eq!(report.capture.format, "");
+    assert_eq!(report.capture.packets, 0);
+    assert_eq!(error_of(&report), "the file is empty");
+    assert!(!report.capture.truncated);
+}
+
+#[test]
+fn bad_magic() {
+    let (fed, report) = analyze(b"<!DOCTYPE html><html></html>");
+    assert_eq!(
+        fed,
+        Err(ReadError::BadMagic {
+            magic: "3c21444f".into()
+        })
+    );
+    assert_eq!(report.capture.format, "");
+    assert_eq!(report.capture.packets, 0);
+    assert!(
+        error_of(&report).starts_with("not a capture file"),
+        "{}",
+        error_of(&report)
+    );
+}
+
+#[test]
+fn truncated_global_header() {
+    let (fed, report) = analyze(&pcap_header(1)[..20]);
+    assert_eq!(fed, Ok(()));
+    assert_eq!(report.capture.format, "pcap");
+    assert_eq!(report.capture.packets, 0);
+    assert_eq!(
+        error_of(&report),
+        "the file ends inside its pcap global header (20 of 24 bytes)"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files that break part way
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn truncated_last_record_keeps_the_earlier_packets() {
+    let mut file = udp_pcap(3);
+    file.truncate(file.len() - 10);
+    let (fed, report) = analyze(&file);
+    assert_eq!(fed, Ok(()));
+    assert_eq!(report.capture.packets, 2);
+    assert_eq!(report.capture.bytes, 2 * 46);
+    assert!(report.capture.truncated);
+    assert!(
+        error_of(&report).contains("record 3"),
+        "{}",
+        error_of(&report)
+    );
+    assert_eq!(report.conversations.len(), 1);
+    assert_eq!(report.conversations[0].packets, 2);
+}
+
+#[test]
+fn four_gib_caplen_in_the_middle() {
+    let mut file = udp_pcap(2);
+    file.extend(record_header(1_700_000_002, 0xFFFF_FFFF, 0xFFFF_FFFF)); // claims 4 GiB
+    file.extend(record(1_700_000_003, &eth_udp_packet())); // never reached
+    let (fed, report) = analyze(&file);
+    assert!(
+        matches!(fed, Err(ReadError::BadRecord { record: 3, .. })),
+        "{fed:?}"
+    );
+    assert_eq!(report.capture.packets, 2);
+    assert!(!report.capture.truncated);
+    assert!(
+        error_of(&report).contains("caplen 4294967295"),
+        "{}",
+        error_of(&report)
+    );
+    assert_eq!(report.conversations[0].packets, 2);
+}
+
+#[test]
+fn pcapng_bad_block_lengths() {
+    for (len, says) in [
+        (46u32, "not a multiple of 4"),
+        (4, "shorter than 12"),
+        (0x0100_0004, "exceeds the 16777216-byte limit"),
+    ] {
+        let mut file = pcapng_header(1);
+        file.extend(ng_epb(1_700_000_000_000_000, &eth_udp_packet()));
+        file.extend(6u32.to_le_bytes()); // block type EPB
+        file.extend(len.to_le_bytes()); // bad total length
+        file.extend([0u8; 40]);
+        let (fed, report) = analyze(&file);
+        assert!(
+            matches!(fed, Err(ReadError::BadRecord { record: 4, .. })),
+            "length {len}: {fed:?}"
+        );
+        assert_eq!(report.capture.format, "pcapng");
+        assert_eq!(report.capture.packets, 1, "length {len}");
+        assert!(
+            error_of(&report).contains(says),
+            "length {len}: {}",
+            error_of(&report)
+        );
+    }
+}
+
+#[test]
+fn corrupt_gzip() {
+    let mut gz = gzip(&udp_pcap(3));
+    gz[10] = 0xff; // first deflate block header: reserved block type
+    let (fed, report) = analyze(&gz);
+    assert!(matches!(fed, Err(ReadError::Gzip(_))), "{fed:?}");
+    assert_eq!(report.capture.packets, 0);
+    assert!(
+        error_of(&report).starts_with("gzip: "),
+        "{}",
+        error_of(&report)
+    );
+}
+
+#[test]
+fn truncated_gzip_keeps_what_inflated() {
+    let gz = gzip(&udp_pcap(3));
+    let (fed, report) = analyze(&gz[..gz.len() - 8]); // CRC32 and ISIZE missing
+    assert_eq!(fed, Ok(()));
+    assert_eq!(report.capture.format, "pcap+gzip");
+    assert_eq!(report.capture.packets, 3);
+    assert!(report.capture.truncated);
+    assert!(
+        error_of(&report).starts_with("gzip stream"),
+        "{}",
+        error_of(&report)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packets that do not decode
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn unknown_link_type_is_counted_not_malformed() {
+    let mut file = pcap_header(147); // LINKTYPE_USER0
+    for i in 0..3 {
+        file.extend(record(i, &eth_udp_packet()));
+    }
+    let (fed, report) = analyze(&file);
+    assert_eq!(fed, Ok(()));
+    assert_eq!(report.capture.packets, 3);
+    assert_eq!(report.capture.unknown_link_type, 3);
+    assert_eq!(report.capture.malformed, 0);
+    assert_eq!(report.capture.link_types, vec!["LINKTYPE_147"]);
+    assert!(report.conversations.is_empty());
+    assert_eq!(report.capture.error, None);
+}
+
+#[test]
+fn garbage_ip_header_is_malformed_with_a_reason() {
+    let mut bad = eth_udp_packet();
+    bad[14] = 0x42; // version 4, IHL 2: shorter than any IPv4 header
+    let mut file = pcap_header(1);
+    file.extend(record(1, &eth_udp_packet()));
+    file.extend(record(2, &bad));
+    file.extend(record(3, &eth_udp_packet()));
+    let (fed, report) = analyze(&file);
+    assert_eq!(fed, Ok(()));
+    assert_eq!(report.capture.packets, 3);
+    assert_eq!(report.capture.malformed, 1);
+    let reasons = &report.capture.malformed_reasons;
+    assert_eq!(reasons.len(), 1);
+    assert_eq!((reasons[0].count, reasons[0].first_frame), (1, 2));
+    assert!(
+        reasons[0].reason.starts_with("ip: "),
+        "{}",
+        reasons[0].reason
+    );
+    assert_eq!(
+        report.conversations[0].packets, 2,
+        "the good packets still count"
+    );
+}
+
+#[test]
+fn truncated_link_header_is_malformed() {
+    let mut file = pcap_header(1);
+    file.extend(record(1, &eth_udp_packet()[..10])); // 10 bytes of a 14-byte Ethernet header
+    let (_, report) = analyze(&file);
+    assert_eq!(report.capture.malformed, 1);
+    assert_eq!(
+        report.capture.malformed_reasons[0].reason,
+        "eth header truncated: need 14 bytes, have 10"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitrary bytes
+// ---------------------------------------------------------------------------------------------
+
+/// Every link type callscope decodes, and one it does not.
+const LINK_TYPES: [u32; 13] = [0, 1, 12, 14, 101, 108, 113, 149, 228, 229, 258, 276, 147];
+
+/// Feeds `bytes` in chunks of `chunk`, stopping at the first error, and returns the report.
+fn analyze_chunked(bytes: &[u8], chunk: usize) -> Report {
+    let mut a = Analyzer::new(Options::for_browser());
+    for piece in bytes.chunks(chunk.max(1)) {
+        if a.feed(piece).is_err() {
+            break;
+        }
+    }
+    let report = a.finish();
+    serde_json::to_value(&report).expect("the report serializes");
+    report
+}
+
+/// A link header of `link_type` announcing IPv4 (or IPv6), so that what follows reaches `decode_ip`.
+fn link_prefix(link_type: u32, v6: bool) -> Vec<u8> {
+    let ethertype: [u8; 2] = if v6 { [0x86, 0xdd] } else { [0x08, 0x00] };
+    match link_type {
+        0 => vec![if v6 { 30 } else { 2 }, 0, 0, 0], // NULL, host order
+        108 => vec![0, 0, 0, if v6 { 24 } else { 2 }], // LOOP, network order
+        1 => [&[0u8; 12][..], &ethertype].concat(),  // Ethernet
+        113 => [&[0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0][..], &ethertype].concat(), // SLL
+        276 => [&ethertype[..], &[0u8; 6], &[0, 1], &[0u8; 10]].concat(), // SLL2
+        149 | 258 => {
+            let mut v = vec![0u8; 108]; // PKTAP header: length 108, inner DLT RAW, pid 1, "a"
+            v[0] = 108;
+            v[8] = 12;
+            v[52] = 1;
+            v[56] = b'a';
+            v
+        }
+        _ => Vec::new(), // RAW, IPV4, IPV6, unknown
+    }
+}
+
+/// One packet for the property tests: a link header (or none), an IP header (or none), then junk.
+fn arbitrary_packet() -> impl Strategy<Value = (bool, Option<(u8, u16)>, Vec<u8>)> {
+    (
+        any::<bool>(),
+        prop::option::of((
+            prop::sample::select(vec![1u8, 6, 17, 50, 58, 41, 0]),
+            any::<u16>(),
+        )),
+        prop::collection::vec(any::<u8>(), 0..120),
+    )
+}
+
+fn build_packet(link_type: u32, with_link: bool, ip: Option<(u8, u16)>, junk: &[u8]) -> Vec<u8> {
+    let mut v = if with_link {
+        link_prefix(link_type, false)
+    } else {
+        Vec::new()
+    };
+    if let Some((protocol, flags_offset)) = ip {
+        v.extend(ipv4_header(protocol, flags_offset & 0x2003, junk.len())); // MF and small offsets
+    }
+    v.extend_from_slice(junk);
+    v
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), chunk in 1usize..700) {
+        prop_assume!(!bytes.starts_with(&[0x1f, 0x8b])); // gzip could inflate to more records
+        let report = analyze_chunked(&bytes, chunk);
+        prop_assert!(report.capture.packets <= bytes.len() as u64 / 16);
+    }
+
+    #[test]
+    fn arbitrary_bytes_after_a_pcap_header(
+        link_type in prop::sample::select(LINK_TYPES.to_vec()),
+        tail in prop::collection::vec(any::<u8>(), 0..2048),
+        chunk in 1usize..700,
+    ) {
+        let mut file = pcap_header(link_type);
+        file.extend(&tail);
+        let report = analyze_chunked(&file, chunk);
+        prop_assert!(report.capture.packets <= tail.len() as u64 / 16);
+    }
+
+    #[test]
+    fn arbitrary_bytes_after_a_pcapng_interface(
+        link_type in prop::sample::select(LINK_TYPES.to_vec()),
+        tail in prop::collection::vec(any::<u8>(), 0..2048),
+        chunk in 1usize..700,
+    ) {
+        let mut file = pcapng_header(link_type as u16);
+        file.extend(&tail);
+        let report = analyze_chunked(&file, chunk);
+        // The smallest packet block (a simple packet block) is 16 bytes.
+        prop_assert!(report.capture.packets <= tail.len() as u64 / 16);
+    }
+
+    #[test]
+    fn arbitrary_packets_in_pcap_records(
+        link_type in prop::sample::select(LINK_TYPES.to_vec()),
+        packets in prop::collection::vec(arbitrary_packet(), 0..24),
+        chunk in 1usize..700,
+    ) {
+        let mut file = pcap_header(link_type);
+        for (i, (with_link, ip, junk)) in packets.iter().enumerate() {
+            file.extend(record(i as u32, &build_packet(link_type, *with_link, *ip, junk)));
+        }
+        let report = analyze_chunked(&file, chunk);
+        prop_assert_eq!(report.capture.packets, packets.len() as u64);
+        prop_assert_eq!(report.capture.error, None);
+        prop_assert!(report.capture.malformed + report.capture.unknown_link_type <= packets.len() as u64);
+        if link_type == 147 {
+            prop_assert_eq!(report.capture.unknown_link_type, packets.len() as u64);
+        }
+    }
+
+    #[test]
+    fn arbitrary_packets_in_pcapng_blocks(
+        link_type in prop::sample::select(LINK_TYPES.to_vec()),
+        packets in prop::collection::vec(arbitrary_packet(), 0..24),
+        chunk in 1usize..700,
+    ) {
+        let mut file = pcapng_header(link_type as u16);
+        for (i, (with_link, ip, junk)) in packets.iter().enumerate() {
+            file.extend(ng_epb(i as u64, &build_packet(link_type, *with_link, *ip, junk)));
+        }
+        let report = analyze_chunked(&file, chunk);
+        prop_assert_eq!(report.capture.packets, packets.len() as u64);
+        prop_assert_eq!(report.capture.error, None);
+    }
+}

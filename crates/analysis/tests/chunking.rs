@@ -1,0 +1,79 @@
+//! The report must not depend on how the file was cut into chunks (the page reads 4–8 MiB slices,
+//! the CLI 64 KiB), nor on whether the file was gzip-compressed.
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+fn json(report: &callscope_analysis::Report) -> serde_json::Value {
+    serde_json::to_value(report).expect("the report serializes")
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_reference_capture_gives_the_same_report_in_any_chunking() {
+    let captures = support::reference_captures();
+    assert!(!captures.is_empty(), "no reference captures found");
+    let mut differences = Vec::new();
+    for path in &captures {
+        let bytes = std::fs::read(path).expect("read capture");
+        let reference = support::analyze_bytes(&bytes, 64 * 1024);
+        assert!(reference.capture.packets > 0, "{}: no packets", name(path));
+        let reference = json(&reference);
+        for chunk in [1, 7, 4096, 1 << 20] {
+            if json(&support::analyze_bytes(&bytes, chunk)) != reference {
+                differences.push(format!("{} in chunks of {chunk}", name(path)));
+            }
+        }
+    }
+    eprintln!("checked {} captures in 5 chunkings", captures.len());
+    assert!(
+        differences.is_empty(),
+        "reports differ from the 64 KiB one:\n{}",
+        differences.join("\n")
+    );
+}
+
+#[test]
+fn a_gzip_compressed_capture_gives_the_same_report() {
+    let captures = support::reference_captures();
+    // The biggest pcapng of the set: enough compressed data for many inflate steps.
+    let path = captures
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pcapng"))
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .or_else(|| captures.first())
+        .expect("a reference capture");
+    let plain_bytes = std::fs::read(path).expect("read capture");
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(&plain_bytes).expect("compress");
+    let gz = encoder.finish().expect("compress");
+
+    let plain = support::analyze_bytes(&plain_bytes, 64 * 1024);
+    assert!(plain.capture.packets > 0);
+    for chunk in [7, 64 * 1024] {
+        let mut compressed = support::analyze_bytes(&gz, chunk);
+        assert_eq!(
+            compressed.capture.format,
+            format!("{}+gzip", plain.capture.format),
+            "{}",
+            name(path)
+        );
+        compressed.capture.format = plain.capture.format.clone();
+        assert_eq!(
+            json(&compressed),
+            json(&plain),
+            "{} gzip-compressed, chunks of {chunk}",
+            name(path)
+        );
+    }
+}

@@ -1,0 +1,58 @@
+// Browser throughput: the built page (dist/) in Debian's Chromium, headless, analysing one file
+// picked through input#file; prints the MB/s the page itself measured (window.callscopeStats).
+//
+//   node tests/e2e/bench-browser.mjs [FILE]      (default bench-out/large.pcap; run by `cargo xtask bench`)
+//
+// The last line of output is machine-read by xtask:
+//   callscope-browser-bench bytes=N ms=X mbps=Y
+// Not a test (no *.test.mjs name), so `node --test tests/e2e/` leaves it alone.
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch, root } from './harness.mjs';
+
+const file = path.resolve(process.argv[2] ?? path.join(root, 'bench-out/large.pcap'));
+const TIMEOUT_MS = 10 * 60 * 1000;
+
+if (!fs.existsSync(path.join(root, 'dist/index.html'))) {
+  console.error('dist/index.html is missing: run `cargo xtask build-page` first');
+  process.exit(2);
+}
+if (!fs.existsSync(file)) {
+  console.error(`${file}: no such file`);
+  process.exit(2);
+}
+
+const server = await serve('/');
+const browser = await launch();
+let exitCode = 1;
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error('page console:', m.text());
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('#file', { state: 'attached' });
+  const size = fs.statSync(file).size;
+  console.log(`chromium ${browser.version()}: analysing ${path.relative(root, file) || file} (${size} bytes) through input#file`);
+  const started = Date.now();
+  await page.setInputFiles('#file', file);
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: TIMEOUT_MS, polling: 250 });
+  const wall = Date.now() - started;
+  const state = await page.evaluate(() => document.body.dataset.state);
+  if (state !== 'done') {
+    const detail = await page.evaluate(() => document.body.innerText.slice(0, 2000));
+    console.error(`the page ended in state ${state}:\n${detail}`);
+  } else {
+    const stats = await page.evaluate(() => window.callscopeStats);
+    const packets = await page.evaluate(() => window.callscopeReport?.capture?.packets);
+    if (!stats || !(stats.ms > 0)) throw new Error(`window.callscopeStats is missing or empty: ${JSON.stringify(stats)}`);
+    console.log(`page: ${stats.bytes} bytes, ${packets ?? '?'} packets in ${stats.ms.toFixed(0)} ms = ${stats.mbps.toFixed(1)} MB/s (page's own timing; ${wall} ms from setInputFiles to state done)`);
+    console.log(`callscope-browser-bench bytes=${stats.bytes} ms=${stats.ms} mbps=${stats.mbps} wall_ms=${wall} packets=${packets ?? 0}`);
+    exitCode = 0;
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(exitCode);

@@ -1,0 +1,43 @@
+//! What the worker tells the page (serialized with serde-wasm-bindgen, json-compatible).
+
+use callscope_analysis::Report;
+use serde::{Deserialize, Serialize};
+
+/// Bytes read from the file per slice: big enough to amortise the copy into wasm memory, small
+/// enough for progress about ten times a second.
+pub const CHUNK_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// Progress and results, from the worker to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum FromWorker {
+    /// The worker's wasm is initialised and listening; the page sends the file after this.
+    Ready,
+    /// Sent about ten times a second while reading.
+    Progress {
+        /// Bytes of the file read so far.
+        bytes: f64,
+        /// Size of the file.
+        total: f64,
+        /// Packets decoded so far.
+        packets: u64,
+        /// Flows tracked so far.
+        flows: u64,
+        /// Milliseconds since the start.
+        ms: f64,
+    },
+    /// The finished report.
+    Done {
+        /// The report.
+        report: Box<Report>,
+        /// Bytes of the file.
+        bytes: f64,
+        /// Milliseconds the analysis took.
+        ms: f64,
+    },
+    /// The file could not be read at all.
+    Failed {
+        /// Why, in one line.
+        message: String,
+    },
+}

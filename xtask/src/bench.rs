@@ -1,0 +1,380 @@
+//! `cargo xtask bench [--size-mb N] [--keep]`: callscope against capinfos and tshark on one large
+//! capture, in one run.
+//!
+//! 1. Builds the release CLI and generates bench-out/large.pcap (see `gen_capture`; at least N MB,
+//!    default 320; reused when its stamp matches).
+//! 2. Reads the file once to warm the page cache, then times, one after another and each with
+//!    `/usr/bin/time` for its peak RSS: `callscope analyze --json` three times (the best counts),
+//!    `capinfos`, and `tshark` with the statistics callscope's report covers.
+//! 3. When dist/index.html exists, drops the file on the page in headless Chromium
+//!    (tests/e2e/bench-browser.mjs) and reports the MB/s the page measured.
+//!
+//! MB here is 10⁶ bytes; RSS is in MiB. The file is deleted afterwards unless `--keep`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::gen_capture;
+use crate::setup::{self, step};
+
+const CALLSCOPE_RUNS: usize = 3;
+
+struct Timing {
+    seconds: f64,
+    rss_kib: u64,
+}
+
+struct Row {
+    tool: String,
+    command: String,
+    timing: Timing,
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let mut size_mb = 320u64;
+    let mut keep = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--size-mb" => size_mb = it.next().context("--size-mb needs a number")?.parse().context("--size-mb needs a number")?,
+            "--keep" => keep = true,
+            other => bail!("bench: unknown argument {other:?} (usage: cargo xtask bench [--size-mb N] [--keep])"),
+        }
+    }
+    if size_mb == 0 {
+        bail!("--size-mb must be at least 1");
+    }
+    let root = setup::root();
+
+    step("tools");
+    setup::apt(&["tshark", "wireshark-common", "time"])?;
+
+    step("building callscope (release)");
+    setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
+    let callscope = root.join("target/release/callscope");
+
+    step(&format!("generating bench-out/large.pcap (≥ {size_mb} MB)"));
+    let sources_dir = std::env::var_os("CALLSCOPE_BENCH_SOURCES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/captures/generated"));
+    let out_dir = root.join("bench-out");
+    let started = Instant::now();
+    let capture = gen_capture::ensure(&out_dir.join("large.pcap"), &sources_dir, size_mb)?;
+    eprintln!(
+        "{} {}: {} bytes, {} packets, {} copies of {} ({}), {:.0} s of capture time{}",
+        if capture.reused {
+            "reused"
+        } else {
+            "generated"
+        },
+        rel(&capture.path),
+        capture.bytes,
+        capture.packets,
+        capture.rounds,
+        capture.sources.len(),
+        capture.sources.join(", "),
+        capture.duration_s,
+        if capture.reused {
+            String::new()
+        } else {
+            format!(" in {:.1} s", started.elapsed().as_secs_f64())
+        },
+    );
+    let file = rel(&capture.path);
+
+    step("warming the page cache (one read of the whole file)");
+    let warm = Instant::now();
+    let read = warm_cache(&capture.path)?;
+    eprintln!("read {read} bytes in {:.2} s", warm.elapsed().as_secs_f64());
+
+    let mut rows = Vec::new();
+    step(&format!("callscope, {CALLSCOPE_RUNS} runs"));
+    let callscope_cmd = format!("{} analyze --json {file} > /dev/null", rel(&callscope));
+    let mut runs = Vec::new();
+    for i in 1..=CALLSCOPE_RUNS {
+        let mut cmd = Command::new(&callscope);
+        cmd.args(["analyze", "--json"]).arg(&capture.path);
+        let t = timed(&mut cmd, None, &out_dir)?;
+        eprintln!(
+            "run {i}: {:.3} s, peak RSS {:.1} MiB",
+            t.seconds,
+            mib(t.rss_kib)
+        );
+        runs.push(t);
+    }
+    let all_runs: Vec<String> = runs.iter().map(|t| format!("{:.3}", t.seconds)).collect();
+    let best = runs
+        .into_iter()
+        .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
+        .context("no callscope run")?;
+    rows.push(Row {
+        tool: format!("callscope (best of {CALLSCOPE_RUNS})"),
+        command: callscope_cmd,
+        timing: best,
+    });
+
+    step("capinfos");
+    let capinfos_out = out_dir.join("capinfos.txt");
+    let mut cmd = Command::new("capinfos");
+    cmd.arg(&capture.path);
+    let t = timed(&mut cmd, Some(&capinfos_out), &out_dir)?;
+    eprintln!("{:.3} s, peak RSS {:.1} MiB", t.seconds, mib(t.rss_kib));
+    rows.push(Row {
+        tool: "capinfos".into(),
+        command: format!("capinfos {file} > {}", rel(&capinfos_out)),
+        timing: t,
+    });
+    let capinfos_packets = std::fs::read_to_string(&capinfos_out).ok().and_then(|s| {
+        s.lines().find_map(|l| {
+            l.strip_prefix("Number of packets:")
+                .map(|v| v.trim().replace([',', ' '], ""))
+        })
+    });
+
+    step("tshark");
+    let tshark_args = [
+        "-n", "-q", "-r", "<FILE>", "-z", "io,phs", "-z", "conv,udp", "-z", "conv,tcp",
+    ];
+    let mut cmd = Command::new("tshark");
+    for a in tshark_args {
+        if a == "<FILE>" {
+            cmd.arg(&capture.path);
+        } else {
+            cmd.arg(a);
+        }
+    }
+    let t = timed(&mut cmd, None, &out_dir)?;
+    eprintln!("{:.3} s, peak RSS {:.1} MiB", t.seconds, mib(t.rss_kib));
+    let shown = tshark_args
+        .map(|a| if a == "<FILE>" { file.as_str() } else { a })
+        .join(" ");
+    rows.push(Row {
+        tool: "tshark".into(),
+        command: format!("tshark {shown} > /dev/null"),
+        timing: t,
+    });
+
+    let browser = browser_bench(&capture.path, &file)?;
+
+    // ---- the table ----
+    let versions = [
+        (
+            "callscope",
+            setup::output(Command::new(&callscope).arg("--version")),
+        ),
+        (
+            "capinfos",
+            setup::output(Command::new("capinfos").arg("--version"))
+                .map(|s| s.lines().next().unwrap_or("").to_owned()),
+        ),
+        (
+            "tshark",
+            setup::output(Command::new("tshark").arg("--version"))
+                .map(|s| s.lines().next().unwrap_or("").to_owned()),
+        ),
+    ];
+    let mb = capture.bytes as f64 / 1e6;
+    let base = rows[0].timing.seconds;
+    println!();
+    println!("callscope benchmark");
+    println!(
+        "file: {file}  {mb:.1} MB ({} bytes), {} packets{}, {} copies of {} captures, {:.0} s of capture time",
+        capture.bytes,
+        capture.packets,
+        match &capinfos_packets {
+            Some(n) if n == &capture.packets.to_string() => " (capinfos agrees)".to_string(),
+            Some(n) => format!(" (capinfos says {n})"),
+            None => String::new(),
+        },
+        capture.rounds,
+        capture.sources.len(),
+        capture.duration_s,
+    );
+    println!(
+        "machine: {} cores, page cache warm (file read once before timing)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    for (name, v) in &versions {
+        println!(
+            "{name}: {}",
+            v.as_deref().map(str::trim).unwrap_or("version unknown")
+        );
+    }
+    println!();
+    println!(
+        "{:<22} {:>9} {:>9} {:>14} {:>13}",
+        "tool", "seconds", "MB/s", "peak RSS MiB", "× callscope"
+    );
+    for r in &rows {
+        println!(
+            "{:<22} {:>9.3} {:>9.1} {:>14.1} {:>13.2}",
+            r.tool,
+            r.timing.seconds,
+            mb / r.timing.seconds,
+            mib(r.timing.rss_kib),
+            r.timing.seconds / base
+        );
+    }
+    match &browser {
+        Some(b) => println!(
+            "{:<22} {:>9.3} {:>9.1} {:>14} {:>13.2}",
+            "page (headless Chromium)",
+            b.ms / 1000.0,
+            b.mbps,
+            "-",
+            b.ms / 1000.0 / base
+        ),
+        None => println!(
+            "{:<22} (not run: dist/index.html is missing; `cargo xtask build-page` builds it)",
+            "page (Chromium)"
+        ),
+    }
+    println!();
+    println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base);
+    println!("callscope runs: {} s", all_runs.join(", "));
+    println!();
+    println!(
+        "commands timed (wall clock around the process; peak RSS from /usr/bin/time -f %M), in {}:",
+        rel(&root)
+    );
+    for r in &rows {
+        println!("  {:<22} {}", r.tool, r.command);
+    }
+    if let Some(b) = &browser {
+        println!("  {:<22} node tests/e2e/bench-browser.mjs {file}  (the page's own window.callscopeStats: {} bytes in {:.0} ms)", "page", b.bytes, b.ms);
+    }
+
+    if keep {
+        eprintln!("\nkept {file} (and its stamp) for the next run");
+    } else {
+        let _ = std::fs::remove_file(&capture.path);
+        let _ = std::fs::remove_file(capture.path.with_extension("pcap.stamp"));
+        eprintln!("\nremoved {file} (pass --keep to keep it and skip generation next time)");
+    }
+    Ok(())
+}
+
+/// The path relative to the workspace root when it is inside it.
+fn rel(p: &Path) -> String {
+    let root = setup::root();
+    p.strip_prefix(&root)
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|_| p.display().to_string())
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn warm_cache(path: &Path) -> Result<u64> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n as u64;
+    }
+}
+
+/// Runs `cmd` under `/usr/bin/time -f %M` in the workspace root, stdout to `stdout` (or
+/// /dev/null), and returns its wall time and peak RSS. Fails when the command does.
+fn timed(cmd: &mut Command, stdout: Option<&Path>, out_dir: &Path) -> Result<Timing> {
+    let time_file = out_dir.join("time.txt");
+    let stderr_file = out_dir.join("stderr.txt");
+    let mut full = Command::new("/usr/bin/time");
+    full.arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&time_file)
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    full.current_dir(setup::root());
+    full.stdin(Stdio::null());
+    full.stdout(match stdout {
+        Some(p) => Stdio::from(
+            std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+        ),
+        None => Stdio::null(),
+    });
+    full.stderr(Stdio::from(std::fs::File::create(&stderr_file)?));
+    let shown = format!(
+        "{:?} {:?}",
+        cmd.get_program(),
+        cmd.get_args().collect::<Vec<_>>()
+    );
+    let started = Instant::now();
+    let status = full
+        .status()
+        .with_context(|| format!("cannot start /usr/bin/time for {shown}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !status.success() {
+        let err = std::fs::read_to_string(&stderr_file).unwrap_or_default();
+        bail!("{shown} failed with {status}:\n{err}");
+    }
+    let rss = std::fs::read_to_string(&time_file)
+        .with_context(|| format!("reading {}", time_file.display()))?;
+    let rss_kib = rss
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().parse::<u64>().ok())
+        .context("no %M in /usr/bin/time output")?;
+    Ok(Timing { seconds, rss_kib })
+}
+
+struct BrowserStats {
+    bytes: u64,
+    ms: f64,
+    mbps: f64,
+}
+
+/// Runs tests/e2e/bench-browser.mjs when the page is built; None when it is not.
+fn browser_bench(path: &Path, shown: &str) -> Result<Option<BrowserStats>> {
+    let root = setup::root();
+    if !root.join("dist/index.html").is_file() {
+        eprintln!("\ndist/index.html is missing: skipping the browser benchmark (`cargo xtask build-page` builds the page)");
+        return Ok(None);
+    }
+    step("page in headless Chromium");
+    setup::apt(&["chromium"])?;
+    setup::npm("tests/e2e")?;
+    eprintln!("$ node tests/e2e/bench-browser.mjs {shown}");
+    let out = Command::new("node")
+        .arg("tests/e2e/bench-browser.mjs")
+        .arg(path)
+        .current_dir(&root)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot start node")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    eprint!("{stdout}");
+    if !out.status.success() {
+        bail!("the browser benchmark failed with {}", out.status);
+    }
+    // The script ends with one line: `callscope-browser-bench bytes=N ms=X mbps=Y`.
+    let line = stdout
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("callscope-browser-bench "))
+        .context("no result line from bench-browser.mjs")?;
+    let field = |name: &str| -> Result<f64> {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .with_context(|| format!("no {name}= in {line:?}"))?
+            .parse::<f64>()
+            .with_context(|| format!("bad {name} in {line:?}"))
+    };
+    Ok(Some(BrowserStats {
+        bytes: field("bytes")? as u64,
+        ms: field("ms")?,
+        mbps: field("mbps")?,
+    }))
+}

@@ -1,0 +1,28 @@
+//! `cargo xtask test`: every test, after installing what they need.
+//!
+//! 1. Rust unit, property and capture tests (`cargo test --workspace`), the capture tests reading
+//!    ../shared/captures in place.
+//! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
+//!    runner), comparing its numbers with `callscope analyze --json`.
+
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::setup::{self, step};
+
+pub fn run(_args: &[String]) -> Result<()> {
+    setup::page_tools()?;
+    setup::apt(&["chromium"])?;
+    setup::npm("tests/e2e")?;
+
+    step("Rust tests");
+    setup::run(Command::new("cargo").args(["test", "--workspace", "--exclude", "callscope-web"]))?;
+
+    step("release CLI for the browser test's reference numbers");
+    setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
+    setup::build_page()?;
+
+    step("browser tests (Chromium + playwright-core)");
+    setup::run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/e2e/"]))
+}
