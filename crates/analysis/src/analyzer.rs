@@ -12,7 +12,9 @@ use callscope_wire::{Frame, LinkType, ReadError, Reader};
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowTable, Transport};
 use crate::hierarchy::{Hierarchy, Path};
+use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
 use crate::report::{self, Report};
+use crate::tcp::TcpStreams;
 use crate::{addr, classify, Options};
 
 /// Distinct malformed-packet reasons kept for the report.
@@ -59,6 +61,10 @@ struct State {
     defrag: Defragmenter,
     processes: Vec<ProcessEntry>,
     process_index: HashMap<(u32, String), usize>,
+    protocols: Protocols,
+    tcp: TcpStreams,
+    /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
+    tcp_owners: HashMap<u64, Option<StreamOwner>>,
 }
 
 /// The streaming analyzer. See the crate docs.
@@ -94,6 +100,13 @@ impl Analyzer {
                 ),
                 processes: Vec::new(),
                 process_index: HashMap::new(),
+                protocols: Protocols::default(),
+                tcp: TcpStreams::new(
+                    options.max_tcp_stream_bytes,
+                    options.max_tcp_bytes,
+                    options.max_tcp_streams,
+                ),
+                tcp_owners: HashMap::new(),
             },
             bytes_fed: 0,
         }
@@ -234,16 +247,26 @@ impl State {
                         payload,
                     }) => {
                         path.push("udp");
-                        let app = classify::udp(src_port, dst_port, payload);
-                        self.flow(
-                            Transport::Udp,
+                        let (src, dst) = (
                             SocketAddr::new(ip.src, src_port),
                             SocketAddr::new(ip.dst, dst_port),
-                            bytes,
-                            frame.ts_ns,
-                            app,
-                            process,
                         );
+                        let flow = self.flow(Transport::Udp, src, dst, bytes, frame.ts_ns, process);
+                        let seg = Segment {
+                            frame: frame.index,
+                            ts_ns: frame.ts_ns,
+                            transport: Transport::Udp,
+                            ip_protocol: ip.protocol,
+                            src,
+                            dst,
+                            payload,
+                            flow,
+                        };
+                        let app = self
+                            .protocols
+                            .udp(&seg)
+                            .or_else(|| classify::udp(src_port, dst_port, payload));
+                        self.name_flow(Transport::Udp, src, dst, app);
                         if let Some(app) = app {
                             path.push(app);
                         }
@@ -251,27 +274,81 @@ impl State {
                     Ok(Tp::Tcp {
                         src_port,
                         dst_port,
+                        seq,
+                        flags,
                         payload,
-                        ..
                     }) => {
                         path.push("tcp");
-                        let app = classify::tcp(src_port, dst_port, payload);
-                        self.flow(
-                            Transport::Tcp,
+                        let (src, dst) = (
                             SocketAddr::new(ip.src, src_port),
                             SocketAddr::new(ip.dst, dst_port),
-                            bytes,
-                            frame.ts_ns,
-                            app,
-                            process,
                         );
+                        let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
+                        let seg = Segment {
+                            frame: frame.index,
+                            ts_ns: frame.ts_ns,
+                            transport: Transport::Tcp,
+                            ip_protocol: ip.protocol,
+                            src,
+                            dst,
+                            payload,
+                            flow,
+                        };
+                        let owner = if payload.is_empty() {
+                            self.tcp_owners.get(&flow).copied().flatten()
+                        } else {
+                            let protocols = &mut self.protocols;
+                            *self
+                                .tcp_owners
+                                .entry(flow)
+                                .or_insert_with(|| protocols.claim_tcp(&seg))
+                        };
+                        let app = match owner {
+                            Some(owner) => {
+                                let protocols = &mut self.protocols;
+                                self.tcp.segment(
+                                    src,
+                                    dst,
+                                    seq,
+                                    flags.syn,
+                                    flags.fin || flags.rst,
+                                    payload,
+                                    &mut |bytes| {
+                                        protocols.tcp_bytes(
+                                            owner,
+                                            &Segment {
+                                                payload: bytes,
+                                                ..seg
+                                            },
+                                        );
+                                    },
+                                );
+                                (!payload.is_empty()).then(|| owner.name())
+                            }
+                            None => classify::tcp(src_port, dst_port, payload),
+                        };
+                        self.name_flow(Transport::Tcp, src, dst, app);
                         if let Some(app) = app {
                             path.push(app);
                         }
                     }
                     Ok(Tp::Icmp { v6, .. }) => path.push(if v6 { "icmpv6" } else { "icmp" }),
-                    Ok(Tp::Other { protocol, .. }) => {
-                        if let Some(name) = ip_protocol_name(protocol) {
+                    Ok(Tp::Other { protocol, payload }) => {
+                        let seg = Segment {
+                            frame: frame.index,
+                            ts_ns: frame.ts_ns,
+                            transport: Transport::Udp,
+                            ip_protocol: protocol,
+                            src: SocketAddr::new(ip.src, 0),
+                            dst: SocketAddr::new(ip.dst, 0),
+                            payload,
+                            flow: 0,
+                        };
+                        if let Some(name) = self
+                            .protocols
+                            .ip(&seg)
+                            .or_else(|| ip_protocol_name(protocol))
+                        {
                             path.push(name);
                         }
                     }
@@ -287,7 +364,7 @@ impl State {
         self.hierarchy.add(path, bytes);
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Counts a packet in its flow and attributes the flow to a process; returns the flow id.
     fn flow(
         &mut self,
         transport: Transport,
@@ -295,17 +372,29 @@ impl State {
         dst: SocketAddr,
         bytes: u64,
         ts_ns: i64,
-        app: Option<&'static str>,
         process: Option<usize>,
-    ) {
+    ) -> u64 {
         let (flow, _created) = self.flows.record(transport, src, dst, bytes, ts_ns);
-        if flow.protocol.is_none() {
-            flow.protocol = app;
-        }
         if flow.process.is_none() {
             if let Some(p) = process {
                 flow.process = Some(p);
                 self.processes[p].flows += 1;
+            }
+        }
+        flow.id
+    }
+
+    /// Names a flow's application protocol, once (the first name sticks).
+    fn name_flow(
+        &mut self,
+        transport: Transport,
+        src: SocketAddr,
+        dst: SocketAddr,
+        app: Option<&'static str>,
+    ) {
+        if let (Some(app), Some(flow)) = (app, self.flows.get_mut(transport, src, dst)) {
+            if flow.protocol.is_none() {
+                flow.protocol = Some(app);
             }
         }
     }
@@ -376,8 +465,13 @@ impl State {
             flows_evicted: self.flows.evicted,
             endpoints_dropped: self.endpoints.dropped,
             fragments_dropped: self.defrag.dropped,
-            tcp_bytes_dropped: 0,
+            tcp_bytes_dropped: self.tcp.dropped_bytes,
         };
+        let ctx = FinishContext { start_ns };
+        let ike = self.protocols.ike.finish(&ctx);
+        let stun = self.protocols.stun.finish(&ctx);
+        let sip = self.protocols.sip.finish(&ctx);
+        let (rtp, rtcp) = self.protocols.rtp.finish(&ctx);
         let processes_named: Vec<String> = self
             .processes
             .iter()
@@ -428,6 +522,11 @@ impl State {
             endpoints,
             conversations,
             processes,
+            ike,
+            stun,
+            sip,
+            rtp,
+            rtcp,
             limits,
         }
     }

@@ -149,6 +149,16 @@ impl FlowTable {
         (flow, created)
     }
 
+    /// The flow of a packet from `src` to `dst`, if tracked.
+    pub fn get_mut(
+        &mut self,
+        transport: Transport,
+        src: SocketAddr,
+        dst: SocketAddr,
+    ) -> Option<&mut Flow> {
+        self.flows.get_mut(&FlowKey::new(transport, src, dst).0)
+    }
+
     fn evict_idle(&mut self) {
         let mut ages: Vec<i64> = self.flows.values().map(|f| f.last_ns).collect();
         let cut = ages.len() / 8;

@@ -25,7 +25,13 @@ pub mod classify;
 pub mod defrag;
 pub mod flows;
 pub mod hierarchy;
+pub mod ike;
+pub mod protocols;
 pub mod report;
+pub mod rtp;
+pub mod sip;
+pub mod stun;
+pub mod tcp;
 
 pub use analyzer::{Analyzer, Progress};
 pub use callscope_wire::ReadError;
@@ -44,6 +50,12 @@ pub struct Options {
     pub max_fragment_datagrams: usize,
     /// How long (capture time) a fragment waits for the rest of its datagram.
     pub fragment_timeout_ns: i64,
+    /// Out-of-order TCP bytes held per stream while waiting for a gap to fill.
+    pub max_tcp_stream_bytes: usize,
+    /// Out-of-order TCP bytes held across all streams.
+    pub max_tcp_bytes: usize,
+    /// TCP streams reassembled at once.
+    pub max_tcp_streams: usize,
 }
 
 impl Default for Options {
@@ -55,6 +67,9 @@ impl Default for Options {
             max_fragment_bytes: 32 << 20,
             max_fragment_datagrams: 8192,
             fragment_timeout_ns: 30_000_000_000,
+            max_tcp_stream_bytes: 1 << 20,
+            max_tcp_bytes: 64 << 20,
+            max_tcp_streams: 100_000,
         }
     }
 }

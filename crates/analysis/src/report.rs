@@ -21,6 +21,16 @@ pub struct Report {
     pub conversations: Vec<Conversation>,
     /// Processes the capture names (Apple pcapng process blocks, PKTAP headers).
     pub processes: Vec<Process>,
+    /// IKE tunnels and ESP.
+    pub ike: crate::ike::IkeReport,
+    /// STUN and TURN.
+    pub stun: crate::stun::StunReport,
+    /// SIP messages and calls.
+    pub sip: crate::sip::SipReport,
+    /// RTP streams.
+    pub rtp: crate::rtp::RtpReport,
+    /// RTCP reports.
+    pub rtcp: crate::rtp::RtcpReport,
     /// What was dropped to keep memory bounded.
     pub limits: Limits,
 }
@@ -177,6 +187,6 @@ pub struct Limits {
     pub endpoints_dropped: u64,
     /// IP fragments discarded (buffers full, too old, or never completed).
     pub fragments_dropped: u64,
-    /// TCP payload bytes not reassembled (no TCP reassembly yet buffers any, so this stays 0).
+    /// TCP payload bytes skipped by stream reassembly (gaps it could not wait for).
     pub tcp_bytes_dropped: u64,
 }

@@ -5,6 +5,11 @@ use std::io::{self, Write};
 
 use callscope_analysis::Report;
 
+mod ike;
+mod rtp;
+mod sip;
+mod stun;
+
 pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     let c = &r.capture;
     writeln!(out, "Capture")?;
@@ -127,6 +132,11 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             )?;
         }
     }
+    ike::write(out, r)?;
+    stun::write(out, r)?;
+    sip::write(out, r)?;
+    rtp::write(out, r)?;
+
     let l = &r.limits;
     if l.flows_evicted + l.endpoints_dropped + l.fragments_dropped + l.tcp_bytes_dropped > 0 {
         writeln!(

@@ -1,0 +1,160 @@
+//! The protocol analyzers and what they share.
+//!
+//! The analyzer hands every UDP datagram (after IP reassembly) to the protocol analyzers in a fixed
+//! order — IKE/ESP, STUN/TURN, SIP, RTP/RTCP — and the first that claims it names it in the
+//! hierarchy and the flow. TCP streams are claimed on their first payload and then delivered as
+//! in-order bytes (see [`crate::tcp`]). ESP straight over IP goes to the IKE analyzer. Each analyzer
+//! builds its own report section in `finish`.
+//!
+//! Analyzers talk to each other only through [`Shared`]: SIP publishes the media endpoints that
+//! SDP announced, RTP binds streams to calls with them.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::flows::Transport;
+use crate::{ike, rtp, sip, stun};
+
+/// A UDP datagram, a TCP segment's payload, or an IP payload (ESP), with where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment<'a> {
+    /// Frame number (1-based, as tshark's), of the frame that completed it.
+    pub frame: u64,
+    /// Capture time, ns since the epoch.
+    pub ts_ns: i64,
+    /// UDP or TCP (ESP over IP uses `Udp` with port 0; see `ip_protocol`).
+    pub transport: Transport,
+    /// IP protocol number (17 UDP, 6 TCP, 50 ESP).
+    pub ip_protocol: u8,
+    /// Source address and port (port 0 for ESP over IP).
+    pub src: SocketAddr,
+    /// Destination address and port.
+    pub dst: SocketAddr,
+    /// The payload.
+    pub payload: &'a [u8],
+    /// Flow id (see `flows::Flow::id`; 0 for ESP over IP).
+    pub flow: u64,
+}
+
+/// A payload type announced by SDP (RFC 8866 §6.6 `a=rtpmap`, or RFC 3551's static table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RtpMap {
+    /// Payload type number.
+    pub pt: u8,
+    /// Encoding name as written (`PCMU`, `AMR-WB`, `telephone-event`).
+    pub codec: String,
+    /// Clock rate in Hz.
+    pub clock: u32,
+}
+
+/// Media that an SDP offer or answer announced at an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaExpectation {
+    /// Call-ID of the dialog whose SDP announced it.
+    pub call_id: String,
+    /// Frame of the SDP.
+    pub frame: u64,
+    /// `audio`, `video`, …
+    pub media: String,
+    /// Payload types with codec names and clock rates.
+    pub rtpmap: Vec<RtpMap>,
+    /// RTCP shares the RTP port (RFC 5761 `a=rtcp-mux`).
+    pub rtcp_mux: bool,
+}
+
+/// What analyzers share.
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// Media endpoints announced by SDP (connection address + media port), newest wins. RTCP is
+    /// expected at port + 1 unless `rtcp_mux`.
+    pub media: HashMap<SocketAddr, MediaExpectation>,
+}
+
+/// Context for building report sections.
+#[derive(Debug, Clone, Copy)]
+pub struct FinishContext {
+    /// Time of the capture's first packet (ns since the epoch).
+    pub start_ns: i64,
+}
+
+impl FinishContext {
+    /// Seconds since the capture's first packet.
+    pub fn rel(&self, ts_ns: i64) -> f64 {
+        (ts_ns - self.start_ns) as f64 / 1e9
+    }
+}
+
+/// All protocol analyzers.
+#[derive(Debug, Default)]
+pub struct Protocols {
+    /// IKE and ESP.
+    pub ike: ike::IkeAnalyzer,
+    /// STUN and TURN.
+    pub stun: stun::StunAnalyzer,
+    /// SIP and SDP.
+    pub sip: sip::SipAnalyzer,
+    /// RTP and RTCP.
+    pub rtp: rtp::RtpAnalyzer,
+    /// Cross-analyzer facts.
+    pub shared: Shared,
+}
+
+/// Which analyzer owns a TCP stream's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamOwner {
+    /// STUN/TURN over TCP (RFC 8489 §6.2.2 framing).
+    Stun,
+    /// SIP over TCP (RFC 3261 §18.3 framing by Content-Length).
+    Sip,
+}
+
+impl StreamOwner {
+    /// The hierarchy name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StreamOwner::Stun => "stun",
+            StreamOwner::Sip => "sip",
+        }
+    }
+}
+
+impl Protocols {
+    /// Offers a UDP datagram to each analyzer in turn; returns the name of the one that claimed it.
+    pub fn udp(&mut self, seg: &Segment<'_>) -> Option<&'static str> {
+        if let Some(name) = self.ike.udp(seg, &mut self.shared) {
+            return Some(name);
+        }
+        if let Some(name) = self.stun.udp(seg, &mut self.shared) {
+            return Some(name);
+        }
+        if let Some(name) = self.sip.udp(seg, &mut self.shared) {
+            return Some(name);
+        }
+        self.rtp.udp(seg, &mut self.shared)
+    }
+
+    /// Decides, on a TCP stream's first payload, which analyzer (if any) wants its bytes.
+    pub fn claim_tcp(&mut self, seg: &Segment<'_>) -> Option<StreamOwner> {
+        if self.stun.claims_tcp(seg) {
+            return Some(StreamOwner::Stun);
+        }
+        if self.sip.claims_tcp(seg) {
+            return Some(StreamOwner::Sip);
+        }
+        None
+    }
+
+    /// In-order bytes of a claimed TCP stream (`seg.payload`), `seg.frame` being the frame that
+    /// delivered them.
+    pub fn tcp_bytes(&mut self, owner: StreamOwner, seg: &Segment<'_>) {
+        match owner {
+            StreamOwner::Stun => self.stun.tcp_bytes(seg, &mut self.shared),
+            StreamOwner::Sip => self.sip.tcp_bytes(seg, &mut self.shared),
+        }
+    }
+
+    /// An IP payload that is neither UDP nor TCP (ESP, protocol 50); returns a hierarchy name.
+    pub fn ip(&mut self, seg: &Segment<'_>) -> Option<&'static str> {
+        self.ike.ip(seg, &mut self.shared)
+    }
+}

@@ -1,0 +1,10 @@
+//! The text report's "NAT traversal": STUN/TURN transactions and allocations.
+//! Placeholder until the analyzer lands: writes nothing.
+
+use std::io::{self, Write};
+
+use callscope_analysis::Report;
+
+pub fn write(_out: &mut dyn Write, _r: &Report) -> io::Result<()> {
+    Ok(())
+}
