@@ -16,8 +16,8 @@ use super::{
 pub(super) const SHB_MAGIC_BYTES: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 /// Obsolete packet block (pcapng appendix A); `pcap-parser` does not decode it.
 const LEGACY_PACKET_BLOCK: u32 = 0x0000_0002;
-/// Apple's process information block (libpcap `pcap/pcap-ng.h`, PCAPNG_BT_PIB).
-const APPLE_PIB: u32 = 0x8000_0001;
+/// Interfaces or process blocks kept per section; a file claiming more is hostile.
+const MAX_PER_SECTION: usize = 65_536;
 
 /// `epb_flags` (pcapng §4.3.1): bits 0–1 give the direction.
 const OPT_EPB_FLAGS: u16 = 2;
@@ -135,6 +135,13 @@ impl PcapngState {
         };
         match parsed {
             Block::SectionHeader(_) => {}
+            Block::InterfaceDescription(_) | Block::ProcessInformation(_)
+                if self.interfaces.len() >= MAX_PER_SECTION
+                    || self.processes.len() >= MAX_PER_SECTION =>
+            {
+                // More than any real capture has: keep memory bounded, count the block.
+                stats.malformed_records += 1;
+            }
             Block::InterfaceDescription(idb) => {
                 // Apple's tcpdump counts the C string's NUL in the option length.
                 let name = idb
@@ -181,18 +188,9 @@ impl PcapngState {
                     direction: Direction::Unknown,
                 });
             }
-            Block::ProcessInformation(pib) => {
+            Block::ProcessInformation(pib) if self.processes.len() < MAX_PER_SECTION => {
                 self.processes
-                    .push(process_info(pib.process_id, &pib.options, self.big_endian));
-            }
-            Block::Unknown(unknown) if unknown.block_type == APPLE_PIB => {
-                // Older parsers route the PIB here; decode it the same way.
-                if unknown.data.len() >= 4 {
-                    let pid = u32_at(unknown.data, 0, self.big_endian);
-                    let options = parse_options(&unknown.data[4..], self.big_endian);
-                    self.processes
-                        .push(process_info(pid, &options, self.big_endian));
-                }
+                    .push(process_info(pib.process_id, &pib.options));
             }
             _ => {}
         }
@@ -360,7 +358,7 @@ fn tsoffset(options: &[PcapNGOption<'_>], big_endian: bool) -> i64 {
     }
 }
 
-fn process_info(pid: u32, options: &[PcapNGOption<'_>], _big_endian: bool) -> ProcessInfo {
+fn process_info(pid: u32, options: &[PcapNGOption<'_>]) -> ProcessInfo {
     let mut info = ProcessInfo {
         pid,
         ..Default::default()
@@ -381,34 +379,4 @@ fn process_info(pid: u32, options: &[PcapNGOption<'_>], _big_endian: bool) -> Pr
         }
     }
     info
-}
-
-/// Parses a pcapng option list (code u16, length u16, value padded to 4 bytes; pcapng §3.5).
-fn parse_options(mut body: &[u8], big_endian: bool) -> Vec<PcapNGOption<'_>> {
-    let mut out = Vec::new();
-    while body.len() >= 4 {
-        let rd = |a: u8, b: u8| {
-            if big_endian {
-                u16::from_be_bytes([a, b])
-            } else {
-                u16::from_le_bytes([a, b])
-            }
-        };
-        let code = rd(body[0], body[1]);
-        let len = rd(body[2], body[3]);
-        if code == 0 {
-            break;
-        }
-        let padded = (usize::from(len) + 3) & !3;
-        let Some(value) = body.get(4..4 + usize::from(len)) else {
-            break;
-        };
-        out.push(PcapNGOption {
-            code: pcap_parser::OptionCode(code),
-            len,
-            value: value.into(),
-        });
-        body = body.get(4 + padded..).unwrap_or(&[]);
-    }
-    out
 }
