@@ -1,7 +1,7 @@
 //! The per-frame pipeline: link → IP (defragmented) → UDP/TCP → classification, feeding the flow
 //! table, endpoints, hierarchy and process attribution; then the report.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 
 use callscope_wire::capture::{Ending, ReaderStats};
@@ -21,6 +21,8 @@ use crate::{addr, classify, Options};
 const MAX_REASONS: usize = 32;
 /// Distinct processes tracked.
 const MAX_PROCESSES: usize = 65_536;
+/// (flow, process) pairs remembered for per-process flow counts.
+const MAX_PROCESS_FLOWS: usize = 2_000_000;
 
 /// A cheap summary of progress so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,6 +63,9 @@ struct State {
     defrag: Defragmenter,
     processes: Vec<ProcessEntry>,
     process_index: HashMap<(u32, String), usize>,
+    /// (flow id, process) pairs seen, so a process counts every flow it took part in (on
+    /// loopback both ends of a flow are processes of this host).
+    process_flows: HashSet<(u64, usize)>,
     protocols: Protocols,
     tcp: TcpStreams,
     /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
@@ -100,6 +105,7 @@ impl Analyzer {
                 ),
                 processes: Vec::new(),
                 process_index: HashMap::new(),
+                process_flows: HashSet::new(),
                 protocols: Protocols::default(),
                 tcp: TcpStreams::new(
                     options.max_tcp_stream_bytes,
@@ -375,9 +381,13 @@ impl State {
         process: Option<usize>,
     ) -> u64 {
         let (flow, _created) = self.flows.record(transport, src, dst, bytes, ts_ns);
-        if flow.process.is_none() {
-            if let Some(p) = process {
+        if let Some(p) = process {
+            if flow.process.is_none() {
                 flow.process = Some(p);
+            }
+            if self.process_flows.len() < MAX_PROCESS_FLOWS
+                && self.process_flows.insert((flow.id, p))
+            {
                 self.processes[p].flows += 1;
             }
         }
