@@ -1,0 +1,196 @@
+//! `callscope analyze` as a user runs it: exit codes, one-line errors, JSON on stdout, stdin.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn callscope() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_callscope"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn demo() -> PathBuf {
+    root().join("static/demo.pcapng")
+}
+
+fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = callscope()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("callscope-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write temp");
+    path
+}
+
+/// A minimal little-endian pcap: global header and `records` Ethernet frames of 60 bytes.
+fn pcap(records: usize) -> Vec<u8> {
+    let mut out = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
+    for i in 0..records {
+        out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes()); // ts_sec
+        out.extend_from_slice(&0u32.to_le_bytes()); // ts_usec
+        out.extend_from_slice(&60u32.to_le_bytes()); // caplen
+        out.extend_from_slice(&60u32.to_le_bytes()); // len
+        out.extend_from_slice(&[0xff; 12]); // dst, src MAC
+        out.extend_from_slice(&[0x08, 0x06]); // ARP
+        out.extend_from_slice(&[0; 46]);
+    }
+    out
+}
+
+#[test]
+fn json_report_of_the_demo_follows_the_contract() {
+    let out = callscope()
+        .args(["analyze", "--json"])
+        .arg(demo())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["schema"], "callscope.report/1");
+    assert_eq!(v["capture"]["packets"], 1723);
+    assert_eq!(v["capture"]["format"], "pcapng");
+    for key in [
+        "hierarchy",
+        "endpoints",
+        "conversations",
+        "processes",
+        "limits",
+    ] {
+        assert!(!v[key].is_null(), "missing {key}");
+    }
+    assert!(
+        out.stderr.is_empty(),
+        "no progress bar or warning when piped: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn text_report_names_the_sections() {
+    let out = callscope()
+        .arg("analyze")
+        .arg(demo())
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for heading in [
+        "Capture",
+        "Protocol hierarchy",
+        "Conversations (26 in all",
+        "Endpoints (20 in all",
+    ] {
+        assert!(text.contains(heading), "missing {heading:?} in\n{text}");
+    }
+    assert!(text.contains("packets      1723"));
+}
+
+#[test]
+fn standard_input_is_read_with_a_dash() {
+    let out = run_with_stdin(&["analyze", "--json", "-"], &pcap(3));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["capture"]["packets"], 3);
+}
+
+#[test]
+fn a_missing_file_is_a_one_line_error_with_exit_1() {
+    let out = callscope()
+        .args(["analyze", "/nonexistent/capture.pcap"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("callscope: /nonexistent/capture.pcap: cannot open"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_file_that_is_not_a_capture_is_a_one_line_error_with_exit_1() {
+    let path = temp("notes.txt", b"hello, this is text\n");
+    let out = callscope().arg("analyze").arg(&path).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("not a capture file: unknown magic 68656c6c"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_file_says_so() {
+    let path = temp("empty.pcap", b"");
+    let out = callscope().arg("analyze").arg(&path).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the file is empty"));
+}
+
+#[test]
+fn a_truncated_file_prints_the_report_and_warns_with_exit_0() {
+    let mut bytes = pcap(5);
+    bytes.truncate(bytes.len() - 10);
+    let path = temp("cut.pcap", &bytes);
+    let out = callscope()
+        .args(["analyze", "--json"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["capture"]["packets"], 4);
+    assert_eq!(v["capture"]["truncated"], true);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning") && err.contains("record 5"), "{err}");
+}
+
+#[test]
+fn a_corrupt_record_stops_reading_with_exit_3_and_keeps_what_came_before() {
+    let mut bytes = pcap(3);
+    // Record 3's caplen (at 24 + 2 × 76 + 8) claims 4 GiB.
+    let at = 24 + 2 * 76 + 8;
+    bytes[at..at + 4].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let path = temp("corrupt.pcap", &bytes);
+    let out = callscope()
+        .args(["analyze", "--json"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["capture"]["packets"], 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("caplen 4294967280"));
+}
