@@ -465,3 +465,19 @@ fn esp_is_other_with_its_bytes() {
     assert_eq!(protocol, 50);
     assert_eq!(payload, &bytes[..]);
 }
+
+/// Found by fuzz/link_ip: an IPv6 header (next header 0, payload length 8) whose hop-by-hop
+/// header names hop-by-hop again, which is invalid after the first. etherparse stops the chain
+/// with an error; walking its extension iterator then read past the slice.
+#[test]
+fn ipv6_hop_by_hop_twice_is_decoded_without_walking_the_broken_chain() {
+    let mut packet = vec![0x60, 0, 0, 0, 0x00, 0x08, 0x00, 0x40]; // v6, len 8, next 0 (HBH), hop 64
+    packet.extend_from_slice(&[0; 15]);
+    packet.push(1); // src ::1
+    packet.extend_from_slice(&[0; 15]);
+    packet.push(2); // dst ::2
+    packet.extend_from_slice(&[0x00, 0, 0, 0, 0, 0, 0, 0]); // HBH: next header 0 again, len 0
+    let ip = super::decode_ip(&packet).expect("the fixed header decodes");
+    assert_eq!(ip.version, 6);
+    assert_eq!(ip.fragment, None);
+}
