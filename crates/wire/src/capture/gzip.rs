@@ -22,13 +22,16 @@ impl Gunzip {
         }
     }
 
-    /// Inflates `piece` (at most [`STEP`] bytes) and returns the plain text it produced.
-    pub(super) fn inflate(&mut self, piece: &[u8]) -> Result<Vec<u8>, String> {
-        self.decoder.write_all(piece).map_err(|e| e.to_string())?;
+    /// Inflates `piece` (at most [`STEP`] bytes): the plain text it produced, and the error that
+    /// stopped it, if any. Text inflated before an error (a bad CRC, trailing garbage) is still
+    /// returned, so how many records survive does not depend on how the input was chunked.
+    pub(super) fn inflate(&mut self, piece: &[u8]) -> (Vec<u8>, Option<String>) {
+        let written = self.decoder.write_all(piece);
         // The decoder keeps up to 32 KiB of output in its own buffer until flushed; without this
         // the end of the file (or all of a small one) would never reach the parser.
-        self.decoder.flush().map_err(|e| e.to_string())?;
-        Ok(std::mem::take(self.decoder.get_mut()))
+        let flushed = self.decoder.flush();
+        let error = written.err().or(flushed.err()).map(|e| e.to_string());
+        (std::mem::take(self.decoder.get_mut()), error)
     }
 
     /// Checks that the stream ended where a gzip member ends.

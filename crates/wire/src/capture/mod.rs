@@ -261,19 +261,16 @@ impl Reader {
                 // MiB of plain text in memory at once.
                 let mut result = Ok(());
                 for piece in chunk.chunks(gzip::STEP) {
-                    match gz.inflate(piece) {
-                        Ok(plain) => {
-                            if let Err(e) = self.push_plain(&plain, sink) {
-                                result = Err(e);
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            let err = ReadError::Gzip(e);
-                            self.format = Format::Failed(err.clone());
-                            result = Err(err);
-                            break;
-                        }
+                    let (plain, error) = gz.inflate(piece);
+                    if let Err(e) = self.push_plain(&plain, sink) {
+                        result = Err(e);
+                        break;
+                    }
+                    if let Some(e) = error {
+                        let err = ReadError::Gzip(e);
+                        self.format = Format::Failed(err.clone());
+                        result = Err(err);
+                        break;
                     }
                 }
                 self.gunzip = Some(gz);

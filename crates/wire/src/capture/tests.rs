@@ -1227,3 +1227,32 @@ fn chunk_size_does_not_change_errors() {
         assert_eq!(run.error, whole.error, "chunks of {chunk}");
     }
 }
+
+/// Found by fuzz/reader: a gzip'd one-record pcap whose CRC is wrong, followed by the start of
+/// another member. The record inflated before the CRC error must be delivered whatever the
+/// chunking (it used to survive only 1- and 7-byte chunks).
+#[test]
+fn gzip_error_keeps_what_was_inflated_before_it_in_any_chunking() {
+    let hex = "1f8b0800000000000203bb7278d3422606160618f8ff9f818191018241800f8a51010074957028360000001f8b";
+    let file: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    for chunk in [1, 7, 64, 4096, file.len()] {
+        let mut reader = Reader::new();
+        let mut frames = 0;
+        let mut failed = false;
+        for piece in file.chunks(chunk) {
+            if reader.push(piece, &mut |_| frames += 1).is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "chunk {chunk}: the CRC error is reported");
+        assert_eq!(frames, 1, "chunk {chunk}");
+        assert!(
+            matches!(reader.finish(), Ending::Stopped(ReadError::Gzip(_))),
+            "chunk {chunk}"
+        );
+    }
+}
