@@ -37,7 +37,12 @@ try {
   console.log(`chromium ${browser.version()}: analysing ${path.relative(root, file) || file} (${size} bytes) through input#file`);
   const started = Date.now();
   await page.setInputFiles('#file', file);
-  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: TIMEOUT_MS, polling: 250 });
+  try {
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state), null, { timeout: TIMEOUT_MS, polling: 250 });
+  } catch (e) {
+    const state = await page.evaluate(() => document.body.dataset.state).catch(() => '?');
+    throw new Error(`the page did not finish (state ${state}): ${e.message}`);
+  }
   const wall = Date.now() - started;
   const state = await page.evaluate(() => document.body.dataset.state);
   if (state !== 'done') {

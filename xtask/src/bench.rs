@@ -127,11 +127,16 @@ pub fn run(args: &[String]) -> Result<()> {
         command: format!("capinfos {file} > {}", rel(&capinfos_out)),
         timing: t,
     });
-    let capinfos_packets = std::fs::read_to_string(&capinfos_out).ok().and_then(|s| {
-        s.lines().find_map(|l| {
-            l.strip_prefix("Number of packets:")
-                .map(|v| v.trim().replace([',', ' '], ""))
-        })
+    // The exact count, untimed (plain `capinfos` rounds it to thousands).
+    let capinfos_packets = setup::output(
+        Command::new("capinfos")
+            .args(["-M", "-c"])
+            .arg(&capture.path),
+    )
+    .and_then(|s| {
+        s.split_whitespace()
+            .last()
+            .and_then(|n| n.parse::<u64>().ok())
     });
 
     step("tshark");
@@ -185,8 +190,8 @@ pub fn run(args: &[String]) -> Result<()> {
         capture.bytes,
         capture.packets,
         match &capinfos_packets {
-            Some(n) if n == &capture.packets.to_string() => " (capinfos agrees)".to_string(),
-            Some(n) => format!(" (capinfos says {n})"),
+            Some(n) if *n == capture.packets => " (capinfos -M -c agrees)".to_string(),
+            Some(n) => format!(" (but capinfos -M -c says {n})"),
             None => String::new(),
         },
         capture.rounds,
@@ -207,12 +212,12 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     println!();
     println!(
-        "{:<22} {:>9} {:>9} {:>14} {:>13}",
+        "{:<26} {:>9} {:>9} {:>14} {:>13}",
         "tool", "seconds", "MB/s", "peak RSS MiB", "× callscope"
     );
     for r in &rows {
         println!(
-            "{:<22} {:>9.3} {:>9.1} {:>14.1} {:>13.2}",
+            "{:<26} {:>9.3} {:>9.1} {:>14.1} {:>13.2}",
             r.tool,
             r.timing.seconds,
             mb / r.timing.seconds,
@@ -222,7 +227,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     match &browser {
         Some(b) => println!(
-            "{:<22} {:>9.3} {:>9.1} {:>14} {:>13.2}",
+            "{:<26} {:>9.3} {:>9.1} {:>14} {:>13.2}",
             "page (headless Chromium)",
             b.ms / 1000.0,
             b.mbps,
@@ -230,7 +235,7 @@ pub fn run(args: &[String]) -> Result<()> {
             b.ms / 1000.0 / base
         ),
         None => println!(
-            "{:<22} (not run: dist/index.html is missing; `cargo xtask build-page` builds it)",
+            "{:<26} (not run: dist/index.html is missing; `cargo xtask build-page` builds it)",
             "page (Chromium)"
         ),
     }
@@ -240,13 +245,19 @@ pub fn run(args: &[String]) -> Result<()> {
     println!();
     println!(
         "commands timed (wall clock around the process; peak RSS from /usr/bin/time -f %M), in {}:",
-        rel(&root)
+        root.display()
     );
     for r in &rows {
-        println!("  {:<22} {}", r.tool, r.command);
+        println!("  {:<26} {}", r.tool, r.command);
     }
     if let Some(b) = &browser {
-        println!("  {:<22} node tests/e2e/bench-browser.mjs {file}  (the page's own window.callscopeStats: {} bytes in {:.0} ms)", "page", b.bytes, b.ms);
+        println!(
+            "  {:<26} node tests/e2e/bench-browser.mjs {file}  (seconds are the page's own window.callscopeStats: {} bytes in {:.0} ms; {:.0} ms from setInputFiles to data-state=done)",
+            "page",
+            b.bytes,
+            b.ms,
+            b.wall_ms
+        );
     }
 
     if keep {
@@ -334,6 +345,7 @@ struct BrowserStats {
     bytes: u64,
     ms: f64,
     mbps: f64,
+    wall_ms: f64,
 }
 
 /// Runs tests/e2e/bench-browser.mjs when the page is built; None when it is not.
@@ -376,5 +388,6 @@ fn browser_bench(path: &Path, shown: &str) -> Result<Option<BrowserStats>> {
         bytes: field("bytes")? as u64,
         ms: field("ms")?,
         mbps: field("mbps")?,
+        wall_ms: field("wall_ms")?,
     }))
 }

@@ -92,17 +92,19 @@ fn ensure_cargo_tool(krate: &str, bin: &str, version: &str, extra: &[&str]) -> R
 
 /// The wasm32 target for the page's crates.
 pub fn wasm_target() -> Result<()> {
+    rust_target("wasm32-unknown-unknown")
+}
+
+/// A rustup target (the standard library for another platform), added when missing.
+pub fn rust_target(name: &str) -> Result<()> {
     let installed =
         output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
-        eprintln!("rustup target wasm32-unknown-unknown: present");
+    if installed.lines().any(|l| l.trim() == name) {
+        eprintln!("rustup target {name}: present");
         return Ok(());
     }
-    step("adding rustup target wasm32-unknown-unknown");
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    step(&format!("adding rustup target {name}"));
+    run(Command::new("rustup").args(["target", "add", name]))
 }
 
 /// Everything `trunk build` needs: the target, Trunk, the matching wasm-bindgen CLI, the crates.

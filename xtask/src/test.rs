@@ -2,6 +2,8 @@
 //!
 //! 1. Rust unit, property and capture tests (`cargo test --workspace`), the capture tests reading
 //!    ../shared/captures in place.
+//!    Then `cargo check --target aarch64-apple-darwin` of the collector and the CLI, so the macOS
+//!    code always compiles (the collector's live tests need root and libpcap-dev on Linux).
 //! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
 //!    runner), comparing its numbers with `callscope analyze --json`.
 
@@ -13,11 +15,23 @@ use crate::setup::{self, step};
 
 pub fn run(_args: &[String]) -> Result<()> {
     setup::page_tools()?;
-    setup::apt(&["chromium"])?;
+    setup::apt(&["chromium", "libpcap-dev"])?;
+    setup::rust_target("aarch64-apple-darwin")?;
     setup::npm("tests/e2e")?;
 
     step("Rust tests");
     setup::run(Command::new("cargo").args(["test", "--workspace", "--exclude", "callscope-web"]))?;
+
+    step("the collector's macOS code compiles (cargo check for aarch64-apple-darwin)");
+    setup::run(Command::new("cargo").args([
+        "check",
+        "--target",
+        "aarch64-apple-darwin",
+        "-p",
+        "callscope-collector",
+        "-p",
+        "callscope",
+    ]))?;
 
     step("release CLI for the browser test's reference numbers");
     setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;

@@ -475,13 +475,14 @@ impl State {
             flows_evicted: self.flows.evicted,
             endpoints_dropped: self.endpoints.dropped,
             fragments_dropped: self.defrag.dropped,
-            tcp_bytes_dropped: self.tcp.dropped_bytes,
+            tcp_bytes_dropped: self.tcp.dropped_bytes + self.protocols.sip.stream_bytes_dropped(),
         };
         let ctx = FinishContext { start_ns };
         let ike = self.protocols.ike.finish(&ctx);
         let stun = self.protocols.stun.finish(&ctx);
-        let sip = self.protocols.sip.finish(&ctx);
-        let (rtp, rtcp) = self.protocols.rtp.finish(&ctx);
+        let mut sip = self.protocols.sip.finish(&ctx);
+        let (mut rtp, rtcp) = self.protocols.rtp.finish(&ctx);
+        crate::correlate::calls_and_media(&mut sip, &mut rtp);
         let processes_named: Vec<String> = self
             .processes
             .iter()

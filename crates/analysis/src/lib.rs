@@ -22,10 +22,13 @@
 pub mod addr;
 mod analyzer;
 pub mod classify;
+mod correlate;
 pub mod defrag;
+pub mod facts;
 pub mod flows;
 pub mod hierarchy;
 pub mod ike;
+pub mod mask;
 pub mod protocols;
 pub mod report;
 pub mod rtp;

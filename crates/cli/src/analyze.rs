@@ -1,4 +1,10 @@
-//! `callscope analyze FILE|- [--json]`.
+//! `callscope analyze FILE|- [--json] [--facts facts.json] [--mask] [--call CALL-ID]`.
+//!
+//! `--mask` replaces phone numbers, SIP user parts and display names with stable pseudonyms in
+//! the text and JSON output; `--call` prints one call's ladder (see `ladder.rs`).
+//!
+//! With `--facts`, conversations the capture does not attribute to a process are attributed by
+//! the sockets that `callscope collect`/`capture` saw (the capture's own process metadata wins).
 //!
 //! Exit codes: 0 the whole file was read (or it was cut short mid-record, as a capture still being
 //! written is: a warning says so); 1 the file cannot be read at all; 3 reading stopped at a corrupt
@@ -30,12 +36,55 @@ pub struct Args {
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// A facts.json from `callscope collect --json` or `callscope capture`: names the process
+    /// behind each flow by its local address and port.
+    #[arg(long, value_name = "FILE")]
+    facts: Option<PathBuf>,
+    /// Replace phone numbers, SIP user parts and display names with stable pseudonyms.
+    #[arg(long)]
+    mask: bool,
+    /// Print only this call's ladder (a Call-ID from the call list; with --json, its object).
+    #[arg(long, value_name = "CALL-ID")]
+    call: Option<String>,
+}
+
+/// Reads and checks a facts.json.
+fn load_facts(path: &std::path::Path) -> anyhow::Result<callscope_analysis::facts::Facts> {
+    let text = std::fs::read_to_string(path).context("cannot open")?;
+    let facts: callscope_analysis::facts::Facts =
+        serde_json::from_str(&text).context("not a facts.json")?;
+    facts.check()?;
+    Ok(facts)
 }
 
 pub fn run(args: Args) -> ExitCode {
     let name = args.file.display().to_string();
+    let facts = match args.facts.as_deref().map(load_facts).transpose() {
+        Ok(f) => f,
+        Err(e) => {
+            let file = args
+                .facts
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display();
+            eprintln!("callscope: {file}: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
     match analyze(&args) {
-        Ok((report, read_error)) => {
+        Ok((mut report, read_error)) => {
+            if let Some(facts) = &facts {
+                callscope_analysis::facts::attribute(&mut report, facts);
+            }
+            if args.mask {
+                callscope_analysis::mask::mask_report(&mut report);
+            }
+            if let Some(id) = args.call.as_deref() {
+                if !report.capture.format.is_empty() && crate::ladder::find(&report, id).is_none() {
+                    eprintln!("callscope: {name}: no call with Call-ID {id}");
+                    return ExitCode::from(1);
+                }
+            }
             if report.capture.format.is_empty() {
                 let why = report
                     .capture
@@ -73,7 +122,9 @@ pub fn run(args: Args) -> ExitCode {
 fn print(args: &Args, report: &Report) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    if args.json {
+    if let Some(id) = args.call.as_deref() {
+        crate::ladder::write(&mut out, report, id, args.json)?;
+    } else if args.json {
         serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {

@@ -1,7 +1,11 @@
 //! `callscope`: the command-line tool. `analyze` reads a capture and prints the report as text or
-//! JSON; the collector commands arrive with the collector crate.
+//! JSON; `collect` prints this host's interfaces, routes and socket owners; `capture` records a
+//! capture with those facts beside it.
 
 mod analyze;
+mod capture;
+mod collect;
+mod ladder;
 mod progress;
 mod text;
 
@@ -21,11 +25,18 @@ struct Cli {
 enum Command {
     /// Analyze a capture file (pcap, pcapng, optionally gzip-compressed; `-` reads standard input).
     Analyze(analyze::Args),
+    /// Print this host's interfaces, routes and TCP/UDP sockets with their processes (no
+    /// privileges needed; --json for facts.json).
+    Collect(collect::Args),
+    /// Record a capture (pcapng) with facts.json beside it, so flows can be named by process.
+    Capture(capture::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => analyze::run(args),
+        Command::Collect(args) => collect::run(args),
+        Command::Capture(args) => capture::run(args),
     }
 }

@@ -13,8 +13,15 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod esp;
+pub mod ike;
 pub mod link;
 pub mod net;
+pub mod rtcp;
+pub mod rtp;
+pub mod sdp;
+pub mod sip;
+pub mod stun;
 
 pub use capture::{CaptureFormat, Direction, Frame, ProcessInfo, ReadError, Reader};
 pub use link::{LinkLayer, LinkType};

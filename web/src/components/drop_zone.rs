@@ -1,8 +1,10 @@
-//! Where a capture comes in: drag and drop, a file picker, or the embedded demo capture.
+//! Where a capture comes in: drag and drop, a file picker, or the embedded demo capture. A
+//! `facts.json` from `callscope capture`/`collect` may come with it (dropped or picked together)
+//! or after it, and names the processes behind the flows.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, DragEvent, HtmlInputElement, Response};
+use web_sys::{Blob, DragEvent, FileList, HtmlInputElement, Response};
 use yew::prelude::*;
 
 /// The demo capture, relative to the page so that any sub-path works.
@@ -11,8 +13,32 @@ pub const DEMO_URL: &str = "static/demo.pcapng";
 /// Props of [`DropZone`].
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    /// Called with the file's name and contents.
+    /// Called with the capture's name and contents.
     pub on_file: Callback<(String, Blob)>,
+    /// Called with a facts file's name and contents (a `.json` file among those given).
+    #[prop_or_default]
+    pub on_facts: Callback<(String, Blob)>,
+}
+
+/// Whether a file is host facts (`facts.json`, any `*.json`) rather than a capture.
+pub fn is_facts_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".json")
+}
+
+/// Hands the first capture and the first facts file among `files` to their callbacks (the
+/// capture first, so facts dropped with it apply to it).
+fn dispatch(
+    files: &FileList,
+    on_file: &Callback<(String, Blob)>,
+    on_facts: &Callback<(String, Blob)>,
+) {
+    let all: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+    if let Some(capture) = all.iter().find(|f| !is_facts_name(&f.name())) {
+        on_file.emit((capture.name(), capture.clone().into()));
+    }
+    if let Some(facts) = all.iter().find(|f| is_facts_name(&f.name())) {
+        on_facts.emit((facts.name(), facts.clone().into()));
+    }
 }
 
 /// The drop zone.
@@ -35,24 +61,22 @@ pub fn drop_zone(props: &Props) -> Html {
     let ondrop = {
         let over = over.clone();
         let on_file = props.on_file.clone();
+        let on_facts = props.on_facts.clone();
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             over.set(false);
-            if let Some(file) = e
-                .data_transfer()
-                .and_then(|dt| dt.files())
-                .and_then(|files| files.get(0))
-            {
-                on_file.emit((file.name(), file.into()));
+            if let Some(files) = e.data_transfer().and_then(|dt| dt.files()) {
+                dispatch(&files, &on_file, &on_facts);
             }
         })
     };
     let onchange = {
         let on_file = props.on_file.clone();
+        let on_facts = props.on_facts.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                on_file.emit((file.name(), file.into()));
+            if let Some(files) = input.files() {
+                dispatch(&files, &on_file, &on_facts);
             }
             // Allow picking the same file again.
             input.set_value("");
@@ -79,9 +103,10 @@ pub fn drop_zone(props: &Props) -> Html {
     html! {
         <div class={classes!("drop", (*over).then_some("over"))} {ondragover} {ondragleave} {ondrop} data-testid="drop">
             <p><strong>{ "Drop a capture here" }</strong>{ " (pcap or pcapng from tcpdump on ipsec0, en0, utun*, pktap…, gzip is fine)" }</p>
+            <p>{ "Add the facts.json that " }<code>{ "callscope capture" }</code>{ " writes beside it (together or afterwards) to name the process behind each flow." }</p>
             <p>
                 <label class="button" for="file">{ "Choose a file…" }</label>
-                <input id="file" type="file" style="display:none" {onchange} />
+                <input id="file" type="file" multiple=true style="display:none" {onchange} />
                 { " or " }
                 <button class="primary" id="demo" onclick={demo}>{ "Try the demo" }</button>
             </p>

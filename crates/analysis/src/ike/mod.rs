@@ -1,34 +1,303 @@
-//! IKE (RFC 7296, IKEv1 RFC 2409) and ESP (RFC 4303), over UDP 500/4500 and IP protocol 50: state across packets and the report section.
+//! IKE (IKEv2 RFC 7296, IKEv1 RFC 2409) and ESP (RFC 4303) over UDP 500/4500, NAT-rewritten port
+//! pairs and IP protocol 50: tunnels (one per IKE SA) with their exchanges, NAT traversal and the
+//! ESP SAs that share their peers.
 //!
-//! Placeholder until the ike analyzer lands: it claims nothing and reports nothing.
+//! Which datagrams are IKE: anything on UDP 500; on UDP 4500 (RFC 3948 §2) a keepalive, IKE after
+//! the non-ESP marker, or ESP; on any other port pair once the flow is known to carry IKE, or when
+//! the message names an IKE SA already seen (a NAT rewrote the ports). ESP on a flow or address
+//! pair that carried IKE is attached to the most recent tunnel there.
+//!
+//! Bounded: tunnels, flows, address pairs and ESP SAs are capped; what does not fit is counted in
+//! the report (`tunnels_dropped`, `esp_sas_dropped`).
 
-use serde::{Deserialize, Serialize};
+mod esp;
+pub mod natd;
+mod report;
+mod tunnel;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use callscope_wire::esp::{classify_udp_encap, EspPacket, UdpEncap};
+use callscope_wire::ike::{Header, Message};
+use callscope_wire::net::proto;
+
+pub use self::esp::EspSa;
+pub use report::{
+    DeleteReport, EspReport, ExchangeReport, FloatReport, IkeReport, NatMismatch, NatReport,
+    TunnelReport,
+};
+pub use tunnel::{Seen, Tunnel};
 
 use crate::protocols::{FinishContext, Segment, Shared};
 
-/// The report section.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct IkeReport {}
+/// IKE SAs tracked.
+pub const MAX_TUNNELS: usize = 16_384;
+/// ESP SAs tracked.
+pub const MAX_ESP_SAS: usize = 65_536;
+/// Flows and address pairs remembered as IKE's.
+const MAX_FLOWS: usize = 65_536;
+
+/// IKE's ports (RFC 7296 §2; RFC 3948 §2).
+const IKE_PORT: u16 = 500;
+const NAT_T_PORT: u16 = 4500;
+
+fn pair(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+fn ip_pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// What is known about a UDP flow that carried IKE.
+#[derive(Debug, Clone, Copy, Default)]
+struct FlowInfo {
+    tunnel: Option<usize>,
+    /// Carries RFC 3948 encapsulation (marker before IKE, ESP, keepalives).
+    encap: bool,
+}
 
 /// The analyzer's state.
 #[derive(Debug, Default)]
-pub struct IkeAnalyzer {}
+pub struct IkeAnalyzer {
+    tunnels: Vec<Tunnel>,
+    by_ispi: HashMap<u64, Vec<usize>>,
+    flows: HashMap<(SocketAddr, SocketAddr), FlowInfo>,
+    ip_pairs: HashMap<(IpAddr, IpAddr), usize>,
+    esp: Vec<EspSa>,
+    esp_index: HashMap<(u32, SocketAddr, SocketAddr), usize>,
+    messages: u64,
+    malformed: u64,
+    esp_packets: u64,
+    keepalives_unattached: u64,
+    tunnels_dropped: u64,
+    esp_sas_dropped: u64,
+}
 
 impl IkeAnalyzer {
-    /// Looks at a UDP datagram; returns a hierarchy name when it is this protocol's.
-    pub fn udp(&mut self, _seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
-        None
+    /// Looks at a UDP datagram; returns a hierarchy name when it is IKE, ESP or a NAT-keepalive.
+    pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
+        let key = pair(seg.src, seg.dst);
+        let known = self.flows.get(&key).copied();
+        let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
+        if either(NAT_T_PORT) || known.is_some_and(|f| f.encap) {
+            return Some(self.encapsulated(seg, key));
+        }
+        if either(IKE_PORT) || known.is_some() {
+            return match Message::parse(seg.payload) {
+                Ok(msg) => {
+                    self.message(&msg, seg, false);
+                    Some("isakmp")
+                }
+                Err(_) if either(IKE_PORT) => {
+                    if !seg.payload.is_empty() {
+                        self.malformed += 1;
+                    }
+                    Some("isakmp")
+                }
+                Err(_) => None,
+            };
+        }
+        // A port pair a NAT rewrote both ends of: accept IKE only for an SA already seen.
+        let (bytes, encap) = match seg.payload.get(..4) {
+            Some([0, 0, 0, 0]) => (&seg.payload[4..], true),
+            _ => (seg.payload, false),
+        };
+        // Cheap checks first: this runs on every UDP datagram that no port explains.
+        let h = Header::new_checked(bytes).ok()?;
+        if h.length() as usize != bytes.len() || !self.by_ispi.contains_key(&h.ispi()) {
+            return None;
+        }
+        let msg = Message::parse(bytes).ok()?;
+        self.message(&msg, seg, encap);
+        Some("isakmp")
+    }
+
+    /// Looks at an IP payload that is not UDP/TCP: ESP (protocol 50).
+    pub fn ip(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
+        if seg.ip_protocol != proto::ESP {
+            return None;
+        }
+        match EspPacket::new_checked(seg.payload) {
+            Ok(esp) => self.esp(&esp, seg, false),
+            Err(_) => self.malformed += 1,
+        }
+        Some("esp")
+    }
+
+    fn encapsulated(&mut self, seg: &Segment<'_>, key: (SocketAddr, SocketAddr)) -> &'static str {
+        match classify_udp_encap(seg.payload) {
+            UdpEncap::Keepalive => {
+                let tunnel = self.flows.get(&key).and_then(|f| f.tunnel);
+                match tunnel.and_then(|t| self.tunnels.get_mut(t)) {
+                    Some(t) => {
+                        t.keepalives += 1;
+                        t.touch(seg.ts_ns);
+                    }
+                    None => self.keepalives_unattached += 1,
+                }
+                "udpencap"
+            }
+            UdpEncap::Ike(bytes) => match Message::parse(bytes) {
+                Ok(msg) => {
+                    self.message(&msg, seg, true);
+                    "isakmp"
+                }
+                Err(_) => {
+                    self.malformed += 1;
+                    "udpencap"
+                }
+            },
+            UdpEncap::Esp(esp) => {
+                self.esp(&esp, seg, true);
+                "esp"
+            }
+            UdpEncap::Invalid => "udpencap",
+        }
+    }
+
+    fn find_tunnel(&self, msg: &Message<'_>) -> Option<usize> {
+        let h = &msg.header;
+        let candidates = self.by_ispi.get(&h.ispi)?;
+        candidates.iter().rev().copied().find(|&i| {
+            let t = &self.tunnels[i];
+            t.version == h.major_version && (t.rspi == h.rspi || t.rspi == 0 || h.rspi == 0)
+        })
+    }
+
+    fn message(&mut self, msg: &Message<'_>, seg: &Segment<'_>, encap: bool) {
+        self.messages += 1;
+        let seen = Seen {
+            frame: seg.frame,
+            ts_ns: seg.ts_ns,
+            src: seg.src,
+            dst: seg.dst,
+            encap,
+        };
+        let ix = match self.find_tunnel(msg) {
+            Some(ix) => ix,
+            None => {
+                if self.tunnels.len() >= MAX_TUNNELS {
+                    self.tunnels_dropped += 1;
+                    return;
+                }
+                self.tunnels.push(Tunnel::new(msg, &seen));
+                let ix = self.tunnels.len() - 1;
+                self.by_ispi.entry(msg.header.ispi).or_default().push(ix);
+                ix
+            }
+        };
+        self.tunnels[ix].on_message(msg, &seen);
+        let key = pair(seg.src, seg.dst);
+        if self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key) {
+            let f = self.flows.entry(key).or_default();
+            f.tunnel = Some(ix);
+            f.encap |= encap;
+        }
+        let ips = ip_pair(seg.src.ip(), seg.dst.ip());
+        if self.ip_pairs.len() < MAX_FLOWS || self.ip_pairs.contains_key(&ips) {
+            self.ip_pairs.insert(ips, ix);
+        }
+    }
+
+    fn esp(&mut self, esp: &EspPacket<&[u8]>, seg: &Segment<'_>, udp: bool) {
+        self.esp_packets += 1;
+        let key = (esp.spi(), seg.src, seg.dst);
+        let ix = match self.esp_index.get(&key) {
+            Some(&ix) => ix,
+            None => {
+                if self.esp.len() >= MAX_ESP_SAS {
+                    self.esp_sas_dropped += 1;
+                    return;
+                }
+                let mut sa = EspSa::new(esp.spi(), seg.src, seg.dst, udp);
+                sa.tunnel = self.tunnel_for(seg.src, seg.dst, udp);
+                self.esp.push(sa);
+                self.esp_index.insert(key, self.esp.len() - 1);
+                let key = pair(seg.src, seg.dst);
+                if udp && (self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key)) {
+                    self.flows.entry(key).or_default().encap = true;
+                }
+                self.esp.len() - 1
+            }
+        };
+        let sa = &mut self.esp[ix];
+        sa.record(esp.sequence(), esp.len(), seg.ts_ns, seg.frame);
+        if let Some(t) = sa.tunnel.and_then(|t| self.tunnels.get_mut(t)) {
+            t.touch(seg.ts_ns);
+            t.esp_in_udp |= udp;
+        }
+    }
+
+    /// The tunnel most recently seen on this flow (UDP) or address pair (IP protocol 50).
+    fn tunnel_for(&self, src: SocketAddr, dst: SocketAddr, udp: bool) -> Option<usize> {
+        if udp {
+            if let Some(t) = self.flows.get(&pair(src, dst)).and_then(|f| f.tunnel) {
+                return Some(t);
+            }
+        }
+        self.ip_pairs.get(&ip_pair(src.ip(), dst.ip())).copied()
     }
 
     /// Builds the report section.
-    pub fn finish(self, _ctx: &FinishContext) -> IkeReport {
-        IkeReport::default()
+    pub fn finish(mut self, ctx: &FinishContext) -> IkeReport {
+        // ESP seen before its tunnel's IKE (files not in time order): attach now.
+        for i in 0..self.esp.len() {
+            if self.esp[i].tunnel.is_none() {
+                let (src, dst, udp) = (self.esp[i].src, self.esp[i].dst, self.esp[i].udp);
+                self.esp[i].tunnel = self.tunnel_for(src, dst, udp);
+                if let Some(t) = self.esp[i].tunnel.and_then(|t| self.tunnels.get_mut(t)) {
+                    t.touch(self.esp[i].first_ns);
+                    t.touch(self.esp[i].last_ns);
+                    t.esp_in_udp |= udp;
+                }
+            }
+        }
+        let mut tunnels: Vec<TunnelReport> = self.tunnels.iter().map(|t| t.report(ctx)).collect();
+        let mut unattached = Vec::new();
+        let mut esp = self.esp;
+        esp.sort_by_key(|sa| (sa.first_ns, sa.first_frame));
+        for sa in esp {
+            let r = EspReport {
+                spi: format!("0x{:08x}", sa.spi),
+                src: sa.src.to_string(),
+                dst: sa.dst.to_string(),
+                packets: sa.packets,
+                bytes: sa.bytes,
+                first: ctx.rel(sa.first_ns),
+                last: ctx.rel(sa.last_ns),
+                lost: sa.lost,
+                replays: sa.replays,
+                late: sa.late,
+                encap: if sa.udp { "udp" } else { "ip" }.to_owned(),
+            };
+            match sa.tunnel.and_then(|t| tunnels.get_mut(t)) {
+                Some(t) => t.esp.push(r),
+                None => unattached.push(r),
+            }
+        }
+        tunnels.sort_by(|a, b| a.start.total_cmp(&b.start));
+        IkeReport {
+            messages: self.messages,
+            malformed: self.malformed,
+            tunnels,
+            esp_unattached: unattached,
+            esp_packets: self.esp_packets,
+            keepalives_unattached: self.keepalives_unattached,
+            tunnels_dropped: self.tunnels_dropped,
+            esp_sas_dropped: self.esp_sas_dropped,
+        }
     }
 }
 
-impl IkeAnalyzer {
-    /// Looks at an IP payload that is not UDP/TCP (ESP is protocol 50).
-    pub fn ip(&mut self, _seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
-        None
-    }
-}
+#[cfg(test)]
+mod tests;

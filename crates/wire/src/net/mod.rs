@@ -102,8 +102,7 @@ pub fn decode_network(next: Next, payload: &[u8]) -> Result<Network<'_>, NetErro
 /// Decodes an IPv4 or IPv6 packet, laxly: a payload shorter than the header claims is kept and
 /// flagged `incomplete`.
 pub fn decode_ip(bytes: &[u8]) -> Result<IpPacket<'_>, NetError> {
-    let (ip, ext_error) =
-        LaxIpSlice::from_slice(bytes).map_err(|e| NetError::Ip(e.to_string()))?;
+    let (ip, ext_error) = LaxIpSlice::from_slice(bytes).map_err(|e| NetError::Ip(e.to_string()))?;
     let payload = ip.payload();
     let (version, fragment) = match &ip {
         LaxIpSlice::Ipv4(v4) => {
@@ -120,7 +119,11 @@ pub fn decode_ip(bytes: &[u8]) -> Result<IpPacket<'_>, NetError> {
             let mut frag = None;
             // etherparse 0.21's extension iterator reads past the parsed headers when the chain
             // stopped on an error (found by fuzz/link_ip): only walk a chain that parsed whole.
-            let chain = if ext_error.is_none() { Some(v6.extensions().clone()) } else { None };
+            let chain = if ext_error.is_none() {
+                Some(v6.extensions().clone())
+            } else {
+                None
+            };
             for ext in chain.into_iter().flatten() {
                 if let Ipv6ExtensionSlice::Fragment(f) = ext {
                     let offset = u32::from(f.fragment_offset().value()) * 8;

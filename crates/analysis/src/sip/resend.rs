@@ -1,0 +1,168 @@
+//! Retransmission detection as tshark 4.0 does it (`sip_is_packet_resend` in packet-sip.c), so
+//! that `sip.resent` equals `-z sip,stat`'s "resent SIP messages".
+//!
+//! Per Call-ID and directed address/port pair, remember the last CSeq number, its method, and
+//! whether a request, a provisional or a final response was seen for it. Over UDP only:
+//! - a request is resent when it repeats the remembered CSeq and method right after a request
+//!   (ACK and CANCEL never count);
+//! - a final response is resent when it repeats the remembered CSeq, method and status after a
+//!   final response.
+//!
+//! A new CSeq number resets the entry. Bounded: past `max` entries no new pair is remembered
+//! (and nothing on it is flagged), counted in `dropped`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+/// What was last seen for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Nothing,
+    Request,
+    Provisional,
+    Final(u16),
+}
+
+#[derive(Debug)]
+struct Entry {
+    cseq: u32,
+    method: String,
+    seen: Seen,
+}
+
+/// A message as the detector needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// Call-ID.
+    pub call_id: &'a str,
+    /// Sender.
+    pub src: SocketAddr,
+    /// Receiver.
+    pub dst: SocketAddr,
+    /// CSeq number.
+    pub cseq: u32,
+    /// CSeq method.
+    pub method: &'a str,
+    /// `None` for a request, the status for a response.
+    pub status: Option<u16>,
+}
+
+/// The detector's memory.
+#[derive(Debug)]
+pub struct Resend {
+    entries: HashMap<(String, SocketAddr, SocketAddr), Entry>,
+    max: usize,
+    /// Keys not remembered because the table was full.
+    pub dropped: u64,
+}
+
+impl Resend {
+    /// A detector remembering at most `max` keys.
+    pub fn new(max: usize) -> Self {
+        Resend {
+            entries: HashMap::new(),
+            max,
+            dropped: 0,
+        }
+    }
+
+    /// Whether `m` (carried over UDP) is a resend; updates the memory.
+    pub fn observe(&mut self, m: Observed<'_>) -> bool {
+        let key = (m.call_id.to_owned(), m.src, m.dst);
+        let entry = match self.entries.get_mut(&key) {
+            Some(e) => e,
+            None => {
+                if self.entries.len() >= self.max {
+                    self.dropped += 1;
+                    return false;
+                }
+                self.entries.entry(key).or_insert(Entry {
+                    cseq: m.cseq,
+                    method: m.method.to_owned(),
+                    seen: Seen::Nothing,
+                })
+            }
+        };
+        if entry.cseq != m.cseq {
+            entry.cseq = m.cseq;
+            entry.method = m.method.to_owned();
+            entry.seen = Seen::Nothing;
+        }
+        let same = entry.method == m.method;
+        let resent = match m.status {
+            None => {
+                same && entry.seen == Seen::Request && m.method != "ACK" && m.method != "CANCEL"
+            }
+            Some(code) => same && code >= 200 && entry.seen == Seen::Final(code),
+        };
+        entry.seen = match m.status {
+            None => Seen::Request,
+            Some(code) if code >= 200 => Seen::Final(code),
+            Some(_) => Seen::Provisional,
+        };
+        resent
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn obs(
+        src: &str,
+        dst: &str,
+        cseq: u32,
+        method: &'static str,
+        status: Option<u16>,
+    ) -> Observed<'static> {
+        Observed {
+            call_id: "c",
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            cseq,
+            method,
+            status,
+        }
+    }
+
+    const A: &str = "10.0.0.1:5060";
+    const B: &str = "10.0.0.2:5060";
+
+    #[test]
+    fn a_repeated_request_is_a_resend() {
+        let mut r = Resend::new(16);
+        assert!(!r.observe(obs(A, B, 1, "INVITE", None)));
+        assert!(r.observe(obs(A, B, 1, "INVITE", None)));
+        assert!(r.observe(obs(A, B, 1, "INVITE", None)));
+    }
+
+    #[test]
+    fn ack_cancel_and_a_new_cseq_are_not() {
+        let mut r = Resend::new(16);
+        assert!(!r.observe(obs(A, B, 1, "INVITE", None)));
+        assert!(!r.observe(obs(A, B, 1, "CANCEL", None)));
+        assert!(!r.observe(obs(A, B, 1, "CANCEL", None)));
+        assert!(!r.observe(obs(A, B, 1, "ACK", None)));
+        assert!(!r.observe(obs(A, B, 2, "INVITE", None)));
+    }
+
+    #[test]
+    fn a_repeated_final_response_is_a_resend_but_provisionals_are_not() {
+        let mut r = Resend::new(16);
+        assert!(!r.observe(obs(B, A, 1, "INVITE", Some(100))));
+        assert!(!r.observe(obs(B, A, 1, "INVITE", Some(100))));
+        assert!(!r.observe(obs(B, A, 1, "INVITE", Some(200))));
+        assert!(r.observe(obs(B, A, 1, "INVITE", Some(200))));
+        assert!(!r.observe(obs(B, A, 1, "INVITE", Some(481))));
+    }
+
+    #[test]
+    fn a_full_table_flags_nothing_new() {
+        let mut r = Resend::new(1);
+        assert!(!r.observe(obs(A, B, 1, "INVITE", None)));
+        assert!(!r.observe(obs(B, A, 1, "INVITE", Some(200))));
+        assert!(!r.observe(obs(B, A, 1, "INVITE", Some(200))));
+        assert_eq!(r.dropped, 2);
+    }
+}

@@ -1,0 +1,376 @@
+//! STUN and TURN against tshark 4.0.17: every reference capture's `-Y stun` field dump
+//! (`NAME.tshark.txt`) — the same number of STUN messages (rows with a message type; a TCP segment
+//! with two messages is one row with two types) as `stun.messages`, the same number of ChannelData
+//! frames (rows without a type) as `stun.channel_data`, the same transaction IDs, and the same
+//! XOR-encoded IPv4 addresses per transaction. Captures without STUN must yield none. Then what
+//! the coturn capture (`stun.pcap`) must show, and classic RFC 3489 STUN (tshark's `classicstun`).
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use callscope_analysis::Report;
+use support::tshark;
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// One `-Y stun` row: frame, ip.src, ipv6.src, udp.srcport, tcp.srcport, stun.type, stun.id,
+/// stun.att.ipv4-xord, stun.att.port-xord, stun.att.error.
+struct Row<'a> {
+    f: Vec<&'a str>,
+}
+
+impl<'a> Row<'a> {
+    fn list(&self, i: usize) -> Vec<&'a str> {
+        self.f
+            .get(i)
+            .map(|s| s.split(',').filter(|v| !v.is_empty()).collect())
+            .unwrap_or_default()
+    }
+    /// tshark also dissects the STUN message an ICMP error quotes: the row then has two source
+    /// addresses (the ICMP sender's and the quoted packet's). That copy is not a message on the
+    /// wire — callscope does not look inside ICMP — so such rows are left out of the comparison.
+    fn icmp_quoted(&self) -> bool {
+        self.f.get(1).is_some_and(|s| s.contains(','))
+            || self.f.get(2).is_some_and(|s| s.contains(','))
+    }
+    /// The XOR addresses it shows, as `ip:port` when tshark lists as many ports as IPv4 addresses
+    /// (IPv6 and RESPONSE-PORT also fill the port column), else as bare IPv4 addresses.
+    fn xor_addresses(&self) -> BTreeSet<String> {
+        let ips: Vec<Ipv4Addr> = self
+            .list(7)
+            .iter()
+            .map(|h| Ipv4Addr::from(u32::from_str_radix(h, 16).unwrap() ^ 0x2112_a442))
+            .collect();
+        let ports: Vec<u16> = self
+            .list(8)
+            .iter()
+            .map(|h| u16::from_str_radix(h, 16).unwrap() ^ 0x2112)
+            .collect();
+        if ips.len() == ports.len() {
+            ips.iter()
+                .zip(&ports)
+                .map(|(ip, p)| format!("{ip}:{p}"))
+                .collect()
+        } else {
+            ips.iter().map(|ip| ip.to_string()).collect()
+        }
+    }
+}
+
+fn rows(text: &str) -> Vec<Row<'_>> {
+    tshark::section(text, "-Y stun -T fields")
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| Row {
+            f: l.split('\t').collect(),
+        })
+        .filter(|r| r.f.len() > 6 && r.f[0].parse::<u64>().is_ok())
+        .collect()
+}
+
+/// Indications (class bits 0b01) are not transactions.
+fn is_indication(t: &str) -> bool {
+    u16::from_str_radix(t.trim_start_matches("0x"), 16).unwrap() & 0x0110 == 0x0010
+}
+
+/// Our XOR-encoded IPv4 addresses of a transaction, in both spellings.
+fn our_xor(t: &callscope_analysis::stun::StunTransaction) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut all: Vec<&String> = t.peers.iter().collect();
+    all.extend(t.relayed.iter());
+    if t.mapped_from.as_deref() == Some("XOR-MAPPED-ADDRESS") {
+        all.extend(t.mapped.iter());
+    }
+    let v4: Vec<&String> = all.into_iter().filter(|a| !a.starts_with('[')).collect();
+    let full = v4.iter().map(|a| a.to_string()).collect();
+    let ips = v4
+        .iter()
+        .map(|a| {
+            a.rsplit_once(':')
+                .map(|(ip, _)| ip.to_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    (full, ips)
+}
+
+#[test]
+fn every_reference_capture_matches_tshark_stun() {
+    let captures = support::reference_captures();
+    assert!(!captures.is_empty(), "no reference captures found");
+    let mut failures = Vec::new();
+    let (mut with_stun, mut total_messages, mut total_cd, mut icmp) = (0, 0u64, 0u64, 0);
+    for path in &captures {
+        let text = std::fs::read_to_string(support::tshark_file(path)).expect("tshark reference");
+        let r: Report = support::analyze_file(path);
+        let name = name(path);
+        let mut fail = |what: String| failures.push(format!("{name}: {what}"));
+        let all = rows(&text);
+        icmp += all.iter().filter(|r| r.icmp_quoted()).count();
+        let rows: Vec<&Row> = all.iter().filter(|r| !r.icmp_quoted()).collect();
+
+        let messages: u64 = rows.iter().map(|r| r.list(5).len() as u64).sum();
+        let channel_data = rows.iter().filter(|r| r.list(5).is_empty()).count() as u64;
+        if r.stun.messages != messages {
+            fail(format!(
+                "{} STUN messages, tshark {messages}",
+                r.stun.messages
+            ));
+        }
+        if r.stun.channel_data != channel_data {
+            fail(format!(
+                "{} ChannelData, tshark {channel_data}",
+                r.stun.channel_data
+            ));
+        }
+
+        // Transaction IDs of requests and responses.
+        let mut theirs: BTreeMap<String, (BTreeSet<String>, bool)> = BTreeMap::new();
+        for row in &rows {
+            let types = row.list(5);
+            let ids = row.list(6);
+            let single = ids.len() == 1;
+            for (t, id) in types.iter().zip(&ids) {
+                if is_indication(t) {
+                    continue;
+                }
+                let e = theirs.entry(format!("0x{id}")).or_default();
+                e.0.extend(row.xor_addresses());
+                e.1 |= !single;
+            }
+        }
+        let ours: BTreeMap<&String, &callscope_analysis::stun::StunTransaction> = r
+            .stun
+            .transactions
+            .iter()
+            .filter(|t| !t.classic)
+            .map(|t| (&t.id, t))
+            .collect();
+        let their_ids: BTreeSet<&String> = theirs.keys().collect();
+        let our_ids: BTreeSet<&String> = ours.keys().copied().collect();
+        for id in their_ids.difference(&our_ids) {
+            fail(format!("transaction {id} missing"));
+        }
+        for id in our_ids.difference(&their_ids) {
+            fail(format!("transaction {id} not in tshark"));
+        }
+        // XOR addresses per transaction (rows with two messages share their addresses).
+        for (id, (addrs, shared_row)) in &theirs {
+            let Some(t) = ours.get(id) else { continue };
+            let (full, ips) = our_xor(t);
+            let exact = addrs.iter().all(|a| a.contains(':'));
+            let mine = if exact { &full } else { &ips };
+            let fits = if *shared_row {
+                mine.is_subset(addrs)
+            } else {
+                mine == addrs
+            };
+            if !fits {
+                fail(format!(
+                    "{id}: XOR addresses ours {mine:?}, tshark {addrs:?}"
+                ));
+            }
+        }
+        if messages + channel_data > 0 {
+            with_stun += 1;
+        }
+        total_messages += messages;
+        total_cd += channel_data;
+    }
+    eprintln!(
+        "checked {} captures ({with_stun} with STUN: {total_messages} messages, {total_cd} ChannelData; {icmp} ICMP-quoted rows left out) against tshark",
+        captures.len()
+    );
+    assert!(with_stun >= 7, "only {with_stun} captures with STUN found");
+    assert!(
+        failures.is_empty(),
+        "{} differences from tshark:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// coturn 4.6.1 (`stun.pcap` and `.pcapng`): Binding requests, RFC 5780 tests answered with 420,
+/// TURN Allocate challenged with 401 then allocated, over UDP and TCP, with CreatePermission,
+/// ChannelBind, ChannelData and Refresh.
+#[test]
+fn coturn_capture_shows_errors_allocations_and_channels() {
+    let Some(shared) = support::shared_captures() else {
+        eprintln!("notice: ../shared/captures is absent; skipped");
+        return;
+    };
+    for file in ["stun.pcap", "stun.pcapng"] {
+        let r = support::analyze_file(&shared.join("generated").join(file));
+        let s = &r.stun;
+        assert_eq!(s.errors.get("420"), Some(&1), "{file}: {:?}", s.errors);
+        assert!(s.errors.get("401").is_some_and(|&n| n >= 5));
+        let binding = s
+            .transactions
+            .iter()
+            .find(|t| t.id == "0x2888a1a0834194ce50c190ab")
+            .expect("first Binding");
+        assert_eq!(binding.class, "success");
+        assert_eq!(binding.mapped.as_deref(), Some("10.99.7.2:34829"));
+        assert!(binding.rtt_ms.is_some());
+        let e420 = s
+            .transactions
+            .iter()
+            .find(|t| t.error_code == Some(420))
+            .unwrap();
+        assert_eq!(
+            (e420.method.as_str(), e420.class.as_str()),
+            ("Binding", "error")
+        );
+
+        let allocated: Vec<_> = s
+            .allocations
+            .iter()
+            .filter(|a| a.relayed.is_some())
+            .collect();
+        assert_eq!(allocated.len(), 6, "{file}: {:#?}", s.allocations);
+        assert!(allocated
+            .iter()
+            .all(|a| a.challenges == 1 && a.requests == 2));
+        assert_eq!(allocated.iter().filter(|a| a.transport == "tcp").count(), 3);
+        let bound: Vec<_> = allocated
+            .iter()
+            .flat_map(|a| a.channels.iter())
+            .filter(|c| c.bound_frame.is_some())
+            .collect();
+        assert!(!bound.is_empty());
+        assert!(bound.iter().all(|c| c
+            .peer
+            .as_deref()
+            .is_some_and(|p| p.starts_with("10.99.7.3:"))));
+        let cd: u64 = allocated
+            .iter()
+            .flat_map(|a| a.channels.iter())
+            .map(|c| c.to_peer + c.from_peer)
+            .sum();
+        assert_eq!(cd, s.channel_data);
+        assert!(allocated.iter().any(|a| a.permissions == ["10.99.7.3"]));
+        assert!(allocated.iter().any(|a| a.deleted_frame.is_some()));
+        assert_eq!(s.software, ["Coturn-4.6.1 'Gorst'"]);
+    }
+}
+
+/// RFC 3489 STUN (`stun__classic.pcap`): tshark names it `classicstun` (frames 1–2) and its
+/// `-Y stun` dump is empty; callscope counts it apart, as `classic_messages`.
+#[test]
+fn classic_stun_is_counted_apart() {
+    let Some(shared) = support::shared_captures() else {
+        return;
+    };
+    let path = shared.join("public/stun__classic.pcap");
+    let text = std::fs::read_to_string(support::tshark_file(&path)).unwrap();
+    let classic = tshark::hierarchy(&text)
+        .into_iter()
+        .find(|(p, _, _)| p.last().map(String::as_str) == Some("classicstun"))
+        .map(|(_, frames, _)| frames)
+        .unwrap();
+    let r = support::analyze_file(&path);
+    assert_eq!((r.stun.messages, r.stun.classic_messages), (0, classic));
+    let t = &r.stun.transactions[0];
+    assert!(t.classic);
+    assert_eq!(t.class, "success");
+    assert_eq!(t.mapped.as_deref(), Some("172.16.63.224:55050"));
+    assert_eq!(t.mapped_from.as_deref(), Some("MAPPED-ADDRESS"));
+    assert!(r
+        .hierarchy
+        .iter()
+        .any(|n| n.path.last().map(String::as_str) == Some("classicstun") && n.frames == classic));
+}
+
+/// WebRTC (`stun__stun_dtls_rtp`, `stun__google_meet`): STUN, DTLS and RTP share a port; after
+/// STUN, DTLS records are named by their first byte (RFC 7983).
+#[test]
+fn webrtc_ports_are_demultiplexed() {
+    let Some(shared) = support::shared_captures() else {
+        return;
+    };
+    let r = support::analyze_file(&shared.join("public/stun__google_meet.pcapng"));
+    assert!(
+        r.stun.demux.stun > 0 && r.stun.demux.dtls > 0,
+        "{:?}",
+        r.stun.demux
+    );
+    assert!(r
+        .hierarchy
+        .iter()
+        .any(|n| n.path.last().map(String::as_str) == Some("dtls")));
+}
+
+mod arbitrary_bytes {
+    use std::net::SocketAddr;
+
+    use callscope_analysis::flows::Transport;
+    use callscope_analysis::protocols::{FinishContext, Segment, Shared};
+    use callscope_analysis::stun::StunAnalyzer;
+    use callscope_wire::stun;
+    use proptest::prelude::*;
+
+    fn seg(
+        payload: &[u8],
+        src: SocketAddr,
+        dst: SocketAddr,
+        t: Transport,
+        frame: u64,
+    ) -> Segment<'_> {
+        Segment {
+            frame,
+            ts_ns: frame as i64,
+            transport: t,
+            ip_protocol: if t == Transport::Udp { 17 } else { 6 },
+            src,
+            dst,
+            payload,
+            flow: 1,
+        }
+    }
+
+    proptest! {
+        /// Decoders and the analyzer take any bytes — as UDP after a real STUN message (so the
+        /// flow is demultiplexed), and as a TCP stream cut anywhere — without panicking.
+        #[test]
+        fn never_panic(data in proptest::collection::vec(any::<u8>(), 0..400), cut in 0usize..400) {
+            let _ = stun::Message::decode(&data);
+            // A valid header with the cookie in front of the bytes, so that every attribute
+            // decoder sees arbitrary input.
+            let body = &data[..data.len() / 4 * 4];
+            let mut framed = vec![(cut % 4) as u8, (cut / 4) as u8];
+            framed.extend_from_slice(&(body.len() as u16).to_be_bytes());
+            framed.extend_from_slice(&[0x21, 0x12, 0xa4, 0x42]);
+            framed.extend_from_slice(&[7; 12]);
+            framed.extend_from_slice(body);
+            let _ = stun::Message::decode(&framed);
+            let _ = stun::ChannelData::new_checked(&data[..]);
+            let _ = stun::tcp_frame_len(&data);
+            if let Ok(p) = stun::StunPacket::new_checked(&data[..]) {
+                let _ = (p.fingerprint_ok(), p.is_plausible_classic());
+            }
+            let mut a = StunAnalyzer::default();
+            let mut shared = Shared::default();
+            let c: SocketAddr = "10.0.0.1:40000".parse().unwrap();
+            let s: SocketAddr = "10.0.0.2:3478".parse().unwrap();
+            let mut binding = vec![0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42];
+            binding.extend_from_slice(&[9; 12]);
+            a.udp(&seg(&binding, c, s, Transport::Udp, 1), &mut shared);
+            a.udp(&seg(&data, c, s, Transport::Udp, 2), &mut shared);
+            a.udp(&seg(&data, s, c, Transport::Udp, 3), &mut shared);
+            a.udp(&seg(&framed, s, c, Transport::Udp, 3), &mut shared);
+            let (x, y) = data.split_at(cut.min(data.len()));
+            a.tcp_bytes(&seg(&binding, c, s, Transport::Tcp, 4), &mut shared);
+            a.tcp_bytes(&seg(x, c, s, Transport::Tcp, 5), &mut shared);
+            a.tcp_bytes(&seg(y, c, s, Transport::Tcp, 6), &mut shared);
+            a.tcp_bytes(&seg(&framed, s, c, Transport::Tcp, 6), &mut shared);
+            let _ = a.claims_tcp(&seg(&data, c, s, Transport::Tcp, 7));
+            let _ = a.finish(&FinishContext { start_ns: 0 });
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `callscope capture`: a pcapng capture of one or more interfaces with `facts.json` written
+//! beside it when the capture starts and again when it ends (the end snapshot keeps the sockets
+//! that closed meanwhile, so every flow in the file can still be attributed).
+//!
+//! Linux captures through libpcap (one thread per interface feeding one writer, one IDB per
+//! interface); macOS runs the system tcpdump on the `pktap` pseudo-interface with `-P` so the
+//! file carries Apple's per-packet process metadata, which wins over facts in attribution.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use crate::{collect, os, Error, Facts};
+
+/// Name of the capture file inside the output folder.
+pub const CAPTURE_FILE: &str = "capture.pcapng";
+/// Name of the facts file inside the output folder.
+pub const FACTS_FILE: &str = "facts.json";
+
+/// What to capture.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Interfaces (`lo`, `en0`, `ipsec0`, …).
+    pub interfaces: Vec<String>,
+    /// Stop after this long; `None` runs until stopped.
+    pub duration: Option<Duration>,
+    /// A libpcap filter expression.
+    pub filter: Option<String>,
+    /// Bytes kept per packet.
+    pub snaplen: u32,
+    /// Output folder (created when missing).
+    pub dir: PathBuf,
+}
+
+/// What the capture produced.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The pcapng file.
+    pub capture: PathBuf,
+    /// The facts file.
+    pub facts: PathBuf,
+    /// Packets written.
+    pub packets: u64,
+    /// Packets the OS dropped (buffers full), when it says.
+    pub dropped: Option<u64>,
+    /// Seconds the capture ran.
+    pub seconds: f64,
+    /// How it was recorded (`libpcap`, `tcpdump -i pktap,…`).
+    pub method: String,
+}
+
+/// What the OS capture reports back.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Packets written to the file.
+    pub packets: u64,
+    /// Packets dropped, when known.
+    pub dropped: Option<u64>,
+    /// How the capture was made.
+    pub method: String,
+}
+
+/// Records until `opts.duration` passes or `stop` becomes true (Ctrl-C), then flushes the file
+/// and writes the end facts.
+pub fn run(opts: &Options, stop: &AtomicBool) -> Result<Summary, Error> {
+    if opts.interfaces.is_empty() {
+        return Err(Error::Capture("name at least one interface (-i)".into()));
+    }
+    fs::create_dir_all(&opts.dir)
+        .map_err(|e| Error::io(format!("creating {}", opts.dir.display()), e))?;
+    let capture = opts.dir.join(CAPTURE_FILE);
+    let facts_path = opts.dir.join(FACTS_FILE);
+    let mut start: Option<Facts> = None;
+    let mut started_at = None;
+    let counts = os::capture(opts, &capture, stop, &mut || {
+        let facts = collect();
+        write_facts(&facts_path, &facts)?;
+        start = Some(facts);
+        started_at = Some(std::time::Instant::now());
+        Ok(())
+    })?;
+    let seconds = started_at.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+    let mut end = collect();
+    if let Some(start) = &start {
+        end.merge_earlier(start);
+    }
+    write_facts(&facts_path, &end)?;
+    Ok(Summary {
+        capture,
+        facts: facts_path,
+        packets: counts.packets,
+        dropped: counts.dropped,
+        seconds,
+        method: counts.method,
+    })
+}
+
+/// Writes facts as pretty JSON (via a temporary file, so a reader never sees half of it).
+pub fn write_facts(path: &Path, facts: &Facts) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(facts)
+        .map_err(|e| Error::io("serializing facts", e.into()))?;
+    let tmp = path.with_extension("json.tmp");
+    fs::write(&tmp, text + "\n").map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
+    fs::rename(&tmp, path).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// The message for a capture refused for lack of privileges.
+pub(crate) fn privileges_message(interface: &str, said: &str) -> String {
+    format!(
+        "capturing on {interface} needs privileges this process does not have: run it as root \
+         (sudo callscope capture …){} ({said})",
+        if cfg!(target_os = "linux") {
+            ", or give the binary CAP_NET_RAW and CAP_NET_ADMIN \
+             (sudo setcap cap_net_raw,cap_net_admin=eip \"$(command -v callscope)\")"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Whether an error text from libpcap or tcpdump means "not allowed".
+pub(crate) fn is_permission_error(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    t.contains("permission") || t.contains("not permitted") || t.contains("operation not permitted")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_errors_are_recognised() {
+        assert!(is_permission_error(
+            "lo: You don't have permission to perform this capture on that device (socket: Operation not permitted)"
+        ));
+        assert!(is_permission_error(
+            "tcpdump: (cannot open BPF device) /dev/bpf0: Permission denied"
+        ));
+        assert!(!is_permission_error("No such device exists"));
+        assert!(privileges_message("lo", "x").contains("root"));
+    }
+
+    #[test]
+    fn no_interface_is_an_error() {
+        let opts = Options {
+            interfaces: vec![],
+            duration: None,
+            filter: None,
+            snaplen: 65535,
+            dir: std::env::temp_dir(),
+        };
+        assert!(matches!(
+            run(&opts, &AtomicBool::new(false)),
+            Err(Error::Capture(_))
+        ));
+    }
+}

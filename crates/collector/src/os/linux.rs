@@ -1,0 +1,436 @@
+//! Linux: interfaces from `getifaddrs` (nix) and `/sys/class/net`, routes from
+//! `/proc/net/{route,ipv6_route}`, sockets from `/proc/net/{tcp,tcp6,udp,udp6}` joined with the
+//! socket inodes in `/proc/*/fd`, live capture through libpcap (the `pcap` crate).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::io::BufWriter;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use callscope_analysis::facts::{Host, Interface, Route, Socket};
+
+use crate::capture::{is_permission_error, privileges_message, Counts, Options};
+use crate::{names, pcapng, procfs, Error};
+
+fn read(path: &str) -> Option<String> {
+    fs::read_to_string(path).ok()
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    read(path).map(|s| s.trim().to_owned())
+}
+
+fn privileged() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Host name, kernel release, collector, privileges.
+pub fn host() -> Host {
+    Host {
+        hostname: read_trimmed("/proc/sys/kernel/hostname").unwrap_or_default(),
+        os: "linux".into(),
+        release: read_trimmed("/proc/sys/kernel/osrelease"),
+        collector: crate::collector_name(),
+        privileged: privileged(),
+    }
+}
+
+fn new_interface(name: &str) -> Interface {
+    let sys = |f: &str| read_trimmed(&format!("/sys/class/net/{name}/{f}"));
+    let exists = |f: &str| Path::new(&format!("/sys/class/net/{name}/{f}")).exists();
+    let arphrd = sys("type").and_then(|t| t.parse().ok()).unwrap_or(0);
+    let raw_flags = sys("flags")
+        .and_then(|f| u32::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(0);
+    let (flags_value, flags) = names::linux_interface_flags(raw_flags);
+    Interface {
+        name: name.to_owned(),
+        index: sys("ifindex").and_then(|i| i.parse().ok()).unwrap_or(0),
+        kind: names::linux_kind(
+            arphrd,
+            exists("wireless"),
+            exists("bridge"),
+            exists("tun_flags"),
+            name,
+        )
+        .to_owned(),
+        flags,
+        flags_value,
+        mtu: sys("mtu").and_then(|m| m.parse().ok()),
+        mac: None,
+        addresses: Vec::new(),
+        default_route: false,
+    }
+}
+
+/// Every interface, with flags as ifconfig shows them and every address.
+pub fn interfaces() -> Result<Vec<Interface>, Error> {
+    let mut by_name: BTreeMap<String, Interface> = BTreeMap::new();
+    let addrs =
+        nix::ifaddrs::getifaddrs().map_err(|e| Error::io("getifaddrs", std::io::Error::from(e)))?;
+    for ifa in addrs {
+        let entry = by_name
+            .entry(ifa.interface_name.clone())
+            .or_insert_with(|| new_interface(&ifa.interface_name));
+        // getifaddrs' flags include RUNNING, which /sys/class/net/*/flags lacks.
+        let (value, flags) = names::linux_interface_flags(ifa.flags.bits() as u32);
+        entry.flags_value = value;
+        entry.flags = flags;
+        let Some(addr) = ifa.address else { continue };
+        let ip_of = |s: &nix::sys::socket::SockaddrStorage| -> Option<IpAddr> {
+            s.as_sockaddr_in()
+                .map(|a| IpAddr::V4(a.ip()))
+                .or_else(|| s.as_sockaddr_in6().map(|a| IpAddr::V6(a.ip())))
+        };
+        if let Some(ip) = ip_of(&addr) {
+            let prefix = ifa
+                .netmask
+                .as_ref()
+                .and_then(ip_of)
+                .map(names::prefix_len)
+                .unwrap_or(if ip.is_ipv4() { 32 } else { 128 });
+            let peer = ifa.destination.as_ref().and_then(ip_of);
+            let broadcast = ifa.broadcast.as_ref().and_then(ip_of);
+            entry
+                .addresses
+                .push(names::address(ip, prefix, peer, broadcast));
+        } else if let Some(link) = addr.as_link_addr() {
+            if let Some(mac) = link.addr().and_then(names::mac) {
+                entry.mac = Some(mac);
+            }
+        }
+    }
+    // Interfaces getifaddrs left out (it lists every one with AF_PACKET, but be sure).
+    if let Ok(dir) = fs::read_dir("/sys/class/net") {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            by_name
+                .entry(name.clone())
+                .or_insert_with(|| new_interface(&name));
+        }
+    }
+    let mut list: Vec<Interface> = by_name.into_values().collect();
+    list.sort_by_key(|i| i.index);
+    Ok(list)
+}
+
+/// The IPv4 main table and the IPv6 routes, as `ip route` / `ip -6 route` show them.
+pub fn routes() -> Result<Vec<Route>, Error> {
+    let v4 = fs::read_to_string("/proc/net/route")
+        .map_err(|e| Error::io("reading /proc/net/route", e))?;
+    let mut rows: Vec<(&str, procfs::RouteRow)> = procfs::parse_route(&v4)
+        .into_iter()
+        .map(|r| ("ipv4", r))
+        .collect();
+    // No IPv6 at all when the kernel has it disabled.
+    let v6 = read("/proc/net/ipv6_route").unwrap_or_default();
+    rows.extend(
+        procfs::parse_ipv6_route(&v6)
+            .into_iter()
+            // The local table (the host's own addresses), the "null" reject entry on lo and the
+            // multicast route are not what `ip -6 route` lists.
+            .filter(|r| r.flags & names::LINUX_RTF_LOCAL == 0)
+            .filter(|r| !(r.flags & names::LINUX_RTF_REJECT != 0 && r.interface == "lo"))
+            .filter(|r| !matches!(r.destination, IpAddr::V6(d) if d.is_multicast()))
+            .map(|r| ("ipv6", r)),
+    );
+    Ok(rows
+        .into_iter()
+        .map(|(family, r)| Route {
+            family: family.into(),
+            destination: format!("{}/{}", r.destination, r.prefix),
+            gateway: r.gateway.map(|g| g.to_string()),
+            interface: r.interface,
+            flags: names::linux_route_flags(r.flags),
+            metric: Some(r.metric),
+            default: r.prefix == 0 && r.flags & names::LINUX_RTF_REJECT == 0,
+        })
+        .collect())
+}
+
+/// A process as a socket's owner.
+#[derive(Clone)]
+struct Proc {
+    name: String,
+    path: Option<String>,
+}
+
+fn proc_info(pid: u32) -> Proc {
+    let path = fs::read_link(format!("/proc/{pid}/exe"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
+    let comm = read(&format!("/proc/{pid}/comm")).unwrap_or_default();
+    Proc {
+        name: procfs::process_name(&comm, path.as_deref()),
+        path,
+    }
+}
+
+/// Socket inode → owning pid (the lowest, when a socket is shared after fork), and how many
+/// processes' descriptors could not be read.
+fn socket_owners() -> (HashMap<u64, u32>, usize) {
+    let mut pids: Vec<u32> = fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse().ok()))
+                .collect()
+        })
+        .unwrap_or_default();
+    pids.sort_unstable();
+    let mut owners = HashMap::new();
+    let mut unreadable = 0;
+    for pid in pids {
+        let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+            unreadable += 1;
+            continue;
+        };
+        for fd in fds.flatten() {
+            if let Some(inode) = fs::read_link(fd.path())
+                .ok()
+                .and_then(|l| procfs::socket_inode(&l.to_string_lossy()))
+            {
+                owners.entry(inode).or_insert(pid);
+            }
+        }
+    }
+    (owners, unreadable)
+}
+
+/// Every TCP and UDP socket (listening, connected, unconnected), with owner where visible.
+pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
+    let users = procfs::parse_passwd(&read("/etc/passwd").unwrap_or_default());
+    let me = nix::unistd::geteuid().as_raw();
+    let root = privileged();
+    let (owners, unreadable) = socket_owners();
+    let mut procs: HashMap<u32, Proc> = HashMap::new();
+    let mut sockets = Vec::new();
+    let mut hidden = 0usize;
+    let mut read_any = false;
+    for (file, protocol) in [
+        ("tcp", "tcp"),
+        ("tcp6", "tcp"),
+        ("udp", "udp"),
+        ("udp6", "udp"),
+    ] {
+        let Some(text) = read(&format!("/proc/net/{file}")) else {
+            continue;
+        };
+        read_any = true;
+        for row in procfs::parse_net(&text) {
+            let state = if protocol == "tcp" {
+                procfs::tcp_state(row.state)
+            } else {
+                procfs::udp_state(row.state)
+            };
+            let connected = !(row.remote.ip().is_unspecified() && row.remote.port() == 0);
+            let mut s = Socket {
+                protocol: protocol.into(),
+                local: row.local.to_string(),
+                remote: connected.then(|| row.remote.to_string()),
+                state: state.into(),
+                user: users.get(&row.uid).cloned(),
+                uid: Some(row.uid),
+                ..Socket::default()
+            };
+            match owners.get(&row.inode) {
+                Some(&pid) if row.inode != 0 => {
+                    let p = procs.entry(pid).or_insert_with(|| proc_info(pid));
+                    s.pid = Some(pid);
+                    s.process = Some(p.name.clone());
+                    s.path = p.path.clone();
+                }
+                _ if row.inode == 0 => {
+                    s.unknown = Some("no process holds it (TIME_WAIT or closing)".into());
+                }
+                _ if !root && row.uid != me => {
+                    hidden += 1;
+                    s.unknown = Some(
+                        "another user's process: its owner cannot be seen without privileges (run as root)"
+                            .into(),
+                    );
+                }
+                _ => s.unknown = Some("no process found (it may have just exited)".into()),
+            }
+            sockets.push(s);
+        }
+    }
+    if !read_any {
+        return Err(Error::Unsupported("/proc/net (no socket tables)"));
+    }
+    if hidden > 0 {
+        notes.push(format!(
+            "{hidden} sockets belong to other users' processes ({unreadable} processes unreadable); \
+             their owners need privileges to see: run as root"
+        ));
+    }
+    Ok(sockets)
+}
+
+/// What a capture thread hands the writer.
+enum Msg {
+    Packet {
+        interface: u32,
+        ts_ns: u64,
+        data: Vec<u8>,
+        orig_len: u32,
+    },
+    Failed(String),
+}
+
+fn open(name: &str, opts: &Options) -> Result<pcap::Capture<pcap::Active>, Error> {
+    let fail = |e: pcap::Error| {
+        let said = e.to_string();
+        if is_permission_error(&said) {
+            Error::Privileges(privileges_message(name, &said))
+        } else {
+            Error::Capture(format!("cannot capture on {name}: {said}"))
+        }
+    };
+    let mut cap = pcap::Capture::from_device(name)
+        .map_err(fail)?
+        .promisc(false)
+        .snaplen(opts.snaplen.min(i32::MAX as u32) as i32)
+        .timeout(100)
+        .immediate_mode(true)
+        .precision(pcap::Precision::Nano)
+        .open()
+        .map_err(fail)?;
+    if let Some(filter) = &opts.filter {
+        cap.filter(filter, true)
+            .map_err(|e| Error::Capture(format!("bad filter {filter:?}: {e}")))?;
+    }
+    // Non-blocking: with immediate mode, libpcap on Linux may wait for a packet past the timeout,
+    // and an idle interface must not keep the capture from stopping.
+    cap.setnonblock()
+        .map_err(|e| Error::Capture(format!("cannot capture on {name}: {e}")))
+}
+
+/// Captures on every interface at once (a thread each, one pcapng writer), calling `started`
+/// once all are open and the file's header is written.
+pub fn capture(
+    opts: &Options,
+    file: &Path,
+    stop: &AtomicBool,
+    started: &mut dyn FnMut() -> Result<(), Error>,
+) -> Result<Counts, Error> {
+    let mut caps = Vec::new();
+    for name in &opts.interfaces {
+        caps.push((name.clone(), open(name, opts)?));
+    }
+    let out =
+        fs::File::create(file).map_err(|e| Error::io(format!("creating {}", file.display()), e))?;
+    let io = |e| Error::io(format!("writing {}", file.display()), e);
+    let os = format!(
+        "Linux {}",
+        read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default()
+    );
+    let mut writer =
+        pcapng::Writer::new(BufWriter::new(out), &crate::collector_name(), &os).map_err(io)?;
+    for (name, cap) in &caps {
+        let link_type = u16::try_from(cap.get_datalink().0).unwrap_or(0);
+        writer
+            .interface(link_type, opts.snaplen, name, 9, opts.filter.as_deref())
+            .map_err(io)?;
+    }
+    // The header on disk now: the file is readable however the capture ends.
+    writer.flush().map_err(io)?;
+    started()?;
+    let halt = AtomicBool::new(false);
+    let began = Instant::now();
+    let (tx, rx) = mpsc::sync_channel::<Msg>(8192);
+    let mut packets = 0u64;
+    let mut dropped = 0u64;
+    let mut failure: Option<Error> = None;
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for (i, (name, mut cap)) in caps.into_iter().enumerate() {
+            let tx = tx.clone();
+            let halt = &halt;
+            handles.push(scope.spawn(move || {
+                while !halt.load(Ordering::Relaxed) {
+                    match cap.next_packet() {
+                        Ok(p) => {
+                            let ts = p.header.ts;
+                            let ts_ns = (ts.tv_sec as u64)
+                                .saturating_mul(1_000_000_000)
+                                .saturating_add(ts.tv_usec as u64);
+                            let msg = Msg::Packet {
+                                interface: i as u32,
+                                ts_ns,
+                                data: p.data.to_vec(),
+                                orig_len: p.header.len,
+                            };
+                            if tx.send(msg).is_err() {
+                                break;
+                            }
+                        }
+                        // Nothing waiting: poll again shortly.
+                        Err(pcap::Error::TimeoutExpired) => {
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Msg::Failed(format!("capture on {name} failed: {e}")));
+                            break;
+                        }
+                    }
+                }
+                cap.stats().map(|s| u64::from(s.dropped)).unwrap_or(0)
+            }));
+        }
+        drop(tx);
+        let mut flushed = Instant::now();
+        loop {
+            if flushed.elapsed() >= Duration::from_secs(1) {
+                flushed = Instant::now();
+                if let Err(e) = writer.flush() {
+                    failure.get_or_insert(io(e));
+                }
+            }
+            let out_of_time = opts.duration.is_some_and(|d| began.elapsed() >= d);
+            if (out_of_time || stop.load(Ordering::Relaxed) || failure.is_some())
+                && !halt.load(Ordering::Relaxed)
+            {
+                halt.store(true, Ordering::Relaxed);
+            }
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(Msg::Packet {
+                    interface,
+                    ts_ns,
+                    data,
+                    orig_len,
+                }) => {
+                    if let Err(e) = writer.packet(interface, ts_ns, &data, orig_len) {
+                        failure.get_or_insert(io(e));
+                    } else {
+                        packets += 1;
+                    }
+                }
+                Ok(Msg::Failed(why)) => {
+                    failure.get_or_insert(Error::Capture(why));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        for h in handles {
+            dropped += h.join().unwrap_or(0);
+        }
+    });
+    let out = writer.finish().map_err(io)?;
+    out.into_inner()
+        .map_err(|e| io(e.into_error()))?
+        .sync_all()
+        .map_err(io)?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(Counts {
+        packets,
+        dropped: Some(dropped),
+        method: format!("libpcap on {}", opts.interfaces.join(", ")),
+    })
+}

@@ -1,0 +1,448 @@
+//! One SIP message (RFC 3261 §7): start line, header fields, body.
+//!
+//! The start line is split here: `rsip` knows fourteen methods and refuses the rest, while
+//! tshark (and the network) carry any token as a method (§7.1). The header section is normalised
+//! here (§7.3.1 folded lines unfolded, §7.3.3 compact names expanded, bare-LF line ends and bytes
+//! that are not UTF-8 tolerated) and the values that matter are decoded with `rsip`'s typed
+//! headers (`From`, `To`, `Contact`, `Via`, `CSeq`), falling back to a lax reading where `rsip` is
+//! stricter than what phones send (`tel:` URIs, unknown CSeq methods). What could not be read is
+//! listed in [`Message::problems`]; the message is still returned.
+
+use super::header::{cseq, first_value, name_addr, via, Kind};
+pub use super::header::{CSeq, NameAddr, Via};
+use super::{body, framing::header_end, is_token_char};
+
+/// Why bytes are not a SIP message at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SipError {
+    /// The first line is neither a request line (§7.1) nor a status line (§7.2).
+    #[error("SIP start line is not a request or status line")]
+    BadStartLine,
+    /// No line break at all.
+    #[error("SIP message has no line break")]
+    NoLineBreak,
+}
+
+/// The first line of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartLine {
+    /// §7.1 `Method SP Request-URI SP SIP-Version`.
+    Request {
+        /// The method token as written (upper case by convention; compared case-sensitively).
+        method: String,
+        /// The Request-URI as written.
+        uri: String,
+    },
+    /// §7.2 `SIP-Version SP Status-Code SP Reason-Phrase`.
+    Response {
+        /// Status code (100–699).
+        code: u16,
+        /// Reason phrase as written (may be empty).
+        reason: String,
+    },
+}
+
+/// One decoded SIP message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message<'a> {
+    /// Request or status line.
+    pub start: StartLine,
+    /// All header fields in order, compact names expanded, values trimmed and unfolded.
+    pub headers: Vec<(String, String)>,
+    /// The body (bounded by `Content-Length` when present).
+    pub body: &'a [u8],
+    /// `Call-ID` (§20.8).
+    pub call_id: Option<String>,
+    /// `CSeq`.
+    pub cseq: Option<CSeq>,
+    /// `From`.
+    pub from: Option<NameAddr>,
+    /// `To`.
+    pub to: Option<NameAddr>,
+    /// The top `Via`.
+    pub via: Option<Via>,
+    /// The first `Contact` (`None` for `*`).
+    pub contact: Option<NameAddr>,
+    /// RFC 3325 `P-Asserted-Identity` (the first one).
+    pub asserted_identity: Option<NameAddr>,
+    /// `User-Agent` (§20.41).
+    pub user_agent: Option<String>,
+    /// `Server` (§20.35).
+    pub server: Option<String>,
+    /// `Content-Type` media type, lower case, without parameters (§20.15).
+    pub content_type: Option<String>,
+    /// `Content-Length` (§20.14).
+    pub content_length: Option<usize>,
+    /// `Expires` (§20.19).
+    pub expires: Option<u32>,
+    /// What could not be read, or disagrees with the RFC, in words.
+    pub problems: Vec<String>,
+}
+
+/// RFC 3261 §7.3.3 compact forms and the IANA registry's later ones.
+fn expand_compact(name: &str) -> Option<&'static str> {
+    let expanded = match name.to_ascii_lowercase().as_str() {
+        "a" => "Accept-Contact",
+        "b" => "Referred-By",
+        "c" => "Content-Type",
+        "d" => "Request-Disposition",
+        "e" => "Content-Encoding",
+        "f" => "From",
+        "i" => "Call-ID",
+        "j" => "Reject-Contact",
+        "k" => "Supported",
+        "l" => "Content-Length",
+        "m" => "Contact",
+        "n" => "Identity-Info",
+        "o" => "Event",
+        "r" => "Refer-To",
+        "s" => "Subject",
+        "t" => "To",
+        "u" => "Allow-Events",
+        "v" => "Via",
+        "x" => "Session-Expires",
+        "y" => "Identity",
+        _ => return None,
+    };
+    Some(expanded)
+}
+
+/// Decodes one message: a UDP datagram, or what [`super::frame_stream`] framed on a stream.
+pub fn parse(bytes: &[u8]) -> Result<Message<'_>, SipError> {
+    let (head, mut body, mut problems) = match header_end(bytes) {
+        Some(end) => (&bytes[..end], &bytes[end..], Vec::new()),
+        None => (
+            bytes,
+            &bytes[bytes.len()..],
+            vec!["no empty line after the header section".to_owned()],
+        ),
+    };
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let first = lines.next().ok_or(SipError::NoLineBreak)?;
+    if !text.contains('\n') {
+        return Err(SipError::NoLineBreak);
+    }
+    let start = start_line(first).ok_or(SipError::BadStartLine)?;
+    if let StartLine::Response { code: 700.., .. } = start {
+        problems.push("status code outside 100–699".to_owned());
+    }
+
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (n, line) in lines.enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            match headers.last_mut() {
+                Some((_, value)) => {
+                    value.push(' ');
+                    value.push_str(line.trim());
+                }
+                None => problems.push(format!("header line {} continues nothing", n + 2)),
+            }
+            continue;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            problems.push(format!("header line {} has no colon", n + 2));
+            continue;
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(is_token_char) {
+            problems.push(format!("header line {} has a bad name", n + 2));
+            continue;
+        }
+        let name = expand_compact(name).map_or_else(|| name.to_owned(), str::to_owned);
+        headers.push((name, value.trim().to_owned()));
+    }
+
+    let mut msg = Message {
+        start,
+        headers,
+        body: &[],
+        call_id: None,
+        cseq: None,
+        from: None,
+        to: None,
+        via: None,
+        contact: None,
+        asserted_identity: None,
+        user_agent: None,
+        server: None,
+        content_type: None,
+        content_length: None,
+        expires: None,
+        problems: Vec::new(),
+    };
+    msg.call_id = msg.header("Call-ID").map(str::to_owned);
+    msg.cseq = msg.header("CSeq").and_then(|v| cseq(v, &mut problems));
+    msg.from = msg
+        .header("From")
+        .and_then(|v| name_addr(Kind::From, v, &mut problems));
+    msg.to = msg
+        .header("To")
+        .and_then(|v| name_addr(Kind::To, v, &mut problems));
+    msg.via = msg
+        .header("Via")
+        .and_then(|v| via(first_value(v), &mut problems));
+    msg.contact = msg
+        .header("Contact")
+        .filter(|v| v.trim() != "*")
+        .and_then(|v| name_addr(Kind::Contact, first_value(v), &mut problems));
+    msg.asserted_identity = msg
+        .header("P-Asserted-Identity")
+        .and_then(|v| name_addr(Kind::From, first_value(v), &mut problems));
+    msg.user_agent = msg.header("User-Agent").map(str::to_owned);
+    msg.server = msg.header("Server").map(str::to_owned);
+    msg.content_type = msg.header("Content-Type").map(|v| {
+        v.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    });
+    msg.expires = msg.header("Expires").and_then(|v| v.trim().parse().ok());
+    if let Some(v) = msg.header("Content-Length") {
+        match v.trim().parse::<usize>() {
+            Ok(n) => {
+                msg.content_length = Some(n);
+                if n < body.len() {
+                    body = &body[..n];
+                } else if n > body.len() {
+                    problems.push(format!(
+                        "body is {} bytes, Content-Length says {n}",
+                        body.len()
+                    ));
+                }
+            }
+            Err(_) => problems.push("Content-Length is not a number".to_owned()),
+        }
+    }
+    for (name, value) in [
+        ("Call-ID", msg.call_id.is_some()),
+        ("CSeq", msg.cseq.is_some()),
+        ("From", msg.from.is_some()),
+        ("To", msg.to.is_some()),
+        ("Via", msg.via.is_some()),
+    ] {
+        if !value && msg.header(name).is_none() {
+            problems.push(format!("no {name} header"));
+        }
+    }
+    msg.body = body;
+    msg.problems = problems;
+    Ok(msg)
+}
+
+impl<'a> Message<'a> {
+    /// The first header with this name (case-insensitive; compact forms already expanded).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header, in order.
+    pub fn headers_named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The request method, for a request.
+    pub fn method(&self) -> Option<&str> {
+        match &self.start {
+            StartLine::Request { method, .. } => Some(method),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    /// The status code, for a response.
+    pub fn status(&self) -> Option<u16> {
+        match &self.start {
+            StartLine::Response { code, .. } => Some(*code),
+            StartLine::Request { .. } => None,
+        }
+    }
+
+    /// The SDP in the body, when the body is `application/sdp` (or a `multipart/*` body with an
+    /// `application/sdp` part, RFC 5621).
+    pub fn sdp(&self) -> Option<&'a [u8]> {
+        let body = self.body;
+        if body.is_empty() {
+            return None;
+        }
+        let content_type = self.header("Content-Type")?;
+        body::sdp_part(content_type, body)
+    }
+}
+
+/// §7.1 / §7.2.
+fn start_line(line: &str) -> Option<StartLine> {
+    if line
+        .get(..8)
+        .is_some_and(|v| v.eq_ignore_ascii_case("SIP/2.0 "))
+    {
+        let rest = &line[8..];
+        let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+        // Any three digits: classes 7–9 are undefined (§21) but tshark counts them as responses.
+        let code: u16 = code.parse().ok().filter(|c| (100..=999).contains(c))?;
+        return Some(StartLine::Response {
+            code,
+            reason: reason.trim().to_owned(),
+        });
+    }
+    let mut parts = line.split(' ');
+    let (Some(method), Some(uri), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let token = !method.is_empty() && method.bytes().all(is_token_char);
+    (token && uri.contains(':') && version.eq_ignore_ascii_case("SIP/2.0")).then(|| {
+        StartLine::Request {
+            method: method.to_owned(),
+            uri: uri.to_owned(),
+        }
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    static INVITE: &[u8] = b"INVITE sip:service@10.99.3.2:5060 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 10.99.3.1:5060;branch=z9hG4bK-24702-1-0\r\n\
+From: \"Alice A\" <sip:+15550100@10.99.3.1:5060>;tag=24702SIPpTag001\r\n\
+To: <sip:service@10.99.3.2:5060>\r\n\
+Call-ID: 1-24702@10.99.3.1\r\n\
+CSeq: 1 INVITE\r\n\
+Contact: sip:sipp@10.99.3.1:5060\r\n\
+P-Asserted-Identity: <tel:+15550100>\r\n\
+User-Agent: SIPp\r\n\
+Content-Type: application/sdp\r\n\
+Content-Length: 10\r\n\r\n\
+v=0\r\no=x\r\nEXTRA";
+
+    #[test]
+    fn a_request_decodes_with_its_headers() {
+        let m = parse(INVITE).unwrap();
+        assert_eq!(
+            m.start,
+            StartLine::Request {
+                method: "INVITE".into(),
+                uri: "sip:service@10.99.3.2:5060".into()
+            }
+        );
+        assert_eq!(m.call_id.as_deref(), Some("1-24702@10.99.3.1"));
+        assert_eq!(
+            m.cseq,
+            Some(CSeq {
+                seq: 1,
+                method: "INVITE".into()
+            })
+        );
+        let from = m.from.as_ref().unwrap();
+        assert_eq!(from.display.as_deref(), Some("Alice A"));
+        assert_eq!(from.user.as_deref(), Some("+15550100"));
+        assert_eq!(from.uri, "sip:+15550100@10.99.3.1:5060");
+        assert_eq!(from.tag.as_deref(), Some("24702SIPpTag001"));
+        assert_eq!(m.to.as_ref().unwrap().tag, None);
+        let via = m.via.as_ref().unwrap();
+        assert_eq!(via.transport, "UDP");
+        assert_eq!(via.branch.as_deref(), Some("z9hG4bK-24702-1-0"));
+        assert_eq!(via.sent_by, "10.99.3.1:5060");
+        assert_eq!(m.contact.as_ref().unwrap().user.as_deref(), Some("sipp"));
+        let pai = m.asserted_identity.as_ref().unwrap();
+        assert_eq!(
+            (pai.scheme.as_str(), pai.user.as_deref()),
+            ("tel", Some("+15550100"))
+        );
+        assert_eq!(m.user_agent.as_deref(), Some("SIPp"));
+        assert_eq!(m.content_type.as_deref(), Some("application/sdp"));
+        assert_eq!(m.body, b"v=0\r\no=x\r\n", "body bounded by Content-Length");
+        assert!(m.problems.is_empty(), "{:?}", m.problems);
+    }
+
+    #[test]
+    fn a_response_decodes() {
+        let m = parse(b"SIP/2.0 486 Busy Here\r\nCall-ID: x\r\nCSeq: 7 INVITE\r\n\r\n").unwrap();
+        assert_eq!(m.status(), Some(486));
+        assert_eq!(
+            m.start,
+            StartLine::Response {
+                code: 486,
+                reason: "Busy Here".into()
+            }
+        );
+        assert!(m.problems.iter().any(|p| p == "no From header"));
+    }
+
+    #[test]
+    fn compact_forms_and_folding_are_normalised() {
+        let m = parse(
+            b"BYE sip:b@h SIP/2.0\nv: SIP/2.0/TCP h:5060\n ;branch=z9hG4bKx\ni: abc\nf: <sip:a@h>;tag=1\nt: <sip:b@h>;tag=2\nCSeq: 2 BYE\nl: 0\n\n",
+        )
+        .unwrap();
+        assert_eq!(m.call_id.as_deref(), Some("abc"));
+        assert_eq!(m.via.unwrap().branch.as_deref(), Some("z9hG4bKx"));
+        assert_eq!(m.from.unwrap().tag.as_deref(), Some("1"));
+        assert_eq!(m.to.unwrap().tag.as_deref(), Some("2"));
+        assert_eq!(m.content_length, Some(0));
+    }
+
+    #[test]
+    fn unknown_methods_are_kept() {
+        let m = parse(b"KDMQ sip:h SIP/2.0\r\nCSeq: 9 KDMQ\r\nCall-ID: q\r\n\r\n").unwrap();
+        assert_eq!(m.method(), Some("KDMQ"));
+        assert_eq!(m.cseq.unwrap().method, "KDMQ");
+    }
+
+    #[test]
+    fn tel_uris_and_odd_values_fall_back_to_the_lax_reading() {
+        let m = parse(b"SIP/2.0 200 OK\r\nFrom: tel:+4930123;tag=9\r\nTo: \"B\" <tel:+4930999;phone-context=x>\r\n\r\n").unwrap();
+        let from = m.from.unwrap();
+        assert_eq!(
+            (from.user.as_deref(), from.tag.as_deref()),
+            (Some("+4930123"), Some("9"))
+        );
+        assert_eq!(m.to.unwrap().uri, "tel:+4930999");
+    }
+
+    #[test]
+    fn a_short_body_is_a_problem() {
+        let m = parse(b"MESSAGE sip:b@h SIP/2.0\r\nContent-Length: 99\r\n\r\nhi").unwrap();
+        assert_eq!(m.body, b"hi");
+        assert!(m
+            .problems
+            .iter()
+            .any(|p| p.contains("Content-Length says 99")));
+    }
+
+    #[test]
+    fn not_sip_is_an_error() {
+        assert_eq!(
+            parse(b"HTTP/1.1 200 OK\r\n\r\n"),
+            Err(SipError::BadStartLine)
+        );
+        assert_eq!(parse(b"SIP/2.0 200 OK"), Err(SipError::NoLineBreak));
+        assert_eq!(
+            parse(b"SIP/2.0 99 Huh\r\n\r\n"),
+            Err(SipError::BadStartLine)
+        );
+        let odd = parse(b"SIP/2.0 999 Huh\r\n\r\n").unwrap();
+        assert_eq!(odd.status(), Some(999));
+        assert!(odd.problems.iter().any(|p| p.contains("outside 100")));
+    }
+
+    #[test]
+    fn non_utf8_headers_do_not_stop_decoding() {
+        let m =
+            parse(b"SIP/2.0 200 OK\r\nFrom: \"J\xfcrgen\" <sip:j@h>;tag=a\r\nCall-ID: z\r\n\r\n")
+                .unwrap();
+        assert_eq!(m.from.unwrap().user.as_deref(), Some("j"));
+    }
+}
