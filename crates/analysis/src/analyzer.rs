@@ -1,7 +1,7 @@
 //! The per-frame pipeline: link → IP (defragmented) → UDP/TCP → classification, feeding the flow
 //! table, endpoints, hierarchy and process attribution; then the report.
 
-use std::collections::{HashMap, HashSet};
+use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
 use callscope_wire::capture::{Ending, ReaderStats};
@@ -62,14 +62,14 @@ struct State {
     endpoints: EndpointTable,
     defrag: Defragmenter,
     processes: Vec<ProcessEntry>,
-    process_index: HashMap<(u32, String), usize>,
+    process_index: FastMap<(u32, String), usize>,
     /// (flow id, process) pairs seen, so a process counts every flow it took part in (on
     /// loopback both ends of a flow are processes of this host).
-    process_flows: HashSet<(u64, usize)>,
+    process_flows: FastSet<(u64, usize)>,
     protocols: Protocols,
     tcp: TcpStreams,
     /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
-    tcp_owners: HashMap<u64, Option<StreamOwner>>,
+    tcp_owners: FastMap<u64, Option<StreamOwner>>,
 }
 
 /// The streaming analyzer. See the crate docs.
@@ -104,15 +104,15 @@ impl Analyzer {
                     options.fragment_timeout_ns,
                 ),
                 processes: Vec::new(),
-                process_index: HashMap::new(),
-                process_flows: HashSet::new(),
+                process_index: FastMap::default(),
+                process_flows: FastSet::default(),
                 protocols: Protocols::default(),
                 tcp: TcpStreams::new(
                     options.max_tcp_stream_bytes,
                     options.max_tcp_bytes,
                     options.max_tcp_streams,
                 ),
-                tcp_owners: HashMap::new(),
+                tcp_owners: FastMap::default(),
             },
             bytes_fed: 0,
         }

@@ -2,14 +2,14 @@
 //! its dialog's Call-ID (`rtp.streams[].call_id`); here it gets the index of that call
 //! (`rtp.streams[].call`) and the call lists its streams (`sip.calls[].media`).
 
-use std::collections::HashMap;
+use crate::FastMap;
 
 use crate::rtp::RtpReport;
 use crate::sip::SipReport;
 
 /// Links `sip.calls[].media` and `rtp.streams[].call` by Call-ID.
 pub fn calls_and_media(sip: &mut SipReport, rtp: &mut RtpReport) {
-    let by_id: HashMap<&str, usize> = sip
+    let by_id: FastMap<&str, usize> = sip
         .calls
         .iter()
         .enumerate()

@@ -2,7 +2,7 @@
 //! buffers are held for a limited capture time, and the bytes held across all datagrams are capped.
 //! Whatever cannot be held is counted as dropped, never allocated.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::IpAddr;
 
 use callscope_wire::net::Fragment;
@@ -32,7 +32,7 @@ struct Pending {
 /// Bounded reassembly buffers.
 #[derive(Debug)]
 pub struct Defragmenter {
-    pending: HashMap<Key, Pending>,
+    pending: FastMap<Key, Pending>,
     held: usize,
     max_bytes: usize,
     max_datagrams: usize,
@@ -45,7 +45,7 @@ impl Defragmenter {
     /// Holds at most `max_bytes` across at most `max_datagrams` datagrams, each for `max_age_ns`.
     pub fn new(max_bytes: usize, max_datagrams: usize, max_age_ns: i64) -> Self {
         Defragmenter {
-            pending: HashMap::new(),
+            pending: FastMap::default(),
             held: 0,
             max_bytes,
             max_datagrams,

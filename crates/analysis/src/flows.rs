@@ -2,7 +2,7 @@
 //! initiator. Bounded: when full, the least recently active eighth is evicted (and counted), so
 //! eviction costs O(1) amortised per packet.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::{IpAddr, SocketAddr};
 
 /// The transport of a flow.
@@ -78,7 +78,7 @@ pub struct Flow {
 /// The bounded table.
 #[derive(Debug)]
 pub struct FlowTable {
-    flows: HashMap<FlowKey, Flow>,
+    flows: FastMap<FlowKey, Flow>,
     max: usize,
     next_id: u64,
     /// Flows evicted to stay within the bound.
@@ -89,7 +89,7 @@ impl FlowTable {
     /// A table holding at most `max` flows.
     pub fn new(max: usize) -> Self {
         FlowTable {
-            flows: HashMap::new(),
+            flows: FastMap::default(),
             max: max.max(8),
             next_id: 0,
             evicted: 0,
@@ -215,7 +215,7 @@ pub struct EndpointCounters {
 #[derive(Debug)]
 pub struct EndpointTable {
     /// Totals per address.
-    pub map: HashMap<IpAddr, EndpointCounters>,
+    pub map: FastMap<IpAddr, EndpointCounters>,
     max: usize,
     /// Updates not recorded because the table was full.
     pub dropped: u64,
@@ -225,7 +225,7 @@ impl EndpointTable {
     /// A table of at most `max` addresses.
     pub fn new(max: usize) -> Self {
         EndpointTable {
-            map: HashMap::new(),
+            map: FastMap::default(),
             max,
             dropped: 0,
         }

@@ -40,6 +40,12 @@ pub use analyzer::{Analyzer, Progress};
 pub use callscope_wire::ReadError;
 pub use report::Report;
 
+/// The hash map for per-packet lookups: foldhash is several times faster than std's SipHash on
+/// small keys, and its per-process random seed keeps crafted captures from forcing collisions.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// The set counterpart of [`FastMap`].
+pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
+
 /// Bounds and switches for one analysis.
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -9,7 +9,7 @@
 //! Analyzers talk to each other only through [`Shared`]: SIP publishes the media endpoints that
 //! SDP announced, RTP binds streams to calls with them.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::SocketAddr;
 
 use crate::flows::Transport;
@@ -67,7 +67,7 @@ pub struct MediaExpectation {
 pub struct Shared {
     /// Media endpoints announced by SDP (connection address + media port), newest wins. RTCP is
     /// expected at port + 1 unless `rtcp_mux`.
-    pub media: HashMap<SocketAddr, MediaExpectation>,
+    pub media: FastMap<SocketAddr, MediaExpectation>,
 }
 
 /// Context for building report sections.

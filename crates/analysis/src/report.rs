@@ -8,6 +8,7 @@ pub const SCHEMA: &str = "callscope.report/1";
 
 /// Everything the analyzer learned from one capture.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -37,6 +38,7 @@ pub struct Report {
 
 /// The `capture` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CaptureSummary {
     /// `pcap`, `pcap-ns` or `pcapng`, with `+gzip` when compressed; empty when unreadable.
     pub format: String,
@@ -70,6 +72,7 @@ pub struct CaptureSummary {
 
 /// An interface described by the file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Interface {
     /// Index in file order.
     pub index: u32,
@@ -83,6 +86,7 @@ pub struct Interface {
 
 /// A reason and how often it happened.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Reason {
     /// What went wrong.
     pub reason: String,
@@ -94,6 +98,7 @@ pub struct Reason {
 
 /// One node of the protocol hierarchy.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HierarchyNode {
     /// Protocols from the outermost, e.g. `["eth","ip","udp","sip"]`.
     pub path: Vec<String>,
@@ -105,6 +110,7 @@ pub struct HierarchyNode {
 
 /// An IP address's totals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Endpoint {
     /// The address.
     pub addr: String,
@@ -129,6 +135,7 @@ pub struct Endpoint {
 
 /// Totals for one unordered 5-tuple; `a` is the side that sent first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Conversation {
     /// `udp` or `tcp`.
     pub transport: String,
@@ -162,6 +169,7 @@ pub struct Conversation {
 
 /// A process and its traffic.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Process {
     /// Process id.
     pub pid: u32,
@@ -180,6 +188,7 @@ pub struct Process {
 
 /// Counters for what bounded memory made us drop.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Limits {
     /// Idle flows evicted from the flow table when it was full (their totals are lost).
     pub flows_evicted: u64,

@@ -6,7 +6,9 @@
 //! for, the stream skips it (counted in `dropped_bytes`) and carries on with what it holds, so a
 //! lost segment costs one message, not the rest of the connection.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap;
 use std::net::SocketAddr;
 
 /// One direction of a connection.
@@ -25,7 +27,7 @@ struct Stream {
 /// All reassembled streams.
 #[derive(Debug)]
 pub struct TcpStreams {
-    streams: HashMap<(SocketAddr, SocketAddr), Stream>,
+    streams: FastMap<(SocketAddr, SocketAddr), Stream>,
     held: usize,
     max_per_stream: usize,
     max_total: usize,
@@ -43,7 +45,7 @@ impl TcpStreams {
     /// Streams with the given bounds (bytes held out of order per stream and in total, streams).
     pub fn new(max_per_stream: usize, max_total: usize, max_streams: usize) -> Self {
         TcpStreams {
-            streams: HashMap::new(),
+            streams: FastMap::default(),
             held: 0,
             max_per_stream,
             max_total,

@@ -143,3 +143,20 @@ fn every_reference_capture_matches_tshark() {
         failures.join("\n")
     );
 }
+
+/// The page reads back the report the worker serialized: every report must deserialize to itself
+/// (a field skipped when empty needs a default, or the page fails on that capture).
+#[test]
+fn every_report_round_trips_through_json() {
+    for path in support::reference_captures() {
+        let report = support::analyze_file(&path);
+        let json = serde_json::to_string(&report).expect("serialize");
+        let back: callscope_analysis::Report =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            back == report,
+            "{}: the report changed on its way through JSON",
+            path.display()
+        );
+    }
+}

@@ -418,6 +418,48 @@ fn capture_on_lo_holds_the_packets_and_facts_name_the_sender() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_stops_a_capture_cleanly() {
+    if !is_root() {
+        eprintln!("notice: live capture needs root; skipping ctrl_c_stops_a_capture_cleanly");
+        return;
+    }
+    let dir = temp_dir("ctrl-c");
+    let child = callscope()
+        .args(["capture", "-i", "lo", "--filter", "udp port 9", "-o"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn capture");
+    // Wait until the start facts are written (the capture is open), then send what Ctrl-C sends.
+    let started = Instant::now();
+    while !dir.join("facts.json").exists() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sender = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    for _ in 0..3 {
+        sender.send_to(b"x", "127.0.0.1:9").expect("send");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("capture output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("(3 packets"), "{stdout}");
+    assert_eq!(report_of(&dir.join("capture.pcapng")).capture.packets, 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn capture_of_a_missing_interface_is_a_clear_error() {
     let dir = temp_dir("missing");

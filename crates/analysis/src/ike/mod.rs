@@ -15,7 +15,7 @@ pub mod natd;
 mod report;
 mod tunnel;
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::{IpAddr, SocketAddr};
 
 use callscope_wire::esp::{classify_udp_encap, EspPacket, UdpEncap};
@@ -70,11 +70,11 @@ struct FlowInfo {
 #[derive(Debug, Default)]
 pub struct IkeAnalyzer {
     tunnels: Vec<Tunnel>,
-    by_ispi: HashMap<u64, Vec<usize>>,
-    flows: HashMap<(SocketAddr, SocketAddr), FlowInfo>,
-    ip_pairs: HashMap<(IpAddr, IpAddr), usize>,
+    by_ispi: FastMap<u64, Vec<usize>>,
+    flows: FastMap<(SocketAddr, SocketAddr), FlowInfo>,
+    ip_pairs: FastMap<(IpAddr, IpAddr), usize>,
     esp: Vec<EspSa>,
-    esp_index: HashMap<(u32, SocketAddr, SocketAddr), usize>,
+    esp_index: FastMap<(u32, SocketAddr, SocketAddr), usize>,
     messages: u64,
     malformed: u64,
     esp_packets: u64,

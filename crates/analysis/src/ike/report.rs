@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The IKE/ESP section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IkeReport {
     /// ISAKMP/IKE messages decoded (tshark's `isakmp` rows).
     pub messages: u64,
@@ -27,6 +28,7 @@ pub struct IkeReport {
 
 /// One IKE SA and what it carried.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TunnelReport {
     /// IKE major version: 1 or 2.
     pub version: u8,
@@ -86,6 +88,7 @@ pub struct TunnelReport {
 
 /// NAT detection (RFC 7296 §2.23; RFC 3947 §3.2).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NatReport {
     /// The initiator's address was rewritten on the way.
     pub initiator_behind_nat: bool,
@@ -106,6 +109,7 @@ pub struct NatReport {
 
 /// A NAT detection hash set that matched no address in the packet.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NatMismatch {
     /// Frame of the message that carried it.
     pub frame: u64,
@@ -120,6 +124,7 @@ pub struct NatMismatch {
 
 /// The move to UDP encapsulation (RFC 7296 §2.23: "port floating" to 4500).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FloatReport {
     /// The initiator's address afterwards.
     pub initiator: String,
@@ -133,6 +138,7 @@ pub struct FloatReport {
 
 /// A Delete.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeleteReport {
     /// Frame of the request.
     pub frame: u64,
@@ -145,6 +151,7 @@ pub struct DeleteReport {
 
 /// One exchange: a request and its response (with retransmissions), or IKEv1's phase-1 messages.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ExchangeReport {
     /// Exchange type name (`IKE_SA_INIT`, `Main Mode`…).
     #[serde(rename = "type")]
@@ -179,6 +186,7 @@ pub struct ExchangeReport {
 
 /// One ESP SA (SPI and direction).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EspReport {
     /// SPI, `0x` and 8 hex digits.
     pub spi: String,

@@ -33,7 +33,7 @@ mod rtcp;
 pub mod stats;
 mod stream;
 
-use std::collections::{HashMap, HashSet};
+use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
 use callscope_wire::rtcp as wire_rtcp;
@@ -62,6 +62,7 @@ const PORT_OWNED: [u16; 27] = [
 
 /// The `rtp` report section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RtpReport {
     /// Streams, in order of their first packet.
     pub streams: Vec<RtpStream>,
@@ -83,6 +84,7 @@ pub struct RtpReport {
 
 /// One RTP stream. Delta and jitter fields are tshark's: −1 for a minimum that was never set.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RtpStream {
     /// Source address and port.
     pub src: String,
@@ -175,6 +177,7 @@ pub struct RtpStream {
 
 /// The quality of one call's media.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CallQuality {
     /// SIP Call-ID.
     pub call_id: String,
@@ -188,6 +191,7 @@ pub struct CallQuality {
 
 /// The `rtcp` report section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RtcpReport {
     /// RTCP packets (elements of compound datagrams), in capture order.
     pub reports: Vec<RtcpEntry>,
@@ -210,8 +214,8 @@ pub struct RtcpReport {
 pub struct RtpAnalyzer {
     origin_ns: Option<i64>,
     streams: Vec<stream::Stream>,
-    index: HashMap<(SocketAddr, SocketAddr, u32), usize>,
-    keyed_flows: HashSet<u64>,
+    index: FastMap<(SocketAddr, SocketAddr, u32), usize>,
+    keyed_flows: FastSet<u64>,
     rtcp: rtcp::RtcpState,
     packets: u64,
     srtp_packets: u64,
@@ -412,7 +416,7 @@ impl RtpAnalyzer {
 
     /// Builds the report sections.
     pub fn finish(self, ctx: &FinishContext) -> (RtpReport, RtcpReport) {
-        let mut clocks: HashMap<u32, u32> = HashMap::new();
+        let mut clocks: FastMap<u32, u32> = FastMap::default();
         for s in &self.streams {
             if s.stats.clock != 0 {
                 clocks.entry(s.ssrc).or_insert(s.stats.clock);
@@ -425,7 +429,7 @@ impl RtpAnalyzer {
                 .filter(|(_, n)| *n > 0)
                 .map(|(sum, n)| sum / f64::from(*n))
         };
-        let mut pair_rtt: HashMap<(SocketAddr, SocketAddr), f64> = HashMap::new();
+        let mut pair_rtt: FastMap<(SocketAddr, SocketAddr), f64> = FastMap::default();
         for s in &self.streams {
             if let Some(r) = rtt_of(s.ssrc) {
                 pair_rtt.insert((s.src, s.dst), r);

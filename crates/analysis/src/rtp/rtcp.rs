@@ -3,7 +3,7 @@
 //! block about A carries LSR = the middle of A's SR NTP timestamp, the round trip seen from the
 //! capture point is `arrival(B's report) − arrival(A's SR) − DLSR`.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::SocketAddr;
 
 use callscope_wire::rtcp::{self, Compound, Element, Repr};
@@ -131,12 +131,12 @@ pub struct RtcpState {
     pub(super) reports: Vec<(Report, Vec<(u32, u32)>, i64)>,
     pub(super) dropped_reports: u64,
     sources: Vec<SourceState>,
-    source_index: HashMap<(SocketAddr, SocketAddr, u32), usize>,
+    source_index: FastMap<(SocketAddr, SocketAddr, u32), usize>,
     pub(super) dropped_sources: u64,
     /// Recent SRs per sender SSRC: (NTP middle 32 bits, capture ns).
-    srs: HashMap<u32, Vec<(u32, i64)>>,
+    srs: FastMap<u32, Vec<(u32, i64)>>,
     /// RTT samples per reported-on SSRC (for the E-model).
-    pub(super) rtt_by_ssrc: HashMap<u32, (f64, u32)>,
+    pub(super) rtt_by_ssrc: FastMap<u32, (f64, u32)>,
     pub(super) packets: u64,
     pub(super) srtcp_packets: u64,
     pub(super) malformed: u64,

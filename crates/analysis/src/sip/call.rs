@@ -5,7 +5,7 @@
 //!   (§17.1.3), dialogs by tags (§12, one per To tag when an INVITE forks), offer/answer roles,
 //!   timings (post-dial delay, setup, talk time), who hung up, and the ladder.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::SocketAddr;
 
 use callscope_wire::sdp::Sdp;
@@ -155,7 +155,7 @@ pub struct CallTracker {
     retransmissions: u64,
     dialogs: Vec<Dialog>,
     transactions: Vec<Tx>,
-    tx_index: HashMap<(String, u32, String), usize>,
+    tx_index: FastMap<(String, u32, String), usize>,
     transactions_dropped: u64,
     offer_answer: OfferAnswer,
     sdp: Vec<SdpSeen>,
@@ -204,7 +204,7 @@ impl CallTracker {
             retransmissions: 0,
             dialogs: Vec::new(),
             transactions: Vec::new(),
-            tx_index: HashMap::new(),
+            tx_index: FastMap::default(),
             transactions_dropped: 0,
             offer_answer: OfferAnswer::default(),
             sdp: Vec::new(),

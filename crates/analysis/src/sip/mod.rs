@@ -23,7 +23,9 @@ pub mod resend;
 pub mod stream;
 pub mod summary;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::FastMap;
 use std::net::SocketAddr;
 
 use callscope_wire::sdp::{self, Sdp};
@@ -142,12 +144,12 @@ pub struct SipAnalyzer {
     malformed: u64,
     malformed_seen: Vec<MalformedSeen>,
     resend: Resend,
-    owners: HashMap<String, Owner>,
+    owners: FastMap<String, Owner>,
     calls: Vec<CallTracker>,
     exchanges: Vec<ExchangeTracker>,
     arrows: usize,
     summaries: Summaries,
-    user_agents: HashMap<String, u64>,
+    user_agents: FastMap<String, u64>,
     setup: Vec<f64>,
     streams: Streams,
     dropped: report::SipDropped,
@@ -190,12 +192,12 @@ impl SipAnalyzer {
             malformed: 0,
             malformed_seen: Vec::new(),
             resend: Resend::new(limits.resend_keys),
-            owners: HashMap::new(),
+            owners: FastMap::default(),
             calls: Vec::new(),
             exchanges: Vec::new(),
             arrows: 0,
             summaries: Summaries::default(),
-            user_agents: HashMap::new(),
+            user_agents: FastMap::default(),
             setup: Vec::new(),
             streams: Streams::new(limits.frame, limits.stream_bytes, limits.streams),
             dropped: report::SipDropped::default(),

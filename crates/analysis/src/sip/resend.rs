@@ -11,7 +11,7 @@
 //! A new CSeq number resets the entry. Bounded: past `max` entries no new pair is remembered
 //! (and nothing on it is flagged), counted in `dropped`.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::SocketAddr;
 
 /// What was last seen for a key.
@@ -50,7 +50,7 @@ pub struct Observed<'a> {
 /// The detector's memory.
 #[derive(Debug)]
 pub struct Resend {
-    entries: HashMap<(String, SocketAddr, SocketAddr), Entry>,
+    entries: FastMap<(String, SocketAddr, SocketAddr), Entry>,
     max: usize,
     /// Keys not remembered because the table was full.
     pub dropped: u64,
@@ -60,7 +60,7 @@ impl Resend {
     /// A detector remembering at most `max` keys.
     pub fn new(max: usize) -> Self {
         Resend {
-            entries: HashMap::new(),
+            entries: FastMap::default(),
             max,
             dropped: 0,
         }

@@ -7,7 +7,7 @@
 //! discarded and counted in `dropped_bytes`; the stream then resynchronises on the next start
 //! line.
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::SocketAddr;
 
 use callscope_wire::sip::framing::{FrameError, FrameLimits};
@@ -29,7 +29,7 @@ pub enum Item<'a> {
 /// Partial messages per direction.
 #[derive(Debug)]
 pub struct Streams {
-    partial: HashMap<(SocketAddr, SocketAddr), Vec<u8>>,
+    partial: FastMap<(SocketAddr, SocketAddr), Vec<u8>>,
     held: usize,
     limits: FrameLimits,
     max_per_stream: usize,
@@ -43,7 +43,7 @@ impl Streams {
     /// Empty buffers with these bounds.
     pub fn new(limits: FrameLimits, max_total: usize, max_streams: usize) -> Streams {
         Streams {
-            partial: HashMap::new(),
+            partial: FastMap::default(),
             held: 0,
             limits,
             max_per_stream: limits.max_header + limits.max_body,

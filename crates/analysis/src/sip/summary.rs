@@ -3,7 +3,7 @@
 //! (RFC 3261 §10: challenges, credentials, granted expiry) and OPTIONS per client/server pair
 //! (§11, keep-alive probes).
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::net::SocketAddr;
 
 use callscope_wire::sip::Message;
@@ -133,9 +133,9 @@ struct OptState {
 #[derive(Debug, Default)]
 pub struct Summaries {
     registrations: Vec<RegState>,
-    reg_index: HashMap<String, usize>,
+    reg_index: FastMap<String, usize>,
     options: Vec<OptState>,
-    opt_index: HashMap<(SocketAddr, SocketAddr), usize>,
+    opt_index: FastMap<(SocketAddr, SocketAddr), usize>,
     /// Entries not kept.
     pub dropped: u64,
 }

@@ -17,7 +17,9 @@ mod report;
 mod transaction;
 mod turn;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
 use callscope_wire::stun::{
@@ -89,19 +91,19 @@ pub struct StunAnalyzer {
     errors: BTreeMap<u16, u64>,
     software: Vec<String>,
     txs: Vec<Transaction>,
-    tx_index: HashMap<TransactionId, usize>,
+    tx_index: FastMap<TransactionId, usize>,
     transactions_dropped: u64,
     mappings: Vec<Mapping>,
-    mapping_index: HashMap<(SocketAddr, SocketAddr, SocketAddr), usize>,
+    mapping_index: FastMap<(SocketAddr, SocketAddr, SocketAddr), usize>,
     allocs: Vec<Alloc>,
-    alloc_index: HashMap<(SocketAddr, SocketAddr, Transport), usize>,
+    alloc_index: FastMap<(SocketAddr, SocketAddr, Transport), usize>,
     allocations_dropped: u64,
-    flows: HashMap<(SocketAddr, SocketAddr), ()>,
+    flows: FastMap<(SocketAddr, SocketAddr), ()>,
     demux: DemuxCounts,
-    streams: HashMap<(SocketAddr, SocketAddr), StreamBuf>,
+    streams: FastMap<(SocketAddr, SocketAddr), StreamBuf>,
     tcp_desync: u64,
     /// Channel numbers that ChannelBind requests named.
-    bound_channels: HashSet<u16>,
+    bound_channels: FastSet<u16>,
 }
 
 impl StunAnalyzer {

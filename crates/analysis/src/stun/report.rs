@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The STUN/TURN section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StunReport {
     /// RFC 5389/8489 messages (with the magic cookie), not ChannelData: tshark's `stun` messages.
     pub messages: u64,
@@ -45,6 +46,7 @@ pub struct StunReport {
 
 /// Messages of one method by class.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ClassCounts {
     /// Requests.
     pub request: u64,
@@ -58,6 +60,7 @@ pub struct ClassCounts {
 
 /// One transaction: a request and its response (RFC 8489 §6.3).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StunTransaction {
     /// Transaction ID, `0x` and 24 hex digits (32 for classic STUN).
     pub id: String,
@@ -130,6 +133,7 @@ pub struct StunTransaction {
 
 /// A public mapping learned from a response.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Mapping {
     /// The client's address in the capture.
     pub local: String,
@@ -145,6 +149,7 @@ pub struct Mapping {
 
 /// A TURN allocation (RFC 8656 §7): client, server, what was relayed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Allocation {
     /// The client.
     pub client: String,
@@ -190,6 +195,7 @@ pub struct Allocation {
 
 /// A TURN channel and its ChannelData.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Channel {
     /// Channel number, `0x4000`–`0x4fff`.
     pub number: String,
@@ -209,6 +215,7 @@ pub struct Channel {
 
 /// First-byte classes of datagrams on flows that carried STUN (RFC 7983 §7).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DemuxCounts {
     /// STUN with the magic cookie.
     pub stun: u64,

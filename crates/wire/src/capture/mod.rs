@@ -284,12 +284,23 @@ impl Reader {
         chunk: &[u8],
         sink: &mut dyn FnMut(Frame<'_>),
     ) -> Result<(), ReadError> {
-        if self.start > 0 && self.start == self.buf.len() {
+        let result = if self.start == self.buf.len() {
+            // Nothing buffered: parse straight from the caller's chunk and keep only its
+            // incomplete tail, so the bytes of whole records are never copied.
             self.buf.clear();
             self.start = 0;
-        }
-        self.buf.extend_from_slice(chunk);
-        let result = self.parse(sink);
+            let (consumed, result) = parse(&mut self.format, &mut self.stats, chunk, sink);
+            self.buf.extend_from_slice(&chunk[consumed..]);
+            result
+        } else {
+            self.buf.extend_from_slice(chunk);
+            let buf = std::mem::take(&mut self.buf);
+            let (consumed, result) =
+                parse(&mut self.format, &mut self.stats, &buf[self.start..], sink);
+            self.buf = buf;
+            self.start += consumed;
+            result
+        };
         // Compact: drop what was consumed once it is most of the buffer.
         if self.start > 0 && self.start * 2 >= self.buf.len() {
             self.buf.drain(..self.start);
@@ -299,40 +310,6 @@ impl Reader {
             self.format = Format::Failed(e.clone());
         }
         result
-    }
-
-    fn parse(&mut self, sink: &mut dyn FnMut(Frame<'_>)) -> Result<(), ReadError> {
-        loop {
-            let live = &self.buf[self.start..];
-            let consumed = match &mut self.format {
-                Format::Failed(e) => return Err(e.clone()),
-                Format::Sniffing => {
-                    if live.len() < 4 {
-                        return Ok(());
-                    }
-                    let magic = [live[0], live[1], live[2], live[3]];
-                    if let Some(format) = pcap::sniff(magic) {
-                        self.format = Format::Pcap(pcap::PcapState::new(format));
-                        self.stats.format = Some(format);
-                    } else if magic == pcapng::SHB_MAGIC_BYTES {
-                        self.format = Format::Pcapng(pcapng::PcapngState::new());
-                        self.stats.format = Some(CaptureFormat::Pcapng);
-                    } else {
-                        return Err(ReadError::BadMagic { magic: hex(&magic) });
-                    }
-                    continue;
-                }
-                Format::Pcap(state) => state.step(live, &mut self.stats, sink)?,
-                Format::Pcapng(state) => state.step(live, &mut self.stats, sink)?,
-            };
-            match consumed {
-                0 => return Ok(()),
-                n => {
-                    self.start += n;
-                    self.stats.bytes += n as u64;
-                }
-            }
-        }
     }
 
     /// Ends the input: says whether the file ended cleanly, inside a record, or had stopped earlier.
@@ -365,6 +342,48 @@ impl Reader {
                 detail: format!("gzip stream: {problem}"),
             },
             (ending, _) => ending,
+        }
+    }
+}
+
+/// Parses as many whole records of `data` as there are; returns the bytes consumed.
+fn parse(
+    format: &mut Format,
+    stats: &mut ReaderStats,
+    data: &[u8],
+    sink: &mut dyn FnMut(Frame<'_>),
+) -> (usize, Result<(), ReadError>) {
+    let mut start = 0;
+    loop {
+        let live = &data[start..];
+        let step = match format {
+            Format::Failed(e) => Err(e.clone()),
+            Format::Sniffing => {
+                if live.len() < 4 {
+                    return (start, Ok(()));
+                }
+                let magic = [live[0], live[1], live[2], live[3]];
+                if let Some(f) = pcap::sniff(magic) {
+                    *format = Format::Pcap(pcap::PcapState::new(f));
+                    stats.format = Some(f);
+                } else if magic == pcapng::SHB_MAGIC_BYTES {
+                    *format = Format::Pcapng(pcapng::PcapngState::new());
+                    stats.format = Some(CaptureFormat::Pcapng);
+                } else {
+                    return (start, Err(ReadError::BadMagic { magic: hex(&magic) }));
+                }
+                continue;
+            }
+            Format::Pcap(state) => state.step(live, stats, sink),
+            Format::Pcapng(state) => state.step(live, stats, sink),
+        };
+        match step {
+            Err(e) => return (start, Err(e)),
+            Ok(0) => return (start, Ok(())),
+            Ok(n) => {
+                start += n;
+                stats.bytes += n as u64;
+            }
         }
     }
 }
