@@ -300,6 +300,9 @@ impl State {
                             payload,
                             flow,
                         };
+                        if flags.syn && !self.tcp_owners.contains_key(&flow) {
+                            self.tcp.syn(src, dst, seq);
+                        }
                         let owner = if payload.is_empty() {
                             self.tcp_owners.get(&flow).copied().flatten()
                         } else {

@@ -125,6 +125,7 @@ impl Protocols {
             return Some(name);
         }
         if let Some(name) = self.stun.udp(seg, &mut self.shared) {
+            self.relay_to_rtp(seg);
             return Some(name);
         }
         if let Some(name) = self.sip.udp(seg, &mut self.shared) {
@@ -148,8 +149,19 @@ impl Protocols {
     /// delivered them.
     pub fn tcp_bytes(&mut self, owner: StreamOwner, seg: &Segment<'_>) {
         match owner {
-            StreamOwner::Stun => self.stun.tcp_bytes(seg, &mut self.shared),
+            StreamOwner::Stun => {
+                self.stun.tcp_bytes(seg, &mut self.shared);
+                self.relay_to_rtp(seg);
+            }
             StreamOwner::Sip => self.sip.tcp_bytes(seg, &mut self.shared),
+        }
+    }
+
+    /// Media that TURN relayed in ChannelData goes to the RTP analyzer, as tshark's STUN
+    /// dissector offers it to the RTP heuristics.
+    fn relay_to_rtp(&mut self, seg: &Segment<'_>) {
+        for data in self.stun.take_relayed() {
+            self.rtp.channel_data(seg, &data);
         }
     }
 

@@ -32,6 +32,9 @@ pub struct TcpStreams {
     max_per_stream: usize,
     max_total: usize,
     max_streams: usize,
+    /// Initial sequence numbers from SYNs of streams nobody has claimed yet, so that a stream
+    /// claimed on a later segment still knows where its bytes start.
+    syns: FastMap<(SocketAddr, SocketAddr), u32>,
     /// Bytes skipped because a gap could not be waited for.
     pub dropped_bytes: u64,
 }
@@ -50,8 +53,21 @@ impl TcpStreams {
             max_per_stream,
             max_total,
             max_streams,
+            syns: FastMap::default(),
             dropped_bytes: 0,
         }
+    }
+
+    /// Notes a SYN's sequence number for a stream that is not being reassembled (yet). Bounded:
+    /// the notes are forgotten wholesale when there are more than the stream limit.
+    pub fn syn(&mut self, src: SocketAddr, dst: SocketAddr, seq: u32) {
+        if self.streams.contains_key(&(src, dst)) {
+            return;
+        }
+        if self.syns.len() >= self.max_streams {
+            self.syns.clear();
+        }
+        self.syns.insert((src, dst), seq);
     }
 
     /// Adds a segment from `src` to `dst`; `deliver` receives the newly in-order bytes.
@@ -70,7 +86,15 @@ impl TcpStreams {
             self.dropped_bytes += payload.len() as u64;
             return;
         }
-        let stream = self.streams.entry((src, dst)).or_default();
+        let noted_syn = self.syns.remove(&(src, dst));
+        let stream = self.streams.entry((src, dst)).or_insert_with(|| {
+            let mut stream = Stream::default();
+            if let Some(isn) = noted_syn {
+                stream.next = Some(isn.wrapping_add(1));
+                stream.base = isn.wrapping_add(1);
+            }
+            stream
+        });
         // A SYN consumes one sequence number (RFC 9293 §3.4).
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
         let next = match stream.next {
@@ -253,6 +277,22 @@ mod tests {
             ],
         );
         assert_eq!(out, b"xyz12");
+    }
+
+    #[test]
+    fn a_syn_noted_before_the_claim_anchors_the_stream() {
+        let mut s = TcpStreams::new(1 << 16, 1 << 20, 16);
+        let (a, b) = addrs();
+        s.syn(a, b, 99);
+        let mut out = Vec::new();
+        // The second data segment arrives first and is the one that gets the stream claimed.
+        s.segment(a, b, 104, false, false, b"BBBB", &mut |x| {
+            out.extend_from_slice(x)
+        });
+        s.segment(a, b, 100, false, false, b"AAAA", &mut |x| {
+            out.extend_from_slice(x)
+        });
+        assert_eq!(out, b"AAAABBBB");
     }
 
     #[test]

@@ -122,11 +122,17 @@ pub fn media_report(s: &Sdp) -> Vec<SdpMedia> {
         .collect()
 }
 
-/// Publishes the RTP media endpoints of `s` (connection address + port, RTP profiles only, port
-/// not 0, address not unspecified); returns how many could not be published (table full).
+/// Publishes the media endpoints of `s` (connection address + port, port not 0, address not
+/// unspecified): RTP profiles, and `image` (T.38 over UDPTL) so that the RTP analyzer knows a
+/// port moved away from RTP after a re-INVITE, as tshark does. Returns how many could not be
+/// published (table full).
 pub fn publish(s: &Sdp, call_id: &str, frame: u64, shared: &mut Shared, max: usize) -> u64 {
     let mut dropped = 0;
-    for m in s.media.iter().filter(|m| m.is_rtp() && m.port != 0) {
+    for m in s
+        .media
+        .iter()
+        .filter(|m| (m.is_rtp() || m.media == "image") && m.port != 0)
+    {
         let Some(ip) = s.connection_for(m).and_then(|c| c.ip()) else {
             continue;
         };
@@ -216,7 +222,8 @@ mod tests {
         .unwrap();
         let mut shared = Shared::default();
         assert_eq!(publish(&s, "cid", 7, &mut shared, 10), 0);
-        assert_eq!(shared.media.len(), 1);
+        assert_eq!(shared.media.len(), 2);
+        assert_eq!(shared.media[&addr("10.0.0.9:5000")].media, "image");
         let e = &shared.media[&addr("10.0.0.9:4000")];
         assert_eq!(e.call_id, "cid");
         assert!(e.rtcp_mux);

@@ -46,6 +46,8 @@ const MAX_FLOWS: usize = 65_536;
 const MAX_MAPPINGS: usize = 1_024;
 /// Distinct SOFTWARE values kept.
 const MAX_SOFTWARE: usize = 32;
+/// ChannelData payloads held between two hand-overs to the RTP analyzer.
+const MAX_RELAYED: usize = 1_024;
 /// Bytes buffered per TCP stream direction while a message is incomplete.
 const MAX_STREAM_BUFFER: usize = HEADER_LEN + 65_536;
 /// TCP stream directions buffered.
@@ -84,6 +86,8 @@ pub struct StunAnalyzer {
     messages: u64,
     classic_messages: u64,
     channel_data: u64,
+    /// Relayed media waiting for the RTP analyzer (drained after every datagram or segment).
+    relayed: Vec<Vec<u8>>,
     indications: u64,
     malformed: u64,
     fingerprint_bad: u64,
@@ -146,6 +150,7 @@ impl StunAnalyzer {
                     // UDP may carry the padding (RFC 8656 §12.5) but nothing more.
                     Ok(cd) if seg.payload.len() - (4 + usize::from(cd.length())) < 4 => {
                         self.on_channel_data(cd.channel(), cd.length().into(), &at);
+                        self.relay(cd.data());
                         Some("stun")
                     }
                     _ => {
@@ -229,6 +234,7 @@ impl StunAnalyzer {
                         }
                     } else if let Ok(cd) = ChannelData::new_checked(bytes) {
                         self.on_channel_data(cd.channel(), cd.length().into(), &at);
+                        self.relay(cd.data());
                     }
                     used += n;
                 }
@@ -279,6 +285,19 @@ impl StunAnalyzer {
         Some(self.allocs.len() - 1)
     }
 
+    /// Keeps relayed application data (ChannelData, DATA attributes) that may be RTP or RTCP (RFC 7983: first byte
+    /// 128–191) for the RTP analyzer, which [`crate::protocols::Protocols`] hands it to.
+    fn relay(&mut self, data: &[u8]) {
+        if matches!(data.first(), Some(128..=191)) && self.relayed.len() < MAX_RELAYED {
+            self.relayed.push(data.to_vec());
+        }
+    }
+
+    /// ChannelData application data kept by [`Self::relay`] since the last call.
+    pub fn take_relayed(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.relayed)
+    }
+
     fn on_channel_data(&mut self, channel: u16, len: usize, at: &At) {
         self.channel_data += 1;
         self.demux.channel_data += 1;
@@ -322,6 +341,10 @@ impl StunAnalyzer {
         }
         if msg.kind.class == Class::Indication {
             self.indications += 1;
+            // Send and Data indications carry relayed media in DATA (RFC 8656 §10–11).
+            if let Some(Attribute::Data(data)) = msg.attribute(AttributeType::Data) {
+                self.relay(data);
+            }
             self.on_indication(msg, at);
             return;
         }
