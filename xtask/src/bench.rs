@@ -50,7 +50,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let root = setup::root();
 
     step("tools");
-    setup::apt(&["tshark", "wireshark-common", "time"])?;
+    // libpcap-dev: the callscope binary links libpcap for `callscope capture`.
+    setup::apt(&["tshark", "wireshark-common", "time", "libpcap-dev"])?;
 
     step("building callscope (release)");
     setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
@@ -139,28 +140,52 @@ pub fn run(args: &[String]) -> Result<()> {
             .and_then(|n| n.parse::<u64>().ok())
     });
 
-    step("tshark");
-    let tshark_args = [
-        "-n", "-q", "-r", "<FILE>", "-z", "io,phs", "-z", "conv,udp", "-z", "conv,tcp",
+    // tshark twice: the statistics the spine's report covers, then RTP stream analysis (which
+    // callscope always does in the same pass).
+    let tshark_runs: [(&str, &[&str]); 2] = [
+        (
+            "tshark",
+            &[
+                "-n", "-q", "-r", "<FILE>", "-z", "io,phs", "-z", "conv,udp", "-z", "conv,tcp",
+            ],
+        ),
+        (
+            "tshark rtp,streams",
+            &[
+                "-n",
+                "-q",
+                "-r",
+                "<FILE>",
+                "-o",
+                "rtp.heuristic_rtp:TRUE",
+                "-z",
+                "rtp,streams",
+            ],
+        ),
     ];
-    let mut cmd = Command::new("tshark");
-    for a in tshark_args {
-        if a == "<FILE>" {
-            cmd.arg(&capture.path);
-        } else {
-            cmd.arg(a);
+    for (tool, tshark_args) in tshark_runs {
+        step(tool);
+        let mut cmd = Command::new("tshark");
+        for a in tshark_args {
+            if *a == "<FILE>" {
+                cmd.arg(&capture.path);
+            } else {
+                cmd.arg(a);
+            }
         }
+        let t = timed(&mut cmd, None, &out_dir)?;
+        eprintln!("{:.3} s, peak RSS {:.1} MiB", t.seconds, mib(t.rss_kib));
+        let shown = tshark_args
+            .iter()
+            .map(|a| if *a == "<FILE>" { file.as_str() } else { a })
+            .collect::<Vec<_>>()
+            .join(" ");
+        rows.push(Row {
+            tool: tool.into(),
+            command: format!("tshark {shown} > /dev/null"),
+            timing: t,
+        });
     }
-    let t = timed(&mut cmd, None, &out_dir)?;
-    eprintln!("{:.3} s, peak RSS {:.1} MiB", t.seconds, mib(t.rss_kib));
-    let shown = tshark_args
-        .map(|a| if a == "<FILE>" { file.as_str() } else { a })
-        .join(" ");
-    rows.push(Row {
-        tool: "tshark".into(),
-        command: format!("tshark {shown} > /dev/null"),
-        timing: t,
-    });
 
     let browser = browser_bench(&capture.path, &file)?;
 
@@ -240,7 +265,7 @@ pub fn run(args: &[String]) -> Result<()> {
         ),
     }
     println!();
-    println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base);
+    println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2}, tshark rtp,streams/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base, rows[3].timing.seconds / base);
     println!("callscope runs: {} s", all_runs.join(", "));
     println!();
     println!(
