@@ -14,6 +14,8 @@ use gzip::Gunzip;
 /// Largest packet record we accept (tshark's `WTAP_MAX_PACKET_SIZE_STANDARD`). A record claiming
 /// more is an error for that record, never an allocation.
 pub const MAX_PACKET_LEN: u32 = 262_144;
+/// Bytes copied at a time while completing a record that straddles two chunks.
+const STRADDLE_PIECE: usize = 64 * 1024;
 /// Largest pcapng block we accept: a packet at [`MAX_PACKET_LEN`] plus generous room for options.
 pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
 
@@ -284,22 +286,37 @@ impl Reader {
         chunk: &[u8],
         sink: &mut dyn FnMut(Frame<'_>),
     ) -> Result<(), ReadError> {
-        let result = if self.start == self.buf.len() {
-            // Nothing buffered: parse straight from the caller's chunk and keep only its
-            // incomplete tail, so the bytes of whole records are never copied.
-            self.buf.clear();
-            self.start = 0;
-            let (consumed, result) = parse(&mut self.format, &mut self.stats, chunk, sink);
-            self.buf.extend_from_slice(&chunk[consumed..]);
-            result
-        } else {
-            self.buf.extend_from_slice(chunk);
+        // Whole records are parsed straight from the caller's chunk; only a record that straddles
+        // two chunks is copied, so the bytes of a capture are copied about once per chunk edge.
+        let mut pos = 0;
+        let result = loop {
+            if self.start == self.buf.len() {
+                self.buf.clear();
+                self.start = 0;
+                let (consumed, result) =
+                    parse(&mut self.format, &mut self.stats, &chunk[pos..], sink);
+                self.buf.extend_from_slice(&chunk[pos + consumed..]);
+                break result;
+            }
+            // A record is pending in the buffer: append the next piece of the chunk and parse.
+            let take = (chunk.len() - pos).min(STRADDLE_PIECE);
+            self.buf.extend_from_slice(&chunk[pos..pos + take]);
+            pos += take;
             let buf = std::mem::take(&mut self.buf);
             let (consumed, result) =
                 parse(&mut self.format, &mut self.stats, &buf[self.start..], sink);
             self.buf = buf;
             self.start += consumed;
-            result
+            if result.is_err() || pos == chunk.len() {
+                break result;
+            }
+            // The pending record is done when what is left began inside this piece: hand those
+            // bytes back to the chunk and carry on without copying.
+            let left = self.buf.len() - self.start;
+            if left <= take {
+                self.buf.truncate(self.start);
+                pos -= left;
+            }
         };
         // Compact: drop what was consumed once it is most of the buffer.
         if self.start > 0 && self.start * 2 >= self.buf.len() {

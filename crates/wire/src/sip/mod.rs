@@ -59,7 +59,10 @@ pub fn is_start_line(line: &[u8]) -> bool {
 
 /// True when `payload` starts with a SIP start line followed by a line break.
 pub fn looks_like_sip(payload: &[u8]) -> bool {
-    first_line(payload).is_some_and(is_start_line)
+    // Every start line begins with a token character (a method, or the S of SIP/2.0): checking
+    // that first spares binary payloads (RTP, every datagram of a call) the search for a newline.
+    payload.first().is_some_and(|&c| is_token_char(c))
+        && first_line(payload).is_some_and(is_start_line)
 }
 
 /// True when `payload` is only line breaks and spaces: a keep-alive (RFC 5626 §3.5.1 sends
