@@ -70,6 +70,7 @@ struct State {
     tcp: TcpStreams,
     /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
     tcp_owners: FastMap<u64, Option<StreamOwner>>,
+    max_tcp_owners: usize,
 }
 
 /// The streaming analyzer. See the crate docs.
@@ -113,6 +114,7 @@ impl Analyzer {
                     options.max_tcp_streams,
                 ),
                 tcp_owners: FastMap::default(),
+                max_tcp_owners: options.max_flows,
             },
             bytes_fed: 0,
         }
@@ -306,6 +308,16 @@ impl State {
                         let owner = if payload.is_empty() {
                             self.tcp_owners.get(&flow).copied().flatten()
                         } else {
+                            if self.tcp_owners.len() >= self.max_tcp_owners
+                                && !self.tcp_owners.contains_key(&flow)
+                            {
+                                // Bounded like the flow table: keep the streams being
+                                // reassembled, forget the rest (re-decided on their next payload).
+                                self.tcp_owners.retain(|_, owner| owner.is_some());
+                                if self.tcp_owners.len() >= self.max_tcp_owners {
+                                    self.tcp_owners.clear();
+                                }
+                            }
                             let protocols = &mut self.protocols;
                             *self
                                 .tcp_owners
