@@ -1,6 +1,6 @@
 //! Ethernet II (IEEE 802.3) with 802.1Q and 802.1ad (QinQ) tags.
 
-use super::{be16, need, LinkError, LinkLayer, Next};
+use super::{be16, need, LinkError, LinkLayer, LinkPath, Next};
 
 mod field {
     pub const ETHERTYPE: usize = 12;
@@ -15,7 +15,7 @@ const MAX_802_3_LENGTH: u16 = 1500;
 
 pub(super) fn decode(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     need("eth", data, field::HEADER_LEN)?;
-    let mut path = vec!["eth"];
+    let mut path = LinkPath::of(&["eth"]);
     let mut ethertype = be16(data, field::ETHERTYPE);
     let mut at = field::HEADER_LEN;
     // Bounded: a frame cannot hold more tags than its length allows, and we stop at eight.

@@ -82,11 +82,75 @@ pub enum Next {
     Other,
 }
 
+/// Most link-layer protocols a path holds (Ethernet, up to eight VLAN tags, LLC; PKTAP before).
+const MAX_LINK_PATH: usize = 12;
+
+/// The link-layer protocols a frame passed, outermost first, without allocating per frame.
+#[derive(Clone, Copy, Default)]
+pub struct LinkPath {
+    names: [&'static str; MAX_LINK_PATH],
+    len: u8,
+}
+
+impl LinkPath {
+    /// A path of the given names (extra names past the capacity are dropped).
+    pub fn of(names: &[&'static str]) -> Self {
+        let mut path = LinkPath::default();
+        for name in names {
+            path.push(name);
+        }
+        path
+    }
+
+    /// Appends a name (ignored when full).
+    pub fn push(&mut self, name: &'static str) {
+        if usize::from(self.len) < MAX_LINK_PATH {
+            self.names[usize::from(self.len)] = name;
+            self.len += 1;
+        }
+    }
+
+    /// Puts a name in front (the last one falls off when full).
+    pub fn push_front(&mut self, name: &'static str) {
+        self.names.copy_within(0..MAX_LINK_PATH - 1, 1);
+        self.names[0] = name;
+        self.len = (self.len + 1).min(MAX_LINK_PATH as u8);
+    }
+}
+
+impl std::ops::Deref for LinkPath {
+    type Target = [&'static str];
+
+    fn deref(&self) -> &[&'static str] {
+        &self.names[..usize::from(self.len)]
+    }
+}
+
+impl std::fmt::Debug for LinkPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for LinkPath {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for LinkPath {}
+
+impl PartialEq<Vec<&'static str>> for LinkPath {
+    fn eq(&self, other: &Vec<&'static str>) -> bool {
+        **self == other[..]
+    }
+}
+
 /// A decoded link layer.
 #[derive(Debug, Clone)]
 pub struct LinkLayer<'a> {
     /// Protocols passed, outermost first, in tshark's names (`eth`, `vlan`, `null`, `sll`, …).
-    pub path: Vec<&'static str>,
+    pub path: LinkPath,
     /// What the payload is.
     pub next: Next,
     /// The bytes after the link header(s).
@@ -127,19 +191,19 @@ fn decode_with_depth(link_type: u32, data: &[u8], depth: u8) -> Result<LinkLayer
         LinkType::Null => null::decode(data, false),
         LinkType::Loop => null::decode(data, true),
         LinkType::Raw => Ok(LinkLayer {
-            path: vec!["raw"],
+            path: LinkPath::of(&["raw"]),
             next: Next::Ip,
             payload: data,
             pktap: None,
         }),
         LinkType::Ipv4 => Ok(LinkLayer {
-            path: vec!["raw"],
+            path: LinkPath::of(&["raw"]),
             next: Next::EtherType(0x0800),
             payload: data,
             pktap: None,
         }),
         LinkType::Ipv6 => Ok(LinkLayer {
-            path: vec!["raw"],
+            path: LinkPath::of(&["raw"]),
             next: Next::EtherType(0x86dd),
             payload: data,
             pktap: None,
@@ -152,7 +216,7 @@ fn decode_with_depth(link_type: u32, data: &[u8], depth: u8) -> Result<LinkLayer
             }
             let (meta, inner_type, inner) = pktap::decode(data)?;
             let mut layer = decode_with_depth(inner_type, inner, depth + 1)?;
-            layer.path.insert(0, "pktap");
+            layer.path.push_front("pktap");
             layer.pktap = Some(meta);
             Ok(layer)
         }

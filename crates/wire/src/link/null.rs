@@ -2,7 +2,7 @@
 //! in the capturing host's byte order, LINKTYPE_LOOP in network order. macOS `utun*`, `ipsec*` and
 //! `lo0` use it.
 
-use super::{need, LinkError, LinkLayer, Next};
+use super::{need, LinkError, LinkLayer, LinkPath, Next};
 
 /// AF_INET everywhere.
 const AF_INET: u32 = 2;
@@ -32,7 +32,7 @@ pub(super) fn decode(data: &[u8], network_order: bool) -> Result<LinkLayer<'_>, 
         Next::Other
     };
     Ok(LinkLayer {
-        path: vec!["null"],
+        path: LinkPath::of(&["null"]),
         next,
         payload: &data[4..],
         pktap: None,

@@ -1,7 +1,7 @@
 //! Linux cooked captures (`tcpdump -i any`): SLL v1 (16 bytes) and v2 (20 bytes), see
 //! tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html and LINKTYPE_LINUX_SLL2.html.
 
-use super::{be16, need, LinkError, LinkLayer, Next};
+use super::{be16, need, LinkError, LinkLayer, LinkPath, Next};
 
 /// ARPHRD values whose "protocol" field is not an EtherType.
 const ARPHRD_NETLINK: u16 = 824;
@@ -11,7 +11,7 @@ pub(super) fn decode_v1(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     let arphrd = be16(data, 2);
     let protocol = be16(data, 14);
     Ok(LinkLayer {
-        path: vec!["sll"],
+        path: LinkPath::of(&["sll"]),
         next: next(arphrd, protocol),
         payload: &data[16..],
         pktap: None,
@@ -23,7 +23,7 @@ pub(super) fn decode_v2(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     let protocol = be16(data, 0);
     let arphrd = be16(data, 8);
     Ok(LinkLayer {
-        path: vec!["sll"],
+        path: LinkPath::of(&["sll"]),
         next: next(arphrd, protocol),
         payload: &data[20..],
         pktap: None,
