@@ -1,41 +1,11 @@
 //! First-pass classification of UDP and TCP payloads by well-known ports and cheap payload checks.
 //! It names flows and the hierarchy's application layer; the protocol analyzers refine it.
 
-/// SIP request methods (RFC 3261 §7.1 and extensions) that may start a message.
-const SIP_METHODS: [&str; 14] = [
-    "INVITE",
-    "ACK",
-    "BYE",
-    "CANCEL",
-    "OPTIONS",
-    "REGISTER",
-    "PRACK",
-    "SUBSCRIBE",
-    "NOTIFY",
-    "PUBLISH",
-    "INFO",
-    "REFER",
-    "MESSAGE",
-    "UPDATE",
-];
+/// The SIP start-line check the SIP analyzer uses, so a payload is SIP to both or to neither.
+use callscope_wire::sip::looks_like_sip;
 
 /// STUN's magic cookie (RFC 8489 §5).
 const STUN_MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
-
-/// True when `payload` starts like a SIP request or response (RFC 3261 §7).
-pub fn looks_like_sip(payload: &[u8]) -> bool {
-    if payload.starts_with(b"SIP/2.0 ") {
-        return true;
-    }
-    SIP_METHODS.iter().any(|m| {
-        payload.len() > m.len() + 5
-            && payload.starts_with(m.as_bytes())
-            && payload[m.len()] == b' '
-            && (payload[m.len() + 1..].starts_with(b"sip:")
-                || payload[m.len() + 1..].starts_with(b"sips:")
-                || payload[m.len() + 1..].starts_with(b"tel:"))
-    })
-}
 
 /// True when `payload` has a STUN header with the RFC 5389 magic cookie (RFC 8489 §5).
 pub fn looks_like_stun(payload: &[u8]) -> bool {
@@ -122,11 +92,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sip_requests_and_responses_are_recognised() {
-        assert!(looks_like_sip(b"INVITE sip:bob@example.com SIP/2.0\r\n"));
-        assert!(looks_like_sip(b"SIP/2.0 200 OK\r\n"));
-        assert!(!looks_like_sip(b"INVITEsip:bob"));
-        assert!(!looks_like_sip(b"GET / HTTP/1.1\r\n"));
+    fn sip_payloads_are_named_on_any_port() {
+        assert_eq!(
+            udp(40000, 40001, b"INVITE sip:bob@example.com SIP/2.0\r\n"),
+            Some("sip")
+        );
+        assert_eq!(tcp(40000, 40001, b"SIP/2.0 200 OK\r\n"), Some("sip"));
+        assert_eq!(udp(40000, 40001, b"GET / HTTP/1.1\r\n"), None);
     }
 
     #[test]
