@@ -1,6 +1,7 @@
 //! SIP framing and decoding: `sip::frame_stream` over the input as a byte stream, `sip::parse` of
 //! every framed message (and of the whole input, as a UDP datagram would be), SDP in the bodies,
-//! and the SIP analyzer fed the input as one UDP datagram and as a TCP stream in two chunks.
+//! H.248 text descriptors (`megaco::session_descriptions`), and the SIP analyzer fed the input as
+//! one UDP datagram (to SIP and to H.248 on port 2944) and as a TCP stream in two chunks.
 //!
 //! Input: byte 0 = where the stream is cut in two (as a share of the rest), the rest = the bytes.
 #![no_main]
@@ -8,7 +9,7 @@
 use callscope_analysis::flows::Transport;
 use callscope_analysis::protocols::{FinishContext, Segment, Shared};
 use callscope_analysis::sip::SipAnalyzer;
-use callscope_wire::sdp;
+use callscope_wire::{megaco, sdp};
 use callscope_wire::sip::{self, framing::FrameLimits, Framing};
 use libfuzzer_sys::fuzz_target;
 
@@ -54,6 +55,10 @@ fuzz_target!(|data: &[u8]| {
     }
     decode(bytes);
     let _ = sip::looks_like_sip(bytes);
+    for body in megaco::session_descriptions(bytes) {
+        assert!(body.len() <= bytes.len(), "description outside the message");
+        let _ = sdp::parse(body);
+    }
 
     // The analyzer: as a datagram, then as a stream in two chunks.
     let mut analyzer = SipAnalyzer::default();
@@ -71,6 +76,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = analyzer.udp(&seg(1, Transport::Udp, bytes), &mut shared);
+    let h248 = Segment {
+        dst: "192.0.2.2:2944".parse().expect("address"),
+        ..seg(1, Transport::Udp, bytes)
+    };
+    let _ = analyzer.megaco_udp(&h248, &mut shared);
     let split = bytes.len() * usize::from(cut) / 256;
     let (a, b) = bytes.split_at(split);
     if analyzer.claims_tcp(&seg(2, Transport::Tcp, bytes)) {

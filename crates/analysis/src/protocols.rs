@@ -50,7 +50,7 @@ pub struct RtpMap {
 /// Media that an SDP offer or answer announced at an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaExpectation {
-    /// Call-ID of the dialog whose SDP announced it.
+    /// Call-ID of the dialog whose SDP announced it; empty when no SIP call did (H.248).
     pub call_id: String,
     /// Frame of the SDP.
     pub frame: u64,
@@ -129,6 +129,9 @@ impl Protocols {
             return Some(name);
         }
         if let Some(name) = self.sip.udp(seg, &mut self.shared) {
+            return Some(name);
+        }
+        if let Some(name) = self.sip.megaco_udp(seg, &mut self.shared) {
             return Some(name);
         }
         self.rtp.udp(seg, &mut self.shared)

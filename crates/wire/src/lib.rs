@@ -16,6 +16,7 @@ pub mod capture;
 pub mod esp;
 pub mod ike;
 pub mod link;
+pub mod megaco;
 pub mod net;
 pub mod rtcp;
 pub mod rtp;

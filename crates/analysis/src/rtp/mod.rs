@@ -224,12 +224,15 @@ pub struct RtpAnalyzer {
     packets_dropped: u64,
 }
 
-/// The expectation for a datagram: source endpoint first, then destination (tshark's order).
+/// The expectation for a datagram: destination endpoint first, then source. tshark's UDP
+/// dissector looks conversations up with the destination as the first address, so when a
+/// gateway moved one end to T.38 (`image`) and the other is still audio, packets *to* the T.38
+/// end are not RTP while the replies are.
 fn expectation<'a>(shared: &'a Shared, seg: &Segment<'_>) -> Option<&'a MediaExpectation> {
     shared
         .media
-        .get(&seg.src)
-        .or_else(|| shared.media.get(&seg.dst))
+        .get(&seg.dst)
+        .or_else(|| shared.media.get(&seg.src))
 }
 
 /// An RTCP endpoint announced as the RTP port + 1 (no rtcp-mux).
@@ -274,7 +277,9 @@ impl RtpAnalyzer {
         let exp = expectation(shared, seg);
         if let Some(e) = exp {
             if e.media == "image" {
-                return None;
+                // T.38 over UDPTL (RFC 3362 `m=image … udptl t38`): not media we analyse, but
+                // named as tshark names it.
+                return Some("t38");
             }
             if wire_rtp::second_octet_is_rtcp(p[1]) {
                 self.rtcp_datagram(seg);
@@ -387,7 +392,7 @@ impl RtpAnalyzer {
         };
         let s = &mut self.streams[idx];
         if s.call_id.is_none() {
-            if let Some(e) = exp {
+            if let Some(e) = exp.filter(|e| !e.call_id.is_empty()) {
                 s.call_id = Some(e.call_id.clone());
                 s.setup_frame = Some(e.frame);
             }

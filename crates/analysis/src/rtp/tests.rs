@@ -113,13 +113,21 @@ fn rtcp_at_port_plus_one_and_with_mux() {
 }
 
 #[test]
-fn t38_ports_are_not_rtp() {
+fn t38_ports_are_not_rtp_and_the_destination_decides() {
     let mut a = RtpAnalyzer::default();
     let mut shared = Shared::default();
     expect(&mut shared, "10.0.0.2:4000", "image", false);
     let b = rtp_bytes(8, false, 1, 0, 0x2222);
     let s = seg(1, 0, "10.0.0.1:5000", "10.0.0.2:4000", &b);
-    assert_eq!(a.udp(&s, &mut shared), None);
+    assert_eq!(a.udp(&s, &mut shared), Some("t38"));
+    // The other end still announced audio: the destination decides, as in tshark.
+    expect(&mut shared, "10.0.0.1:5000", "audio", false);
+    assert_eq!(a.udp(&s, &mut shared), Some("t38"));
+    let back = seg(2, 0, "10.0.0.2:4000", "10.0.0.1:5000", &b);
+    assert_eq!(a.udp(&back, &mut shared), Some("rtp"));
+    let (rtp, _) = a.finish(&ctx());
+    assert_eq!(rtp.streams.len(), 1);
+    assert_eq!(rtp.streams[0].src, "10.0.0.2:4000");
 }
 
 #[test]

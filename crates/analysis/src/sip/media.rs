@@ -124,9 +124,10 @@ pub fn media_report(s: &Sdp) -> Vec<SdpMedia> {
 
 /// Publishes the media endpoints of `s` (connection address + port, port not 0, address not
 /// unspecified): RTP profiles, and `image` (T.38 over UDPTL) so that the RTP analyzer knows a
-/// port moved away from RTP after a re-INVITE, as tshark does. Returns how many could not be
-/// published (table full).
-pub fn publish(s: &Sdp, call_id: &str, frame: u64, shared: &mut Shared, max: usize) -> u64 {
+/// port moved away from RTP after a re-INVITE, as tshark does. `call_id` is the SIP call's;
+/// without one (a gateway controller's H.248), an endpoint keeps the call it had. Returns how
+/// many could not be published (table full).
+pub fn publish(s: &Sdp, call_id: Option<&str>, frame: u64, shared: &mut Shared, max: usize) -> u64 {
     let mut dropped = 0;
     for m in s
         .media
@@ -153,10 +154,15 @@ pub fn publish(s: &Sdp, call_id: &str, frame: u64, shared: &mut Shared, max: usi
                 clock: c.clock,
             })
             .collect();
+        let call_id = match (call_id, shared.media.get(&addr)) {
+            (Some(id), _) => id.to_owned(),
+            (None, Some(known)) => known.call_id.clone(),
+            (None, None) => String::new(),
+        };
         shared.media.insert(
             addr,
             MediaExpectation {
-                call_id: call_id.to_owned(),
+                call_id,
                 frame,
                 media: m.media.clone(),
                 rtpmap,
@@ -221,7 +227,7 @@ mod tests {
         )
         .unwrap();
         let mut shared = Shared::default();
-        assert_eq!(publish(&s, "cid", 7, &mut shared, 10), 0);
+        assert_eq!(publish(&s, Some("cid"), 7, &mut shared, 10), 0);
         assert_eq!(shared.media.len(), 2);
         assert_eq!(shared.media[&addr("10.0.0.9:5000")].media, "image");
         let e = &shared.media[&addr("10.0.0.9:4000")];
@@ -248,7 +254,7 @@ mod tests {
     fn a_full_table_counts_what_it_drops() {
         let s = sdp::parse(b"v=0\r\nc=IN IP4 10.0.0.9\r\nm=audio 4000 RTP/AVP 0\r\n").unwrap();
         let mut shared = Shared::default();
-        assert_eq!(publish(&s, "cid", 7, &mut shared, 0), 1);
+        assert_eq!(publish(&s, Some("cid"), 7, &mut shared, 0), 1);
         assert!(shared.media.is_empty());
     }
 }

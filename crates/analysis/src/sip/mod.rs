@@ -18,6 +18,7 @@
 pub mod call;
 pub mod ladder;
 pub mod media;
+pub mod megaco;
 pub mod report;
 pub mod resend;
 pub mod stream;
@@ -153,6 +154,7 @@ pub struct SipAnalyzer {
     setup: Vec<f64>,
     streams: Streams,
     dropped: report::SipDropped,
+    megaco: report::MegacoSummary,
 }
 
 impl Default for SipAnalyzer {
@@ -201,6 +203,7 @@ impl SipAnalyzer {
             setup: Vec::new(),
             streams: Streams::new(limits.frame, limits.stream_bytes, limits.streams),
             dropped: report::SipDropped::default(),
+            megaco: report::MegacoSummary::default(),
         }
     }
 
@@ -370,7 +373,7 @@ impl SipAnalyzer {
                 self.arrows += call.arrows() - before;
                 if let (Some(sdp), false) = (&sdp, resent) {
                     self.dropped.media_expectations +=
-                        media::publish(sdp, call_id, seg.frame, shared, self.limits.media);
+                        media::publish(sdp, Some(call_id), seg.frame, shared, self.limits.media);
                 }
             }
             Some(Owner::Exchange(i)) => {
@@ -435,6 +438,7 @@ impl SipAnalyzer {
             options,
             user_agents,
             setup_time,
+            megaco: self.megaco,
             dropped,
         }
     }

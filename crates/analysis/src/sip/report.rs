@@ -42,6 +42,8 @@ pub struct SipReport {
     /// INVITE → 200 OK times over all answered INVITE transactions (tshark's "setup time").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setup_time: Option<SetupTime>,
+    /// H.248/MEGACO text messages, read for the media their session descriptions announce.
+    pub megaco: MegacoSummary,
     /// What the bounds made us drop.
     pub dropped: SipDropped,
 }
@@ -395,6 +397,17 @@ pub struct SetupTime {
     pub mean_ms: f64,
     /// Maximum.
     pub max_ms: f64,
+}
+
+/// H.248/MEGACO text messages seen (RFC 3525), read only for their session descriptions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MegacoSummary {
+    /// Messages on the H.248 ports in the text encoding.
+    pub messages: u64,
+    /// Session descriptions read from their Local and Remote descriptors; their media
+    /// endpoints are published as SIP's SDP are.
+    pub session_descriptions: u64,
 }
 
 /// What the bounds made the SIP analyzer drop.

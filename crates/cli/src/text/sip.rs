@@ -36,6 +36,13 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     if !s.responses.is_empty() {
         writeln!(out, "  responses  {}", counts(&s.responses))?;
     }
+    if s.megaco.messages > 0 {
+        writeln!(
+            out,
+            "  H.248      {} messages, {} session descriptions (their media endpoints are used)",
+            s.megaco.messages, s.megaco.session_descriptions
+        )?;
+    }
     for m in &s.malformed_messages {
         writeln!(
             out,
