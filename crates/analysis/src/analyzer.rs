@@ -10,7 +10,7 @@ use callscope_wire::net::{self, Network, Transport as Tp};
 use callscope_wire::{Frame, LinkType, ReadError, Reader};
 
 use crate::defrag::Defragmenter;
-use crate::flows::{EndpointTable, FlowTable, Transport};
+use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
 use crate::hierarchy::{Hierarchy, Path};
 use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
 use crate::report::{self, Report};
@@ -226,7 +226,6 @@ impl State {
         match net::decode_network(link.next, link.payload) {
             Ok(Network::Ip(ip)) => {
                 path.push(if ip.version == 4 { "ip" } else { "ipv6" });
-                self.endpoints.record(ip.src, ip.dst, bytes);
                 let reassembled;
                 let payload = match ip.fragment {
                     None => ip.payload,
@@ -243,6 +242,7 @@ impl State {
                             &reassembled[..]
                         }
                         None => {
+                            self.endpoints.record(ip.src, ip.dst, bytes);
                             self.hierarchy.add(path, bytes);
                             return;
                         }
@@ -260,6 +260,8 @@ impl State {
                             SocketAddr::new(ip.dst, dst_port),
                         );
                         let flow = self.flow(Transport::Udp, src, dst, bytes, frame.ts_ns, process);
+                        let slot = flow.slot;
+                        let flow = flow.id;
                         let seg = Segment {
                             frame: frame.index,
                             ts_ns: frame.ts_ns,
@@ -274,7 +276,7 @@ impl State {
                             .protocols
                             .udp(&seg)
                             .or_else(|| classify::udp(src_port, dst_port, payload));
-                        self.name_flow(Transport::Udp, src, dst, app);
+                        self.name_flow(slot, app);
                         if let Some(app) = app {
                             path.push(app);
                         }
@@ -292,6 +294,8 @@ impl State {
                             SocketAddr::new(ip.dst, dst_port),
                         );
                         let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
+                        let slot = flow.slot;
+                        let flow = flow.id;
                         let seg = Segment {
                             frame: frame.index,
                             ts_ns: frame.ts_ns,
@@ -348,13 +352,17 @@ impl State {
                             }
                             None => classify::tcp(src_port, dst_port, payload),
                         };
-                        self.name_flow(Transport::Tcp, src, dst, app);
+                        self.name_flow(slot, app);
                         if let Some(app) = app {
                             path.push(app);
                         }
                     }
-                    Ok(Tp::Icmp { v6, .. }) => path.push(if v6 { "icmpv6" } else { "icmp" }),
+                    Ok(Tp::Icmp { v6, .. }) => {
+                        self.endpoints.record(ip.src, ip.dst, bytes);
+                        path.push(if v6 { "icmpv6" } else { "icmp" });
+                    }
                     Ok(Tp::Other { protocol, payload }) => {
+                        self.endpoints.record(ip.src, ip.dst, bytes);
                         let seg = Segment {
                             frame: frame.index,
                             ts_ns: frame.ts_ns,
@@ -374,6 +382,7 @@ impl State {
                         }
                     }
                     Err(e) => {
+                        self.endpoints.record(ip.src, ip.dst, bytes);
                         self.malformed(frame.index, e.to_string());
                     }
                 }
@@ -385,7 +394,8 @@ impl State {
         self.hierarchy.add(path, bytes);
     }
 
-    /// Counts a packet in its flow and attributes the flow to a process; returns the flow id.
+    /// Counts a packet in its flow and in the endpoint table (through the flow's endpoint
+    /// slots) and attributes the flow to a process.
     fn flow(
         &mut self,
         transport: Transport,
@@ -394,8 +404,23 @@ impl State {
         bytes: u64,
         ts_ns: i64,
         process: Option<usize>,
-    ) -> u64 {
-        let (flow, _created) = self.flows.record(transport, src, dst, bytes, ts_ns);
+    ) -> FlowRef {
+        let r = self.flows.record(transport, src, dst, bytes, ts_ns);
+        let endpoints = &mut self.endpoints;
+        let Some(flow) = self.flows.at_mut(r.slot) else {
+            endpoints.record(src.ip(), dst.ip(), bytes);
+            return r;
+        };
+        if r.created {
+            let (lo, hi) = if r.src_is_lo { (src, dst) } else { (dst, src) };
+            flow.endpoints = [endpoints.slot(lo.ip()), endpoints.slot(hi.ip())];
+        }
+        let [lo, hi] = flow.endpoints;
+        if r.src_is_lo {
+            endpoints.record_slots(lo, hi, bytes);
+        } else {
+            endpoints.record_slots(hi, lo, bytes);
+        }
         if let Some(p) = process {
             if flow.process.is_none() {
                 flow.process = Some(p);
@@ -406,18 +431,12 @@ impl State {
                 self.processes[p].flows += 1;
             }
         }
-        flow.id
+        r
     }
 
     /// Names a flow's application protocol, once (the first name sticks).
-    fn name_flow(
-        &mut self,
-        transport: Transport,
-        src: SocketAddr,
-        dst: SocketAddr,
-        app: Option<&'static str>,
-    ) {
-        if let (Some(app), Some(flow)) = (app, self.flows.get_mut(transport, src, dst)) {
+    fn name_flow(&mut self, slot: usize, app: Option<&'static str>) {
+        if let (Some(app), Some(flow)) = (app, self.flows.at_mut(slot)) {
             if flow.protocol.is_none() {
                 flow.protocol = Some(app);
             }
@@ -471,7 +490,6 @@ impl State {
         };
         let mut endpoints: Vec<report::Endpoint> = self
             .endpoints
-            .map
             .iter()
             .map(|(ip, c)| report::Endpoint {
                 addr: ip.to_string(),

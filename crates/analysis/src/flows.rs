@@ -1,11 +1,17 @@
 //! The flow table: one entry per unordered UDP/TCP 5-tuple, with the side that sent first as the
 //! initiator. Bounded: when full, the least recently active eighth is evicted (and counted), so
 //! eviction costs O(1) amortised per packet.
+//!
+//! Speed: every packet costs one hash of its 5-tuple here and none elsewhere if it can be
+//! helped. Flows live in a slab the caller addresses by slot, each flow remembers its two
+//! endpoint slots, and analyzers keep what they decided about a flow in a [`FlowMemo`] indexed
+//! by flow id instead of hashing socket addresses again.
 
 use crate::FastMap;
+use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 
-/// The transport of a flow.
+/// Transport of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
     /// UDP.
@@ -14,19 +20,47 @@ pub enum Transport {
     Tcp,
 }
 
-/// An unordered 5-tuple: `lo` sorts before `hi`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// An unordered 5-tuple: `lo` is the smaller (address, port) side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowKey {
     /// UDP or TCP.
     pub transport: Transport,
-    /// The lesser endpoint.
+    /// The smaller side.
     pub lo: SocketAddr,
-    /// The greater endpoint.
+    /// The larger side.
     pub hi: SocketAddr,
 }
 
+/// Hashes the key as two or three words instead of field by field (the derived hash writes
+/// each enum tag, address and port separately): this hash runs once per packet.
+impl Hash for FlowKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let ports = (u64::from(self.lo.port()) << 17)
+            | (u64::from(self.hi.port()) << 1)
+            | self.transport as u64;
+        match (self.lo.ip(), self.hi.ip()) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => {
+                h.write_u64((u64::from(a.to_bits()) << 32) | u64::from(b.to_bits()));
+                h.write_u64(ports);
+            }
+            (a, b) => {
+                h.write_u128(ip_bits(a));
+                h.write_u128(ip_bits(b));
+                h.write_u64(ports | 1 << 33);
+            }
+        }
+    }
+}
+
+fn ip_bits(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u128::from(a.to_bits()),
+        IpAddr::V6(a) => a.to_bits(),
+    }
+}
+
 impl FlowKey {
-    /// The key for a packet from `src` to `dst`, and whether `src` is `lo`.
+    /// The key of a packet from `src` to `dst`, and whether `src` is the `lo` side.
     pub fn new(transport: Transport, src: SocketAddr, dst: SocketAddr) -> (Self, bool) {
         if (src.ip(), src.port()) <= (dst.ip(), dst.port()) {
             (
@@ -50,12 +84,15 @@ impl FlowKey {
     }
 }
 
-/// Counters for one flow.
+/// No endpoint slot (the endpoint table was full).
+pub const NO_ENDPOINT: u32 = u32::MAX;
+
+/// Counters of one flow.
 #[derive(Debug, Clone)]
 pub struct Flow {
-    /// Order of creation (stable id for evidence).
+    /// Creation order, from 1; a flow evicted and seen again gets a new id.
     pub id: u64,
-    /// The initiator (first sender) is `lo`.
+    /// The `lo` side sent the first packet.
     pub initiator_is_lo: bool,
     /// Packets from the initiator.
     pub packets_a_to_b: u64,
@@ -65,48 +102,76 @@ pub struct Flow {
     pub bytes_a_to_b: u64,
     /// Bytes to the initiator.
     pub bytes_b_to_a: u64,
-    /// First packet time (ns since the epoch).
+    /// First packet, ns.
     pub first_ns: i64,
-    /// Last packet time.
+    /// Last packet, ns.
     pub last_ns: i64,
-    /// Application protocol, once classified.
+    /// Application protocol (the first name given).
     pub protocol: Option<&'static str>,
-    /// Index into the analyzer's process table.
+    /// Process (index into the analyzer's process list).
     pub process: Option<usize>,
+    /// Endpoint-table slots of the `lo` and `hi` addresses ([`NO_ENDPOINT`] when not kept),
+    /// filled by the caller when the flow is created.
+    pub endpoints: [u32; 2],
 }
 
-/// The bounded table.
+/// A packet's place in the table.
+#[derive(Debug, Clone, Copy)]
+pub struct FlowRef {
+    /// Slab slot: valid until the next [`FlowTable::record`] (which may evict).
+    pub slot: usize,
+    /// The flow's id.
+    pub id: u64,
+    /// The packet created the flow.
+    pub created: bool,
+    /// The packet's source is the key's `lo` side.
+    pub src_is_lo: bool,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: FlowKey,
+    flow: Flow,
+    live: bool,
+}
+
+/// Flows by 5-tuple, bounded.
 #[derive(Debug)]
 pub struct FlowTable {
-    flows: FastMap<FlowKey, Flow>,
+    index: FastMap<FlowKey, u32>,
+    slab: Vec<Entry>,
+    free: Vec<u32>,
     max: usize,
     next_id: u64,
-    /// Flows evicted to stay within the bound.
+    /// Flows evicted to stay within bounds.
     pub evicted: u64,
 }
 
 impl FlowTable {
-    /// A table holding at most `max` flows.
+    /// A table holding at most `max` flows (at least 8).
     pub fn new(max: usize) -> Self {
         FlowTable {
-            flows: FastMap::default(),
+            index: FastMap::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
             max: max.max(8),
             next_id: 0,
             evicted: 0,
         }
     }
 
-    /// Number of live flows.
+    /// Flows held.
     pub fn len(&self) -> usize {
-        self.flows.len()
+        self.index.len()
     }
 
-    /// True when no flow is tracked.
+    /// No flows held.
     pub fn is_empty(&self) -> bool {
-        self.flows.is_empty()
+        self.index.is_empty()
     }
 
-    /// Counts a packet of `bytes` from `src` to `dst`; returns the flow and whether it is new.
+    /// Counts a packet from `src` to `dst` in its flow (creating it, evicting idle flows when
+    /// full).
     pub fn record(
         &mut self,
         transport: Transport,
@@ -114,29 +179,13 @@ impl FlowTable {
         dst: SocketAddr,
         bytes: u64,
         ts_ns: i64,
-    ) -> (&mut Flow, bool) {
+    ) -> FlowRef {
         let (key, src_is_lo) = FlowKey::new(transport, src, dst);
-        if !self.flows.contains_key(&key) && self.flows.len() >= self.max {
-            self.evict_idle();
-        }
-        let mut created = false;
-        let next_id = &mut self.next_id;
-        let flow = self.flows.entry(key).or_insert_with(|| {
-            created = true;
-            *next_id += 1;
-            Flow {
-                id: *next_id,
-                initiator_is_lo: src_is_lo,
-                packets_a_to_b: 0,
-                packets_b_to_a: 0,
-                bytes_a_to_b: 0,
-                bytes_b_to_a: 0,
-                first_ns: ts_ns,
-                last_ns: ts_ns,
-                protocol: None,
-                process: None,
-            }
-        });
+        let (slot, created) = match self.index.get(&key) {
+            Some(&slot) => (slot as usize, false),
+            None => (self.insert(key, src_is_lo, ts_ns), true),
+        };
+        let flow = &mut self.slab[slot].flow;
         if src_is_lo == flow.initiator_is_lo {
             flow.packets_a_to_b += 1;
             flow.bytes_a_to_b += bytes;
@@ -146,49 +195,121 @@ impl FlowTable {
         }
         flow.first_ns = flow.first_ns.min(ts_ns);
         flow.last_ns = flow.last_ns.max(ts_ns);
-        (flow, created)
+        FlowRef {
+            slot,
+            id: flow.id,
+            created,
+            src_is_lo,
+        }
     }
 
-    /// The flow of a packet from `src` to `dst`, if tracked.
+    fn insert(&mut self, key: FlowKey, src_is_lo: bool, ts_ns: i64) -> usize {
+        if self.index.len() >= self.max {
+            self.evict_idle();
+        }
+        self.next_id += 1;
+        let entry = Entry {
+            key,
+            flow: Flow {
+                id: self.next_id,
+                initiator_is_lo: src_is_lo,
+                packets_a_to_b: 0,
+                packets_b_to_a: 0,
+                bytes_a_to_b: 0,
+                bytes_b_to_a: 0,
+                first_ns: ts_ns,
+                last_ns: ts_ns,
+                protocol: None,
+                process: None,
+                endpoints: [NO_ENDPOINT; 2],
+            },
+            live: true,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = entry;
+                slot as usize
+            }
+            None => {
+                self.slab.push(entry);
+                self.slab.len() - 1
+            }
+        };
+        // The slab never holds more than `max` live entries, so slots fit in u32 for any
+        // bound a u32 can express; beyond it the index saturates harmlessly at eviction.
+        self.index
+            .insert(key, u32::try_from(slot).unwrap_or(u32::MAX));
+        slot
+    }
+
+    /// The flow in `slot` (from [`FlowTable::record`]).
+    pub fn at_mut(&mut self, slot: usize) -> Option<&mut Flow> {
+        self.slab
+            .get_mut(slot)
+            .filter(|e| e.live)
+            .map(|e| &mut e.flow)
+    }
+
+    /// The flow of a packet from `src` to `dst`.
     pub fn get_mut(
         &mut self,
         transport: Transport,
         src: SocketAddr,
         dst: SocketAddr,
     ) -> Option<&mut Flow> {
-        self.flows.get_mut(&FlowKey::new(transport, src, dst).0)
+        let slot = *self.index.get(&FlowKey::new(transport, src, dst).0)?;
+        self.at_mut(slot as usize)
     }
 
     fn evict_idle(&mut self) {
-        let mut ages: Vec<i64> = self.flows.values().map(|f| f.last_ns).collect();
+        let mut ages: Vec<i64> = self
+            .slab
+            .iter()
+            .filter(|e| e.live)
+            .map(|e| e.flow.last_ns)
+            .collect();
         let cut = ages.len() / 8;
         let (_, threshold, _) = ages.select_nth_unstable(cut);
         let threshold = *threshold;
-        let before = self.flows.len();
         // Strictly older flows go first; ties at the threshold fill the rest of the budget.
-        self.flows.retain(|_, f| f.last_ns >= threshold);
-        let mut budget = cut
-            .saturating_sub(before - self.flows.len())
-            .max(usize::from(before == self.flows.len()));
-        self.flows.retain(|_, f| {
-            if budget > 0 && f.last_ns == threshold {
-                budget -= 1;
-                false
-            } else {
-                true
+        let mut evicted = 0;
+        for (i, e) in self.slab.iter_mut().enumerate() {
+            if e.live && e.flow.last_ns < threshold {
+                e.live = false;
+                self.index.remove(&e.key);
+                self.free.push(i as u32);
+                evicted += 1;
             }
-        });
-        self.evicted += (before - self.flows.len()) as u64;
+        }
+        let mut budget = cut.saturating_sub(evicted).max(usize::from(evicted == 0));
+        for (i, e) in self.slab.iter_mut().enumerate() {
+            if budget == 0 {
+                break;
+            }
+            if e.live && e.flow.last_ns == threshold {
+                e.live = false;
+                self.index.remove(&e.key);
+                self.free.push(i as u32);
+                budget -= 1;
+                evicted += 1;
+            }
+        }
+        self.evicted += evicted as u64;
     }
 
-    /// All flows with their keys, in creation order.
+    /// The flows in order of creation.
     pub fn into_sorted(self) -> Vec<(FlowKey, Flow)> {
-        let mut v: Vec<(FlowKey, Flow)> = self.flows.into_iter().collect();
+        let mut v: Vec<(FlowKey, Flow)> = self
+            .slab
+            .into_iter()
+            .filter(|e| e.live)
+            .map(|e| (e.key, e.flow))
+            .collect();
         v.sort_by_key(|(_, f)| f.id);
         v
     }
 
-    /// The initiator and responder of a flow.
+    /// (initiator, responder) of a flow.
     pub fn sides(key: &FlowKey, flow: &Flow) -> (SocketAddr, SocketAddr) {
         if flow.initiator_is_lo {
             (key.lo, key.hi)
@@ -198,7 +319,7 @@ impl FlowTable {
     }
 }
 
-/// Per-address totals.
+/// Per-IP counters.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointCounters {
     /// Packets sent.
@@ -211,13 +332,14 @@ pub struct EndpointCounters {
     pub rx_bytes: u64,
 }
 
-/// The bounded endpoint table.
+/// Per-IP counters, bounded: addresses beyond `max` are not tracked (and counted). Addresses
+/// live in slots that never move, so flows can keep theirs.
 #[derive(Debug)]
 pub struct EndpointTable {
-    /// Totals per address.
-    pub map: FastMap<IpAddr, EndpointCounters>,
+    index: FastMap<IpAddr, u32>,
+    entries: Vec<(IpAddr, EndpointCounters)>,
     max: usize,
-    /// Updates not recorded because the table was full.
+    /// Packet sides not counted because the table was full.
     pub dropped: u64,
 }
 
@@ -225,30 +347,111 @@ impl EndpointTable {
     /// A table of at most `max` addresses.
     pub fn new(max: usize) -> Self {
         EndpointTable {
-            map: FastMap::default(),
+            index: FastMap::default(),
+            entries: Vec::new(),
             max,
             dropped: 0,
         }
     }
 
-    /// Counts a packet from `src` to `dst` (tshark counts both sides, even when they are equal).
+    /// Counts a packet from `src` to `dst`.
     pub fn record(&mut self, src: IpAddr, dst: IpAddr, bytes: u64) {
-        if let Some(e) = self.slot(src) {
-            e.tx_packets += 1;
-            e.tx_bytes += bytes;
+        let (s, d) = (self.slot(src), self.slot(dst));
+        self.record_slots(s, d, bytes);
+    }
+
+    /// Counts a packet between two slots from [`EndpointTable::slot`] ([`NO_ENDPOINT`] = the
+    /// address was not kept: counted as dropped).
+    pub fn record_slots(&mut self, src: u32, dst: u32, bytes: u64) {
+        match self.entries.get_mut(src as usize) {
+            Some((_, e)) => {
+                e.tx_packets += 1;
+                e.tx_bytes += bytes;
+            }
+            None => self.dropped += 1,
         }
-        if let Some(e) = self.slot(dst) {
-            e.rx_packets += 1;
-            e.rx_bytes += bytes;
+        match self.entries.get_mut(dst as usize) {
+            Some((_, e)) => {
+                e.rx_packets += 1;
+                e.rx_bytes += bytes;
+            }
+            None => self.dropped += 1,
         }
     }
 
-    fn slot(&mut self, addr: IpAddr) -> Option<&mut EndpointCounters> {
-        if !self.map.contains_key(&addr) && self.map.len() >= self.max {
-            self.dropped += 1;
-            return None;
+    /// The slot of `addr`, added if there is room; [`NO_ENDPOINT`] if not.
+    pub fn slot(&mut self, addr: IpAddr) -> u32 {
+        if let Some(&i) = self.index.get(&addr) {
+            return i;
         }
-        Some(self.map.entry(addr).or_default())
+        if self.entries.len() >= self.max || self.entries.len() >= NO_ENDPOINT as usize {
+            return NO_ENDPOINT;
+        }
+        let i = self.entries.len() as u32;
+        self.entries.push((addr, EndpointCounters::default()));
+        self.index.insert(addr, i);
+        i
+    }
+
+    /// Addresses tracked.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// No address tracked.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Each address with its counters, in order of first appearance.
+    pub fn iter(&self) -> impl Iterator<Item = &(IpAddr, EndpointCounters)> {
+        self.entries.iter()
+    }
+}
+
+/// Entries of a [`FlowMemo`]: a power of two.
+const MEMO_SLOTS: usize = 1 << 16;
+
+/// What an analyzer decided about a flow, cached by flow id so the next packet of the flow need
+/// not hash its addresses again. Direct-mapped and bounded ([`MEMO_SLOTS`] entries, allocated as
+/// ids reach them): flow ids are sequential, so the live flows rarely share an entry, and an
+/// entry holding another flow is simply a miss. Flow 0 (no flow) is never cached.
+#[derive(Debug)]
+pub struct FlowMemo<T> {
+    entries: Vec<(u64, T)>,
+}
+
+impl<T> Default for FlowMemo<T> {
+    fn default() -> Self {
+        FlowMemo {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T: Default> FlowMemo<T> {
+    fn at(flow: u64) -> usize {
+        (flow as usize) & (MEMO_SLOTS - 1)
+    }
+
+    /// The cached value of `flow`.
+    pub fn get_mut(&mut self, flow: u64) -> Option<&mut T> {
+        match self.entries.get_mut(Self::at(flow)) {
+            Some((id, v)) if *id == flow && flow != 0 => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Caches `value` for `flow` (replacing whatever shared its entry).
+    pub fn put(&mut self, flow: u64, value: T) {
+        if flow == 0 {
+            return;
+        }
+        let at = Self::at(flow);
+        if self.entries.len() <= at {
+            self.entries.resize_with(at + 1, || (0, T::default()));
+        }
+        self.entries[at] = (flow, value);
     }
 }
 
@@ -335,7 +538,48 @@ mod tests {
         t.record("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap(), 10);
         t.record("10.0.0.1".parse().unwrap(), "10.0.0.3".parse().unwrap(), 10);
         assert_eq!(t.dropped, 1);
-        assert_eq!(t.map.len(), 2);
-        assert_eq!(t.map[&"10.0.0.1".parse::<IpAddr>().unwrap()].tx_packets, 2);
+        assert_eq!(t.len(), 2);
+        let a = t.slot("10.0.0.1".parse().unwrap());
+        assert_eq!(t.iter().nth(a as usize).unwrap().1.tx_packets, 2);
+        assert_eq!(t.slot("10.0.0.3".parse().unwrap()), NO_ENDPOINT);
+    }
+
+    #[test]
+    fn slots_are_reused_after_eviction_and_keys_hash_alike_both_ways() {
+        let mut t = FlowTable::new(8);
+        for port in 0..20u16 {
+            t.record(
+                Transport::Udp,
+                sa(&format!("[2001:db8::1]:{}", 1000 + port)),
+                sa("10.0.0.2:53"),
+                1,
+                i64::from(port),
+            );
+        }
+        assert!(t.slab.len() <= 8, "slab grew to {}", t.slab.len());
+        assert_eq!(t.len() as u64 + t.evicted, 20);
+        let r = t.record(
+            Transport::Udp,
+            sa("10.0.0.2:53"),
+            sa("[2001:db8::1]:1019"),
+            1,
+            30,
+        );
+        assert!(!r.created && r.src_is_lo);
+        let f = t.at_mut(r.slot).unwrap();
+        assert_eq!((f.packets_a_to_b, f.packets_b_to_a), (1, 1));
+    }
+
+    #[test]
+    fn memo_hits_only_its_own_flow() {
+        let mut m: FlowMemo<u8> = FlowMemo::default();
+        m.put(0, 9);
+        assert_eq!(m.get_mut(0), None);
+        m.put(5, 1);
+        assert_eq!(m.get_mut(5), Some(&mut 1));
+        m.put(5 + MEMO_SLOTS as u64, 2);
+        assert_eq!(m.get_mut(5), None, "evicted by a flow sharing the entry");
+        assert_eq!(m.get_mut(5 + MEMO_SLOTS as u64), Some(&mut 2));
+        assert_eq!(m.get_mut(6), None);
     }
 }
