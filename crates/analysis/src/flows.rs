@@ -455,6 +455,37 @@ impl<T: Default> FlowMemo<T> {
     }
 }
 
+/// A per-flow lookup result that stays true while a table is unchanged: [`FlowMemo`] entries
+/// that also name their 5-tuple (so they serve no other, whatever flow id a caller passes) and
+/// the table's version when the result was found.
+#[derive(Debug)]
+pub struct LookupMemo<T> {
+    memo: FlowMemo<Option<((SocketAddr, SocketAddr), u64, T)>>,
+}
+
+impl<T> Default for LookupMemo<T> {
+    fn default() -> Self {
+        LookupMemo {
+            memo: FlowMemo::default(),
+        }
+    }
+}
+
+impl<T: Copy> LookupMemo<T> {
+    /// The result remembered for this flow's `sides` (smaller first) at `version`.
+    pub fn get(&mut self, flow: u64, sides: (SocketAddr, SocketAddr), version: u64) -> Option<T> {
+        match self.memo.get_mut(flow) {
+            Some(Some((s, v, t))) if *s == sides && *v == version => Some(*t),
+            _ => None,
+        }
+    }
+
+    /// Remembers `value` for this flow at `version`.
+    pub fn put(&mut self, flow: u64, sides: (SocketAddr, SocketAddr), version: u64, value: T) {
+        self.memo.put(flow, Some((sides, version, value)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,5 +612,13 @@ mod tests {
         assert_eq!(m.get_mut(5), None, "evicted by a flow sharing the entry");
         assert_eq!(m.get_mut(5 + MEMO_SLOTS as u64), Some(&mut 2));
         assert_eq!(m.get_mut(6), None);
+
+        let mut l: LookupMemo<bool> = LookupMemo::default();
+        let ab = (sa("10.0.0.1:1"), sa("10.0.0.2:2"));
+        let ac = (sa("10.0.0.1:1"), sa("10.0.0.3:3"));
+        l.put(7, ab, 1, true);
+        assert_eq!(l.get(7, ab, 1), Some(true));
+        assert_eq!(l.get(7, ab, 2), None, "the table changed");
+        assert_eq!(l.get(7, ac, 1), None, "another 5-tuple under the same id");
     }
 }

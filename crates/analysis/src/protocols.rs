@@ -67,7 +67,58 @@ pub struct MediaExpectation {
 pub struct Shared {
     /// Media endpoints announced by SDP (connection address + media port), newest wins. RTCP is
     /// expected at port + 1 unless `rtcp_mux`.
-    pub media: FastMap<SocketAddr, MediaExpectation>,
+    pub media: MediaTable,
+}
+
+/// Media endpoints by address, with a version that changes on every write, so that analyzers
+/// may cache what they concluded from the table per flow ([`crate::flows::FlowMemo`]).
+#[derive(Debug, Default)]
+pub struct MediaTable {
+    map: FastMap<SocketAddr, MediaExpectation>,
+    version: u64,
+}
+
+impl MediaTable {
+    /// The expectation at `addr`.
+    pub fn get(&self, addr: &SocketAddr) -> Option<&MediaExpectation> {
+        if self.map.is_empty() {
+            return None;
+        }
+        self.map.get(addr)
+    }
+
+    /// Whether `addr` has an expectation.
+    pub fn contains_key(&self, addr: &SocketAddr) -> bool {
+        self.get(addr).is_some()
+    }
+
+    /// Sets the expectation at `addr` (the newest wins).
+    pub fn insert(&mut self, addr: SocketAddr, e: MediaExpectation) {
+        self.version += 1;
+        self.map.insert(addr, e);
+    }
+
+    /// Endpoints held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// No endpoint held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Changes with every write.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl std::ops::Index<&SocketAddr> for MediaTable {
+    type Output = MediaExpectation;
+    fn index(&self, addr: &SocketAddr) -> &MediaExpectation {
+        &self.map[addr]
+    }
 }
 
 /// Context for building report sections.

@@ -15,6 +15,7 @@ pub mod natd;
 mod report;
 mod tunnel;
 
+use crate::flows::LookupMemo;
 use crate::FastMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -72,6 +73,10 @@ pub struct IkeAnalyzer {
     tunnels: Vec<Tunnel>,
     by_ispi: FastMap<u64, Vec<usize>>,
     flows: FastMap<(SocketAddr, SocketAddr), FlowInfo>,
+    /// Changes whenever `flows` does.
+    flows_version: u64,
+    /// `flows` looked up per flow (the lookup runs on every UDP datagram).
+    known: LookupMemo<Option<FlowInfo>>,
     ip_pairs: FastMap<(IpAddr, IpAddr), usize>,
     esp: Vec<EspSa>,
     esp_index: FastMap<(u32, SocketAddr, SocketAddr), usize>,
@@ -87,7 +92,14 @@ impl IkeAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is IKE, ESP or a NAT-keepalive.
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         let key = pair(seg.src, seg.dst);
-        let known = self.flows.get(&key).copied();
+        let known = match self.known.get(seg.flow, key, self.flows_version) {
+            Some(known) => known,
+            None => {
+                let known = self.flows.get(&key).copied();
+                self.known.put(seg.flow, key, self.flows_version, known);
+                known
+            }
+        };
         let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
         if either(NAT_T_PORT) || known.is_some_and(|f| f.encap) {
             return Some(self.encapsulated(seg, key));
@@ -199,6 +211,7 @@ impl IkeAnalyzer {
         self.tunnels[ix].on_message(msg, &seen);
         let key = pair(seg.src, seg.dst);
         if self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key) {
+            self.flows_version += 1;
             let f = self.flows.entry(key).or_default();
             f.tunnel = Some(ix);
             f.encap |= encap;
@@ -225,6 +238,7 @@ impl IkeAnalyzer {
                 self.esp_index.insert(key, self.esp.len() - 1);
                 let key = pair(seg.src, seg.dst);
                 if udp && (self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key)) {
+                    self.flows_version += 1;
                     self.flows.entry(key).or_default().encap = true;
                 }
                 self.esp.len() - 1

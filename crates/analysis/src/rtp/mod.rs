@@ -40,7 +40,7 @@ use callscope_wire::rtcp as wire_rtcp;
 use callscope_wire::rtp::{self as wire_rtp, Demux};
 use serde::{Deserialize, Serialize};
 
-use crate::flows::Transport;
+use crate::flows::{FlowMemo, Transport};
 use crate::protocols::{FinishContext, MediaExpectation, Segment, Shared};
 
 pub use codec::{emodel, impairment, mos_from_r, Impairment, Quality, JITTER_BUFFER_MS};
@@ -222,17 +222,58 @@ pub struct RtpAnalyzer {
     zrtp_packets: u64,
     streams_dropped: u64,
     packets_dropped: u64,
+    memo: FlowMemo<FlowRoute>,
 }
 
-/// The expectation for a datagram: destination endpoint first, then source. tshark's UDP
-/// dissector looks conversations up with the destination as the first address, so when a
-/// gateway moved one end to T.38 (`image`) and the other is still audio, packets *to* the T.38
-/// end are not RTP while the replies are.
-fn expectation<'a>(shared: &'a Shared, seg: &Segment<'_>) -> Option<&'a MediaExpectation> {
-    shared
-        .media
-        .get(&seg.dst)
-        .or_else(|| shared.media.get(&seg.src))
+/// What the RTP analyzer concluded about a flow: how its datagrams are routed (valid while the
+/// media table's version is unchanged) and the last stream each direction fed.
+#[derive(Debug, Clone, Copy)]
+struct FlowRoute {
+    /// The flow's sides, smaller first: a memo entry only serves its own 5-tuple, whatever
+    /// flow ids a caller passes.
+    sides: (SocketAddr, SocketAddr),
+    media_version: u64,
+    route: Route,
+    /// Per direction (0: the smaller address sends), the last SSRC and its stream.
+    streams: [Option<(u32, u32)>; 2],
+}
+
+impl Default for FlowRoute {
+    fn default() -> Self {
+        let none = SocketAddr::from(([0, 0, 0, 0], 0));
+        FlowRoute {
+            sides: (none, none),
+            media_version: 0,
+            route: Route::Unknown,
+            streams: [None; 2],
+        }
+    }
+}
+
+/// A datagram's sides, smaller first, and whether the source is the larger.
+fn sides(seg: &Segment<'_>) -> ((SocketAddr, SocketAddr), usize) {
+    if seg.src <= seg.dst {
+        ((seg.src, seg.dst), 0)
+    } else {
+        ((seg.dst, seg.src), 1)
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Not decided yet.
+    #[default]
+    Unknown,
+    /// SDP announced the destination (see [`expectation`]).
+    Destination,
+    /// SDP announced the source.
+    Source,
+    /// An announced RTP port + 1.
+    Rtcp,
+    /// A port owned by another protocol.
+    PortOwned,
+    /// tshark's heuristics.
+    Heuristic,
 }
 
 /// An RTCP endpoint announced as the RTP port + 1 (no rtcp-mux).
@@ -274,7 +315,12 @@ impl RtpAnalyzer {
             }
             _ => return None,
         }
-        let exp = expectation(shared, seg);
+        let route = self.route(shared, seg);
+        let exp = match route {
+            Route::Destination => shared.media.get(&seg.dst),
+            Route::Source => shared.media.get(&seg.src),
+            _ => None,
+        };
         if let Some(e) = exp {
             if e.media == "image" {
                 // T.38 over UDPTL (RFC 3362 `m=image … udptl t38`): not media we analyse, but
@@ -289,17 +335,59 @@ impl RtpAnalyzer {
             self.rtp(seg, &pkt, Some(e));
             return Some("rtp");
         }
-        if rtcp_expected(shared, seg.src) || rtcp_expected(shared, seg.dst) {
-            if wire_rtcp::Packet::new_checked(p).is_ok() {
-                self.rtcp_datagram(seg);
-                return Some("rtcp");
+        match route {
+            Route::Rtcp => {
+                if wire_rtcp::Packet::new_checked(p).is_ok() {
+                    self.rtcp_datagram(seg);
+                    return Some("rtcp");
+                }
+                None
             }
-            return None;
+            Route::PortOwned => None,
+            _ => self.heuristic(seg, p),
         }
-        if PORT_OWNED.contains(&seg.src.port()) || PORT_OWNED.contains(&seg.dst.port()) {
-            return None;
+    }
+
+    /// How a datagram of this flow is routed, from the flow's memo while the media table is
+    /// unchanged. An SDP expectation at the destination wins over one at the source: tshark's
+    /// UDP dissector looks conversations up with the destination as the first address, so when
+    /// a gateway moved one end to T.38 (`image`) and the other is still audio, packets *to* the
+    /// T.38 end are not RTP while the replies are.
+    fn route(&mut self, shared: &Shared, seg: &Segment<'_>) -> Route {
+        let version = shared.media.version();
+        let (pair, _) = sides(seg);
+        if let Some(m) = self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
+            if m.media_version == version && m.route != Route::Unknown {
+                return m.route;
+            }
         }
-        self.heuristic(seg, p)
+        let route = if shared.media.contains_key(&seg.dst) {
+            Route::Destination
+        } else if shared.media.contains_key(&seg.src) {
+            Route::Source
+        } else if rtcp_expected(shared, seg.src) || rtcp_expected(shared, seg.dst) {
+            Route::Rtcp
+        } else if PORT_OWNED.contains(&seg.src.port()) || PORT_OWNED.contains(&seg.dst.port()) {
+            Route::PortOwned
+        } else {
+            Route::Heuristic
+        };
+        match self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
+            Some(m) => {
+                m.media_version = version;
+                m.route = route;
+            }
+            None => self.memo.put(
+                seg.flow,
+                FlowRoute {
+                    sides: pair,
+                    media_version: version,
+                    route,
+                    streams: [None; 2],
+                },
+            ),
+        }
+        route
     }
 
     /// Media inside a TURN ChannelData message (RFC 8656 §12.4), over UDP or TCP: `data` is the
@@ -360,23 +448,13 @@ impl RtpAnalyzer {
         exp: Option<&MediaExpectation>,
     ) {
         self.packets += 1;
-        let key = (seg.src, seg.dst, pkt.ssrc());
-        let idx = match self.index.get(&key) {
-            Some(&i) => i,
-            None if self.streams.len() < MAX_STREAMS => {
-                self.streams
-                    .push(stream::Stream::new(seg.src, seg.dst, pkt.ssrc()));
-                self.index.insert(key, self.streams.len() - 1);
-                self.streams.len() - 1
-            }
-            None => {
-                self.streams_dropped += 1;
-                self.packets_dropped += 1;
-                return;
-            }
+        let Some(idx) = self.stream_index(seg, pkt.ssrc()) else {
+            self.streams_dropped += 1;
+            self.packets_dropped += 1;
+            return;
         };
         let arrival_ms = self.arrival_ms(seg.ts_ns);
-        let keyed = self.keyed_flows.contains(&seg.flow);
+        let keyed = !self.keyed_flows.is_empty() && self.keyed_flows.contains(&seg.flow);
         let pt = pkt.payload_type();
         // tshark: SDP's rtpmap names dynamic types on SDP conversations; without SDP, the
         // dissectors its preferences tie to a dynamic type name it.
@@ -417,6 +495,34 @@ impl RtpAnalyzer {
             rtpmap_rate: rate,
             via_sdp: exp.is_some(),
         });
+    }
+
+    /// The stream of (source, destination, SSRC), created if there is room; the flow's memo
+    /// remembers each direction's last one, so a steady stream is found without hashing.
+    fn stream_index(&mut self, seg: &Segment<'_>, ssrc: u32) -> Option<usize> {
+        let (pair, dir) = sides(seg);
+        if let Some(m) = self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
+            if let Some((s, i)) = m.streams[dir] {
+                if s == ssrc {
+                    return Some(i as usize);
+                }
+            }
+        }
+        let key = (seg.src, seg.dst, ssrc);
+        let idx = match self.index.get(&key) {
+            Some(&i) => i,
+            None if self.streams.len() < MAX_STREAMS => {
+                self.streams
+                    .push(stream::Stream::new(seg.src, seg.dst, ssrc));
+                self.index.insert(key, self.streams.len() - 1);
+                self.streams.len() - 1
+            }
+            None => return None,
+        };
+        if let Some(m) = self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
+            m.streams[dir] = Some((ssrc, idx as u32));
+        }
+        Some(idx)
     }
 
     /// Builds the report sections.

@@ -33,7 +33,7 @@ pub use report::{
 
 use self::transaction::Transaction;
 use self::turn::Alloc;
-use crate::flows::Transport;
+use crate::flows::{LookupMemo, Transport};
 use crate::protocols::{FinishContext, Segment, Shared};
 
 /// Transactions tracked.
@@ -103,6 +103,9 @@ pub struct StunAnalyzer {
     alloc_index: FastMap<(SocketAddr, SocketAddr, Transport), usize>,
     allocations_dropped: u64,
     flows: FastMap<(SocketAddr, SocketAddr), ()>,
+    /// `flows` looked up per flow (the lookup runs on every UDP datagram); `flows` only grows,
+    /// so its length is its version.
+    known: LookupMemo<bool>,
     demux: DemuxCounts,
     streams: FastMap<(SocketAddr, SocketAddr), StreamBuf>,
     tcp_desync: u64,
@@ -116,7 +119,15 @@ impl StunAnalyzer {
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         let first = *seg.payload.first()?;
         let key = pair(seg.src, seg.dst);
-        let known = self.flows.contains_key(&key);
+        let version = self.flows.len() as u64;
+        let known = match self.known.get(seg.flow, key, version) {
+            Some(known) => known,
+            None => {
+                let known = self.flows.contains_key(&key);
+                self.known.put(seg.flow, key, version, known);
+                known
+            }
+        };
         let at = At {
             frame: seg.frame,
             ts_ns: seg.ts_ns,
