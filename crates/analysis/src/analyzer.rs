@@ -1,5 +1,6 @@
-//! The per-frame pipeline: link → IP (defragmented) → UDP/TCP → classification, feeding the flow
-//! table, endpoints, hierarchy and process attribution; then the report.
+//! The per-frame pipeline: link → IP (defragmented) → UDP/TCP, feeding the flow table,
+//! endpoints and process attribution, then handing each frame to the protocol half
+//! ([`crate::back`]: analyzers, TCP reassembly, hierarchy); then the report.
 
 use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
@@ -9,13 +10,13 @@ use callscope_wire::link::{self, LinkError};
 use callscope_wire::net::{self, Network, Transport as Tp};
 use callscope_wire::{Frame, LinkType, ReadError, Reader};
 
+use crate::back::{Back, Job, TcpMeta, Work, NO_SLOT};
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
-use crate::hierarchy::{Hierarchy, Path};
-use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
+use crate::hierarchy::{Path, Prefixes};
+use crate::protocols::{FinishContext, Segment};
 use crate::report::{self, Report};
-use crate::tcp::TcpStreams;
-use crate::{addr, classify, Options};
+use crate::{addr, Options};
 
 /// Distinct malformed-packet reasons kept for the report.
 const MAX_REASONS: usize = 32;
@@ -57,7 +58,6 @@ struct State {
     unknown_link_type: u64,
     interface_packets: Vec<u64>,
     link_types_seen: Vec<u32>,
-    hierarchy: Hierarchy,
     flows: FlowTable,
     endpoints: EndpointTable,
     defrag: Defragmenter,
@@ -66,11 +66,30 @@ struct State {
     /// (flow id, process) pairs seen, so a process counts every flow it took part in (on
     /// loopback both ends of a flow are processes of this host).
     process_flows: FastSet<(u64, usize)>,
-    protocols: Protocols,
-    tcp: TcpStreams,
-    /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
-    tcp_owners: FastMap<u64, Option<StreamOwner>>,
-    max_tcp_owners: usize,
+    /// Path prefixes handed to the protocol half by number.
+    prefixes: Prefixes,
+    /// The protocol half, here or on its own thread.
+    back: Half,
+}
+
+/// Where the protocol half runs.
+enum Half {
+    /// On the caller's thread, frame by frame.
+    Inline(Box<Back>),
+    /// On a second thread, in batches ([`crate::pipeline`]).
+    #[cfg(not(target_arch = "wasm32"))]
+    Thread(crate::pipeline::Worker),
+}
+
+/// The protocol half for these options: on its own thread when asked for and possible.
+fn half(options: &Options) -> Half {
+    #[cfg(not(target_arch = "wasm32"))]
+    if options.parallel {
+        if let Some(worker) = crate::pipeline::Worker::spawn(Back::new(options)) {
+            return Half::Thread(worker);
+        }
+    }
+    Half::Inline(Box::new(Back::new(options)))
 }
 
 /// The streaming analyzer. See the crate docs.
@@ -96,7 +115,6 @@ impl Analyzer {
                 unknown_link_type: 0,
                 interface_packets: Vec::new(),
                 link_types_seen: Vec::new(),
-                hierarchy: Hierarchy::default(),
                 flows: FlowTable::new(options.max_flows),
                 endpoints: EndpointTable::new(options.max_endpoints),
                 defrag: Defragmenter::new(
@@ -107,14 +125,8 @@ impl Analyzer {
                 processes: Vec::new(),
                 process_index: FastMap::default(),
                 process_flows: FastSet::default(),
-                protocols: Protocols::default(),
-                tcp: TcpStreams::new(
-                    options.max_tcp_stream_bytes,
-                    options.max_tcp_bytes,
-                    options.max_tcp_streams,
-                ),
-                tcp_owners: FastMap::default(),
-                max_tcp_owners: options.max_flows,
+                prefixes: Prefixes::default(),
+                back: half(&options),
             },
             bytes_fed: 0,
         }
@@ -143,7 +155,15 @@ impl Analyzer {
     pub fn finish(mut self) -> Report {
         let ending = self.reader.finish();
         self.state.defrag.finish();
-        self.state.into_report(self.reader.stats(), ending)
+        let back = match std::mem::replace(&mut self.state.back, Half::Inline(Box::default())) {
+            Half::Inline(back) => *back,
+            #[cfg(not(target_arch = "wasm32"))]
+            Half::Thread(worker) => {
+                let flows = &mut self.state.flows;
+                worker.finish(&mut |slot, id, app| name_flow(flows, slot, id, app))
+            }
+        };
+        self.state.into_report(back, self.reader.stats(), ending)
     }
 }
 
@@ -223,175 +243,161 @@ impl State {
             entry.packets += 1;
             entry.bytes += bytes;
         }
-        match net::decode_network(link.next, link.payload) {
-            Ok(Network::Ip(ip)) => {
-                path.push(if ip.version == 4 { "ip" } else { "ipv6" });
-                let reassembled;
-                let payload = match ip.fragment {
-                    None => ip.payload,
-                    Some(fragment) => match self.defrag.push(
-                        ip.src,
-                        ip.dst,
-                        ip.protocol,
-                        fragment,
-                        ip.payload,
-                        frame.ts_ns,
-                    ) {
-                        Some(whole) => {
-                            reassembled = whole;
-                            &reassembled[..]
-                        }
-                        None => {
-                            self.endpoints.record(ip.src, ip.dst, bytes);
-                            self.hierarchy.add(path, bytes);
-                            return;
-                        }
-                    },
-                };
-                match net::decode_transport(ip.protocol, payload) {
-                    Ok(Tp::Udp {
-                        src_port,
-                        dst_port,
-                        payload,
-                    }) => {
-                        path.push("udp");
-                        let (src, dst) = (
-                            SocketAddr::new(ip.src, src_port),
-                            SocketAddr::new(ip.dst, dst_port),
-                        );
-                        let flow = self.flow(Transport::Udp, src, dst, bytes, frame.ts_ns, process);
-                        let slot = flow.slot;
-                        let flow = flow.id;
-                        let seg = Segment {
-                            frame: frame.index,
-                            ts_ns: frame.ts_ns,
-                            transport: Transport::Udp,
-                            ip_protocol: ip.protocol,
-                            src,
-                            dst,
-                            payload,
-                            flow,
-                        };
-                        let app = self
-                            .protocols
-                            .udp(&seg)
-                            .or_else(|| classify::udp(src_port, dst_port, payload));
-                        self.name_flow(slot, app);
-                        if let Some(app) = app {
-                            path.push(app);
-                        }
-                    }
-                    Ok(Tp::Tcp {
-                        src_port,
-                        dst_port,
-                        seq,
-                        flags,
-                        payload,
-                    }) => {
-                        path.push("tcp");
-                        let (src, dst) = (
-                            SocketAddr::new(ip.src, src_port),
-                            SocketAddr::new(ip.dst, dst_port),
-                        );
-                        let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
-                        let slot = flow.slot;
-                        let flow = flow.id;
-                        let seg = Segment {
-                            frame: frame.index,
-                            ts_ns: frame.ts_ns,
-                            transport: Transport::Tcp,
-                            ip_protocol: ip.protocol,
-                            src,
-                            dst,
-                            payload,
-                            flow,
-                        };
-                        if flags.syn && !self.tcp_owners.contains_key(&flow) {
-                            self.tcp.syn(src, dst, seq);
-                        }
-                        let owner = if payload.is_empty() {
-                            self.tcp_owners.get(&flow).copied().flatten()
-                        } else {
-                            if self.tcp_owners.len() >= self.max_tcp_owners
-                                && !self.tcp_owners.contains_key(&flow)
-                            {
-                                // Bounded like the flow table: keep the streams being
-                                // reassembled, forget the rest (re-decided on their next payload).
-                                self.tcp_owners.retain(|_, owner| owner.is_some());
-                                if self.tcp_owners.len() >= self.max_tcp_owners {
-                                    self.tcp_owners.clear();
-                                }
-                            }
-                            let protocols = &mut self.protocols;
-                            *self
-                                .tcp_owners
-                                .entry(flow)
-                                .or_insert_with(|| protocols.claim_tcp(&seg))
-                        };
-                        let app = match owner {
-                            Some(owner) => {
-                                let protocols = &mut self.protocols;
-                                self.tcp.segment(
-                                    src,
-                                    dst,
-                                    seq,
-                                    flags.syn,
-                                    flags.fin || flags.rst,
-                                    payload,
-                                    &mut |bytes| {
-                                        protocols.tcp_bytes(
-                                            owner,
-                                            &Segment {
-                                                payload: bytes,
-                                                ..seg
-                                            },
-                                        );
-                                    },
-                                );
-                                (!payload.is_empty()).then(|| owner.name())
-                            }
-                            None => classify::tcp(src_port, dst_port, payload),
-                        };
-                        self.name_flow(slot, app);
-                        if let Some(app) = app {
-                            path.push(app);
-                        }
-                    }
-                    Ok(Tp::Icmp { v6, .. }) => {
-                        self.endpoints.record(ip.src, ip.dst, bytes);
-                        path.push(if v6 { "icmpv6" } else { "icmp" });
-                    }
-                    Ok(Tp::Other { protocol, payload }) => {
-                        self.endpoints.record(ip.src, ip.dst, bytes);
-                        let seg = Segment {
-                            frame: frame.index,
-                            ts_ns: frame.ts_ns,
-                            transport: Transport::Udp,
-                            ip_protocol: protocol,
-                            src: SocketAddr::new(ip.src, 0),
-                            dst: SocketAddr::new(ip.dst, 0),
-                            payload,
-                            flow: 0,
-                        };
-                        if let Some(name) = self
-                            .protocols
-                            .ip(&seg)
-                            .or_else(|| ip_protocol_name(protocol))
-                        {
-                            path.push(name);
-                        }
-                    }
-                    Err(e) => {
-                        self.endpoints.record(ip.src, ip.dst, bytes);
-                        self.malformed(frame.index, e.to_string());
-                    }
+        let count = |prefix: u32| Work {
+            job: Job::Count,
+            prefix,
+            bytes,
+            slot: NO_SLOT,
+        };
+        let ip = match net::decode_network(link.next, link.payload) {
+            Ok(Network::Ip(ip)) => ip,
+            Ok(Network::Arp) => {
+                path.push("arp");
+                let prefix = self.prefix(&path);
+                return self.hand_over(&count(prefix));
+            }
+            Ok(Network::Other(_)) => {
+                let prefix = self.prefix(&path);
+                return self.hand_over(&count(prefix));
+            }
+            Err(e) => {
+                self.malformed(frame.index, e.to_string());
+                let prefix = self.prefix(&path);
+                return self.hand_over(&count(prefix));
+            }
+        };
+        path.push(if ip.version == 4 { "ip" } else { "ipv6" });
+        let reassembled;
+        let payload = match ip.fragment {
+            None => ip.payload,
+            Some(fragment) => match self.defrag.push(
+                ip.src,
+                ip.dst,
+                ip.protocol,
+                fragment,
+                ip.payload,
+                frame.ts_ns,
+            ) {
+                Some(whole) => {
+                    reassembled = whole;
+                    &reassembled[..]
+                }
+                None => {
+                    self.endpoints.record(ip.src, ip.dst, bytes);
+                    let prefix = self.prefix(&path);
+                    return self.hand_over(&count(prefix));
+                }
+            },
+        };
+        let segment = |transport, src, dst, payload, flow| Segment {
+            frame: frame.index,
+            ts_ns: frame.ts_ns,
+            transport,
+            ip_protocol: ip.protocol,
+            src,
+            dst,
+            payload,
+            flow,
+        };
+        let work = match net::decode_transport(ip.protocol, payload) {
+            Ok(Tp::Udp {
+                src_port,
+                dst_port,
+                payload,
+            }) => {
+                path.push("udp");
+                let (src, dst) = (
+                    SocketAddr::new(ip.src, src_port),
+                    SocketAddr::new(ip.dst, dst_port),
+                );
+                let flow = self.flow(Transport::Udp, src, dst, bytes, frame.ts_ns, process);
+                Work {
+                    job: Job::Udp(segment(Transport::Udp, src, dst, payload, flow.id)),
+                    prefix: self.prefix(&path),
+                    bytes,
+                    slot: flow.slot,
                 }
             }
-            Ok(Network::Arp) => path.push("arp"),
-            Ok(Network::Other(_)) => {}
-            Err(e) => self.malformed(frame.index, e.to_string()),
+            Ok(Tp::Tcp {
+                src_port,
+                dst_port,
+                seq,
+                flags,
+                payload,
+            }) => {
+                path.push("tcp");
+                let (src, dst) = (
+                    SocketAddr::new(ip.src, src_port),
+                    SocketAddr::new(ip.dst, dst_port),
+                );
+                let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
+                let meta = TcpMeta {
+                    seq,
+                    syn: flags.syn,
+                    fin: flags.fin || flags.rst,
+                };
+                Work {
+                    job: Job::Tcp(segment(Transport::Tcp, src, dst, payload, flow.id), meta),
+                    prefix: self.prefix(&path),
+                    bytes,
+                    slot: flow.slot,
+                }
+            }
+            Ok(Tp::Icmp { v6, .. }) => {
+                self.endpoints.record(ip.src, ip.dst, bytes);
+                path.push(if v6 { "icmpv6" } else { "icmp" });
+                count(self.prefix(&path))
+            }
+            Ok(Tp::Other { protocol, payload }) => {
+                self.endpoints.record(ip.src, ip.dst, bytes);
+                let (src, dst) = (SocketAddr::new(ip.src, 0), SocketAddr::new(ip.dst, 0));
+                Work {
+                    job: Job::Ip(Segment {
+                        ip_protocol: protocol,
+                        ..segment(Transport::Udp, src, dst, payload, 0)
+                    }),
+                    prefix: self.prefix(&path),
+                    bytes,
+                    slot: NO_SLOT,
+                }
+            }
+            Err(e) => {
+                self.endpoints.record(ip.src, ip.dst, bytes);
+                self.malformed(frame.index, e.to_string());
+                count(self.prefix(&path))
+            }
+        };
+        self.hand_over(&work);
+    }
+
+    /// The number of a path prefix, defined in the protocol half when new.
+    fn prefix(&mut self, path: &Path) -> u32 {
+        let (id, new) = self.prefixes.id(path);
+        if let Some(path) = new {
+            match &mut self.back {
+                Half::Inline(back) => back.hierarchy.define(id, path),
+                #[cfg(not(target_arch = "wasm32"))]
+                Half::Thread(worker) => worker.define(id, path),
+            }
         }
-        self.hierarchy.add(path, bytes);
+        id
+    }
+
+    /// Gives a frame to the protocol half: at once, or queued for its thread. Names that come
+    /// back go to their flows.
+    fn hand_over(&mut self, work: &Work<'_>) {
+        match &mut self.back {
+            Half::Inline(back) => {
+                if let Some(app) = back.run(work) {
+                    name_flow(&mut self.flows, work.slot, work.flow(), app);
+                }
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            Half::Thread(worker) => {
+                let flows = &mut self.flows;
+                worker.push(work, &mut |slot, id, app| name_flow(flows, slot, id, app));
+            }
+        }
     }
 
     /// Counts a packet in its flow and in the endpoint table (through the flow's endpoint
@@ -434,16 +440,7 @@ impl State {
         r
     }
 
-    /// Names a flow's application protocol, once (the first name sticks).
-    fn name_flow(&mut self, slot: usize, app: Option<&'static str>) {
-        if let (Some(app), Some(flow)) = (app, self.flows.at_mut(slot)) {
-            if flow.protocol.is_none() {
-                flow.protocol = Some(app);
-            }
-        }
-    }
-
-    fn into_report(self, stats: &ReaderStats, ending: Ending) -> Report {
+    fn into_report(self, back: Back, stats: &ReaderStats, ending: Ending) -> Report {
         let start_ns = self.first_ns.unwrap_or(0);
         let secs = |ns: i64| (ns - start_ns) as f64 / 1e9;
         let (truncated, error) = match ending {
@@ -508,13 +505,15 @@ impl State {
             flows_evicted: self.flows.evicted,
             endpoints_dropped: self.endpoints.dropped,
             fragments_dropped: self.defrag.dropped,
-            tcp_bytes_dropped: self.tcp.dropped_bytes + self.protocols.sip.stream_bytes_dropped(),
+            tcp_bytes_dropped: back.tcp.dropped_bytes + back.protocols.sip.stream_bytes_dropped(),
         };
         let ctx = FinishContext { start_ns };
-        let ike = self.protocols.ike.finish(&ctx);
-        let stun = self.protocols.stun.finish(&ctx);
-        let mut sip = self.protocols.sip.finish(&ctx);
-        let (mut rtp, rtcp) = self.protocols.rtp.finish(&ctx);
+        let hierarchy = back.hierarchy.nodes();
+        let protocols = back.protocols;
+        let ike = protocols.ike.finish(&ctx);
+        let stun = protocols.stun.finish(&ctx);
+        let mut sip = protocols.sip.finish(&ctx);
+        let (mut rtp, rtcp) = protocols.rtp.finish(&ctx);
         crate::correlate::calls_and_media(&mut sip, &mut rtp);
         let processes_named: Vec<String> = self
             .processes
@@ -562,7 +561,7 @@ impl State {
         Report {
             schema: report::SCHEMA.to_owned(),
             capture,
-            hierarchy: self.hierarchy.nodes(),
+            hierarchy,
             endpoints,
             conversations,
             processes,
@@ -576,16 +575,12 @@ impl State {
     }
 }
 
-/// tshark's names for IP protocols other than UDP/TCP/ICMP that show up in call captures.
-fn ip_protocol_name(protocol: u8) -> Option<&'static str> {
-    match protocol {
-        net::proto::ESP => Some("esp"),
-        2 => Some("igmp"),
-        4 => Some("ip"),
-        41 => Some("ipv6"),
-        47 => Some("gre"),
-        51 => Some("ah"),
-        132 => Some("sctp"),
-        _ => None,
+/// Names a flow's application protocol, once (the first name sticks); `slot` and `id` from
+/// [`FlowTable::record`] (a flow evicted since is left alone).
+fn name_flow(flows: &mut FlowTable, slot: usize, id: u64, app: &'static str) {
+    if let Some(flow) = flows.at_mut(slot).filter(|f| f.id == id) {
+        if flow.protocol.is_none() {
+            flow.protocol = Some(app);
+        }
     }
 }

@@ -456,11 +456,18 @@ impl<T: Default> FlowMemo<T> {
 }
 
 /// A per-flow lookup result that stays true while a table is unchanged: [`FlowMemo`] entries
-/// that also name their 5-tuple (so they serve no other, whatever flow id a caller passes) and
-/// the table's version when the result was found.
+/// that also name their 5-tuple's two sides (so they serve no other, whatever flow id a caller
+/// passes) and the table's version when the result was found.
 #[derive(Debug)]
 pub struct LookupMemo<T> {
-    memo: FlowMemo<Option<((SocketAddr, SocketAddr), u64, T)>>,
+    memo: FlowMemo<Option<Remembered<T>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Remembered<T> {
+    sides: (SocketAddr, SocketAddr),
+    version: u64,
+    value: T,
 }
 
 impl<T> Default for LookupMemo<T> {
@@ -472,17 +479,30 @@ impl<T> Default for LookupMemo<T> {
 }
 
 impl<T: Copy> LookupMemo<T> {
-    /// The result remembered for this flow's `sides` (smaller first) at `version`.
-    pub fn get(&mut self, flow: u64, sides: (SocketAddr, SocketAddr), version: u64) -> Option<T> {
+    /// The result remembered for the flow between `a` and `b` (either way) at `version`.
+    pub fn get(&mut self, flow: u64, a: SocketAddr, b: SocketAddr, version: u64) -> Option<T> {
         match self.memo.get_mut(flow) {
-            Some(Some((s, v, t))) if *s == sides && *v == version => Some(*t),
+            Some(Some(r))
+                if r.version == version
+                    && ((r.sides.0 == a && r.sides.1 == b)
+                        || (r.sides.0 == b && r.sides.1 == a)) =>
+            {
+                Some(r.value)
+            }
             _ => None,
         }
     }
 
-    /// Remembers `value` for this flow at `version`.
-    pub fn put(&mut self, flow: u64, sides: (SocketAddr, SocketAddr), version: u64, value: T) {
-        self.memo.put(flow, Some((sides, version, value)));
+    /// Remembers `value` for the flow between `a` and `b` at `version`.
+    pub fn put(&mut self, flow: u64, a: SocketAddr, b: SocketAddr, version: u64, value: T) {
+        self.memo.put(
+            flow,
+            Some(Remembered {
+                sides: (a, b),
+                version,
+                value,
+            }),
+        );
     }
 }
 
@@ -614,11 +634,11 @@ mod tests {
         assert_eq!(m.get_mut(6), None);
 
         let mut l: LookupMemo<bool> = LookupMemo::default();
-        let ab = (sa("10.0.0.1:1"), sa("10.0.0.2:2"));
-        let ac = (sa("10.0.0.1:1"), sa("10.0.0.3:3"));
-        l.put(7, ab, 1, true);
-        assert_eq!(l.get(7, ab, 1), Some(true));
-        assert_eq!(l.get(7, ab, 2), None, "the table changed");
-        assert_eq!(l.get(7, ac, 1), None, "another 5-tuple under the same id");
+        let (a, b, c) = (sa("10.0.0.1:1"), sa("10.0.0.2:2"), sa("10.0.0.3:3"));
+        l.put(7, a, b, 1, true);
+        assert_eq!(l.get(7, a, b, 1), Some(true));
+        assert_eq!(l.get(7, b, a, 1), Some(true), "either direction");
+        assert_eq!(l.get(7, a, b, 2), None, "the table changed");
+        assert_eq!(l.get(7, a, c, 1), None, "another 5-tuple under the same id");
     }
 }

@@ -66,13 +66,92 @@ impl std::hash::Hash for Path {
     }
 }
 
+/// Most distinct prefixes ([`Prefixes`]); further ones are counted under their first name.
+pub const MAX_PREFIXES: usize = 4096;
+
+/// Paths up to the transport layer, numbered: the first half of the per-frame pipeline names a
+/// frame's prefix by its number, the second half adds the application name. Every name is a
+/// literal, so there are few distinct prefixes (and at most [`MAX_PREFIXES`]).
+#[derive(Debug, Default)]
+pub struct Prefixes {
+    ids: FastMap<Path, u32>,
+    /// The last prefix asked for: consecutive frames mostly share theirs, and comparing is
+    /// cheaper than hashing.
+    last: Option<(Path, u32)>,
+}
+
+impl Prefixes {
+    /// The number of `path`, and whether it is new (to be [`Hierarchy::define`]d).
+    pub fn id(&mut self, path: &Path) -> (u32, Option<Path>) {
+        if let Some((last, id)) = &self.last {
+            if last == path {
+                return (*id, None);
+            }
+        }
+        if let Some(&id) = self.ids.get(path) {
+            self.last = Some((*path, id));
+            return (id, None);
+        }
+        let path = if self.ids.len() < MAX_PREFIXES - 1 {
+            *path
+        } else {
+            let mut first = Path::default();
+            first.extend(&path.as_slice()[..path.as_slice().len().min(1)]);
+            if let Some(&id) = self.ids.get(&first) {
+                return (id, None);
+            }
+            first
+        };
+        let id = self.ids.len() as u32;
+        self.ids.insert(path, id);
+        (id, Some(path))
+    }
+}
+
 /// Frames and bytes per full path.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
     leaves: FastMap<Path, (u64, u64)>,
+    /// Prefixes by number ([`Prefixes`]).
+    prefixes: Vec<Path>,
+    /// Per prefix: (application name, frames, bytes).
+    by_prefix: Vec<Vec<(Option<&'static str>, u64, u64)>>,
+}
+
+/// Two names are the same literal.
+fn same(a: Option<&'static str>, b: Option<&'static str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.as_ptr() == b.as_ptr() && a.len() == b.len(),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 impl Hierarchy {
+    /// Gives prefix number `id` its path (numbers come in order from 0).
+    pub fn define(&mut self, id: u32, path: Path) {
+        let id = id as usize;
+        if self.prefixes.len() <= id {
+            self.prefixes.resize(id + 1, Path::default());
+            self.by_prefix.resize_with(id + 1, Vec::new);
+        }
+        self.prefixes[id] = path;
+    }
+
+    /// Counts one frame of `bytes` under prefix `id` followed by `app`.
+    pub fn add_to(&mut self, id: u32, app: Option<&'static str>, bytes: u64) {
+        let Some(list) = self.by_prefix.get_mut(id as usize) else {
+            return;
+        };
+        match list.iter_mut().find(|(name, _, _)| same(*name, app)) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += bytes;
+            }
+            None => list.push((app, 1, bytes)),
+        }
+    }
+
     /// Counts one frame of `bytes` under `path`.
     pub fn add(&mut self, path: Path, bytes: u64) {
         if path.len == 0 {
@@ -84,7 +163,21 @@ impl Hierarchy {
     }
 
     /// The tree in pre-order, siblings by frames (most first), then by name.
-    pub fn nodes(&self) -> Vec<HierarchyNode> {
+    pub fn nodes(mut self) -> Vec<HierarchyNode> {
+        for (id, list) in std::mem::take(&mut self.by_prefix).into_iter().enumerate() {
+            for (app, frames, bytes) in list {
+                let mut path = self.prefixes[id];
+                if let Some(app) = app {
+                    path.push(app);
+                }
+                if path.len == 0 {
+                    continue;
+                }
+                let e = self.leaves.entry(path).or_default();
+                e.0 += frames;
+                e.1 += bytes;
+            }
+        }
         let mut totals: FastMap<&[&'static str], (u64, u64)> = FastMap::default();
         for (path, (frames, bytes)) in &self.leaves {
             let names = path.as_slice();
@@ -129,6 +222,69 @@ mod tests {
         let mut p = Path::default();
         p.extend(names);
         p
+    }
+
+    #[test]
+    fn numbered_prefixes_count_as_whole_paths() {
+        let mut prefixes = Prefixes::default();
+        let mut h = Hierarchy::default();
+        for (p, app, bytes) in [
+            (path(&["eth", "ip", "udp"]), Some("rtp"), 200),
+            (path(&["eth", "ip", "udp"]), Some("sip"), 500),
+            (path(&["eth", "ip", "udp"]), Some("rtp"), 200),
+            (path(&["eth", "arp"]), None, 42),
+        ] {
+            let (id, new) = prefixes.id(&p);
+            if let Some(p) = new {
+                h.define(id, p);
+            }
+            h.add_to(id, app, bytes);
+        }
+        h.add(path(&["eth", "ip", "udp", "rtp"]), 100);
+        let got: Vec<(String, u64, u64)> = h
+            .nodes()
+            .iter()
+            .map(|n| (n.path.join("/"), n.frames, n.bytes))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("eth".into(), 5, 1042),
+                ("eth/ip".into(), 4, 1000),
+                ("eth/ip/udp".into(), 4, 1000),
+                ("eth/ip/udp/rtp".into(), 3, 500),
+                ("eth/ip/udp/sip".into(), 1, 500),
+                ("eth/arp".into(), 1, 42),
+            ]
+        );
+    }
+
+    #[test]
+    fn prefixes_beyond_the_cap_count_under_their_first_name() {
+        let names: [&'static str; 4] = ["a", "b", "c", "d"];
+        let mut prefixes = Prefixes::default();
+        let mut seen = std::collections::BTreeSet::new();
+        'all: for x in names {
+            for y in names {
+                for z in names {
+                    for w in names {
+                        for v in names {
+                            for u in names {
+                                let p = path(&["eth", x, y, z, w, v, u]);
+                                let (id, _) = prefixes.id(&p);
+                                seen.insert(id);
+                                if seen.len() > MAX_PREFIXES + 10 {
+                                    break 'all;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen.len() <= MAX_PREFIXES, "{} ids", seen.len());
+        let (_, new) = prefixes.id(&path(&["eth", "d", "d", "d", "d", "d", "c"]));
+        assert!(new.is_none(), "the cap holds");
     }
 
     #[test]

@@ -77,3 +77,57 @@ fn a_gzip_compressed_capture_gives_the_same_report() {
         );
     }
 }
+
+fn analyze_with(bytes: &[u8], parallel: bool) -> callscope_analysis::Report {
+    let mut analyzer = callscope_analysis::Analyzer::new(callscope_analysis::Options {
+        parallel,
+        ..Default::default()
+    });
+    for chunk in bytes.chunks(64 * 1024) {
+        if analyzer.feed(chunk).is_err() {
+            break;
+        }
+    }
+    analyzer.finish()
+}
+
+/// The protocol analyzers on their own thread (what the CLI does) must give the report of the
+/// single-threaded analyzer (what the page does): on every reference capture, and on one made
+/// long enough for many batches to travel both ways.
+#[test]
+fn the_two_threaded_analyzer_gives_the_same_report() {
+    let captures = support::reference_captures();
+    assert!(!captures.is_empty(), "no reference captures found");
+    let mut differences = Vec::new();
+    for path in &captures {
+        let bytes = std::fs::read(path).expect("read capture");
+        if json(&analyze_with(&bytes, true)) != json(&analyze_with(&bytes, false)) {
+            differences.push(name(path));
+        }
+    }
+    // A classic pcap's records repeated: 24 bytes of file header, then records.
+    let path = captures
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap"))
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .expect("a pcap capture");
+    let bytes = std::fs::read(path).expect("read capture");
+    let mut long = bytes.clone();
+    while long.len() < 24 << 20 {
+        long.extend_from_slice(&bytes[24..]);
+    }
+    let serial = analyze_with(&long, false);
+    assert!(
+        serial.capture.packets > 5 * 4096,
+        "{} packets",
+        serial.capture.packets
+    );
+    if json(&analyze_with(&long, true)) != json(&serial) {
+        differences.push(format!("{} repeated to {} bytes", name(path), long.len()));
+    }
+    assert!(
+        differences.is_empty(),
+        "two-threaded reports differ:\n{}",
+        differences.join("\n")
+    );
+}

@@ -147,7 +147,10 @@ fn analyze(args: &Args) -> anyhow::Result<(Report, bool)> {
     };
     let show = !args.no_progress && io::stderr().is_terminal();
     let mut bar = ProgressBar::new(total, show);
-    let mut analyzer = Analyzer::new(Options::default());
+    let mut analyzer = Analyzer::new(Options {
+        parallel: true,
+        ..Options::default()
+    });
     let mut buf = vec![0u8; CHUNK];
     let mut stopped = false;
     loop {

@@ -91,18 +91,21 @@ pub struct IkeAnalyzer {
 impl IkeAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is IKE, ESP or a NAT-keepalive.
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
-        let key = pair(seg.src, seg.dst);
-        let known = match self.known.get(seg.flow, key, self.flows_version) {
+        let known = match self
+            .known
+            .get(seg.flow, seg.src, seg.dst, self.flows_version)
+        {
             Some(known) => known,
             None => {
-                let known = self.flows.get(&key).copied();
-                self.known.put(seg.flow, key, self.flows_version, known);
+                let known = self.flows.get(&pair(seg.src, seg.dst)).copied();
+                self.known
+                    .put(seg.flow, seg.src, seg.dst, self.flows_version, known);
                 known
             }
         };
         let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
         if either(NAT_T_PORT) || known.is_some_and(|f| f.encap) {
-            return Some(self.encapsulated(seg, key));
+            return Some(self.encapsulated(seg, pair(seg.src, seg.dst)));
         }
         if either(IKE_PORT) || known.is_some() {
             return match Message::parse(seg.payload) {

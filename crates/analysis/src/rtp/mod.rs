@@ -229,7 +229,7 @@ pub struct RtpAnalyzer {
 /// media table's version is unchanged) and the last stream each direction fed.
 #[derive(Debug, Clone, Copy)]
 struct FlowRoute {
-    /// The flow's sides, smaller first: a memo entry only serves its own 5-tuple, whatever
+    /// The flow's sides, as first seen: a memo entry only serves its own 5-tuple, whatever
     /// flow ids a caller passes.
     sides: (SocketAddr, SocketAddr),
     media_version: u64,
@@ -250,12 +250,17 @@ impl Default for FlowRoute {
     }
 }
 
-/// A datagram's sides, smaller first, and whether the source is the larger.
-fn sides(seg: &Segment<'_>) -> ((SocketAddr, SocketAddr), usize) {
-    if seg.src <= seg.dst {
-        ((seg.src, seg.dst), 0)
-    } else {
-        ((seg.dst, seg.src), 1)
+impl FlowRoute {
+    /// The direction of `seg` in this flow (0: as first seen), if it is this flow's.
+    fn direction(&self, seg: &Segment<'_>) -> Option<usize> {
+        let (a, b) = self.sides;
+        if a == seg.src && b == seg.dst {
+            Some(0)
+        } else if a == seg.dst && b == seg.src {
+            Some(1)
+        } else {
+            None
+        }
     }
 }
 
@@ -355,8 +360,11 @@ impl RtpAnalyzer {
     /// T.38 end are not RTP while the replies are.
     fn route(&mut self, shared: &Shared, seg: &Segment<'_>) -> Route {
         let version = shared.media.version();
-        let (pair, _) = sides(seg);
-        if let Some(m) = self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
+        if let Some(m) = self
+            .memo
+            .get_mut(seg.flow)
+            .filter(|m| m.direction(seg).is_some())
+        {
             if m.media_version == version && m.route != Route::Unknown {
                 return m.route;
             }
@@ -372,7 +380,11 @@ impl RtpAnalyzer {
         } else {
             Route::Heuristic
         };
-        match self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
+        match self
+            .memo
+            .get_mut(seg.flow)
+            .filter(|m| m.direction(seg).is_some())
+        {
             Some(m) => {
                 m.media_version = version;
                 m.route = route;
@@ -380,7 +392,7 @@ impl RtpAnalyzer {
             None => self.memo.put(
                 seg.flow,
                 FlowRoute {
-                    sides: pair,
+                    sides: (seg.src, seg.dst),
                     media_version: version,
                     route,
                     streams: [None; 2],
@@ -500,9 +512,8 @@ impl RtpAnalyzer {
     /// The stream of (source, destination, SSRC), created if there is room; the flow's memo
     /// remembers each direction's last one, so a steady stream is found without hashing.
     fn stream_index(&mut self, seg: &Segment<'_>, ssrc: u32) -> Option<usize> {
-        let (pair, dir) = sides(seg);
-        if let Some(m) = self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
-            if let Some((s, i)) = m.streams[dir] {
+        if let Some(m) = self.memo.get_mut(seg.flow) {
+            if let Some((s, i)) = m.direction(seg).and_then(|dir| m.streams[dir]) {
                 if s == ssrc {
                     return Some(i as usize);
                 }
@@ -519,8 +530,10 @@ impl RtpAnalyzer {
             }
             None => return None,
         };
-        if let Some(m) = self.memo.get_mut(seg.flow).filter(|m| m.sides == pair) {
-            m.streams[dir] = Some((ssrc, idx as u32));
+        if let Some(m) = self.memo.get_mut(seg.flow) {
+            if let Some(dir) = m.direction(seg) {
+                m.streams[dir] = Some((ssrc, idx as u32));
+            }
         }
         Some(idx)
     }

@@ -118,13 +118,12 @@ impl StunAnalyzer {
     /// STUN flow) DTLS.
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         let first = *seg.payload.first()?;
-        let key = pair(seg.src, seg.dst);
         let version = self.flows.len() as u64;
-        let known = match self.known.get(seg.flow, key, version) {
+        let known = match self.known.get(seg.flow, seg.src, seg.dst, version) {
             Some(known) => known,
             None => {
-                let known = self.flows.contains_key(&key);
-                self.known.put(seg.flow, key, version, known);
+                let known = self.flows.contains_key(&pair(seg.src, seg.dst));
+                self.known.put(seg.flow, seg.src, seg.dst, version, known);
                 known
             }
         };
@@ -150,7 +149,7 @@ impl StunAnalyzer {
                 } else {
                     return None;
                 };
-                self.remember(key);
+                self.remember(pair(seg.src, seg.dst));
                 self.on_message(&Message::parse(&p), &at);
                 Some(name)
             }

@@ -1,0 +1,258 @@
+//! The protocol half ([`crate::back`]) on a second thread, for native builds.
+//!
+//! The first half copies each frame's payload into a batch (one byte arena plus a fixed-size
+//! record per frame) and sends full batches over a bounded channel; the second thread analyses
+//! them in frame order and sends each batch back, emptied, with the flow names it found. At most
+//! [`IN_FLIGHT`] + 1 batches ever exist, so memory stays bounded whatever the capture: about
+//! 5 × ([`BATCH_BYTES`] + [`BATCH_FRAMES`] × 300 bytes). Same input, same order, same analyzers:
+//! the report equals the single-threaded one (a test checks every reference capture).
+
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
+
+use crate::back::{Back, Job, TcpMeta, Work};
+use crate::flows::FlowMemo;
+use crate::hierarchy::Path;
+use crate::protocols::Segment;
+
+/// Frames per batch.
+const BATCH_FRAMES: usize = 4096;
+/// Payload bytes per batch (a larger payload gets a batch of its own).
+const BATCH_BYTES: usize = 2 << 20;
+/// Batches queued for or being analysed by the second thread.
+const IN_FLIGHT: usize = 4;
+
+/// A flow name found by the second thread: (flow-table slot, flow id, protocol).
+type Name = (usize, u64, &'static str);
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Count,
+    Udp,
+    Tcp(TcpMeta),
+    Ip,
+}
+
+/// A [`Work`] without its borrowed payload, which lives in the batch's arena.
+#[derive(Debug, Clone, Copy)]
+struct Rec {
+    kind: Kind,
+    prefix: u32,
+    bytes: u64,
+    slot: usize,
+    /// The segment with an empty payload (unused for `Count`).
+    seg: Segment<'static>,
+    start: usize,
+    len: usize,
+}
+
+impl Rec {
+    fn work<'a>(&self, arena: &'a [u8]) -> Work<'a> {
+        let seg = Segment {
+            payload: arena.get(self.start..self.start + self.len).unwrap_or(&[]),
+            ..self.seg
+        };
+        let job = match self.kind {
+            Kind::Count => Job::Count,
+            Kind::Udp => Job::Udp(seg),
+            Kind::Tcp(meta) => Job::Tcp(seg, meta),
+            Kind::Ip => Job::Ip(seg),
+        };
+        Work {
+            job,
+            prefix: self.prefix,
+            bytes: self.bytes,
+            slot: self.slot,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Batch {
+    /// Prefixes numbered since the last batch, defined before its frames are analysed.
+    defs: Vec<(u32, Path)>,
+    arena: Vec<u8>,
+    recs: Vec<Rec>,
+    names: Vec<Name>,
+}
+
+/// The first half's end of the pipeline.
+pub(crate) struct Worker {
+    batch: Batch,
+    to_back: Option<SyncSender<Batch>>,
+    from_back: Receiver<Batch>,
+    spares: Vec<Batch>,
+    made: usize,
+    handle: Option<JoinHandle<Back>>,
+}
+
+impl Worker {
+    /// Starts the second thread with `back`; `None` if no thread can be started.
+    pub fn spawn(back: Back) -> Option<Worker> {
+        let (to_back, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+        let (tx, from_back) = mpsc::channel::<Batch>();
+        let handle = std::thread::Builder::new()
+            .name("callscope-protocols".into())
+            .spawn(move || run(back, rx, tx))
+            .ok()?;
+        Some(Worker {
+            batch: Batch::default(),
+            to_back: Some(to_back),
+            from_back,
+            spares: Vec::new(),
+            made: 1,
+            handle: Some(handle),
+        })
+    }
+
+    /// Queues a frame; `name` receives the flow names that came back meanwhile, in frame order.
+    pub fn push(&mut self, work: &Work<'_>, name: &mut dyn FnMut(usize, u64, &'static str)) {
+        let (kind, seg) = match work.job {
+            Job::Count => (Kind::Count, None),
+            Job::Udp(seg) => (Kind::Udp, Some(seg)),
+            Job::Tcp(seg, meta) => (Kind::Tcp(meta), Some(seg)),
+            Job::Ip(seg) => (Kind::Ip, Some(seg)),
+        };
+        let payload = seg.map_or(&[][..], |s| s.payload);
+        let full = self.batch.recs.len() >= BATCH_FRAMES
+            || self.batch.arena.len() + payload.len() > BATCH_BYTES;
+        if full && !self.batch.recs.is_empty() {
+            let next = self.next_batch(name);
+            let batch = std::mem::replace(&mut self.batch, next);
+            self.send(batch);
+        }
+        let start = self.batch.arena.len();
+        self.batch.arena.extend_from_slice(payload);
+        let seg = seg.map_or(EMPTY, |s| Segment { payload: &[], ..s });
+        self.batch.recs.push(Rec {
+            kind,
+            prefix: work.prefix,
+            bytes: work.bytes,
+            slot: work.slot,
+            seg,
+            start,
+            len: payload.len(),
+        });
+    }
+
+    /// Defines a prefix number for the frames that follow.
+    pub fn define(&mut self, id: u32, path: Path) {
+        self.batch.defs.push((id, path));
+    }
+
+    /// Sends what is queued, waits for the second thread and returns its state; `name` receives
+    /// the remaining flow names.
+    pub fn finish(mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> Back {
+        let batch = std::mem::take(&mut self.batch);
+        if !batch.recs.is_empty() || !batch.defs.is_empty() {
+            self.send(batch);
+        }
+        drop(self.to_back.take());
+        let back = self.join();
+        while let Ok(batch) = self.from_back.try_recv() {
+            apply(&batch.names, name);
+        }
+        back
+    }
+
+    fn send(&mut self, batch: Batch) {
+        let sent = self
+            .to_back
+            .as_ref()
+            .is_some_and(|tx| tx.send(batch).is_ok());
+        if !sent {
+            self.join();
+        }
+    }
+
+    /// An empty batch: one already returned, a new one while fewer than allowed exist, else the
+    /// next one to come back.
+    fn next_batch(&mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> Batch {
+        while let Ok(batch) = self.from_back.try_recv() {
+            self.recycle(batch, name);
+        }
+        if let Some(batch) = self.spares.pop() {
+            return batch;
+        }
+        if self.made <= IN_FLIGHT {
+            self.made += 1;
+            return Batch::default();
+        }
+        match self.from_back.recv() {
+            Ok(batch) => {
+                self.recycle(batch, name);
+                self.spares.pop().unwrap_or_default()
+            }
+            Err(_) => {
+                self.join();
+                Batch::default()
+            }
+        }
+    }
+
+    fn recycle(&mut self, mut batch: Batch, name: &mut dyn FnMut(usize, u64, &'static str)) {
+        apply(&batch.names, name);
+        batch.names.clear();
+        self.spares.push(batch);
+    }
+
+    /// Waits for the second thread; if it panicked, so does this one (as the single-threaded
+    /// analyzer would have).
+    fn join(&mut self) -> Back {
+        drop(self.to_back.take());
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(back)) => back,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Back::default(),
+        }
+    }
+}
+
+const EMPTY: Segment<'static> = Segment {
+    frame: 0,
+    ts_ns: 0,
+    transport: crate::flows::Transport::Udp,
+    ip_protocol: 0,
+    src: std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
+        std::net::Ipv4Addr::UNSPECIFIED,
+        0,
+    )),
+    dst: std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
+        std::net::Ipv4Addr::UNSPECIFIED,
+        0,
+    )),
+    payload: &[],
+    flow: 0,
+};
+
+fn apply(names: &[Name], name: &mut dyn FnMut(usize, u64, &'static str)) {
+    for &(slot, id, app) in names {
+        name(slot, id, app);
+    }
+}
+
+/// The second thread: analyses batches in order until the first half hangs up.
+fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
+    // Only a flow's first name matters; sending later ones back would be wasted work.
+    let mut named: FlowMemo<bool> = FlowMemo::default();
+    for mut batch in rx {
+        for (id, path) in batch.defs.drain(..) {
+            back.hierarchy.define(id, path);
+        }
+        for rec in &batch.recs {
+            let work = rec.work(&batch.arena);
+            if let Some(app) = back.run(&work) {
+                let flow = work.flow();
+                if named.get_mut(flow).is_none() {
+                    named.put(flow, true);
+                    batch.names.push((rec.slot, flow, app));
+                }
+            }
+        }
+        batch.recs.clear();
+        batch.arena.clear();
+        // The first half may be gone (it panicked); the work is done either way.
+        let _ = tx.send(batch);
+    }
+    back
+}
