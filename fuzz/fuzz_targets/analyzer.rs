@@ -3,7 +3,9 @@
 //! Input: byte 0 chooses the framing. Bit 7 clear: a valid pcap header for the link type
 //! `LINK_TYPES[b0 & 0x3f % n]` is fed first and the rest are its records (past the magic checks
 //! straight away). Bit 7 set: the rest is a whole file (pcapng, gzip…). Bit 6 set: tiny limits, so
-//! that flow eviction and the fragment and TCP buffer limits are exercised too.
+//! that flow eviction and the fragment and TCP buffer limits are exercised too. Bit 5 set: the
+//! input is also analysed with the protocol half on its own thread (`Options::parallel`), and
+//! the two reports must be equal.
 #![no_main]
 
 use callscope_analysis::{Analyzer, Options};
@@ -39,6 +41,26 @@ fuzz_target!(|data: &[u8]| {
     };
     let header = pcap_header(LINK_TYPES[usize::from(mode & 0x3f) % LINK_TYPES.len()]);
     let header: &[u8] = if mode & 0x80 == 0 { &header } else { &[] };
+    let report = analyze(options.clone(), header, rest);
+    let json = serde_json::to_string(&report);
+    assert!(json.is_ok(), "report does not serialize: {json:?}");
+    if mode & 0x20 != 0 {
+        let parallel = analyze(
+            Options {
+                parallel: true,
+                ..options
+            },
+            header,
+            rest,
+        );
+        assert!(
+            serde_json::to_string(&parallel).ok() == json.ok(),
+            "the two-threaded report differs"
+        );
+    }
+});
+
+fn analyze(options: Options, header: &[u8], rest: &[u8]) -> callscope_analysis::Report {
     // Two chunks, split in the middle, so that records straddle a feed.
     let (a, b) = rest.split_at(rest.len() / 2);
     let mut analyzer = Analyzer::new(options);
@@ -46,7 +68,5 @@ fuzz_target!(|data: &[u8]| {
     if analyzer.feed(a).is_ok() {
         let _ = analyzer.feed(b);
     }
-    let report = analyzer.finish();
-    let json = serde_json::to_string(&report);
-    assert!(json.is_ok(), "report does not serialize: {json:?}");
-});
+    analyzer.finish()
+}

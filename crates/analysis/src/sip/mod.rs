@@ -155,6 +155,8 @@ pub struct SipAnalyzer {
     streams: Streams,
     dropped: report::SipDropped,
     megaco: report::MegacoSummary,
+    /// Header values decoded for earlier messages.
+    headers: wire_sip::HeaderCache,
 }
 
 impl Default for SipAnalyzer {
@@ -204,6 +206,7 @@ impl SipAnalyzer {
             streams: Streams::new(limits.frame, limits.stream_bytes, limits.streams),
             dropped: report::SipDropped::default(),
             megaco: report::MegacoSummary::default(),
+            headers: wire_sip::HeaderCache::default(),
         }
     }
 
@@ -283,7 +286,7 @@ impl SipAnalyzer {
         bytes: &[u8],
         shared: &mut Shared,
     ) {
-        match wire_sip::parse(bytes) {
+        match wire_sip::parse_cached(bytes, &mut self.headers) {
             Ok(msg) => self.on_message(seg, transport, &msg, shared),
             Err(e) => self.malformed(seg, e.to_string()),
         }

@@ -257,6 +257,63 @@ pub(crate) fn via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
     })
 }
 
+/// Decoded header values by their text, kept across the messages of a capture: a dialog's
+/// messages and retransmissions repeat the same From, To, Contact and Via values, and decoding
+/// them with `rsip` is most of what a message costs. Bounded: each table is emptied when full.
+#[derive(Debug, Default)]
+pub struct HeaderCache {
+    from: std::collections::HashMap<String, Cached<NameAddr>>,
+    to: std::collections::HashMap<String, Cached<NameAddr>>,
+    contact: std::collections::HashMap<String, Cached<NameAddr>>,
+    via: std::collections::HashMap<String, Cached<Via>>,
+}
+
+/// A decoded value and the problem its decoding reported.
+type Cached<T> = (Option<T>, Option<String>);
+
+/// Values kept per table.
+const MAX_CACHED: usize = 1024;
+
+fn cached<T: Clone>(
+    table: &mut std::collections::HashMap<String, Cached<T>>,
+    value: &str,
+    problems: &mut Vec<String>,
+    decode: impl FnOnce(&str, &mut Vec<String>) -> Option<T>,
+) -> Option<T> {
+    if let Some((v, problem)) = table.get(value) {
+        problems.extend(problem.iter().cloned());
+        return v.clone();
+    }
+    let mut found = Vec::new();
+    let v = decode(value, &mut found);
+    if table.len() >= MAX_CACHED {
+        table.clear();
+    }
+    table.insert(value.to_owned(), (v.clone(), found.first().cloned()));
+    problems.extend(found);
+    v
+}
+
+impl HeaderCache {
+    pub(crate) fn name_addr(
+        &mut self,
+        kind: Kind,
+        value: &str,
+        problems: &mut Vec<String>,
+    ) -> Option<NameAddr> {
+        let table = match kind {
+            Kind::From => &mut self.from,
+            Kind::To => &mut self.to,
+            Kind::Contact => &mut self.contact,
+        };
+        cached(table, value, problems, |v, p| name_addr(kind, v, p))
+    }
+
+    pub(crate) fn via(&mut self, value: &str, problems: &mut Vec<String>) -> Option<Via> {
+        cached(&mut self.via, value, problems, via)
+    }
+}
+
 pub(crate) fn cseq(value: &str, problems: &mut Vec<String>) -> Option<CSeq> {
     if let Ok(c) = rsip::headers::CSeq::new(value).typed() {
         return Some(CSeq {
