@@ -413,7 +413,7 @@ impl EndpointTable {
 const MEMO_SLOTS: usize = 1 << 16;
 
 /// What an analyzer decided about a flow, cached by flow id so the next packet of the flow need
-/// not hash its addresses again. Direct-mapped and bounded ([`MEMO_SLOTS`] entries, allocated as
+/// not hash its addresses again. Direct-mapped and bounded (65,536 entries, allocated as
 /// ids reach them): flow ids are sequential, so the live flows rarely share an entry, and an
 /// entry holding another flow is simply a miss. Flow 0 (no flow) is never cached.
 #[derive(Debug)]
@@ -507,6 +507,7 @@ impl<T: Copy> LookupMemo<T> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
