@@ -218,6 +218,14 @@ impl Hierarchy {
 mod tests {
     use super::*;
 
+    /// (path, frames, bytes) per node, in report order.
+    fn rows(h: Hierarchy) -> Vec<(String, u64, u64)> {
+        h.nodes()
+            .iter()
+            .map(|n| (n.path.join("/"), n.frames, n.bytes))
+            .collect()
+    }
+
     fn path(names: &[&'static str]) -> Path {
         let mut p = Path::default();
         p.extend(names);
@@ -241,13 +249,8 @@ mod tests {
             h.add_to(id, app, bytes);
         }
         h.add(path(&["eth", "ip", "udp", "rtp"]), 100);
-        let got: Vec<(String, u64, u64)> = h
-            .nodes()
-            .iter()
-            .map(|n| (n.path.join("/"), n.frames, n.bytes))
-            .collect();
         assert_eq!(
-            got,
+            rows(h),
             vec![
                 ("eth".into(), 5, 1042),
                 ("eth/ip".into(), 4, 1000),
@@ -294,13 +297,8 @@ mod tests {
         h.add(path(&["eth", "ip", "udp", "rtp"]), 200);
         h.add(path(&["eth", "ip", "udp", "rtp"]), 200);
         h.add(path(&["eth", "arp"]), 42);
-        let nodes = h.nodes();
-        let got: Vec<(String, u64, u64)> = nodes
-            .iter()
-            .map(|n| (n.path.join("/"), n.frames, n.bytes))
-            .collect();
         assert_eq!(
-            got,
+            rows(h),
             vec![
                 ("eth".into(), 4, 942),
                 ("eth/ip".into(), 3, 900),
