@@ -1,6 +1,7 @@
 //! The per-frame pipeline: link → IP (defragmented) → UDP/TCP, feeding the flow table,
-//! endpoints and process attribution, then handing each frame to the protocol half
-//! ([`crate::back`]: analyzers, TCP reassembly, hierarchy); then the report.
+//! endpoints and process attribution, reassembling the TCP streams an analyzer claims, then
+//! handing each frame to the protocol half ([`crate::back`]: analyzers, hierarchy); then the
+//! report.
 
 use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
@@ -10,13 +11,14 @@ use callscope_wire::link::{self, LinkError};
 use callscope_wire::net::{self, Network, Transport as Tp};
 use callscope_wire::{Frame, LinkType, ReadError, Reader};
 
-use crate::back::{Back, Job, TcpMeta, Work, NO_SLOT};
+use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
 use crate::hierarchy::{Path, Prefixes};
-use crate::protocols::{FinishContext, Segment};
+use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
 use crate::report::{self, Report};
-use crate::{addr, Options};
+use crate::tcp::TcpStreams;
+use crate::{addr, classify, Options};
 
 /// Distinct malformed-packet reasons kept for the report.
 const MAX_REASONS: usize = 32;
@@ -66,6 +68,14 @@ struct State {
     /// (flow id, process) pairs seen, so a process counts every flow it took part in (on
     /// loopback both ends of a flow are processes of this host).
     process_flows: FastSet<(u64, usize)>,
+    tcp: TcpStreams,
+    /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
+    tcp_owners: FastMap<u64, Option<StreamOwner>>,
+    max_tcp_owners: usize,
+    /// The bytes the current TCP segment released, and the length of each delivery (kept to
+    /// reuse their allocations).
+    tcp_released: Vec<u8>,
+    tcp_pieces: Vec<u32>,
     /// Path prefixes handed to the protocol half by number.
     prefixes: Prefixes,
     /// The protocol half, here or on its own thread.
@@ -83,13 +93,15 @@ enum Half {
 
 /// The protocol half for these options: on its own thread when asked for and possible.
 fn half(options: &Options) -> Half {
+    #[cfg(target_arch = "wasm32")]
+    let _ = options.parallel;
     #[cfg(not(target_arch = "wasm32"))]
     if options.parallel {
-        if let Some(worker) = crate::pipeline::Worker::spawn(Back::new(options)) {
+        if let Some(worker) = crate::pipeline::Worker::spawn(Back::default()) {
             return Half::Thread(worker);
         }
     }
-    Half::Inline(Box::new(Back::new(options)))
+    Half::Inline(Box::default())
 }
 
 /// The streaming analyzer. See the crate docs.
@@ -125,6 +137,15 @@ impl Analyzer {
                 processes: Vec::new(),
                 process_index: FastMap::default(),
                 process_flows: FastSet::default(),
+                tcp: TcpStreams::new(
+                    options.max_tcp_stream_bytes,
+                    options.max_tcp_bytes,
+                    options.max_tcp_streams,
+                ),
+                tcp_owners: FastMap::default(),
+                max_tcp_owners: options.max_flows,
+                tcp_released: Vec::new(),
+                tcp_pieces: Vec::new(),
                 prefixes: Prefixes::default(),
                 back: half(&options),
             },
@@ -331,17 +352,40 @@ impl State {
                     SocketAddr::new(ip.dst, dst_port),
                 );
                 let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
-                let meta = TcpMeta {
+                let seg = segment(Transport::Tcp, src, dst, payload, flow.id);
+                let (mut released, mut pieces) = (
+                    std::mem::take(&mut self.tcp_released),
+                    std::mem::take(&mut self.tcp_pieces),
+                );
+                released.clear();
+                pieces.clear();
+                let (owner, app) = self.tcp_segment(
+                    &seg,
                     seq,
-                    syn: flags.syn,
-                    fin: flags.fin || flags.rst,
-                };
-                Work {
-                    job: Job::Tcp(segment(Transport::Tcp, src, dst, payload, flow.id), meta),
+                    flags.syn,
+                    flags.fin || flags.rst,
+                    &mut released,
+                    &mut pieces,
+                );
+                let work = Work {
+                    job: Job::Tcp(
+                        Segment {
+                            payload: &released,
+                            ..seg
+                        },
+                        TcpJob {
+                            owner,
+                            app,
+                            pieces: &pieces,
+                        },
+                    ),
                     prefix: self.prefix(&path),
                     bytes,
                     slot: flow.slot,
-                }
+                };
+                self.hand_over(&work);
+                (self.tcp_released, self.tcp_pieces) = (released, pieces);
+                return;
             }
             Ok(Tp::Icmp { v6, .. }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
@@ -368,6 +412,55 @@ impl State {
             }
         };
         self.hand_over(&work);
+    }
+
+    /// A TCP segment: the stream's owner (decided on its first payload), and for a claimed
+    /// stream the in-order bytes the segment releases, appended to `released` with each
+    /// delivery's length in `pieces`. Returns the owner and the frame's protocol name.
+    fn tcp_segment(
+        &mut self,
+        seg: &Segment<'_>,
+        seq: u32,
+        syn: bool,
+        fin: bool,
+        released: &mut Vec<u8>,
+        pieces: &mut Vec<u32>,
+    ) -> (Option<StreamOwner>, Option<&'static str>) {
+        let flow = seg.flow;
+        if syn && !self.tcp_owners.contains_key(&flow) {
+            self.tcp.syn(seg.src, seg.dst, seq);
+        }
+        let owner = if seg.payload.is_empty() {
+            self.tcp_owners.get(&flow).copied().flatten()
+        } else {
+            if self.tcp_owners.len() >= self.max_tcp_owners && !self.tcp_owners.contains_key(&flow)
+            {
+                // Bounded like the flow table: keep the streams being reassembled, forget the
+                // rest (re-decided on their next payload).
+                self.tcp_owners.retain(|_, owner| owner.is_some());
+                if self.tcp_owners.len() >= self.max_tcp_owners {
+                    self.tcp_owners.clear();
+                }
+            }
+            *self
+                .tcp_owners
+                .entry(flow)
+                .or_insert_with(|| Protocols::claim_tcp(seg))
+        };
+        match owner {
+            Some(owner) => {
+                self.tcp
+                    .segment(seg.src, seg.dst, seq, syn, fin, seg.payload, &mut |bytes| {
+                        pieces.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+                        released.extend_from_slice(bytes);
+                    });
+                (Some(owner), (!seg.payload.is_empty()).then(|| owner.name()))
+            }
+            None => (
+                None,
+                classify::tcp(seg.src.port(), seg.dst.port(), seg.payload),
+            ),
+        }
     }
 
     /// The number of a path prefix, defined in the protocol half when new.
@@ -505,7 +598,7 @@ impl State {
             flows_evicted: self.flows.evicted,
             endpoints_dropped: self.endpoints.dropped,
             fragments_dropped: self.defrag.dropped,
-            tcp_bytes_dropped: back.tcp.dropped_bytes + back.protocols.sip.stream_bytes_dropped(),
+            tcp_bytes_dropped: self.tcp.dropped_bytes + back.protocols.sip.stream_bytes_dropped(),
         };
         let ctx = FinishContext { start_ns };
         let hierarchy = back.hierarchy.nodes();

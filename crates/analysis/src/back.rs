@@ -1,32 +1,29 @@
 //! The second half of the per-frame pipeline: protocol analyzers, TCP reassembly and the protocol
 //! hierarchy.
 //!
-//! The first half ([`crate::analyzer`]: link → IP → UDP/TCP, flows, endpoints, processes) hands
-//! every frame over as a [`Work`]. The halves share nothing else: the only thing that flows back
-//! is the application protocol that names a flow. In the browser both run one after the other on
+//! The first half ([`crate::analyzer`]: link → IP → UDP/TCP, flows, endpoints, processes, and TCP
+//! reassembly for the streams an analyzer claims) hands every frame over as a [`Work`]. The halves
+//! share nothing else: the only thing that flows back is the application protocol that names a
+//! flow. In the browser both run one after the other on
 //! each frame; natively [`crate::pipeline`] runs this half on a second thread, in frame order, so
 //! the report is the same either way.
-
-use crate::FastMap;
 
 use callscope_wire::net;
 
 use crate::classify;
-use crate::flows::Transport;
 use crate::hierarchy::Hierarchy;
 use crate::protocols::{Protocols, Segment, StreamOwner};
-use crate::tcp::TcpStreams;
-use crate::Options;
 
-/// TCP header facts the reassembler needs.
+/// A TCP segment as the first half reassembled it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct TcpMeta {
-    /// Sequence number.
-    pub seq: u32,
-    /// SYN set.
-    pub syn: bool,
-    /// FIN or RST set.
-    pub fin: bool,
+pub(crate) struct TcpJob<'a> {
+    /// The analyzer that claimed the stream.
+    pub owner: Option<StreamOwner>,
+    /// The name of the frame's protocol (the owner's, or a port/payload guess).
+    pub app: Option<&'static str>,
+    /// The lengths of the in-order pieces the segment released (the segment's payload holds
+    /// them one after the other); each goes to the owner as a delivery of its own.
+    pub pieces: &'a [u32],
 }
 
 /// What a frame asks of this half.
@@ -36,8 +33,8 @@ pub(crate) enum Job<'a> {
     Count,
     /// A UDP datagram (reassembled if it was fragmented).
     Udp(Segment<'a>),
-    /// A TCP segment.
-    Tcp(Segment<'a>, TcpMeta),
+    /// A TCP segment; the segment's payload is the in-order bytes it released.
+    Tcp(Segment<'a>, TcpJob<'a>),
     /// Another IP protocol (ESP); ports are 0 and the flow is 0.
     Ip(Segment<'a>),
 }
@@ -69,37 +66,14 @@ impl Work<'_> {
     }
 }
 
-/// Protocol analyzers, TCP reassembly and the hierarchy.
+/// Protocol analyzers and the hierarchy.
+#[derive(Default)]
 pub(crate) struct Back {
     pub protocols: Protocols,
-    pub tcp: TcpStreams,
-    /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
-    tcp_owners: FastMap<u64, Option<StreamOwner>>,
-    max_tcp_owners: usize,
     pub hierarchy: Hierarchy,
 }
 
-impl Default for Back {
-    fn default() -> Self {
-        Back::new(&Options::default())
-    }
-}
-
 impl Back {
-    pub fn new(options: &Options) -> Self {
-        Back {
-            protocols: Protocols::default(),
-            tcp: TcpStreams::new(
-                options.max_tcp_stream_bytes,
-                options.max_tcp_bytes,
-                options.max_tcp_streams,
-            ),
-            tcp_owners: FastMap::default(),
-            max_tcp_owners: options.max_flows,
-            hierarchy: Hierarchy::default(),
-        }
-    }
-
     /// Analyses one frame; returns the application protocol that names its flow, if any.
     pub fn run(&mut self, work: &Work<'_>) -> Option<&'static str> {
         let (leaf, app) = match work.job {
@@ -111,9 +85,20 @@ impl Back {
                     .or_else(|| classify::udp(seg.src.port(), seg.dst.port(), seg.payload));
                 (app, app)
             }
-            Job::Tcp(seg, meta) => {
-                let app = self.tcp(&seg, meta);
-                (app, app)
+            Job::Tcp(seg, tcp) => {
+                if let Some(owner) = tcp.owner {
+                    let mut at = 0;
+                    for &len in tcp.pieces {
+                        let end = (at + len as usize).min(seg.payload.len());
+                        let piece = Segment {
+                            payload: &seg.payload[at..end],
+                            ..seg
+                        };
+                        self.protocols.tcp_bytes(owner, &piece);
+                        at = end;
+                    }
+                }
+                (tcp.app, tcp.app)
             }
             Job::Ip(seg) => {
                 let name = self
@@ -125,56 +110,6 @@ impl Back {
         };
         self.hierarchy.add_to(work.prefix, leaf, work.bytes);
         app
-    }
-
-    fn tcp(&mut self, seg: &Segment<'_>, meta: TcpMeta) -> Option<&'static str> {
-        debug_assert_eq!(seg.transport, Transport::Tcp);
-        let flow = seg.flow;
-        if meta.syn && !self.tcp_owners.contains_key(&flow) {
-            self.tcp.syn(seg.src, seg.dst, meta.seq);
-        }
-        let owner = if seg.payload.is_empty() {
-            self.tcp_owners.get(&flow).copied().flatten()
-        } else {
-            if self.tcp_owners.len() >= self.max_tcp_owners && !self.tcp_owners.contains_key(&flow)
-            {
-                // Bounded like the flow table: keep the streams being reassembled, forget the
-                // rest (re-decided on their next payload).
-                self.tcp_owners.retain(|_, owner| owner.is_some());
-                if self.tcp_owners.len() >= self.max_tcp_owners {
-                    self.tcp_owners.clear();
-                }
-            }
-            let protocols = &mut self.protocols;
-            *self
-                .tcp_owners
-                .entry(flow)
-                .or_insert_with(|| protocols.claim_tcp(seg))
-        };
-        match owner {
-            Some(owner) => {
-                let protocols = &mut self.protocols;
-                self.tcp.segment(
-                    seg.src,
-                    seg.dst,
-                    meta.seq,
-                    meta.syn,
-                    meta.fin,
-                    seg.payload,
-                    &mut |bytes| {
-                        protocols.tcp_bytes(
-                            owner,
-                            &Segment {
-                                payload: bytes,
-                                ..*seg
-                            },
-                        );
-                    },
-                );
-                (!seg.payload.is_empty()).then(|| owner.name())
-            }
-            None => classify::tcp(seg.src.port(), seg.dst.port(), seg.payload),
-        }
     }
 }
 

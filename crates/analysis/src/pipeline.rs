@@ -10,10 +10,10 @@
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::back::{Back, Job, TcpMeta, Work};
+use crate::back::{Back, Job, TcpJob, Work};
 use crate::flows::FlowMemo;
 use crate::hierarchy::Path;
-use crate::protocols::Segment;
+use crate::protocols::{Segment, StreamOwner};
 
 /// Frames per batch.
 const BATCH_FRAMES: usize = 4096;
@@ -29,7 +29,8 @@ type Name = (usize, u64, &'static str);
 enum Kind {
     Count,
     Udp,
-    Tcp(TcpMeta),
+    /// Owner, protocol name, and where the delivery lengths are in the batch's `pieces`.
+    Tcp(Option<StreamOwner>, Option<&'static str>, usize, usize),
     Ip,
 }
 
@@ -47,7 +48,7 @@ struct Rec {
 }
 
 impl Rec {
-    fn work<'a>(&self, arena: &'a [u8]) -> Work<'a> {
+    fn work<'a>(&self, arena: &'a [u8], pieces: &'a [u32]) -> Work<'a> {
         let seg = Segment {
             payload: arena.get(self.start..self.start + self.len).unwrap_or(&[]),
             ..self.seg
@@ -55,7 +56,14 @@ impl Rec {
         let job = match self.kind {
             Kind::Count => Job::Count,
             Kind::Udp => Job::Udp(seg),
-            Kind::Tcp(meta) => Job::Tcp(seg, meta),
+            Kind::Tcp(owner, app, at, n) => Job::Tcp(
+                seg,
+                TcpJob {
+                    owner,
+                    app,
+                    pieces: pieces.get(at..at + n).unwrap_or(&[]),
+                },
+            ),
             Kind::Ip => Job::Ip(seg),
         };
         Work {
@@ -72,6 +80,8 @@ struct Batch {
     /// Prefixes numbered since the last batch, defined before its frames are analysed.
     defs: Vec<(u32, Path)>,
     arena: Vec<u8>,
+    /// TCP delivery lengths ([`TcpJob::pieces`]) of the batch's frames.
+    pieces: Vec<u32>,
     recs: Vec<Rec>,
     names: Vec<Name>,
 }
@@ -107,11 +117,9 @@ impl Worker {
 
     /// Queues a frame; `name` receives the flow names that came back meanwhile, in frame order.
     pub fn push(&mut self, work: &Work<'_>, name: &mut dyn FnMut(usize, u64, &'static str)) {
-        let (kind, seg) = match work.job {
-            Job::Count => (Kind::Count, None),
-            Job::Udp(seg) => (Kind::Udp, Some(seg)),
-            Job::Tcp(seg, meta) => (Kind::Tcp(meta), Some(seg)),
-            Job::Ip(seg) => (Kind::Ip, Some(seg)),
+        let seg = match work.job {
+            Job::Count => None,
+            Job::Udp(seg) | Job::Tcp(seg, _) | Job::Ip(seg) => Some(seg),
         };
         let payload = seg.map_or(&[][..], |s| s.payload);
         let full = self.batch.recs.len() >= BATCH_FRAMES
@@ -121,6 +129,16 @@ impl Worker {
             let batch = std::mem::replace(&mut self.batch, next);
             self.send(batch);
         }
+        let kind = match work.job {
+            Job::Count => Kind::Count,
+            Job::Udp(_) => Kind::Udp,
+            Job::Tcp(_, tcp) => {
+                let at = self.batch.pieces.len();
+                self.batch.pieces.extend_from_slice(tcp.pieces);
+                Kind::Tcp(tcp.owner, tcp.app, at, tcp.pieces.len())
+            }
+            Job::Ip(_) => Kind::Ip,
+        };
         let start = self.batch.arena.len();
         self.batch.arena.extend_from_slice(payload);
         let seg = seg.map_or(EMPTY, |s| Segment { payload: &[], ..s });
@@ -240,7 +258,7 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
             back.hierarchy.define(id, path);
         }
         for rec in &batch.recs {
-            let work = rec.work(&batch.arena);
+            let work = rec.work(&batch.arena, &batch.pieces);
             if let Some(app) = back.run(&work) {
                 let flow = work.flow();
                 if named.get_mut(flow).is_none() {
@@ -251,6 +269,7 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
         }
         batch.recs.clear();
         batch.arena.clear();
+        batch.pieces.clear();
         // The first half may be gone (it panicked); the work is done either way.
         let _ = tx.send(batch);
     }

@@ -188,12 +188,13 @@ impl Protocols {
         self.rtp.udp(seg, &mut self.shared)
     }
 
-    /// Decides, on a TCP stream's first payload, which analyzer (if any) wants its bytes.
-    pub fn claim_tcp(&mut self, seg: &Segment<'_>) -> Option<StreamOwner> {
-        if self.stun.claims_tcp(seg) {
+    /// Decides, on a TCP stream's first payload, which analyzer (if any) wants its bytes. No
+    /// analyzer state is involved, so the first half of the pipeline decides it.
+    pub fn claim_tcp(seg: &Segment<'_>) -> Option<StreamOwner> {
+        if stun::StunAnalyzer::wants_stream(seg) {
             return Some(StreamOwner::Stun);
         }
-        if self.sip.claims_tcp(seg) {
+        if sip::SipAnalyzer::wants_stream(seg) {
             return Some(StreamOwner::Sip);
         }
         None

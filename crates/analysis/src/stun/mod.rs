@@ -192,6 +192,11 @@ impl StunAnalyzer {
     /// Whether this analyzer wants a TCP stream, judged on its first payload: a STUN header with
     /// the magic cookie (RFC 8489 §6.2.2; TURN over TCP starts with an Allocate).
     pub fn claims_tcp(&mut self, seg: &Segment<'_>) -> bool {
+        Self::wants_stream(seg)
+    }
+
+    /// [`StunAnalyzer::claims_tcp`] without an analyzer: the decision needs no state.
+    pub fn wants_stream(seg: &Segment<'_>) -> bool {
         let p = seg.payload;
         p.len() >= 8
             && p[0] & 0xc0 == 0
