@@ -71,41 +71,59 @@ pub struct Shared {
 }
 
 /// Media endpoints by address, with a version that changes on every write, so that analyzers
-/// may cache what they concluded from the table per flow ([`crate::flows::FlowMemo`]).
+/// may cache what they concluded from the table per flow ([`crate::flows::FlowMemo`]), down to
+/// an entry's position ([`MediaTable::position`], valid while the version is unchanged).
 #[derive(Debug, Default)]
 pub struct MediaTable {
-    map: FastMap<SocketAddr, MediaExpectation>,
+    index: FastMap<SocketAddr, u32>,
+    entries: Vec<MediaExpectation>,
     version: u64,
 }
 
 impl MediaTable {
     /// The expectation at `addr`.
     pub fn get(&self, addr: &SocketAddr) -> Option<&MediaExpectation> {
-        if self.map.is_empty() {
+        self.position(addr).and_then(|i| self.at(i))
+    }
+
+    /// Where the expectation at `addr` is.
+    pub fn position(&self, addr: &SocketAddr) -> Option<u32> {
+        if self.entries.is_empty() {
             return None;
         }
-        self.map.get(addr)
+        self.index.get(addr).copied()
+    }
+
+    /// The expectation at a position from [`MediaTable::position`].
+    pub fn at(&self, position: u32) -> Option<&MediaExpectation> {
+        self.entries.get(position as usize)
     }
 
     /// Whether `addr` has an expectation.
     pub fn contains_key(&self, addr: &SocketAddr) -> bool {
-        self.get(addr).is_some()
+        self.position(addr).is_some()
     }
 
     /// Sets the expectation at `addr` (the newest wins).
     pub fn insert(&mut self, addr: SocketAddr, e: MediaExpectation) {
         self.version += 1;
-        self.map.insert(addr, e);
+        match self.index.get(&addr) {
+            Some(&i) => self.entries[i as usize] = e,
+            None => {
+                self.index.insert(addr, self.entries.len() as u32);
+                self.entries.push(e);
+            }
+        }
     }
 
     /// Endpoints held.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.entries.len()
     }
 
     /// No endpoint held.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.entries.is_empty()
     }
 
     /// Changes with every write.
@@ -117,7 +135,7 @@ impl MediaTable {
 impl std::ops::Index<&SocketAddr> for MediaTable {
     type Output = MediaExpectation;
     fn index(&self, addr: &SocketAddr) -> &MediaExpectation {
-        &self.map[addr]
+        &self.entries[self.index[addr] as usize]
     }
 }
 

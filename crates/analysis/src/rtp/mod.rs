@@ -233,8 +233,9 @@ struct FlowRoute {
     /// flow ids a caller passes.
     sides: (SocketAddr, SocketAddr),
     media_version: u64,
-    route: Route,
-    /// Per direction (0: the smaller address sends), the last SSRC and its stream.
+    /// Per direction (0: as first seen): routes depend on which end sends.
+    routes: [Route; 2],
+    /// Per direction, the last SSRC and its stream.
     streams: [Option<(u32, u32)>; 2],
 }
 
@@ -244,7 +245,7 @@ impl Default for FlowRoute {
         FlowRoute {
             sides: (none, none),
             media_version: 0,
-            route: Route::Unknown,
+            routes: [Route::Unknown; 2],
             streams: [None; 2],
         }
     }
@@ -269,10 +270,10 @@ enum Route {
     /// Not decided yet.
     #[default]
     Unknown,
-    /// SDP announced the destination (see [`expectation`]).
-    Destination,
-    /// SDP announced the source.
-    Source,
+    /// SDP announced the destination, at this position of the media table.
+    Destination(u32),
+    /// SDP announced the source, at this position.
+    Source(u32),
     /// An announced RTP port + 1.
     Rtcp,
     /// A port owned by another protocol.
@@ -322,8 +323,7 @@ impl RtpAnalyzer {
         }
         let route = self.route(shared, seg);
         let exp = match route {
-            Route::Destination => shared.media.get(&seg.dst),
-            Route::Source => shared.media.get(&seg.src),
+            Route::Destination(at) | Route::Source(at) => shared.media.at(at),
             _ => None,
         };
         if let Some(e) = exp {
@@ -360,19 +360,28 @@ impl RtpAnalyzer {
     /// T.38 end are not RTP while the replies are.
     fn route(&mut self, shared: &Shared, seg: &Segment<'_>) -> Route {
         let version = shared.media.version();
-        if let Some(m) = self
+        let memo = self
             .memo
             .get_mut(seg.flow)
-            .filter(|m| m.direction(seg).is_some())
-        {
-            if m.media_version == version && m.route != Route::Unknown {
-                return m.route;
+            .and_then(|m| m.direction(seg).map(|dir| (m, dir)));
+        let dir = match memo {
+            Some((m, dir)) if m.media_version == version => {
+                if m.routes[dir] != Route::Unknown {
+                    return m.routes[dir];
+                }
+                Some(dir)
             }
-        }
-        let route = if shared.media.contains_key(&seg.dst) {
-            Route::Destination
-        } else if shared.media.contains_key(&seg.src) {
-            Route::Source
+            Some((m, dir)) => {
+                m.media_version = version;
+                m.routes = [Route::Unknown; 2];
+                Some(dir)
+            }
+            None => None,
+        };
+        let route = if let Some(at) = shared.media.position(&seg.dst) {
+            Route::Destination(at)
+        } else if let Some(at) = shared.media.position(&seg.src) {
+            Route::Source(at)
         } else if rtcp_expected(shared, seg.src) || rtcp_expected(shared, seg.dst) {
             Route::Rtcp
         } else if PORT_OWNED.contains(&seg.src.port()) || PORT_OWNED.contains(&seg.dst.port()) {
@@ -380,21 +389,14 @@ impl RtpAnalyzer {
         } else {
             Route::Heuristic
         };
-        match self
-            .memo
-            .get_mut(seg.flow)
-            .filter(|m| m.direction(seg).is_some())
-        {
-            Some(m) => {
-                m.media_version = version;
-                m.route = route;
-            }
-            None => self.memo.put(
+        match (dir, self.memo.get_mut(seg.flow)) {
+            (Some(dir), Some(m)) => m.routes[dir] = route,
+            _ => self.memo.put(
                 seg.flow,
                 FlowRoute {
                     sides: (seg.src, seg.dst),
                     media_version: version,
-                    route,
+                    routes: [route, Route::Unknown],
                     streams: [None; 2],
                 },
             ),

@@ -264,3 +264,27 @@ fn turn_channel_data_is_looked_into() {
     assert_eq!(rtp.streams[0].src, "10.0.0.1:3478");
     assert_eq!(rtp.streams[0].payload, "RTPType-111");
 }
+
+/// SDP announced only one end: datagrams to it are routed by their destination, the replies by
+/// their source, and a flow's memo keeps the two directions apart.
+#[test]
+fn one_announced_end_routes_both_directions() {
+    let mut a = RtpAnalyzer::default();
+    let mut shared = Shared::default();
+    expect(&mut shared, "10.0.0.2:4000", "audio", false);
+    for i in 0..3u16 {
+        let out = rtp_bytes(0, false, i, u32::from(i) * 160, 0x1111);
+        let back = rtp_bytes(0, false, i, u32::from(i) * 160, 0x2222);
+        let t = i64::from(i) * 20;
+        let s = seg(1, t, "10.0.0.1:5000", "10.0.0.2:4000", &out);
+        assert_eq!(a.udp(&s, &mut shared), Some("rtp"));
+        let s = seg(2, t, "10.0.0.2:4000", "10.0.0.1:5000", &back);
+        assert_eq!(a.udp(&s, &mut shared), Some("rtp"));
+    }
+    let (rtp, _) = a.finish(&ctx());
+    assert_eq!(rtp.streams.len(), 2);
+    for s in &rtp.streams {
+        assert!(s.sdp, "{} → {} not from SDP", s.src, s.dst);
+        assert_eq!(s.call_id.as_deref(), Some("call-1@host"));
+    }
+}
