@@ -257,8 +257,10 @@ impl State {
                 return;
             }
         };
-        path.extend(&link.path);
-        let process = self.process_for(&frame, link.pktap.as_ref());
+        for name in link.path.iter() {
+            path.push(name);
+        }
+        let process = self.process_for(&frame, link.pktap.as_deref());
         if let Some(p) = process {
             let entry = &mut self.processes[p];
             entry.packets += 1;

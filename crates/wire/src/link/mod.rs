@@ -85,11 +85,24 @@ pub enum Next {
 /// Most link-layer protocols a path holds (Ethernet, up to eight VLAN tags, LLC; PKTAP before).
 const MAX_LINK_PATH: usize = 12;
 
+/// The names a [`LinkPath`] holds, in tshark's spelling.
+const LINK_NAMES: [&str; 8] = ["?", "eth", "vlan", "llc", "pktap", "null", "raw", "sll"];
+
 /// The link-layer protocols a frame passed, outermost first, without allocating per frame.
-#[derive(Clone, Copy, Default)]
+///
+/// Stored as small numbers into [`LINK_NAMES`] so that a decoded link layer stays a few words
+/// and moves without a memory copy call: this value is built for every frame.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkPath {
-    names: [&'static str; MAX_LINK_PATH],
+    names: [u8; MAX_LINK_PATH],
     len: u8,
+}
+
+fn name_number(name: &str) -> u8 {
+    LINK_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map_or(0, |i| i as u8)
 }
 
 impl LinkPath {
@@ -102,10 +115,10 @@ impl LinkPath {
         path
     }
 
-    /// Appends a name (ignored when full).
+    /// Appends a name (ignored when full; a name outside [`LINK_NAMES`] reads as `?`).
     pub fn push(&mut self, name: &'static str) {
         if usize::from(self.len) < MAX_LINK_PATH {
-            self.names[usize::from(self.len)] = name;
+            self.names[usize::from(self.len)] = name_number(name);
             self.len += 1;
         }
     }
@@ -113,16 +126,25 @@ impl LinkPath {
     /// Puts a name in front (the last one falls off when full).
     pub fn push_front(&mut self, name: &'static str) {
         self.names.copy_within(0..MAX_LINK_PATH - 1, 1);
-        self.names[0] = name;
+        self.names[0] = name_number(name);
         self.len = (self.len + 1).min(MAX_LINK_PATH as u8);
     }
-}
 
-impl std::ops::Deref for LinkPath {
-    type Target = [&'static str];
+    /// Names held.
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
 
-    fn deref(&self) -> &[&'static str] {
-        &self.names[..usize::from(self.len)]
+    /// No name held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The names, outermost first.
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.names[..usize::from(self.len)]
+            .iter()
+            .map(|&n| LINK_NAMES[usize::from(n)])
     }
 }
 
@@ -132,17 +154,9 @@ impl std::fmt::Debug for LinkPath {
     }
 }
 
-impl PartialEq for LinkPath {
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
-    }
-}
-
-impl Eq for LinkPath {}
-
 impl PartialEq<Vec<&'static str>> for LinkPath {
     fn eq(&self, other: &Vec<&'static str>) -> bool {
-        **self == other[..]
+        self.iter().eq(other.iter().copied())
     }
 }
 
@@ -155,8 +169,9 @@ pub struct LinkLayer<'a> {
     pub next: Next,
     /// The bytes after the link header(s).
     pub payload: &'a [u8],
-    /// Process metadata from a PKTAP header.
-    pub pktap: Option<PktapMeta>,
+    /// Process metadata from a PKTAP header (boxed: rare, and it would make every frame's
+    /// link layer larger).
+    pub pktap: Option<Box<PktapMeta>>,
 }
 
 /// Why a link header could not be decoded.
@@ -217,7 +232,7 @@ fn decode_with_depth(link_type: u32, data: &[u8], depth: u8) -> Result<LinkLayer
             let (meta, inner_type, inner) = pktap::decode(data)?;
             let mut layer = decode_with_depth(inner_type, inner, depth + 1)?;
             layer.path.push_front("pktap");
-            layer.pktap = Some(meta);
+            layer.pktap = Some(Box::new(meta));
             Ok(layer)
         }
         LinkType::Unknown(v) => Err(LinkError::Unsupported(v)),

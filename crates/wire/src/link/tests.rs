@@ -312,8 +312,8 @@ fn pktap_258_with_ethernet_inside() {
     assert_eq!(layer.path, vec!["pktap", "eth"]);
     assert_eq!(layer.next, Next::EtherType(0x0800));
     assert_eq!(
-        layer.pktap,
-        Some(PktapMeta {
+        layer.pktap.as_deref(),
+        Some(&PktapMeta {
             ifname: "en0".into(),
             pid: Some(512),
             command: "mDNSResponder".into()
@@ -333,8 +333,8 @@ fn pktap_149_with_null_inside_and_a_longer_header() {
     assert_eq!(layer.path, vec!["pktap", "null"]);
     assert_eq!(layer.next, Next::EtherType(0x86dd));
     assert_eq!(
-        layer.pktap,
-        Some(PktapMeta {
+        layer.pktap.as_deref(),
+        Some(&PktapMeta {
             ifname: "utun3".into(),
             pid: Some(70_000),
             command: "CommCenter".into()
