@@ -125,8 +125,7 @@ fn print(args: &Args, report: &Report) -> io::Result<()> {
     if let Some(id) = args.call.as_deref() {
         crate::ladder::write(&mut out, report, id, args.json)?;
     } else if args.json {
-        serde_json::to_writer_pretty(&mut out, report)?;
-        writeln!(out)?;
+        crate::json_out::write(&mut out, report)?;
     } else {
         text::write(&mut out, report, args.top)?;
     }

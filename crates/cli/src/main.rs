@@ -5,6 +5,7 @@
 mod analyze;
 mod capture;
 mod collect;
+mod json_out;
 mod ladder;
 mod progress;
 mod text;
