@@ -455,9 +455,28 @@ impl<T: Default> FlowMemo<T> {
     }
 }
 
+/// A cheap print of a socket address: not a hash, only enough to tell a memo entry's own flow
+/// from another that a caller gave the same flow id, while keeping memo entries small (their
+/// cache misses are what a memo costs).
+pub fn print(a: SocketAddr) -> u64 {
+    let ip = match a.ip() {
+        IpAddr::V4(v4) => u64::from(v4.to_bits()),
+        IpAddr::V6(v6) => {
+            let bits = v6.to_bits();
+            (bits as u64) ^ ((bits >> 64) as u64).rotate_left(32) ^ (1 << 63)
+        }
+    };
+    ip.rotate_left(16) ^ u64::from(a.port())
+}
+
+/// The print of a flow's two sides, either way round.
+pub fn pair_print(a: SocketAddr, b: SocketAddr) -> u64 {
+    print(a) ^ print(b)
+}
+
 /// A per-flow lookup result that stays true while a table is unchanged: [`FlowMemo`] entries
-/// that also name their 5-tuple's two sides (so they serve no other, whatever flow id a caller
-/// passes) and the table's version when the result was found.
+/// that also carry their 5-tuple's [`pair_print`] (so they serve no other, whatever flow id a
+/// caller passes) and the table's version when the result was found.
 #[derive(Debug)]
 pub struct LookupMemo<T> {
     memo: FlowMemo<Option<Remembered<T>>>,
@@ -465,7 +484,7 @@ pub struct LookupMemo<T> {
 
 #[derive(Debug, Clone, Copy)]
 struct Remembered<T> {
-    sides: (SocketAddr, SocketAddr),
+    pair: u64,
     version: u64,
     value: T,
 }
@@ -482,13 +501,7 @@ impl<T: Copy> LookupMemo<T> {
     /// The result remembered for the flow between `a` and `b` (either way) at `version`.
     pub fn get(&mut self, flow: u64, a: SocketAddr, b: SocketAddr, version: u64) -> Option<T> {
         match self.memo.get_mut(flow) {
-            Some(Some(r))
-                if r.version == version
-                    && ((r.sides.0 == a && r.sides.1 == b)
-                        || (r.sides.0 == b && r.sides.1 == a)) =>
-            {
-                Some(r.value)
-            }
+            Some(Some(r)) if r.version == version && r.pair == pair_print(a, b) => Some(r.value),
             _ => None,
         }
     }
@@ -498,7 +511,7 @@ impl<T: Copy> LookupMemo<T> {
         self.memo.put(
             flow,
             Some(Remembered {
-                sides: (a, b),
+                pair: pair_print(a, b),
                 version,
                 value,
             }),

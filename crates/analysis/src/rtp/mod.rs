@@ -40,7 +40,7 @@ use callscope_wire::rtcp as wire_rtcp;
 use callscope_wire::rtp::{self as wire_rtp, Demux};
 use serde::{Deserialize, Serialize};
 
-use crate::flows::{FlowMemo, Transport};
+use crate::flows::{self, FlowMemo, Transport};
 use crate::protocols::{FinishContext, MediaExpectation, Segment, Shared};
 
 pub use codec::{emodel, impairment, mos_from_r, Impairment, Quality, JITTER_BUFFER_MS};
@@ -229,9 +229,10 @@ pub struct RtpAnalyzer {
 /// media table's version is unchanged) and the last stream each direction fed.
 #[derive(Debug, Clone, Copy)]
 struct FlowRoute {
-    /// The flow's sides, as first seen: a memo entry only serves its own 5-tuple, whatever
-    /// flow ids a caller passes.
-    sides: (SocketAddr, SocketAddr),
+    /// The flow's [`flows::pair_print`] and the [`flows::print`] of the side that sent first:
+    /// a memo entry only serves its own 5-tuple, whatever flow ids a caller passes.
+    pair: u64,
+    first_sender: u64,
     media_version: u64,
     /// Per direction (0: as first seen): routes depend on which end sends.
     routes: [Route; 2],
@@ -241,9 +242,9 @@ struct FlowRoute {
 
 impl Default for FlowRoute {
     fn default() -> Self {
-        let none = SocketAddr::from(([0, 0, 0, 0], 0));
         FlowRoute {
-            sides: (none, none),
+            pair: 0,
+            first_sender: 0,
             media_version: 0,
             routes: [Route::Unknown; 2],
             streams: [None; 2],
@@ -254,13 +255,13 @@ impl Default for FlowRoute {
 impl FlowRoute {
     /// The direction of `seg` in this flow (0: as first seen), if it is this flow's.
     fn direction(&self, seg: &Segment<'_>) -> Option<usize> {
-        let (a, b) = self.sides;
-        if a == seg.src && b == seg.dst {
-            Some(0)
-        } else if a == seg.dst && b == seg.src {
-            Some(1)
-        } else {
+        let (src, dst) = (flows::print(seg.src), flows::print(seg.dst));
+        if src ^ dst != self.pair {
             None
+        } else if src == self.first_sender {
+            Some(0)
+        } else {
+            Some(1)
         }
     }
 }
@@ -394,7 +395,8 @@ impl RtpAnalyzer {
             _ => self.memo.put(
                 seg.flow,
                 FlowRoute {
-                    sides: (seg.src, seg.dst),
+                    pair: flows::pair_print(seg.src, seg.dst),
+                    first_sender: flows::print(seg.src),
                     media_version: version,
                     routes: [route, Route::Unknown],
                     streams: [None; 2],
