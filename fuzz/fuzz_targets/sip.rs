@@ -83,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = analyzer.megaco_udp(&h248, &mut shared);
     let split = bytes.len() * usize::from(cut) / 256;
     let (a, b) = bytes.split_at(split);
-    if analyzer.claims_tcp(&seg(2, Transport::Tcp, bytes)) {
+    if SipAnalyzer::claims_tcp(&seg(2, Transport::Tcp, bytes)) {
         analyzer.tcp_bytes(&seg(2, Transport::Tcp, a), &mut shared);
         analyzer.tcp_bytes(&seg(3, Transport::Tcp, b), &mut shared);
     }

@@ -78,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
     analyzer.udp(&seg(&bytes, s, c, Transport::Udp), &mut shared);
     let cut = usize::from(pick) % (bytes.len() + 1);
     let (x, y) = bytes.split_at(cut);
-    let _ = analyzer.claims_tcp(&seg(&bytes, c, s, Transport::Tcp));
+    let _ = StunAnalyzer::claims_tcp(&seg(&bytes, c, s, Transport::Tcp));
     analyzer.tcp_bytes(&seg(&binding, c, s, Transport::Tcp), &mut shared);
     analyzer.tcp_bytes(&seg(x, c, s, Transport::Tcp), &mut shared);
     analyzer.tcp_bytes(&seg(y, c, s, Transport::Tcp), &mut shared);

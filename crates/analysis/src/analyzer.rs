@@ -266,27 +266,16 @@ impl State {
             entry.packets += 1;
             entry.bytes += bytes;
         }
-        let count = |prefix: u32| Work {
-            job: Job::Count,
-            prefix,
-            bytes,
-            slot: NO_SLOT,
-        };
         let ip = match net::decode_network(link.next, link.payload) {
             Ok(Network::Ip(ip)) => ip,
             Ok(Network::Arp) => {
                 path.push("arp");
-                let prefix = self.prefix(&path);
-                return self.hand_over(&count(prefix));
+                return self.count_only(&path, bytes);
             }
-            Ok(Network::Other(_)) => {
-                let prefix = self.prefix(&path);
-                return self.hand_over(&count(prefix));
-            }
+            Ok(Network::Other(_)) => return self.count_only(&path, bytes),
             Err(e) => {
                 self.malformed(frame.index, e.to_string());
-                let prefix = self.prefix(&path);
-                return self.hand_over(&count(prefix));
+                return self.count_only(&path, bytes);
             }
         };
         path.push(if ip.version == 4 { "ip" } else { "ipv6" });
@@ -307,8 +296,7 @@ impl State {
                 }
                 None => {
                     self.endpoints.record(ip.src, ip.dst, bytes);
-                    let prefix = self.prefix(&path);
-                    return self.hand_over(&count(prefix));
+                    return self.count_only(&path, bytes);
                 }
             },
         };
@@ -392,7 +380,7 @@ impl State {
             Ok(Tp::Icmp { v6, .. }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
                 path.push(if v6 { "icmpv6" } else { "icmp" });
-                count(self.prefix(&path))
+                return self.count_only(&path, bytes);
             }
             Ok(Tp::Other { protocol, payload }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
@@ -410,7 +398,7 @@ impl State {
             Err(e) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
                 self.malformed(frame.index, e.to_string());
-                count(self.prefix(&path))
+                return self.count_only(&path, bytes);
             }
         };
         self.hand_over(&work);
@@ -463,6 +451,17 @@ impl State {
                 classify::tcp(seg.src.port(), seg.dst.port(), seg.payload),
             ),
         }
+    }
+
+    /// Hands over a frame the protocol half only counts in the hierarchy.
+    fn count_only(&mut self, path: &Path, bytes: u64) {
+        let work = Work {
+            job: Job::Count,
+            prefix: self.prefix(path),
+            bytes,
+            slot: NO_SLOT,
+        };
+        self.hand_over(&work);
     }
 
     /// The number of a path prefix, defined in the protocol half when new.

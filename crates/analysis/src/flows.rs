@@ -250,17 +250,6 @@ impl FlowTable {
             .map(|e| &mut e.flow)
     }
 
-    /// The flow of a packet from `src` to `dst`.
-    pub fn get_mut(
-        &mut self,
-        transport: Transport,
-        src: SocketAddr,
-        dst: SocketAddr,
-    ) -> Option<&mut Flow> {
-        let slot = *self.index.get(&FlowKey::new(transport, src, dst).0)?;
-        self.at_mut(slot as usize)
-    }
-
     fn evict_idle(&mut self) {
         let mut ages: Vec<i64> = self
             .slab
@@ -467,6 +456,15 @@ pub fn print(a: SocketAddr) -> u64 {
         }
     };
     ip.rotate_left(16) ^ u64::from(a.port())
+}
+
+/// Two sides of a flow, smaller first: the key of per-pair tables that do not care who sent.
+pub fn unordered<T: Ord>(a: T, b: T) -> (T, T) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 /// The print of a flow's two sides, either way round.

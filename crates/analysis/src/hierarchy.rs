@@ -108,10 +108,9 @@ impl Prefixes {
     }
 }
 
-/// Frames and bytes per full path.
+/// Frames and bytes per path prefix and application name.
 #[derive(Debug, Default)]
 pub struct Hierarchy {
-    leaves: FastMap<Path, (u64, u64)>,
     /// Prefixes by number ([`Prefixes`]).
     prefixes: Vec<Path>,
     /// Per prefix: (application name, frames, bytes).
@@ -152,19 +151,11 @@ impl Hierarchy {
         }
     }
 
-    /// Counts one frame of `bytes` under `path`.
-    pub fn add(&mut self, path: Path, bytes: u64) {
-        if path.len == 0 {
-            return;
-        }
-        let entry = self.leaves.entry(path).or_default();
-        entry.0 += 1;
-        entry.1 += bytes;
-    }
-
     /// The tree in pre-order, siblings by frames (most first), then by name.
-    pub fn nodes(mut self) -> Vec<HierarchyNode> {
-        for (id, list) in std::mem::take(&mut self.by_prefix).into_iter().enumerate() {
+    pub fn nodes(self) -> Vec<HierarchyNode> {
+        // Frames and bytes per full path.
+        let mut leaves: FastMap<Path, (u64, u64)> = FastMap::default();
+        for (id, list) in self.by_prefix.into_iter().enumerate() {
             for (app, frames, bytes) in list {
                 let mut path = self.prefixes[id];
                 if let Some(app) = app {
@@ -173,13 +164,13 @@ impl Hierarchy {
                 if path.len == 0 {
                     continue;
                 }
-                let e = self.leaves.entry(path).or_default();
+                let e = leaves.entry(path).or_default();
                 e.0 += frames;
                 e.1 += bytes;
             }
         }
         let mut totals: FastMap<&[&'static str], (u64, u64)> = FastMap::default();
-        for (path, (frames, bytes)) in &self.leaves {
+        for (path, (frames, bytes)) in &leaves {
             let names = path.as_slice();
             for end in 1..=names.len() {
                 let t = totals.entry(&names[..end]).or_default();
@@ -191,7 +182,7 @@ impl Hierarchy {
         // Sort key: for each level, (fewer frames later, name); a prefix sorts before its children.
         let key = |p: &[&'static str]| -> Vec<(std::cmp::Reverse<u64>, &'static str)> {
             (1..=p.len())
-                .map(|end| (std::cmp::Reverse(self.total(&p[..end])), p[end - 1]))
+                .map(|end| (std::cmp::Reverse(total(&leaves, &p[..end])), p[end - 1]))
                 .collect()
         };
         nodes.sort_by_cached_key(|(p, _)| key(p));
@@ -204,14 +195,15 @@ impl Hierarchy {
             })
             .collect()
     }
+}
 
-    fn total(&self, prefix: &[&'static str]) -> u64 {
-        self.leaves
-            .iter()
-            .filter(|(p, _)| p.as_slice().starts_with(prefix))
-            .map(|(_, (f, _))| f)
-            .sum()
-    }
+/// Frames under every path that starts with `prefix`.
+fn total(leaves: &FastMap<Path, (u64, u64)>, prefix: &[&'static str]) -> u64 {
+    leaves
+        .iter()
+        .filter(|(p, _)| p.as_slice().starts_with(prefix))
+        .map(|(_, (f, _))| f)
+        .sum()
 }
 
 #[cfg(test)]
@@ -232,23 +224,35 @@ mod tests {
         p
     }
 
+    /// Counts a frame as the pipeline does: its prefix by number, then the application name.
+    fn count(
+        h: &mut Hierarchy,
+        prefixes: &mut Prefixes,
+        prefix: &[&'static str],
+        app: Option<&'static str>,
+        bytes: u64,
+    ) {
+        let (id, new) = prefixes.id(&path(prefix));
+        if let Some(p) = new {
+            h.define(id, p);
+        }
+        h.add_to(id, app, bytes);
+    }
+
     #[test]
     fn numbered_prefixes_count_as_whole_paths() {
         let mut prefixes = Prefixes::default();
         let mut h = Hierarchy::default();
         for (p, app, bytes) in [
-            (path(&["eth", "ip", "udp"]), Some("rtp"), 200),
-            (path(&["eth", "ip", "udp"]), Some("sip"), 500),
-            (path(&["eth", "ip", "udp"]), Some("rtp"), 200),
-            (path(&["eth", "arp"]), None, 42),
+            (&["eth", "ip", "udp"][..], Some("rtp"), 200),
+            (&["eth", "ip", "udp"], Some("sip"), 500),
+            (&["eth", "ip", "udp"], Some("rtp"), 200),
+            (&["eth", "arp"], None, 42),
+            // The same full path reached another way merges with it.
+            (&["eth", "ip", "udp", "rtp"], None, 100),
         ] {
-            let (id, new) = prefixes.id(&p);
-            if let Some(p) = new {
-                h.define(id, p);
-            }
-            h.add_to(id, app, bytes);
+            count(&mut h, &mut prefixes, p, app, bytes);
         }
-        h.add(path(&["eth", "ip", "udp", "rtp"]), 100);
         assert_eq!(
             rows(h),
             vec![
@@ -292,11 +296,29 @@ mod tests {
 
     #[test]
     fn prefixes_sum_their_children_in_pre_order() {
-        let mut h = Hierarchy::default();
-        h.add(path(&["eth", "ip", "udp", "sip"]), 500);
-        h.add(path(&["eth", "ip", "udp", "rtp"]), 200);
-        h.add(path(&["eth", "ip", "udp", "rtp"]), 200);
-        h.add(path(&["eth", "arp"]), 42);
+        let (mut h, mut prefixes) = (Hierarchy::default(), Prefixes::default());
+        count(
+            &mut h,
+            &mut prefixes,
+            &["eth", "ip", "udp"],
+            Some("sip"),
+            500,
+        );
+        count(
+            &mut h,
+            &mut prefixes,
+            &["eth", "ip", "udp"],
+            Some("rtp"),
+            200,
+        );
+        count(
+            &mut h,
+            &mut prefixes,
+            &["eth", "ip", "udp"],
+            Some("rtp"),
+            200,
+        );
+        count(&mut h, &mut prefixes, &["eth", "arp"], None, 42);
         assert_eq!(
             rows(h),
             vec![

@@ -209,10 +209,10 @@ impl Protocols {
     /// Decides, on a TCP stream's first payload, which analyzer (if any) wants its bytes. No
     /// analyzer state is involved, so the first half of the pipeline decides it.
     pub fn claim_tcp(seg: &Segment<'_>) -> Option<StreamOwner> {
-        if stun::StunAnalyzer::wants_stream(seg) {
+        if stun::StunAnalyzer::claims_tcp(seg) {
             return Some(StreamOwner::Stun);
         }
-        if sip::SipAnalyzer::wants_stream(seg) {
+        if sip::SipAnalyzer::claims_tcp(seg) {
             return Some(StreamOwner::Sip);
         }
         None

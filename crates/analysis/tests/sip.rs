@@ -1459,7 +1459,7 @@ fn tcp_framing_is_bounded_and_counts_what_it_drops() {
         flow: 1,
     };
     let half = msg.len() / 2;
-    assert!(sip_analyzer.claims_tcp(&seg(&msg.as_bytes()[..half])));
+    assert!(SipAnalyzer::claims_tcp(&seg(&msg.as_bytes()[..half])));
     sip_analyzer.tcp_bytes(&seg(&msg.as_bytes()[..half]), &mut shared);
     sip_analyzer.tcp_bytes(&seg(&msg.as_bytes()[half..]), &mut shared);
     // The first half could not be held: dropped and counted; the second half is not a message.

@@ -369,7 +369,7 @@ mod arbitrary_bytes {
             a.tcp_bytes(&seg(x, c, s, Transport::Tcp, 5), &mut shared);
             a.tcp_bytes(&seg(y, c, s, Transport::Tcp, 6), &mut shared);
             a.tcp_bytes(&seg(&framed, s, c, Transport::Tcp, 6), &mut shared);
-            let _ = a.claims_tcp(&seg(&data, c, s, Transport::Tcp, 7));
+            let _ = StunAnalyzer::claims_tcp(&seg(&data, c, s, Transport::Tcp, 7));
             let _ = a.finish(&FinishContext { start_ns: 0 });
         }
     }

@@ -15,7 +15,7 @@ pub mod natd;
 mod report;
 mod tunnel;
 
-use crate::flows::LookupMemo;
+use crate::flows::{unordered, LookupMemo};
 use crate::FastMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -42,22 +42,6 @@ const MAX_FLOWS: usize = 65_536;
 /// IKE's ports (RFC 7296 §2; RFC 3948 §2).
 const IKE_PORT: u16 = 500;
 const NAT_T_PORT: u16 = 4500;
-
-fn pair(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
-
-fn ip_pair(a: IpAddr, b: IpAddr) -> (IpAddr, IpAddr) {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
 
 /// What is known about a UDP flow that carried IKE.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,7 +81,7 @@ impl IkeAnalyzer {
         {
             Some(known) => known,
             None => {
-                let known = self.flows.get(&pair(seg.src, seg.dst)).copied();
+                let known = self.flows.get(&unordered(seg.src, seg.dst)).copied();
                 self.known
                     .put(seg.flow, seg.src, seg.dst, self.flows_version, known);
                 known
@@ -105,7 +89,7 @@ impl IkeAnalyzer {
         };
         let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
         if either(NAT_T_PORT) || known.is_some_and(|f| f.encap) {
-            return Some(self.encapsulated(seg, pair(seg.src, seg.dst)));
+            return Some(self.encapsulated(seg, unordered(seg.src, seg.dst)));
         }
         if either(IKE_PORT) || known.is_some() {
             return match Message::parse(seg.payload) {
@@ -212,14 +196,14 @@ impl IkeAnalyzer {
             }
         };
         self.tunnels[ix].on_message(msg, &seen);
-        let key = pair(seg.src, seg.dst);
+        let key = unordered(seg.src, seg.dst);
         if self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key) {
             self.flows_version += 1;
             let f = self.flows.entry(key).or_default();
             f.tunnel = Some(ix);
             f.encap |= encap;
         }
-        let ips = ip_pair(seg.src.ip(), seg.dst.ip());
+        let ips = unordered(seg.src.ip(), seg.dst.ip());
         if self.ip_pairs.len() < MAX_FLOWS || self.ip_pairs.contains_key(&ips) {
             self.ip_pairs.insert(ips, ix);
         }
@@ -239,7 +223,7 @@ impl IkeAnalyzer {
                 sa.tunnel = self.tunnel_for(seg.src, seg.dst, udp);
                 self.esp.push(sa);
                 self.esp_index.insert(key, self.esp.len() - 1);
-                let key = pair(seg.src, seg.dst);
+                let key = unordered(seg.src, seg.dst);
                 if udp && (self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key)) {
                     self.flows_version += 1;
                     self.flows.entry(key).or_default().encap = true;
@@ -258,11 +242,11 @@ impl IkeAnalyzer {
     /// The tunnel most recently seen on this flow (UDP) or address pair (IP protocol 50).
     fn tunnel_for(&self, src: SocketAddr, dst: SocketAddr, udp: bool) -> Option<usize> {
         if udp {
-            if let Some(t) = self.flows.get(&pair(src, dst)).and_then(|f| f.tunnel) {
+            if let Some(t) = self.flows.get(&unordered(src, dst)).and_then(|f| f.tunnel) {
                 return Some(t);
             }
         }
-        self.ip_pairs.get(&ip_pair(src.ip(), dst.ip())).copied()
+        self.ip_pairs.get(&unordered(src.ip(), dst.ip())).copied()
     }
 
     /// Builds the report section.

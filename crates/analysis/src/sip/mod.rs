@@ -229,12 +229,8 @@ impl SipAnalyzer {
 
     /// Whether this analyzer wants a TCP stream, judged on its first payload: a SIP start line,
     /// SIP headers (the capture began mid-message), or port 5060 unless the bytes are TLS.
-    pub fn claims_tcp(&mut self, seg: &Segment<'_>) -> bool {
-        Self::wants_stream(seg)
-    }
-
-    /// [`SipAnalyzer::claims_tcp`] without an analyzer: the decision needs no state.
-    pub fn wants_stream(seg: &Segment<'_>) -> bool {
+    /// No analyzer state is involved: the first half of the pipeline decides it.
+    pub fn claims_tcp(seg: &Segment<'_>) -> bool {
         let p = seg.payload;
         if wire_sip::looks_like_sip(p) {
             return true;

@@ -33,7 +33,7 @@ pub use report::{
 
 use self::transaction::Transaction;
 use self::turn::Alloc;
-use crate::flows::{LookupMemo, Transport};
+use crate::flows::{unordered, LookupMemo, Transport};
 use crate::protocols::{FinishContext, Segment, Shared};
 
 /// Transactions tracked.
@@ -54,14 +54,6 @@ const MAX_STREAM_BUFFER: usize = HEADER_LEN + 65_536;
 const MAX_STREAMS: usize = 16_384;
 /// Channel numbers remembered from ChannelBind requests.
 const MAX_CHANNELS: usize = 16_384;
-
-fn pair(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
-    if a <= b {
-        (a, b)
-    } else {
-        (b, a)
-    }
-}
 
 /// One direction of a TCP stream carrying STUN/TURN.
 #[derive(Debug, Default)]
@@ -122,7 +114,7 @@ impl StunAnalyzer {
         let known = match self.known.get(seg.flow, seg.src, seg.dst, version) {
             Some(known) => known,
             None => {
-                let known = self.flows.contains_key(&pair(seg.src, seg.dst));
+                let known = self.flows.contains_key(&unordered(seg.src, seg.dst));
                 self.known.put(seg.flow, seg.src, seg.dst, version, known);
                 known
             }
@@ -149,7 +141,7 @@ impl StunAnalyzer {
                 } else {
                     return None;
                 };
-                self.remember(pair(seg.src, seg.dst));
+                self.remember(unordered(seg.src, seg.dst));
                 self.on_message(&Message::parse(&p), &at);
                 Some(name)
             }
@@ -191,12 +183,8 @@ impl StunAnalyzer {
 
     /// Whether this analyzer wants a TCP stream, judged on its first payload: a STUN header with
     /// the magic cookie (RFC 8489 §6.2.2; TURN over TCP starts with an Allocate).
-    pub fn claims_tcp(&mut self, seg: &Segment<'_>) -> bool {
-        Self::wants_stream(seg)
-    }
-
-    /// [`StunAnalyzer::claims_tcp`] without an analyzer: the decision needs no state.
-    pub fn wants_stream(seg: &Segment<'_>) -> bool {
+    /// No analyzer state is involved: the first half of the pipeline decides it.
+    pub fn claims_tcp(seg: &Segment<'_>) -> bool {
         let p = seg.payload;
         p.len() >= 8
             && p[0] & 0xc0 == 0
@@ -242,7 +230,7 @@ impl StunAnalyzer {
                     if bytes[0] & 0xc0 == 0 {
                         match StunPacket::new_checked(bytes) {
                             Ok(p) => {
-                                self.remember(pair(seg.src, seg.dst));
+                                self.remember(unordered(seg.src, seg.dst));
                                 self.on_message(&Message::parse(&p), &at);
                             }
                             Err(_) => self.malformed += 1,

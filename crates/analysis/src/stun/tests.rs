@@ -194,7 +194,7 @@ fn tcp_stream_split_across_segments_and_two_messages_in_one() {
     let a = stun(0x0003, 1, &[0, 0x19, 0, 4, 17, 0, 0, 0]);
     let b = stun(0x0113, 1, &error(401));
     let seg = f.seg(CLIENT, SERVER, &a, Transport::Tcp);
-    assert!(f.stun.claims_tcp(&seg));
+    assert!(StunAnalyzer::claims_tcp(&seg));
     f.tcp(CLIENT, SERVER, &a[..10]);
     f.tcp(CLIENT, SERVER, &a[10..]);
     let mut two = b.clone();
@@ -212,7 +212,7 @@ fn tcp_stream_split_across_segments_and_two_messages_in_one() {
     assert_eq!(r.transactions[0].response_frame, Some(4));
     assert_eq!(r.allocations[0].challenges, 1);
     let not = f_seg_not_stun();
-    assert!(!StunAnalyzer::default().claims_tcp(&not));
+    assert!(!StunAnalyzer::claims_tcp(&not));
 }
 
 fn f_seg_not_stun() -> Segment<'static> {
