@@ -6,12 +6,12 @@
 use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
-use callscope_wire::capture::{Ending, ReaderStats};
+use callscope_wire::capture::{self, ReaderStats};
 use callscope_wire::link::{self, LinkError};
 use callscope_wire::net::{self, Network, Transport as Tp};
 use callscope_wire::{Frame, LinkType, ReadError, Reader};
 
-use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
+use crate::back::{Back, BackReport, Job, TcpJob, Work, NO_SLOT};
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
 use crate::hierarchy::{Path, Prefixes};
@@ -176,15 +176,37 @@ impl Analyzer {
     pub fn finish(mut self) -> Report {
         let ending = self.reader.finish();
         self.state.defrag.finish();
+        let ctx = FinishContext {
+            start_ns: self.state.first_ns.unwrap_or(0),
+        };
         let back = match std::mem::replace(&mut self.state.back, Half::Inline(Box::default())) {
-            Half::Inline(back) => *back,
+            Half::Inline(back) => Ending::Inline(back, ctx),
             #[cfg(not(target_arch = "wasm32"))]
             Half::Thread(worker) => {
                 let flows = &mut self.state.flows;
-                worker.finish(&mut |slot, id, app| name_flow(flows, slot, id, app))
+                Ending::Thread(
+                    worker.end(ctx, &mut |slot, id, app| name_flow(flows, slot, id, app)),
+                )
             }
         };
         self.state.into_report(back, self.reader.stats(), ending)
+    }
+}
+
+/// The protocol half's report: still to build here, or being built on its thread.
+enum Ending {
+    Inline(Box<Back>, FinishContext),
+    #[cfg(not(target_arch = "wasm32"))]
+    Thread(crate::pipeline::Finishing),
+}
+
+impl Ending {
+    fn report(self) -> BackReport {
+        match self {
+            Ending::Inline(back, ctx) => back.finish(&ctx),
+            #[cfg(not(target_arch = "wasm32"))]
+            Ending::Thread(finishing) => finishing.report(),
+        }
     }
 }
 
@@ -534,13 +556,13 @@ impl State {
         r
     }
 
-    fn into_report(self, back: Back, stats: &ReaderStats, ending: Ending) -> Report {
+    fn into_report(self, back: Ending, stats: &ReaderStats, ending: capture::Ending) -> Report {
         let start_ns = self.first_ns.unwrap_or(0);
         let secs = |ns: i64| (ns - start_ns) as f64 / 1e9;
         let (truncated, error) = match ending {
-            Ending::Clean => (false, None),
-            Ending::Truncated { detail } => (true, Some(detail)),
-            Ending::Stopped(e) => (false, Some(e.to_string())),
+            capture::Ending::Clean => (false, None),
+            capture::Ending::Truncated { detail } => (true, Some(detail)),
+            capture::Ending::Stopped(e) => (false, Some(e.to_string())),
         };
         let mut format = stats
             .format
@@ -595,25 +617,12 @@ impl State {
             })
             .collect();
         endpoints.sort_by(|a, b| b.packets.cmp(&a.packets).then_with(|| a.addr.cmp(&b.addr)));
-        let limits = report::Limits {
-            flows_evicted: self.flows.evicted,
-            endpoints_dropped: self.endpoints.dropped,
-            fragments_dropped: self.defrag.dropped,
-            tcp_bytes_dropped: self.tcp.dropped_bytes + back.protocols.sip.stream_bytes_dropped(),
-        };
-        let ctx = FinishContext { start_ns };
-        let hierarchy = back.hierarchy.nodes();
-        let protocols = back.protocols;
-        let ike = protocols.ike.finish(&ctx);
-        let stun = protocols.stun.finish(&ctx);
-        let mut sip = protocols.sip.finish(&ctx);
-        let (mut rtp, rtcp) = protocols.rtp.finish(&ctx);
-        crate::correlate::calls_and_media(&mut sip, &mut rtp);
         let processes_named: Vec<String> = self
             .processes
             .iter()
             .map(|p| format!("{} ({})", p.name, p.pid))
             .collect();
+        let flows_evicted = self.flows.evicted;
         let conversations = self
             .flows
             .into_sorted()
@@ -652,18 +661,25 @@ impl State {
                 bytes: p.bytes,
             })
             .collect();
+        let back = back.report();
+        let limits = report::Limits {
+            flows_evicted,
+            endpoints_dropped: self.endpoints.dropped,
+            fragments_dropped: self.defrag.dropped,
+            tcp_bytes_dropped: self.tcp.dropped_bytes + back.sip_stream_bytes_dropped,
+        };
         Report {
             schema: report::SCHEMA.to_owned(),
             capture,
-            hierarchy,
+            hierarchy: back.hierarchy,
             endpoints,
             conversations,
             processes,
-            ike,
-            stun,
-            sip,
-            rtp,
-            rtcp,
+            ike: back.ike,
+            stun: back.stun,
+            sip: back.sip,
+            rtp: back.rtp,
+            rtcp: back.rtcp,
             limits,
         }
     }

@@ -12,7 +12,12 @@ use callscope_wire::net;
 
 use crate::classify;
 use crate::hierarchy::Hierarchy;
-use crate::protocols::{Protocols, Segment, StreamOwner};
+use crate::ike::IkeReport;
+use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
+use crate::report::HierarchyNode;
+use crate::rtp::{RtcpReport, RtpReport};
+use crate::sip::SipReport;
+use crate::stun::StunReport;
 
 /// A TCP segment as the first half reassembled it.
 #[derive(Debug, Clone, Copy)]
@@ -110,6 +115,41 @@ impl Back {
         };
         self.hierarchy.add_to(work.prefix, leaf, work.bytes);
         app
+    }
+}
+
+/// This half's part of the report.
+pub(crate) struct BackReport {
+    pub hierarchy: Vec<HierarchyNode>,
+    pub ike: IkeReport,
+    pub stun: StunReport,
+    pub sip: SipReport,
+    pub rtp: RtpReport,
+    pub rtcp: RtcpReport,
+    /// SIP stream bytes not reassembled (for `limits.tcp_bytes_dropped`).
+    pub sip_stream_bytes_dropped: u64,
+}
+
+impl Back {
+    /// Ends the analysis: the protocol reports (calls bound to their media) and the hierarchy.
+    /// Natively this runs on the protocol thread while the first half builds its own part.
+    pub fn finish(self, ctx: &FinishContext) -> BackReport {
+        let protocols = self.protocols;
+        let sip_stream_bytes_dropped = protocols.sip.stream_bytes_dropped();
+        let ike = protocols.ike.finish(ctx);
+        let stun = protocols.stun.finish(ctx);
+        let mut sip = protocols.sip.finish(ctx);
+        let (mut rtp, rtcp) = protocols.rtp.finish(ctx);
+        crate::correlate::calls_and_media(&mut sip, &mut rtp);
+        BackReport {
+            hierarchy: self.hierarchy.nodes(),
+            ike,
+            stun,
+            sip,
+            rtp,
+            rtcp,
+            sip_stream_bytes_dropped,
+        }
     }
 }
 

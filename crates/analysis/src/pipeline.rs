@@ -6,14 +6,18 @@
 //! [`IN_FLIGHT`] + 1 batches ever exist, so memory stays bounded whatever the capture: about
 //! 5 × ([`BATCH_BYTES`] + [`BATCH_FRAMES`] × 300 bytes). Same input, same order, same analyzers:
 //! the report equals the single-threaded one (a test checks every reference capture).
+//!
+//! At the end the second thread also builds the protocol half's report ([`Back::finish`]) while
+//! the first half builds its own (conversations, endpoints): on a capture with thousands of flows
+//! and streams each takes tens of milliseconds.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::back::{Back, Job, TcpJob, Work};
+use crate::back::{Back, BackReport, Job, TcpJob, Work};
 use crate::flows::FlowMemo;
 use crate::hierarchy::Path;
-use crate::protocols::{Segment, StreamOwner};
+use crate::protocols::{FinishContext, Segment, StreamOwner};
 
 /// Frames per batch.
 const BATCH_FRAMES: usize = 4096;
@@ -84,6 +88,10 @@ struct Batch {
     pieces: Vec<u32>,
     recs: Vec<Rec>,
     names: Vec<Name>,
+    /// Sent with the last batch: the second thread finishes its report after it.
+    end: Option<FinishContext>,
+    /// Set by the second thread on the last batch it sends back.
+    ended: bool,
 }
 
 /// The first half's end of the pipeline.
@@ -93,7 +101,29 @@ pub(crate) struct Worker {
     from_back: Receiver<Batch>,
     spares: Vec<Batch>,
     made: usize,
-    handle: Option<JoinHandle<Back>>,
+    handle: Option<JoinHandle<()>>,
+    report: Receiver<BackReport>,
+}
+
+/// The second thread building the protocol half's report ([`Worker::end`]).
+pub(crate) struct Finishing {
+    report: Receiver<BackReport>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Finishing {
+    /// Waits for the protocol half's report. The thread is not joined once the report has come:
+    /// it only drops its tables after sending it.
+    pub fn report(mut self) -> BackReport {
+        match self.report.recv() {
+            Ok(report) => report,
+            // The thread ended without a report: it panicked, and so does this one.
+            Err(_) => match self.handle.take().map(JoinHandle::join) {
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                _ => Back::default().finish(&FinishContext { start_ns: 0 }),
+            },
+        }
+    }
 }
 
 impl Worker {
@@ -101,9 +131,10 @@ impl Worker {
     pub fn spawn(back: Back) -> Option<Worker> {
         let (to_back, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let (tx, from_back) = mpsc::channel::<Batch>();
+        let (done, report) = mpsc::channel::<BackReport>();
         let handle = std::thread::Builder::new()
             .name("callscope-protocols".into())
-            .spawn(move || run(back, rx, tx))
+            .spawn(move || run(back, rx, tx, done))
             .ok()?;
         Some(Worker {
             batch: Batch::default(),
@@ -112,6 +143,7 @@ impl Worker {
             spares: Vec::new(),
             made: 1,
             handle: Some(handle),
+            report,
         })
     }
 
@@ -158,19 +190,27 @@ impl Worker {
         self.batch.defs.push((id, path));
     }
 
-    /// Sends what is queued, waits for the second thread and returns its state; `name` receives
-    /// the remaining flow names.
-    pub fn finish(mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> Back {
-        let batch = std::mem::take(&mut self.batch);
-        if !batch.recs.is_empty() || !batch.defs.is_empty() {
-            self.send(batch);
-        }
+    /// Sends what is queued with the end of input, and waits until every batch has come back;
+    /// `name` receives the remaining flow names. The second thread then builds its report.
+    pub fn end(
+        mut self,
+        ctx: FinishContext,
+        name: &mut dyn FnMut(usize, u64, &'static str),
+    ) -> Finishing {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.end = Some(ctx);
+        self.send(batch);
         drop(self.to_back.take());
-        let back = self.join();
-        while let Ok(batch) = self.from_back.try_recv() {
+        for batch in self.from_back.iter() {
             apply(&batch.names, name);
+            if batch.ended {
+                break;
+            }
         }
-        back
+        Finishing {
+            report: self.report,
+            handle: self.handle.take(),
+        }
     }
 
     fn send(&mut self, batch: Batch) {
@@ -214,14 +254,12 @@ impl Worker {
         self.spares.push(batch);
     }
 
-    /// Waits for the second thread; if it panicked, so does this one (as the single-threaded
-    /// analyzer would have).
-    fn join(&mut self) -> Back {
+    /// Waits for the second thread after it stopped taking batches; if it panicked, so does
+    /// this one (as the single-threaded analyzer would have).
+    fn join(&mut self) {
         drop(self.to_back.take());
-        match self.handle.take().map(JoinHandle::join) {
-            Some(Ok(back)) => back,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => Back::default(),
+        if let Some(Err(panic)) = self.handle.take().map(JoinHandle::join) {
+            std::panic::resume_unwind(panic);
         }
     }
 }
@@ -249,8 +287,8 @@ fn apply(names: &[Name], name: &mut dyn FnMut(usize, u64, &'static str)) {
     }
 }
 
-/// The second thread: analyses batches in order until the first half hangs up.
-fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
+/// The second thread: analyses batches in order until the last one, then sends its report.
+fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>, done: Sender<BackReport>) {
     // Only a flow's first name matters; sending later ones back would be wasted work.
     let mut named: FlowMemo<bool> = FlowMemo::default();
     for mut batch in rx {
@@ -270,8 +308,13 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
         batch.recs.clear();
         batch.arena.clear();
         batch.pieces.clear();
+        let end = batch.end.take();
+        batch.ended = end.is_some();
         // The first half may be gone (it panicked); the work is done either way.
         let _ = tx.send(batch);
+        if let Some(ctx) = end {
+            let _ = done.send(back.finish(&ctx));
+            return;
+        }
     }
-    back
 }

@@ -100,7 +100,7 @@ pub fn run(args: Args) -> ExitCode {
                     return ExitCode::from(1);
                 }
             }
-            match (&report.capture.error, read_error) {
+            let code = match (&report.capture.error, read_error) {
                 (Some(why), true) => {
                     eprintln!("callscope: warning: {name}: stopped reading: {why}; the report covers the {} packets before it", report.capture.packets);
                     ExitCode::from(3)
@@ -110,7 +110,11 @@ pub fn run(args: Args) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 (None, _) => ExitCode::SUCCESS,
-            }
+            };
+            // The process ends here: freeing a report of thousands of flows and streams one
+            // allocation at a time would only delay the exit (by ~10 ms on the benchmark).
+            std::mem::forget(report);
+            code
         }
         Err(e) => {
             eprintln!("callscope: {name}: {e:#}");
