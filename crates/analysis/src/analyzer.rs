@@ -88,7 +88,7 @@ enum Half {
     Inline(Box<Back>),
     /// On a second thread, in batches ([`crate::pipeline`]).
     #[cfg(not(target_arch = "wasm32"))]
-    Thread(crate::pipeline::Worker),
+    Thread(Box<crate::pipeline::Worker>),
 }
 
 /// The protocol half for these options: on its own thread when asked for and possible.
@@ -98,7 +98,7 @@ fn half(options: &Options) -> Half {
     #[cfg(not(target_arch = "wasm32"))]
     if options.parallel {
         if let Some(worker) = crate::pipeline::Worker::spawn(Back::default()) {
-            return Half::Thread(worker);
+            return Half::Thread(Box::new(worker));
         }
     }
     Half::Inline(Box::default())
@@ -185,7 +185,7 @@ impl Analyzer {
             Half::Thread(worker) => {
                 let flows = &mut self.state.flows;
                 Ending::Thread(
-                    worker.end(ctx, &mut |slot, id, app| name_flow(flows, slot, id, app)),
+                    (*worker).end(ctx, &mut |slot, id, app| name_flow(flows, slot, id, app)),
                 )
             }
         };

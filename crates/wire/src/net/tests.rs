@@ -481,3 +481,42 @@ fn ipv6_hop_by_hop_twice_is_decoded_without_walking_the_broken_chain() {
     assert_eq!(ip.version, 6);
     assert_eq!(ip.fragment, None);
 }
+
+#[test]
+fn plain_ipv4_takes_only_the_common_case() {
+    let mut packet = ipv4(28, 7, 0x4000, proto::UDP, &[]); // DF only: not a fragment
+    packet.extend_from_slice(&udp(5060, 5060, &[]));
+    packet.extend_from_slice(&[0xee; 6]); // Ethernet padding past the total length
+    let plain = super::plain_ipv4(&packet).expect("a plain IPv4 header");
+    assert_eq!(plain.payload.len(), 8);
+    assert_eq!(Ok(plain), super::decode_ip_lax(&packet));
+    let with_options = ipv4(32, 7, 0, proto::UDP, &[1, 1, 1, 0]);
+    let fragment = ipv4(28, 7, 0x2000, proto::UDP, &[]);
+    let ah = ipv4(20, 7, 0, 51, &[]);
+    let short = &ipv4(28, 7, 0, proto::UDP, &[])[..];
+    for other in [&with_options[..], &fragment[..], &ah[..], short] {
+        assert_eq!(super::plain_ipv4(other), None);
+    }
+}
+
+proptest::proptest! {
+    /// Wherever the direct IPv4 reader answers, etherparse gives the same packet.
+    #[test]
+    fn plain_ipv4_agrees_with_etherparse(
+        header in proptest::collection::vec(proptest::num::u8::ANY, 20),
+        total in 0u16..80,
+        frag in proptest::sample::select(vec![0u16, 0x4000, 0x2000, 0x0001, 0x8000]),
+        protocol in proptest::sample::select(vec![1u8, 6, 17, 50, 51]),
+        extra in 0usize..80,
+    ) {
+        let mut bytes = header;
+        bytes[0] = 0x45;
+        bytes[2..4].copy_from_slice(&total.to_be_bytes());
+        bytes[6..8].copy_from_slice(&frag.to_be_bytes());
+        bytes[9] = protocol;
+        bytes.extend((0..extra).map(|i| i as u8));
+        if let Some(plain) = super::plain_ipv4(&bytes) {
+            proptest::prop_assert_eq!(Ok(plain), super::decode_ip_lax(&bytes));
+        }
+    }
+}
