@@ -4,7 +4,7 @@
 //! record per frame) and sends full batches over a bounded channel; the second thread analyses
 //! them in frame order and sends each batch back, emptied, with the flow names it found. At most
 //! [`IN_FLIGHT`] + 1 batches ever exist, so memory stays bounded whatever the capture: about
-//! 5 × ([`BATCH_BYTES`] + [`BATCH_FRAMES`] × 300 bytes). Same input, same order, same analyzers:
+//! 5 × ([`BATCH_BYTES`] + [`BATCH_FRAMES`] × 100 bytes). Same input, same order, same analyzers:
 //! the report equals the single-threaded one (a test checks every reference capture).
 //!
 //! At the end the second thread also builds the protocol half's report ([`Back::finish`]) while
@@ -14,8 +14,11 @@
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::back::{Back, BackReport, Job, TcpJob, Work};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::back::{Back, BackReport, Job, TcpJob, Work, NO_SLOT};
 use crate::flows::FlowMemo;
+use crate::flows::Transport;
 use crate::hierarchy::Path;
 use crate::protocols::{FinishContext, Segment, StreamOwner};
 
@@ -33,49 +36,115 @@ type Name = (usize, u64, &'static str);
 enum Kind {
     Count,
     Udp,
-    /// Owner, protocol name, and where the delivery lengths are in the batch's `pieces`.
-    Tcp(Option<StreamOwner>, Option<&'static str>, usize, usize),
+    /// With its entry in the batch's `tcp`.
+    Tcp(u32),
     Ip,
 }
 
-/// A [`Work`] without its borrowed payload, which lives in the batch's arena.
+/// A TCP segment's [`TcpJob`]: owner, protocol name, and where its delivery lengths are in the
+/// batch's `pieces`.
+type TcpRec = (Option<StreamOwner>, Option<&'static str>, usize, usize);
+
+/// A [`Work`] without its borrowed parts: the addresses (4 or 16 bytes each, source first) and
+/// then the payload live in the batch's arena. Kept small (64 bytes): every frame's record is
+/// written by one thread and read by the other, and a record holding the whole [`Segment`] was
+/// three times the size.
 #[derive(Debug, Clone, Copy)]
 struct Rec {
-    kind: Kind,
-    prefix: u32,
+    frame: u64,
+    ts_ns: i64,
+    flow: u64,
     bytes: u64,
-    slot: usize,
-    /// The segment with an empty payload (unused for `Count`).
-    seg: Segment<'static>,
-    start: usize,
-    len: usize,
+    /// Where the addresses start in the arena.
+    start: u32,
+    /// The payload's length (it follows the addresses).
+    len: u32,
+    /// The flow-table slot (`u32::MAX` for [`NO_SLOT`]).
+    slot: u32,
+    prefix: u32,
+    kind: Kind,
+    ports: [u16; 2],
+    transport: Transport,
+    ip_protocol: u8,
+    /// Bit 0: the source is IPv6; bit 1: the destination is.
+    v6: u8,
+}
+
+/// Appends an address's bytes to the arena; whether it is IPv6.
+fn put_ip(arena: &mut Vec<u8>, ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            arena.extend_from_slice(&v4.octets());
+            false
+        }
+        IpAddr::V6(v6) => {
+            arena.extend_from_slice(&v6.octets());
+            true
+        }
+    }
+}
+
+/// Reads an address [`put_ip`] wrote at `at`; returns it and where the next bytes start.
+fn get_ip(arena: &[u8], at: usize, v6: bool) -> (IpAddr, usize) {
+    if v6 {
+        let bytes: Option<[u8; 16]> = arena.get(at..at + 16).and_then(|b| b.try_into().ok());
+        (
+            bytes.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), IpAddr::from),
+            at + 16,
+        )
+    } else {
+        let bytes: Option<[u8; 4]> = arena.get(at..at + 4).and_then(|b| b.try_into().ok());
+        (
+            bytes.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::from),
+            at + 4,
+        )
+    }
 }
 
 impl Rec {
-    fn work<'a>(&self, arena: &'a [u8], pieces: &'a [u32]) -> Work<'a> {
-        let seg = Segment {
-            payload: arena.get(self.start..self.start + self.len).unwrap_or(&[]),
-            ..self.seg
+    fn work<'a>(&self, arena: &'a [u8], pieces: &'a [u32], tcp: &[TcpRec]) -> Work<'a> {
+        let slot = if self.slot == u32::MAX {
+            NO_SLOT
+        } else {
+            self.slot as usize
         };
-        let job = match self.kind {
-            Kind::Count => Job::Count,
-            Kind::Udp => Job::Udp(seg),
-            Kind::Tcp(owner, app, at, n) => Job::Tcp(
-                seg,
-                TcpJob {
-                    owner,
-                    app,
-                    pieces: pieces.get(at..at + n).unwrap_or(&[]),
-                },
-            ),
-            Kind::Ip => Job::Ip(seg),
-        };
-        Work {
+        let work = |job| Work {
             job,
             prefix: self.prefix,
             bytes: self.bytes,
-            slot: self.slot,
+            slot,
+        };
+        if let Kind::Count = self.kind {
+            return work(Job::Count);
         }
+        let (src, at) = get_ip(arena, self.start as usize, self.v6 & 1 != 0);
+        let (dst, at) = get_ip(arena, at, self.v6 & 2 != 0);
+        let seg = Segment {
+            frame: self.frame,
+            ts_ns: self.ts_ns,
+            transport: self.transport,
+            ip_protocol: self.ip_protocol,
+            src: SocketAddr::new(src, self.ports[0]),
+            dst: SocketAddr::new(dst, self.ports[1]),
+            payload: arena.get(at..at + self.len as usize).unwrap_or(&[]),
+            flow: self.flow,
+        };
+        work(match self.kind {
+            Kind::Count => Job::Count,
+            Kind::Udp => Job::Udp(seg),
+            Kind::Tcp(i) => {
+                let (owner, app, at, n) = tcp.get(i as usize).copied().unwrap_or_default();
+                Job::Tcp(
+                    seg,
+                    TcpJob {
+                        owner,
+                        app,
+                        pieces: pieces.get(at..at + n).unwrap_or(&[]),
+                    },
+                )
+            }
+            Kind::Ip => Job::Ip(seg),
+        })
     }
 }
 
@@ -86,6 +155,7 @@ struct Batch {
     arena: Vec<u8>,
     /// TCP delivery lengths ([`TcpJob::pieces`]) of the batch's frames.
     pieces: Vec<u32>,
+    tcp: Vec<TcpRec>,
     recs: Vec<Rec>,
     names: Vec<Name>,
     /// Sent with the last batch: the second thread finishes its report after it.
@@ -167,21 +237,39 @@ impl Worker {
             Job::Tcp(_, tcp) => {
                 let at = self.batch.pieces.len();
                 self.batch.pieces.extend_from_slice(tcp.pieces);
-                Kind::Tcp(tcp.owner, tcp.app, at, tcp.pieces.len())
+                self.batch
+                    .tcp
+                    .push((tcp.owner, tcp.app, at, tcp.pieces.len()));
+                Kind::Tcp(u32::try_from(self.batch.tcp.len() - 1).unwrap_or(u32::MAX))
             }
             Job::Ip(_) => Kind::Ip,
         };
-        let start = self.batch.arena.len();
-        self.batch.arena.extend_from_slice(payload);
-        let seg = seg.map_or(EMPTY, |s| Segment { payload: &[], ..s });
+        // The batch is sent before its arena reaches BATCH_BYTES, and no payload comes near
+        // 4 GiB (frames and reassembled data are bounded far below), so offsets fit in u32.
+        let arena = &mut self.batch.arena;
+        let start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+        let mut v6 = 0;
+        let mut ports = [0; 2];
+        if let Some(seg) = seg {
+            v6 = u8::from(put_ip(arena, seg.src.ip())) | u8::from(put_ip(arena, seg.dst.ip())) << 1;
+            ports = [seg.src.port(), seg.dst.port()];
+            arena.extend_from_slice(payload);
+        }
+        let seg = seg.unwrap_or(EMPTY);
         self.batch.recs.push(Rec {
-            kind,
-            prefix: work.prefix,
+            frame: seg.frame,
+            ts_ns: seg.ts_ns,
+            flow: seg.flow,
             bytes: work.bytes,
-            slot: work.slot,
-            seg,
             start,
-            len: payload.len(),
+            len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+            slot: u32::try_from(work.slot).unwrap_or(u32::MAX),
+            prefix: work.prefix,
+            kind,
+            ports,
+            transport: seg.transport,
+            ip_protocol: seg.ip_protocol,
+            v6,
         });
     }
 
@@ -296,18 +384,19 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>, done: Sender<Back
             back.hierarchy.define(id, path);
         }
         for rec in &batch.recs {
-            let work = rec.work(&batch.arena, &batch.pieces);
+            let work = rec.work(&batch.arena, &batch.pieces, &batch.tcp);
             if let Some(app) = back.run(&work) {
                 let flow = work.flow();
                 if named.get_mut(flow).is_none() {
                     named.put(flow, true);
-                    batch.names.push((rec.slot, flow, app));
+                    batch.names.push((work.slot, flow, app));
                 }
             }
         }
         batch.recs.clear();
         batch.arena.clear();
         batch.pieces.clear();
+        batch.tcp.clear();
         let end = batch.end.take();
         batch.ended = end.is_some();
         // The first half may be gone (it panicked); the work is done either way.
@@ -316,5 +405,81 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>, done: Sender<Back
             let _ = done.send(back.finish(&ctx));
             return;
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_stay_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Rec>(), 64);
+    }
+
+    #[test]
+    fn frames_come_out_of_a_batch_as_they_went_in() {
+        let seg = |src: &str, dst: &str, payload: &'static [u8]| Segment {
+            frame: 7,
+            ts_ns: -3,
+            transport: Transport::Tcp,
+            ip_protocol: 6,
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            payload,
+            flow: 42,
+        };
+        let pieces = [2u32, 1];
+        let works = [
+            Work {
+                job: Job::Udp(seg("10.0.0.1:5060", "[2001:db8::2]:5062", b"abc")),
+                prefix: 3,
+                bytes: 1 << 40,
+                slot: 9,
+            },
+            Work {
+                job: Job::Tcp(
+                    seg("[::1]:1", "127.0.0.1:2", b"xyz"),
+                    TcpJob {
+                        owner: Some(StreamOwner::Sip),
+                        app: Some("sip"),
+                        pieces: &pieces,
+                    },
+                ),
+                prefix: 4,
+                bytes: 60,
+                slot: NO_SLOT,
+            },
+            Work {
+                job: Job::Count,
+                prefix: 1,
+                bytes: 42,
+                slot: NO_SLOT,
+            },
+        ];
+        let (to_back, _rx) = mpsc::sync_channel(1);
+        let (_tx, from_back) = mpsc::channel();
+        let (_done, report) = mpsc::channel();
+        let mut worker = Worker {
+            batch: Batch::default(),
+            to_back: Some(to_back),
+            from_back,
+            spares: Vec::new(),
+            made: 1,
+            handle: None,
+            report,
+        };
+        for w in &works {
+            worker.push(w, &mut |_, _, _| {
+                unreachable!("no names without a second thread")
+            });
+        }
+        let b = &worker.batch;
+        for (rec, w) in b.recs.iter().zip(&works) {
+            let out = rec.work(&b.arena, &b.pieces, &b.tcp);
+            assert_eq!(format!("{out:?}"), format!("{w:?}"));
+        }
+        assert_eq!(b.recs.len(), 3);
     }
 }
