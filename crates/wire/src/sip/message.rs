@@ -8,6 +8,8 @@
 //! stricter than what phones send (`tel:` URIs, unknown CSeq methods). What could not be read is
 //! listed in [`Message::problems`]; the message is still returned.
 
+use std::borrow::Cow;
+
 use super::header::{cseq, first_value, name_addr, via, HeaderCache, Kind};
 pub use super::header::{CSeq, NameAddr, Via};
 use super::{body, framing::header_end, is_token_char};
@@ -47,8 +49,9 @@ pub enum StartLine {
 pub struct Message<'a> {
     /// Request or status line.
     pub start: StartLine,
-    /// All header fields in order, compact names expanded, values trimmed and unfolded.
-    pub headers: Vec<(String, String)>,
+    /// All header fields in order, compact names expanded, values trimmed and unfolded;
+    /// borrowed from the message unless unfolding or non-UTF-8 bytes made new text.
+    pub headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     /// The body (bounded by `Content-Length` when present).
     pub body: &'a [u8],
     /// `Call-ID` (§20.8).
@@ -81,27 +84,30 @@ pub struct Message<'a> {
 
 /// RFC 3261 §7.3.3 compact forms and the IANA registry's later ones.
 fn expand_compact(name: &str) -> Option<&'static str> {
-    let expanded = match name.to_ascii_lowercase().as_str() {
-        "a" => "Accept-Contact",
-        "b" => "Referred-By",
-        "c" => "Content-Type",
-        "d" => "Request-Disposition",
-        "e" => "Content-Encoding",
-        "f" => "From",
-        "i" => "Call-ID",
-        "j" => "Reject-Contact",
-        "k" => "Supported",
-        "l" => "Content-Length",
-        "m" => "Contact",
-        "n" => "Identity-Info",
-        "o" => "Event",
-        "r" => "Refer-To",
-        "s" => "Subject",
-        "t" => "To",
-        "u" => "Allow-Events",
-        "v" => "Via",
-        "x" => "Session-Expires",
-        "y" => "Identity",
+    let [letter] = name.as_bytes() else {
+        return None;
+    };
+    let expanded = match letter.to_ascii_lowercase() {
+        b'a' => "Accept-Contact",
+        b'b' => "Referred-By",
+        b'c' => "Content-Type",
+        b'd' => "Request-Disposition",
+        b'e' => "Content-Encoding",
+        b'f' => "From",
+        b'i' => "Call-ID",
+        b'j' => "Reject-Contact",
+        b'k' => "Supported",
+        b'l' => "Content-Length",
+        b'm' => "Contact",
+        b'n' => "Identity-Info",
+        b'o' => "Event",
+        b'r' => "Refer-To",
+        b's' => "Subject",
+        b't' => "To",
+        b'u' => "Allow-Events",
+        b'v' => "Via",
+        b'x' => "Session-Expires",
+        b'y' => "Identity",
         _ => return None,
     };
     Some(expanded)
@@ -131,30 +137,20 @@ fn person(
     }
 }
 
-fn parse_inner<'a>(
-    bytes: &'a [u8],
-    mut cache: Option<&mut HeaderCache>,
-) -> Result<Message<'a>, SipError> {
-    let (head, mut body, mut problems) = match header_end(bytes) {
-        Some(end) => (&bytes[..end], &bytes[end..], Vec::new()),
-        None => (
-            bytes,
-            &bytes[bytes.len()..],
-            vec!["no empty line after the header section".to_owned()],
-        ),
-    };
-    let text = String::from_utf8_lossy(head);
+/// The start line and the header fields of a header section (§7.3): folded lines unfolded,
+/// compact names expanded, values trimmed; what is wrong with the lines that are not header
+/// fields, in words.
+#[allow(clippy::type_complexity)]
+fn split_header_section(
+    text: &str,
+) -> Result<(&str, Vec<(Cow<'_, str>, Cow<'_, str>)>, Vec<String>), SipError> {
+    let mut problems = Vec::new();
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let first = lines.next().ok_or(SipError::NoLineBreak)?;
     if !text.contains('\n') {
         return Err(SipError::NoLineBreak);
     }
-    let start = start_line(first).ok_or(SipError::BadStartLine)?;
-    if let StartLine::Response { code: 700.., .. } = start {
-        problems.push("status code outside 100–699".to_owned());
-    }
-
-    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
     for (n, line) in lines.enumerate() {
         if line.is_empty() {
             continue;
@@ -162,6 +158,7 @@ fn parse_inner<'a>(
         if line.starts_with([' ', '\t']) {
             match headers.last_mut() {
                 Some((_, value)) => {
+                    let value = value.to_mut();
                     value.push(' ');
                     value.push_str(line.trim());
                 }
@@ -178,9 +175,43 @@ fn parse_inner<'a>(
             problems.push(format!("header line {} has a bad name", n + 2));
             continue;
         }
-        let name = expand_compact(name).map_or_else(|| name.to_owned(), str::to_owned);
-        headers.push((name, value.trim().to_owned()));
+        let name = expand_compact(name).unwrap_or(name);
+        headers.push((Cow::Borrowed(name), Cow::Borrowed(value.trim())));
     }
+    Ok((first, headers, problems))
+}
+
+fn parse_inner<'a>(
+    bytes: &'a [u8],
+    mut cache: Option<&mut HeaderCache>,
+) -> Result<Message<'a>, SipError> {
+    let (head, mut body, mut problems) = match header_end(bytes) {
+        Some(end) => (&bytes[..end], &bytes[end..], Vec::new()),
+        None => (
+            bytes,
+            &bytes[bytes.len()..],
+            vec!["no empty line after the header section".to_owned()],
+        ),
+    };
+    let text = String::from_utf8_lossy(head);
+    let (first, headers, header_problems) = match &text {
+        // Valid UTF-8 (the rule): the header fields borrow from the message.
+        Cow::Borrowed(text) => split_header_section(text)?,
+        Cow::Owned(text) => {
+            let (first, headers, header_problems) = split_header_section(text)?;
+            let owned = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+            let headers = headers
+                .into_iter()
+                .map(|(n, v)| (owned(n), owned(v)))
+                .collect();
+            (first, headers, header_problems)
+        }
+    };
+    let start = start_line(first).ok_or(SipError::BadStartLine)?;
+    if let StartLine::Response { code: 700.., .. } = start {
+        problems.push("status code outside 100–699".to_owned());
+    }
+    problems.extend(header_problems);
 
     let mut msg = Message {
         start,
@@ -267,7 +298,7 @@ impl<'a> Message<'a> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Every value of a header, in order.
@@ -275,7 +306,7 @@ impl<'a> Message<'a> {
         self.headers
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// The request method, for a request.
