@@ -151,6 +151,24 @@ fn a_file_that_is_not_a_capture_is_a_one_line_error_with_exit_1() {
     );
 }
 
+/// Reading `/proc/self/mem` at offset 0 fails with EIO on Linux: a real read error.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_error_is_a_one_line_error_naming_it() {
+    let out = callscope()
+        .args(["analyze", "/proc/self/mem"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("callscope: /proc/self/mem: read failed: Input/output error"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn an_empty_file_says_so() {
     let path = temp("empty.pcap", b"");
