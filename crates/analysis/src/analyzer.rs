@@ -78,8 +78,49 @@ struct State {
     tcp_pieces: Vec<u32>,
     /// Path prefixes handed to the protocol half by number.
     prefixes: Prefixes,
+    /// The last frame's layers and their prefix number.
+    last_prefix: Option<(Layers, u32)>,
     /// The protocol half, here or on its own thread.
     back: Half,
+}
+
+/// A frame's layers up to the transport: its link layers, then up to two more names (network,
+/// transport). Smaller than a [`Path`], and compared without looking at text, because it is
+/// built for every frame.
+#[derive(Clone, Copy)]
+struct Layers {
+    link: link::LinkPath,
+    more: [&'static str; 2],
+    len: u8,
+}
+
+impl Layers {
+    fn new(link: link::LinkPath) -> Self {
+        Layers {
+            link,
+            more: [""; 2],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, name: &'static str) {
+        if let Some(slot) = self.more.get_mut(usize::from(self.len)) {
+            *slot = name;
+            self.len += 1;
+        }
+    }
+
+    fn more(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.more[..usize::from(self.len)].iter().copied()
+    }
+
+    /// The same layers: every name is a literal, so the same text is at the same address (a
+    /// literal repeated elsewhere only costs a second lookup).
+    fn same(&self, other: &Layers) -> bool {
+        self.link == other.link
+            && self.len == other.len
+            && self.more().zip(other.more()).all(|(a, b)| std::ptr::eq(a, b))
+    }
 }
 
 /// Where the protocol half runs.
@@ -147,6 +188,7 @@ impl Analyzer {
                 tcp_released: Vec::new(),
                 tcp_pieces: Vec::new(),
                 prefixes: Prefixes::default(),
+                last_prefix: None,
                 back: half(&options),
             },
             bytes_fed: 0,
@@ -267,7 +309,6 @@ impl State {
             self.link_types_seen.push(frame.link_type);
         }
 
-        let mut path = Path::default();
         let link = match link::decode(frame.link_type, frame.data) {
             Ok(link) => link,
             Err(LinkError::Unsupported(_)) => {
@@ -279,9 +320,7 @@ impl State {
                 return;
             }
         };
-        for name in link.path.iter() {
-            path.push(name);
-        }
+        let mut path = Layers::new(link.path);
         let process = self.process_for(&frame, link.pktap.as_deref());
         if let Some(p) = process {
             let entry = &mut self.processes[p];
@@ -476,7 +515,7 @@ impl State {
     }
 
     /// Hands over a frame the protocol half only counts in the hierarchy.
-    fn count_only(&mut self, path: &Path, bytes: u64) {
+    fn count_only(&mut self, path: &Layers, bytes: u64) {
         let work = Work {
             job: Job::Count,
             prefix: self.prefix(path),
@@ -486,9 +525,19 @@ impl State {
         self.hand_over(&work);
     }
 
-    /// The number of a path prefix, defined in the protocol half when new.
-    fn prefix(&mut self, path: &Path) -> u32 {
-        let (id, new) = self.prefixes.id(path);
+    /// The number of a path prefix, defined in the protocol half when new. Consecutive frames
+    /// mostly share their layers, so the last answer is kept.
+    fn prefix(&mut self, layers: &Layers) -> u32 {
+        if let Some((last, id)) = &self.last_prefix {
+            if last.same(layers) {
+                return *id;
+            }
+        }
+        let mut path = Path::default();
+        for name in layers.link.iter().chain(layers.more()) {
+            path.push(name);
+        }
+        let (id, new) = self.prefixes.id(&path);
         if let Some(path) = new {
             match &mut self.back {
                 Half::Inline(back) => back.hierarchy.define(id, path),
@@ -496,6 +545,7 @@ impl State {
                 Half::Thread(worker) => worker.define(id, path),
             }
         }
+        self.last_prefix = Some((*layers, id));
         id
     }
 
