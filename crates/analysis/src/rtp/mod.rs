@@ -277,6 +277,10 @@ enum Route {
     Source(u32),
     /// An announced RTP port + 1.
     Rtcp,
+    /// SDP announced T.38 (`m=image`) at the destination, or at the source with nothing
+    /// announced at the destination. Decided with the route, so that a media packet need not
+    /// read its expectation's text.
+    Image,
     /// A port owned by another protocol.
     PortOwned,
     /// tshark's heuristics.
@@ -323,16 +327,16 @@ impl RtpAnalyzer {
             _ => return None,
         }
         let route = self.route(shared, seg);
+        if route == Route::Image {
+            // T.38 over UDPTL (RFC 3362 `m=image … udptl t38`): not media we analyse, but named
+            // as tshark names it.
+            return Some("t38");
+        }
         let exp = match route {
             Route::Destination(at) | Route::Source(at) => shared.media.at(at),
             _ => None,
         };
         if let Some(e) = exp {
-            if e.media == "image" {
-                // T.38 over UDPTL (RFC 3362 `m=image … udptl t38`): not media we analyse, but
-                // named as tshark names it.
-                return Some("t38");
-            }
             if wire_rtp::second_octet_is_rtcp(p[1]) {
                 self.rtcp_datagram(seg);
                 return Some("rtcp");
@@ -379,10 +383,14 @@ impl RtpAnalyzer {
             }
             None => None,
         };
+        let announced = |at: u32, route: Route| match shared.media.at(at) {
+            Some(e) if e.media == "image" => Route::Image,
+            _ => route,
+        };
         let route = if let Some(at) = shared.media.position(&seg.dst) {
-            Route::Destination(at)
+            announced(at, Route::Destination(at))
         } else if let Some(at) = shared.media.position(&seg.src) {
-            Route::Source(at)
+            announced(at, Route::Source(at))
         } else if rtcp_expected(shared, seg.src) || rtcp_expected(shared, seg.dst) {
             Route::Rtcp
         } else if PORT_OWNED.contains(&seg.src.port()) || PORT_OWNED.contains(&seg.dst.port()) {
