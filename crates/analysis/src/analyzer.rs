@@ -119,7 +119,10 @@ impl Layers {
     fn same(&self, other: &Layers) -> bool {
         self.link == other.link
             && self.len == other.len
-            && self.more().zip(other.more()).all(|(a, b)| std::ptr::eq(a, b))
+            && self
+                .more()
+                .zip(other.more())
+                .all(|(a, b)| std::ptr::eq(a, b))
     }
 }
 

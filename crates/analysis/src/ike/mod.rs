@@ -59,8 +59,14 @@ pub struct IkeAnalyzer {
     flows: FastMap<(SocketAddr, SocketAddr), FlowInfo>,
     /// Changes whenever `flows` does.
     flows_version: u64,
-    /// `flows` looked up per flow (the lookup runs on every UDP datagram).
+    /// `flows` looked up per flow (the lookup runs on every UDP datagram that needs it).
     known: LookupMemo<Option<FlowInfo>>,
+    /// `flows` holds a port pair without 500 or 4500 (a NAT rewrote both ends): only then can
+    /// a datagram on such a pair be IKE's by its flow.
+    rewritten_pairs: bool,
+    /// `flows` holds an encapsulating pair on 500 (not 4500): only then can a datagram on 500
+    /// be RFC 3948 encapsulation by its flow.
+    encap_on_500: bool,
     ip_pairs: FastMap<(IpAddr, IpAddr), usize>,
     esp: Vec<EspSa>,
     esp_index: FastMap<(u32, SocketAddr, SocketAddr), usize>,
@@ -75,19 +81,29 @@ pub struct IkeAnalyzer {
 impl IkeAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is IKE, ESP or a NAT-keepalive.
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
-        let known = match self
+        let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
+        // What the flow table says only matters in the cases it holds pairs for; most
+        // datagrams are spared the lookup (and its cache miss).
+        let matters = if either(NAT_T_PORT) {
+            false
+        } else if either(IKE_PORT) {
+            self.encap_on_500
+        } else {
+            self.rewritten_pairs
+        };
+        let known = if !matters {
+            None
+        } else if let Some(known) = self
             .known
             .get(seg.flow, seg.src, seg.dst, self.flows_version)
         {
-            Some(known) => known,
-            None => {
-                let known = self.flows.get(&unordered(seg.src, seg.dst)).copied();
-                self.known
-                    .put(seg.flow, seg.src, seg.dst, self.flows_version, known);
-                known
-            }
+            known
+        } else {
+            let known = self.flows.get(&unordered(seg.src, seg.dst)).copied();
+            self.known
+                .put(seg.flow, seg.src, seg.dst, self.flows_version, known);
+            known
         };
-        let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
         if either(NAT_T_PORT) || known.is_some_and(|f| f.encap) {
             return Some(self.encapsulated(seg, unordered(seg.src, seg.dst)));
         }
@@ -202,6 +218,8 @@ impl IkeAnalyzer {
             let f = self.flows.entry(key).or_default();
             f.tunnel = Some(ix);
             f.encap |= encap;
+            let encap = f.encap;
+            self.note_pair(key, encap);
         }
         let ips = unordered(seg.src.ip(), seg.dst.ip());
         if self.ip_pairs.len() < MAX_FLOWS || self.ip_pairs.contains_key(&ips) {
@@ -227,6 +245,7 @@ impl IkeAnalyzer {
                 if udp && (self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key)) {
                     self.flows_version += 1;
                     self.flows.entry(key).or_default().encap = true;
+                    self.note_pair(key, true);
                 }
                 self.esp.len() - 1
             }
@@ -236,6 +255,18 @@ impl IkeAnalyzer {
         if let Some(t) = sa.tunnel.and_then(|t| self.tunnels.get_mut(t)) {
             t.touch(seg.ts_ns);
             t.esp_in_udp |= udp;
+        }
+    }
+
+    /// Keeps `rewritten_pairs` and `encap_on_500` true to `flows` after a write to `key`.
+    fn note_pair(&mut self, key: (SocketAddr, SocketAddr), encap: bool) {
+        let either = |p: u16| key.0.port() == p || key.1.port() == p;
+        if !either(NAT_T_PORT) {
+            if either(IKE_PORT) {
+                self.encap_on_500 |= encap;
+            } else {
+                self.rewritten_pairs = true;
+            }
         }
     }
 

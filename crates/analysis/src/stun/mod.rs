@@ -33,7 +33,7 @@ pub use report::{
 
 use self::transaction::Transaction;
 use self::turn::Alloc;
-use crate::flows::{unordered, LookupMemo, Transport};
+use crate::flows::{unordered, LookupMemo, PairFilter, Transport};
 use crate::protocols::{FinishContext, Segment, Shared};
 
 /// Transactions tracked.
@@ -98,6 +98,8 @@ pub struct StunAnalyzer {
     /// `flows` looked up per flow (the lookup runs on every UDP datagram); `flows` only grows,
     /// so its length is its version.
     known: LookupMemo<bool>,
+    /// The pairs of `flows`, asked before `known`.
+    maybe_known: PairFilter,
     demux: DemuxCounts,
     streams: FastMap<(SocketAddr, SocketAddr), StreamBuf>,
     tcp_desync: u64,
@@ -111,13 +113,14 @@ impl StunAnalyzer {
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         let first = *seg.payload.first()?;
         let version = self.flows.len() as u64;
-        let known = match self.known.get(seg.flow, seg.src, seg.dst, version) {
-            Some(known) => known,
-            None => {
-                let known = self.flows.contains_key(&unordered(seg.src, seg.dst));
-                self.known.put(seg.flow, seg.src, seg.dst, version, known);
-                known
-            }
+        let known = if !self.maybe_known.may_contain(seg.src, seg.dst) {
+            false
+        } else if let Some(known) = self.known.get(seg.flow, seg.src, seg.dst, version) {
+            known
+        } else {
+            let known = self.flows.contains_key(&unordered(seg.src, seg.dst));
+            self.known.put(seg.flow, seg.src, seg.dst, version, known);
+            known
         };
         let at = At {
             frame: seg.frame,
@@ -265,6 +268,7 @@ impl StunAnalyzer {
     fn remember(&mut self, key: (SocketAddr, SocketAddr)) {
         if self.flows.len() < MAX_FLOWS {
             self.flows.insert(key, ());
+            self.maybe_known.insert(key.0, key.1);
         }
     }
 
