@@ -658,7 +658,7 @@ impl State {
             .endpoints
             .iter()
             .map(|(ip, c)| report::Endpoint {
-                addr: ip.to_string(),
+                addr: addr::ip_text(*ip),
                 packets: c.tx_packets + c.rx_packets,
                 bytes: c.tx_bytes + c.rx_bytes,
                 tx_packets: c.tx_packets,
@@ -687,8 +687,8 @@ impl State {
                         Transport::Udp => "udp".into(),
                         Transport::Tcp => "tcp".into(),
                     },
-                    a: a.to_string(),
-                    b: b.to_string(),
+                    a: addr::socket_text(a),
+                    b: addr::socket_text(b),
                     packets: flow.packets_a_to_b + flow.packets_b_to_a,
                     bytes: flow.bytes_a_to_b + flow.bytes_b_to_a,
                     packets_a_to_b: flow.packets_a_to_b,

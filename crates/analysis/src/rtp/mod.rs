@@ -655,8 +655,8 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
             codec::emodel(imp, loss_pct, delay)
         });
     RtpStream {
-        src: s.src.to_string(),
-        dst: s.dst.to_string(),
+        src: crate::addr::socket_text(s.src),
+        dst: crate::addr::socket_text(s.dst),
         ssrc: rtcp::hex32(s.ssrc),
         payload: s.payload_names(),
         payload_types: {

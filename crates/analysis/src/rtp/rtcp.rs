@@ -199,8 +199,8 @@ impl RtcpState {
                 Report {
                     frame,
                     time: 0.0,
-                    src: src.to_string(),
-                    dst: dst.to_string(),
+                    src: crate::addr::socket_text(src),
+                    dst: crate::addr::socket_text(dst),
                     ssrc: hex32(ssrc),
                     kind: kind_name(p.packet_type()),
                     fraction_lost: None,
@@ -245,8 +245,8 @@ impl RtcpState {
         let mut report = Report {
             frame,
             time: 0.0,
-            src: src.to_string(),
-            dst: dst.to_string(),
+            src: crate::addr::socket_text(src),
+            dst: crate::addr::socket_text(dst),
             ssrc: String::new(),
             kind: kind_name(pt),
             fraction_lost: None,
@@ -431,8 +431,8 @@ impl RtcpState {
             .map(|s| {
                 let n = s.rtts.len();
                 Source {
-                    src: s.src.to_string(),
-                    dst: s.dst.to_string(),
+                    src: crate::addr::socket_text(s.src),
+                    dst: crate::addr::socket_text(s.dst),
                     ssrc: hex32(s.ssrc),
                     cname: s.cname,
                     packets: s.packets,

@@ -425,7 +425,7 @@ impl CallTracker {
                     to_tag,
                     state: state.to_owned(),
                     frame: seen.frame,
-                    peer: seen.src.to_string(),
+                    peer: crate::addr::socket_text(seen.src),
                 }),
                 None => {}
             }
@@ -446,8 +446,8 @@ impl CallTracker {
         self.sdp.push(SdpSeen {
             report: SdpMessage {
                 frame: seen.frame,
-                src: seen.src.to_string(),
-                dst: seen.dst.to_string(),
+                src: crate::addr::socket_text(seen.src),
+                dst: crate::addr::socket_text(seen.dst),
                 kind: kind.to_owned(),
                 message: label(msg, false),
                 version: sdp.origin.as_ref().map(|o| o.version.clone()),
@@ -488,8 +488,8 @@ impl CallTracker {
             caller_name: self.caller_name,
             asserted_identity: self.asserted_identity,
             contact: self.contact,
-            caller_addr: self.caller_addr.to_string(),
-            callee_addr: self.callee_addr.to_string(),
+            caller_addr: crate::addr::socket_text(self.caller_addr),
+            callee_addr: crate::addr::socket_text(self.callee_addr),
             transport: self.transport.to_owned(),
             state: state.to_owned(),
             status,

@@ -63,8 +63,8 @@ impl Arrow {
         LadderMessage {
             frame: self.frame,
             time: ctx.rel(self.ts_ns),
-            src: self.src.to_string(),
-            dst: self.dst.to_string(),
+            src: crate::addr::socket_text(self.src),
+            dst: crate::addr::socket_text(self.dst),
             label: self.label.clone(),
             method: self.method.clone(),
             status: self.status,

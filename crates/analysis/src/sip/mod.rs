@@ -431,8 +431,8 @@ impl SipAnalyzer {
                 .map(|m| Malformed {
                     frame: m.frame,
                     time: ctx.rel(m.ts_ns),
-                    src: m.src.to_string(),
-                    dst: m.dst.to_string(),
+                    src: crate::addr::socket_text(m.src),
+                    dst: crate::addr::socket_text(m.dst),
                     reason: m.reason,
                 })
                 .collect(),
