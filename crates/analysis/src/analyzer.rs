@@ -11,7 +11,7 @@ use callscope_wire::link::{self, LinkError};
 use callscope_wire::net::{self, Network, Transport as Tp};
 use callscope_wire::{Frame, LinkType, ReadError, Reader};
 
-use crate::back::{Back, BackReport, Job, TcpJob, Work, NO_SLOT};
+use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
 use crate::hierarchy::{Path, Prefixes};
@@ -82,6 +82,8 @@ struct State {
     last_prefix: Option<(Layers, u32)>,
     /// The protocol half, here or on its own thread.
     back: Half,
+    /// Use a second thread where one helps ([`Options::parallel`]).
+    parallel: bool,
 }
 
 /// A frame's layers up to the transport: its link layers, then up to two more names (network,
@@ -193,6 +195,7 @@ impl Analyzer {
                 prefixes: Prefixes::default(),
                 last_prefix: None,
                 back: half(&options),
+                parallel: options.parallel,
             },
             bytes_fed: 0,
         }
@@ -221,38 +224,26 @@ impl Analyzer {
     pub fn finish(mut self) -> Report {
         let ending = self.reader.finish();
         self.state.defrag.finish();
-        let ctx = FinishContext {
-            start_ns: self.state.first_ns.unwrap_or(0),
-        };
         let back = match std::mem::replace(&mut self.state.back, Half::Inline(Box::default())) {
-            Half::Inline(back) => Ending::Inline(back, ctx),
+            Half::Inline(back) => *back,
             #[cfg(not(target_arch = "wasm32"))]
             Half::Thread(worker) => {
                 let flows = &mut self.state.flows;
-                Ending::Thread(
-                    (*worker).end(ctx, &mut |slot, id, app| name_flow(flows, slot, id, app)),
-                )
+                worker.finish(&mut |slot, id, app| name_flow(flows, slot, id, app))
             }
         };
         self.state.into_report(back, self.reader.stats(), ending)
     }
 }
 
-/// The protocol half's report: still to build here, or being built on its thread.
-enum Ending {
-    Inline(Box<Back>, FinishContext),
-    #[cfg(not(target_arch = "wasm32"))]
-    Thread(crate::pipeline::Finishing),
-}
-
-impl Ending {
-    fn report(self) -> BackReport {
-        match self {
-            Ending::Inline(back, ctx) => back.finish(&ctx),
-            #[cfg(not(target_arch = "wasm32"))]
-            Ending::Thread(finishing) => finishing.report(),
-        }
-    }
+/// The report sections the first half builds itself.
+struct OwnSections {
+    capture: report::CaptureSummary,
+    endpoints: Vec<report::Endpoint>,
+    conversations: Vec<report::Conversation>,
+    processes: Vec<report::Process>,
+    /// Without the protocol half's dropped stream bytes.
+    limits: report::Limits,
 }
 
 impl State {
@@ -609,7 +600,32 @@ impl State {
         r
     }
 
-    fn into_report(self, back: Ending, stats: &ReaderStats, ending: capture::Ending) -> Report {
+    fn into_report(self, back: Back, stats: &ReaderStats, ending: capture::Ending) -> Report {
+        let ctx = FinishContext {
+            start_ns: self.first_ns.unwrap_or(0),
+        };
+        let parallel = self.parallel;
+        let (back, own) = back.finish(&ctx, parallel, move || self.own_sections(stats, ending));
+        Report {
+            schema: report::SCHEMA.to_owned(),
+            capture: own.capture,
+            hierarchy: back.hierarchy,
+            endpoints: own.endpoints,
+            conversations: own.conversations,
+            processes: own.processes,
+            ike: back.ike,
+            stun: back.stun,
+            sip: back.sip,
+            rtp: back.rtp,
+            rtcp: back.rtcp,
+            limits: report::Limits {
+                tcp_bytes_dropped: own.limits.tcp_bytes_dropped + back.sip_stream_bytes_dropped,
+                ..own.limits
+            },
+        }
+    }
+
+    fn own_sections(self, stats: &ReaderStats, ending: capture::Ending) -> OwnSections {
         let start_ns = self.first_ns.unwrap_or(0);
         let secs = |ns: i64| (ns - start_ns) as f64 / 1e9;
         let (truncated, error) = match ending {
@@ -714,25 +730,17 @@ impl State {
                 bytes: p.bytes,
             })
             .collect();
-        let back = back.report();
         let limits = report::Limits {
             flows_evicted,
             endpoints_dropped: self.endpoints.dropped,
             fragments_dropped: self.defrag.dropped,
-            tcp_bytes_dropped: self.tcp.dropped_bytes + back.sip_stream_bytes_dropped,
+            tcp_bytes_dropped: self.tcp.dropped_bytes,
         };
-        Report {
-            schema: report::SCHEMA.to_owned(),
+        OwnSections {
             capture,
-            hierarchy: back.hierarchy,
             endpoints,
             conversations,
             processes,
-            ike: back.ike,
-            stun: back.stun,
-            sip: back.sip,
-            rtp: back.rtp,
-            rtcp: back.rtcp,
             limits,
         }
     }

@@ -131,26 +131,75 @@ pub(crate) struct BackReport {
 }
 
 impl Back {
-    /// Ends the analysis: the protocol reports (calls bound to their media) and the hierarchy.
-    /// Natively this runs on the protocol thread while the first half builds its own part.
-    pub fn finish(self, ctx: &FinishContext) -> BackReport {
-        let protocols = self.protocols;
-        let sip_stream_bytes_dropped = protocols.sip.stream_bytes_dropped();
-        let ike = protocols.ike.finish(ctx);
-        let stun = protocols.stun.finish(ctx);
-        let mut sip = protocols.sip.finish(ctx);
-        let (mut rtp, rtcp) = protocols.rtp.finish(ctx);
+    /// Ends the analysis: the protocol reports (calls bound to their media) and the hierarchy,
+    /// with `meanwhile` (the first half's own report sections) run on this thread too. With
+    /// `parallel` (ignored on wasm32) the RTP and RTCP sections, the largest, are built on a
+    /// thread of their own at the same time: on a capture with thousands of streams this is a
+    /// few percent of the run.
+    pub fn finish<T>(
+        self,
+        ctx: &FinishContext,
+        parallel: bool,
+        meanwhile: impl FnOnce() -> T,
+    ) -> (BackReport, T) {
+        let Protocols {
+            ike,
+            stun,
+            sip,
+            rtp,
+            ..
+        } = self.protocols;
+        let hierarchy = self.hierarchy;
+        let sip_stream_bytes_dropped = sip.stream_bytes_dropped();
+        let rest = move || {
+            let early = meanwhile();
+            let signalling = (ike.finish(ctx), stun.finish(ctx), sip.finish(ctx));
+            (early, signalling, hierarchy.nodes())
+        };
+        let ((early, (ike, stun, mut sip), hierarchy), (mut rtp, rtcp)) =
+            finish_beside(parallel, rest, move || rtp.finish(ctx));
         crate::correlate::calls_and_media(&mut sip, &mut rtp);
-        BackReport {
-            hierarchy: self.hierarchy.nodes(),
+        let report = BackReport {
+            hierarchy,
             ike,
             stun,
             sip,
             rtp,
             rtcp,
             sip_stream_bytes_dropped,
-        }
+        };
+        (report, early)
     }
+}
+
+/// Runs `here` on this thread and `beside` on a scoped thread when `parallel` allows and a
+/// thread can be started (else one after the other); a panic in either is this thread's.
+fn finish_beside<A, B: Send + Default>(
+    parallel: bool,
+    here: impl FnOnce() -> A,
+    beside: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if parallel {
+        // Whichever thread takes the job runs it: the new one, or this one if none could start.
+        let job = std::sync::Mutex::new(Some(beside));
+        let take = || job.lock().ok().and_then(|mut j| j.take()).map(|f| f());
+        return std::thread::scope(|scope| {
+            let spawned = std::thread::Builder::new().spawn_scoped(scope, take);
+            let a = here();
+            let b = match spawned {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => take(),
+            };
+            // `None` only if neither ran it, which cannot happen.
+            (a, b.unwrap_or_default())
+        });
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = parallel;
+    (here(), beside())
 }
 
 /// tshark's names for IP protocols other than UDP/TCP/ICMP that show up in call captures.

@@ -6,21 +6,17 @@
 //! [`IN_FLIGHT`] + 1 batches ever exist, so memory stays bounded whatever the capture: about
 //! 5 × ([`BATCH_BYTES`] + [`BATCH_FRAMES`] × 100 bytes). Same input, same order, same analyzers:
 //! the report equals the single-threaded one (a test checks every reference capture).
-//!
-//! At the end the second thread also builds the protocol half's report ([`Back::finish`]) while
-//! the first half builds its own (conversations, endpoints): on a capture with thousands of flows
-//! and streams each takes tens of milliseconds.
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::back::{Back, BackReport, Job, TcpJob, Work, NO_SLOT};
+use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
 use crate::flows::FlowMemo;
 use crate::flows::Transport;
 use crate::hierarchy::Path;
-use crate::protocols::{FinishContext, Segment, StreamOwner};
+use crate::protocols::{Segment, StreamOwner};
 
 /// Frames per batch.
 const BATCH_FRAMES: usize = 4096;
@@ -158,10 +154,6 @@ struct Batch {
     tcp: Vec<TcpRec>,
     recs: Vec<Rec>,
     names: Vec<Name>,
-    /// Sent with the last batch: the second thread finishes its report after it.
-    end: Option<FinishContext>,
-    /// Set by the second thread on the last batch it sends back.
-    ended: bool,
 }
 
 /// The first half's end of the pipeline.
@@ -171,29 +163,7 @@ pub(crate) struct Worker {
     from_back: Receiver<Batch>,
     spares: Vec<Batch>,
     made: usize,
-    handle: Option<JoinHandle<()>>,
-    report: Receiver<BackReport>,
-}
-
-/// The second thread building the protocol half's report ([`Worker::end`]).
-pub(crate) struct Finishing {
-    report: Receiver<BackReport>,
-    handle: Option<JoinHandle<()>>,
-}
-
-impl Finishing {
-    /// Waits for the protocol half's report. The thread is not joined once the report has come:
-    /// it only drops its tables after sending it.
-    pub fn report(mut self) -> BackReport {
-        match self.report.recv() {
-            Ok(report) => report,
-            // The thread ended without a report: it panicked, and so does this one.
-            Err(_) => match self.handle.take().map(JoinHandle::join) {
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                _ => Back::default().finish(&FinishContext { start_ns: 0 }),
-            },
-        }
-    }
+    handle: Option<JoinHandle<Back>>,
 }
 
 impl Worker {
@@ -201,10 +171,9 @@ impl Worker {
     pub fn spawn(back: Back) -> Option<Worker> {
         let (to_back, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let (tx, from_back) = mpsc::channel::<Batch>();
-        let (done, report) = mpsc::channel::<BackReport>();
         let handle = std::thread::Builder::new()
             .name("callscope-protocols".into())
-            .spawn(move || run(back, rx, tx, done))
+            .spawn(move || run(back, rx, tx))
             .ok()?;
         Some(Worker {
             batch: Batch::default(),
@@ -213,7 +182,6 @@ impl Worker {
             spares: Vec::new(),
             made: 1,
             handle: Some(handle),
-            report,
         })
     }
 
@@ -278,27 +246,18 @@ impl Worker {
         self.batch.defs.push((id, path));
     }
 
-    /// Sends what is queued with the end of input, and waits until every batch has come back;
-    /// `name` receives the remaining flow names. The second thread then builds its report.
-    pub fn end(
-        mut self,
-        ctx: FinishContext,
-        name: &mut dyn FnMut(usize, u64, &'static str),
-    ) -> Finishing {
-        let mut batch = std::mem::take(&mut self.batch);
-        batch.end = Some(ctx);
-        self.send(batch);
-        drop(self.to_back.take());
-        for batch in self.from_back.iter() {
+    /// Sends what is queued, waits for the second thread and returns its state; `name` receives
+    /// the remaining flow names.
+    pub fn finish(mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> Back {
+        let batch = std::mem::take(&mut self.batch);
+        if !batch.recs.is_empty() || !batch.defs.is_empty() {
+            self.send(batch);
+        }
+        let back = self.join();
+        while let Ok(batch) = self.from_back.try_recv() {
             apply(&batch.names, name);
-            if batch.ended {
-                break;
-            }
         }
-        Finishing {
-            report: self.report,
-            handle: self.handle.take(),
-        }
+        back
     }
 
     fn send(&mut self, batch: Batch) {
@@ -342,12 +301,14 @@ impl Worker {
         self.spares.push(batch);
     }
 
-    /// Waits for the second thread after it stopped taking batches; if it panicked, so does
-    /// this one (as the single-threaded analyzer would have).
-    fn join(&mut self) {
+    /// Waits for the second thread; if it panicked, so does this one (as the single-threaded
+    /// analyzer would have).
+    fn join(&mut self) -> Back {
         drop(self.to_back.take());
-        if let Some(Err(panic)) = self.handle.take().map(JoinHandle::join) {
-            std::panic::resume_unwind(panic);
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(back)) => back,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Back::default(),
         }
     }
 }
@@ -375,8 +336,8 @@ fn apply(names: &[Name], name: &mut dyn FnMut(usize, u64, &'static str)) {
     }
 }
 
-/// The second thread: analyses batches in order until the last one, then sends its report.
-fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>, done: Sender<BackReport>) {
+/// The second thread: analyses batches in order until the first half hangs up.
+fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
     // Only a flow's first name matters; sending later ones back would be wasted work.
     let mut named: FlowMemo<bool> = FlowMemo::default();
     for mut batch in rx {
@@ -397,15 +358,10 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>, done: Sender<Back
         batch.arena.clear();
         batch.pieces.clear();
         batch.tcp.clear();
-        let end = batch.end.take();
-        batch.ended = end.is_some();
         // The first half may be gone (it panicked); the work is done either way.
         let _ = tx.send(batch);
-        if let Some(ctx) = end {
-            let _ = done.send(back.finish(&ctx));
-            return;
-        }
     }
+    back
 }
 
 #[cfg(test)]
@@ -460,7 +416,6 @@ mod tests {
         ];
         let (to_back, _rx) = mpsc::sync_channel(1);
         let (_tx, from_back) = mpsc::channel();
-        let (_done, report) = mpsc::channel();
         let mut worker = Worker {
             batch: Batch::default(),
             to_back: Some(to_back),
@@ -468,7 +423,6 @@ mod tests {
             spares: Vec::new(),
             made: 1,
             handle: None,
-            report,
         };
         for w in &works {
             worker.push(w, &mut |_, _, _| {
