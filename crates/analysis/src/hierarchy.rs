@@ -75,21 +75,12 @@ pub const MAX_PREFIXES: usize = 4096;
 #[derive(Debug, Default)]
 pub struct Prefixes {
     ids: FastMap<Path, u32>,
-    /// The last prefix asked for: consecutive frames mostly share theirs, and comparing is
-    /// cheaper than hashing.
-    last: Option<(Path, u32)>,
 }
 
 impl Prefixes {
     /// The number of `path`, and whether it is new (to be [`Hierarchy::define`]d).
     pub fn id(&mut self, path: &Path) -> (u32, Option<Path>) {
-        if let Some((last, id)) = &self.last {
-            if last == path {
-                return (*id, None);
-            }
-        }
         if let Some(&id) = self.ids.get(path) {
-            self.last = Some((*path, id));
             return (id, None);
         }
         let path = if self.ids.len() < MAX_PREFIXES - 1 {
