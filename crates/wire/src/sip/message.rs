@@ -44,6 +44,9 @@ pub enum StartLine {
     },
 }
 
+/// Header fields as (name, value) pairs.
+pub type HeaderFields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// One decoded SIP message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message<'a> {
@@ -51,7 +54,7 @@ pub struct Message<'a> {
     pub start: StartLine,
     /// All header fields in order, compact names expanded, values trimmed and unfolded;
     /// borrowed from the message unless unfolding or non-UTF-8 bytes made new text.
-    pub headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub headers: HeaderFields<'a>,
     /// The body (bounded by `Content-Length` when present).
     pub body: &'a [u8],
     /// `Call-ID` (§20.8).
@@ -140,17 +143,14 @@ fn person(
 /// The start line and the header fields of a header section (§7.3): folded lines unfolded,
 /// compact names expanded, values trimmed; what is wrong with the lines that are not header
 /// fields, in words.
-#[allow(clippy::type_complexity)]
-fn split_header_section(
-    text: &str,
-) -> Result<(&str, Vec<(Cow<'_, str>, Cow<'_, str>)>, Vec<String>), SipError> {
+fn split_header_section(text: &str) -> Result<(&str, HeaderFields<'_>, Vec<String>), SipError> {
     let mut problems = Vec::new();
     let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
     let first = lines.next().ok_or(SipError::NoLineBreak)?;
     if !text.contains('\n') {
         return Err(SipError::NoLineBreak);
     }
-    let mut headers: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
+    let mut headers: HeaderFields<'_> = Vec::with_capacity(16);
     for (n, line) in lines.enumerate() {
         if line.is_empty() {
             continue;

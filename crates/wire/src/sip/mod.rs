@@ -20,7 +20,9 @@ pub mod message;
 
 pub use framing::{frame_stream, Framing};
 pub use header::HeaderCache;
-pub use message::{parse, parse_cached, CSeq, Message, NameAddr, SipError, StartLine, Via};
+pub use message::{
+    parse, parse_cached, CSeq, HeaderFields, Message, NameAddr, SipError, StartLine, Via,
+};
 
 /// Longest start line considered when sniffing (a request URI is rarely longer than a few hundred
 /// bytes).
