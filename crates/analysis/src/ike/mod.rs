@@ -43,6 +43,27 @@ const MAX_FLOWS: usize = 65_536;
 const IKE_PORT: u16 = 500;
 const NAT_T_PORT: u16 = 4500;
 
+/// Which of IKE's ports a port pair uses; 4500 first (a pair with both is NAT-T's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ports {
+    NatT,
+    Ike,
+    Other,
+}
+
+impl Ports {
+    fn of(a: SocketAddr, b: SocketAddr) -> Ports {
+        let either = |p: u16| a.port() == p || b.port() == p;
+        if either(NAT_T_PORT) {
+            Ports::NatT
+        } else if either(IKE_PORT) {
+            Ports::Ike
+        } else {
+            Ports::Other
+        }
+    }
+}
+
 /// What is known about a UDP flow that carried IKE.
 #[derive(Debug, Clone, Copy, Default)]
 struct FlowInfo {
@@ -84,12 +105,10 @@ impl IkeAnalyzer {
         let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
         // What the flow table says only matters in the cases it holds pairs for; most
         // datagrams are spared the lookup (and its cache miss).
-        let matters = if either(NAT_T_PORT) {
-            false
-        } else if either(IKE_PORT) {
-            self.encap_on_500
-        } else {
-            self.rewritten_pairs
+        let matters = match Ports::of(seg.src, seg.dst) {
+            Ports::NatT => false,
+            Ports::Ike => self.encap_on_500,
+            Ports::Other => self.rewritten_pairs,
         };
         let known = if !matters {
             None
@@ -260,13 +279,10 @@ impl IkeAnalyzer {
 
     /// Keeps `rewritten_pairs` and `encap_on_500` true to `flows` after a write to `key`.
     fn note_pair(&mut self, key: (SocketAddr, SocketAddr), encap: bool) {
-        let either = |p: u16| key.0.port() == p || key.1.port() == p;
-        if !either(NAT_T_PORT) {
-            if either(IKE_PORT) {
-                self.encap_on_500 |= encap;
-            } else {
-                self.rewritten_pairs = true;
-            }
+        match Ports::of(key.0, key.1) {
+            Ports::NatT => {}
+            Ports::Ike => self.encap_on_500 |= encap,
+            Ports::Other => self.rewritten_pairs = true,
         }
     }
 
