@@ -365,6 +365,12 @@ impl State {
             payload,
             flow,
         };
+        let sockets = |src_port, dst_port| {
+            (
+                SocketAddr::new(ip.src, src_port),
+                SocketAddr::new(ip.dst, dst_port),
+            )
+        };
         let work = match net::decode_transport(ip.protocol, payload) {
             Ok(Tp::Udp {
                 src_port,
@@ -372,10 +378,7 @@ impl State {
                 payload,
             }) => {
                 path.push("udp");
-                let (src, dst) = (
-                    SocketAddr::new(ip.src, src_port),
-                    SocketAddr::new(ip.dst, dst_port),
-                );
+                let (src, dst) = sockets(src_port, dst_port);
                 let flow = self.flow(Transport::Udp, src, dst, bytes, frame.ts_ns, process);
                 Work {
                     job: Job::Udp(segment(Transport::Udp, src, dst, payload, flow.id)),
@@ -392,10 +395,7 @@ impl State {
                 payload,
             }) => {
                 path.push("tcp");
-                let (src, dst) = (
-                    SocketAddr::new(ip.src, src_port),
-                    SocketAddr::new(ip.dst, dst_port),
-                );
+                let (src, dst) = sockets(src_port, dst_port);
                 let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
                 let seg = segment(Transport::Tcp, src, dst, payload, flow.id);
                 let (mut released, mut pieces) = (
@@ -439,7 +439,7 @@ impl State {
             }
             Ok(Tp::Other { protocol, payload }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
-                let (src, dst) = (SocketAddr::new(ip.src, 0), SocketAddr::new(ip.dst, 0));
+                let (src, dst) = sockets(0, 0);
                 Work {
                     job: Job::Ip(Segment {
                         ip_protocol: protocol,
