@@ -1,7 +1,7 @@
 //! `callscope analyze` as a user runs it: exit codes, one-line errors, JSON on stdout, stdin.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn callscope() -> Command {
@@ -39,6 +39,17 @@ fn temp(name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write temp");
     path
+}
+
+/// Runs `callscope analyze PATH`, which must fail with exit 1, print nothing on standard output
+/// and one line on standard error; returns that line.
+fn one_line_error(path: &Path) -> String {
+    let out = callscope().arg("analyze").arg(path).output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(out.stdout.is_empty());
+    err
 }
 
 /// A minimal little-endian pcap: global header and `records` Ethernet frames of 60 bytes.
@@ -124,27 +135,17 @@ fn standard_input_is_read_with_a_dash() {
 
 #[test]
 fn a_missing_file_is_a_one_line_error_with_exit_1() {
-    let out = callscope()
-        .args(["analyze", "/nonexistent/capture.pcap"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = one_line_error(Path::new("/nonexistent/capture.pcap"));
     assert!(
         err.starts_with("callscope: /nonexistent/capture.pcap: cannot open"),
         "{err}"
     );
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
 fn a_file_that_is_not_a_capture_is_a_one_line_error_with_exit_1() {
     let path = temp("notes.txt", b"hello, this is text\n");
-    let out = callscope().arg("analyze").arg(&path).output().expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = one_line_error(&path);
     assert!(
         err.contains("not a capture file: unknown magic 68656c6c"),
         "{err}"
@@ -155,18 +156,11 @@ fn a_file_that_is_not_a_capture_is_a_one_line_error_with_exit_1() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_read_error_is_a_one_line_error_naming_it() {
-    let out = callscope()
-        .args(["analyze", "/proc/self/mem"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = one_line_error(Path::new("/proc/self/mem"));
     assert!(
         err.starts_with("callscope: /proc/self/mem: read failed: Input/output error"),
         "{err}"
     );
-    assert!(out.stdout.is_empty());
 }
 
 #[test]
