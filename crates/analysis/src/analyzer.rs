@@ -59,6 +59,8 @@ struct State {
     reasons: Vec<report::Reason>,
     unknown_link_type: u64,
     interface_packets: Vec<u64>,
+    /// First and last capture time per interface (by index, as `interface_packets`).
+    interface_span: Vec<(i64, i64)>,
     link_types_seen: Vec<u32>,
     flows: FlowTable,
     endpoints: EndpointTable,
@@ -172,6 +174,7 @@ impl Analyzer {
                 reasons: Vec::new(),
                 unknown_link_type: 0,
                 interface_packets: Vec::new(),
+                interface_span: Vec::new(),
                 link_types_seen: Vec::new(),
                 flows: FlowTable::new(options.max_flows),
                 endpoints: EndpointTable::new(options.max_endpoints),
@@ -296,8 +299,11 @@ impl State {
         if iface < 65_536 {
             if self.interface_packets.len() <= iface {
                 self.interface_packets.resize(iface + 1, 0);
+                self.interface_span.resize(iface + 1, (i64::MAX, i64::MIN));
             }
             self.interface_packets[iface] += 1;
+            let span = &mut self.interface_span[iface];
+            *span = (span.0.min(frame.ts_ns), span.1.max(frame.ts_ns));
         }
         if !self.link_types_seen.contains(&frame.link_type) && self.link_types_seen.len() < 64 {
             self.link_types_seen.push(frame.link_type);
@@ -325,12 +331,12 @@ impl State {
             Ok(Network::Ip(ip)) => ip,
             Ok(Network::Arp) => {
                 path.push("arp");
-                return self.count_only(&path, bytes);
+                return self.count_only(&path, bytes, frame.ts_ns);
             }
-            Ok(Network::Other(_)) => return self.count_only(&path, bytes),
+            Ok(Network::Other(_)) => return self.count_only(&path, bytes, frame.ts_ns),
             Err(e) => {
                 self.malformed(frame.index, e.to_string());
-                return self.count_only(&path, bytes);
+                return self.count_only(&path, bytes, frame.ts_ns);
             }
         };
         path.push(if ip.version == 4 { "ip" } else { "ipv6" });
@@ -351,7 +357,7 @@ impl State {
                 }
                 None => {
                     self.endpoints.record(ip.src, ip.dst, bytes);
-                    return self.count_only(&path, bytes);
+                    return self.count_only(&path, bytes, frame.ts_ns);
                 }
             },
         };
@@ -384,6 +390,7 @@ impl State {
                     job: Job::Udp(segment(Transport::Udp, src, dst, payload, flow.id)),
                     prefix: self.prefix(&path),
                     bytes,
+                    ts_ns: frame.ts_ns,
                     slot: flow.slot,
                 }
             }
@@ -426,6 +433,7 @@ impl State {
                     ),
                     prefix: self.prefix(&path),
                     bytes,
+                    ts_ns: frame.ts_ns,
                     slot: flow.slot,
                 };
                 self.hand_over(&work);
@@ -435,7 +443,7 @@ impl State {
             Ok(Tp::Icmp { v6, .. }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
                 path.push(if v6 { "icmpv6" } else { "icmp" });
-                return self.count_only(&path, bytes);
+                return self.count_only(&path, bytes, frame.ts_ns);
             }
             Ok(Tp::Other { protocol, payload }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
@@ -447,13 +455,14 @@ impl State {
                     }),
                     prefix: self.prefix(&path),
                     bytes,
+                    ts_ns: frame.ts_ns,
                     slot: NO_SLOT,
                 }
             }
             Err(e) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
                 self.malformed(frame.index, e.to_string());
-                return self.count_only(&path, bytes);
+                return self.count_only(&path, bytes, frame.ts_ns);
             }
         };
         self.hand_over(&work);
@@ -509,11 +518,12 @@ impl State {
     }
 
     /// Hands over a frame the protocol half only counts in the hierarchy.
-    fn count_only(&mut self, path: &Layers, bytes: u64) {
+    fn count_only(&mut self, path: &Layers, bytes: u64, ts_ns: i64) {
         let work = Work {
             job: Job::Count,
             prefix: self.prefix(path),
             bytes,
+            ts_ns,
             slot: NO_SLOT,
         };
         self.hand_over(&work);
@@ -618,6 +628,7 @@ impl State {
             sip: back.sip,
             rtp: back.rtp,
             rtcp: back.rtcp,
+            timeline: back.timeline,
             limits: report::Limits {
                 tcp_bytes_dropped: own.limits.tcp_bytes_dropped + back.sip_stream_bytes_dropped,
                 ..own.limits
@@ -627,7 +638,7 @@ impl State {
 
     fn own_sections(self, stats: &ReaderStats, ending: capture::Ending) -> OwnSections {
         let start_ns = self.first_ns.unwrap_or(0);
-        let secs = |ns: i64| (ns - start_ns) as f64 / 1e9;
+        let secs = |ns: i64| (i128::from(ns) - i128::from(start_ns)) as f64 / 1e9;
         let (truncated, error) = match ending {
             capture::Ending::Clean => (false, None),
             capture::Ending::Truncated { detail } => (true, Some(detail)),
@@ -656,6 +667,11 @@ impl State {
                     name: iface.name.clone(),
                     link_type: LinkType::from(iface.link_type).name(),
                     packets: self.interface_packets.get(i).copied().unwrap_or(0),
+                    span: self
+                        .interface_span
+                        .get(i)
+                        .filter(|s| s.0 <= s.1)
+                        .map(|&(first, last)| [secs(first), secs(last)]),
                 })
                 .collect(),
             packets: self.packets,

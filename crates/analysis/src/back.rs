@@ -18,6 +18,7 @@ use crate::report::HierarchyNode;
 use crate::rtp::{RtcpReport, RtpReport};
 use crate::sip::SipReport;
 use crate::stun::StunReport;
+use crate::timeline::{self, Timeline, TimelineReport};
 
 /// A TCP segment as the first half reassembled it.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +55,8 @@ pub(crate) struct Work<'a> {
     pub prefix: u32,
     /// The frame's length on the wire.
     pub bytes: u64,
+    /// The frame's capture time, ns since the epoch.
+    pub ts_ns: i64,
     /// The flow's slot in the flow table ([`NO_SLOT`] without a flow).
     pub slot: usize,
 }
@@ -71,11 +74,12 @@ impl Work<'_> {
     }
 }
 
-/// Protocol analyzers and the hierarchy.
+/// Protocol analyzers, the hierarchy and the timeline.
 #[derive(Default)]
 pub(crate) struct Back {
     pub protocols: Protocols,
     pub hierarchy: Hierarchy,
+    pub timeline: Timeline,
 }
 
 impl Back {
@@ -114,6 +118,8 @@ impl Back {
             }
         };
         self.hierarchy.add_to(work.prefix, leaf, work.bytes);
+        self.timeline
+            .add(work.ts_ns, timeline::family(leaf), work.bytes);
         app
     }
 }
@@ -126,6 +132,7 @@ pub(crate) struct BackReport {
     pub sip: SipReport,
     pub rtp: RtpReport,
     pub rtcp: RtcpReport,
+    pub timeline: TimelineReport,
     /// SIP stream bytes not reassembled (for `limits.tcp_bytes_dropped`).
     pub sip_stream_bytes_dropped: u64,
 }
@@ -150,6 +157,7 @@ impl Back {
             ..
         } = self.protocols;
         let hierarchy = self.hierarchy;
+        let timeline = self.timeline.finish(ctx.start_ns);
         let sip_stream_bytes_dropped = sip.stream_bytes_dropped();
         let rest = move || {
             let early = meanwhile();
@@ -166,6 +174,7 @@ impl Back {
             sip,
             rtp,
             rtcp,
+            timeline,
             sip_stream_bytes_dropped,
         };
         (report, early)

@@ -38,6 +38,7 @@ pub mod rtp;
 pub mod sip;
 pub mod stun;
 pub mod tcp;
+pub mod timeline;
 
 pub use analyzer::{Analyzer, Progress};
 pub use callscope_wire::ReadError;

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use crate::sip::report::LadderMessage;
 use crate::Report;
 
 /// Pseudonyms handed out so far.
@@ -89,12 +90,118 @@ impl Masker {
         }
     }
 
+    /// A header value of name-addrs (RFC 3261 §20.10: `"Alice" <sip:alice@host>;tag=1`,
+    /// `sip:alice@host`, or several separated by commas): display names and user parts masked,
+    /// everything else kept.
+    pub fn name_addrs(&mut self, value: &str) -> String {
+        split_top_level(value)
+            .into_iter()
+            .map(|part| self.name_addr(part))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn name_addr(&mut self, part: &str) -> String {
+        let trimmed = part.trim_start();
+        let lead = &part[..part.len() - trimmed.len()];
+        let mut quoted = false;
+        let open = trimmed.char_indices().find_map(|(i, c)| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            (c == '<' && !quoted).then_some(i)
+        });
+        match open.and_then(|lt| trimmed[lt..].find('>').map(|gt| (lt, lt + gt))) {
+            Some((lt, gt)) => {
+                let display = trimmed[..lt].trim().trim_matches('"');
+                let display = if display.is_empty() {
+                    String::new()
+                } else {
+                    format!("\"{}\" ", self.name(display))
+                };
+                let uri = self.uri(&trimmed[lt + 1..gt]);
+                format!("{lead}{display}<{uri}>{}", &trimmed[gt + 1..])
+            }
+            None if trimmed.trim() == "*" => part.to_owned(),
+            None => {
+                let (uri, params) = trimmed
+                    .split_once(';')
+                    .map_or((trimmed, None), |(u, p)| (u, Some(p)));
+                let uri = self.uri(uri.trim_end());
+                match params {
+                    Some(p) => format!("{lead}{uri};{p}"),
+                    None => format!("{lead}{uri}"),
+                }
+            }
+        }
+    }
+
+    /// A SIP start line: the Request-URI of a request masked (`INVITE sip:number-1@host
+    /// SIP/2.0`); a status line is kept.
+    pub fn start_line(&mut self, line: &str) -> String {
+        let mut words = line.splitn(3, ' ');
+        match (words.next(), words.next(), words.next()) {
+            (Some(method), Some(uri), Some(version)) if !method.starts_with("SIP/") => {
+                format!("{method} {} {version}", self.uri(uri))
+            }
+            _ => line.to_owned(),
+        }
+    }
+
     /// A user part, a number or a URI (as a call's `caller`/`callee` may be).
     pub fn user_or_uri(&mut self, value: &str) -> String {
         if value.contains(':') {
             self.uri(value)
         } else {
             self.user(value)
+        }
+    }
+}
+
+/// Header fields whose values name people (name-addrs), masked by [`Masker::name_addrs`].
+pub const PERSONAL_HEADERS: [&str; 7] = [
+    "From",
+    "To",
+    "Contact",
+    "P-Asserted-Identity",
+    "P-Preferred-Identity",
+    "Refer-To",
+    "Referred-By",
+];
+
+/// Splits a header value at the commas between its elements (not inside quotes or `<…>`).
+fn split_top_level(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut quoted, mut angle, mut start) = (false, false, 0);
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' if !angle => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                parts.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+}
+
+/// Masks a ladder's messages: Request-URIs and the header fields that name people.
+fn mask_messages(m: &mut Masker, messages: &mut [LadderMessage]) {
+    for msg in messages {
+        if !msg.start_line.is_empty() {
+            msg.start_line = m.start_line(&msg.start_line);
+        }
+        for h in &mut msg.headers {
+            if PERSONAL_HEADERS
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(&h.name))
+            {
+                h.value = m.name_addrs(&h.value);
+            }
         }
     }
 }
@@ -117,10 +224,12 @@ pub fn mask_report(report: &mut Report) {
         if let Some(contact) = &call.contact {
             call.contact = Some(m.uri(contact));
         }
+        mask_messages(&mut m, &mut call.messages);
     }
     for ex in &mut sip.exchanges {
         ex.from = m.uri(&ex.from);
         ex.to = m.uri(&ex.to);
+        mask_messages(&mut m, &mut ex.messages);
     }
     for reg in &mut sip.registrations {
         reg.aor = m.uri(&reg.aor);
@@ -156,6 +265,30 @@ mod tests {
         assert_eq!(m.name("Alice"), "name-1");
         assert_eq!(m.name("Alice"), "name-1");
         assert_eq!(m.name("Bob"), "name-2");
+    }
+
+    #[test]
+    fn header_values_keep_their_shape_and_lose_their_people() {
+        let mut m = Masker::default();
+        assert_eq!(
+            m.name_addrs("\"Alice Smith\" <sip:+15550100@example.com;user=phone>;tag=9"),
+            "\"name-1\" <sip:number-1@example.com;user=phone>;tag=9"
+        );
+        assert_eq!(
+            m.name_addrs("<sip:+15550100@ims.example>, <tel:+15550100>"),
+            "<sip:number-1@ims.example>, <tel:number-1>"
+        );
+        assert_eq!(
+            m.name_addrs("sip:bob@example.com;tag=x"),
+            "sip:user-1@example.com;tag=x"
+        );
+        assert_eq!(m.name_addrs("Bob <sip:bob@h>"), "\"name-2\" <sip:user-1@h>");
+        assert_eq!(m.name_addrs("*"), "*");
+        assert_eq!(
+            m.start_line("INVITE sip:+15550100@ims.example;user=phone SIP/2.0"),
+            "INVITE sip:number-1@ims.example;user=phone SIP/2.0"
+        );
+        assert_eq!(m.start_line("SIP/2.0 180 Ringing"), "SIP/2.0 180 Ringing");
     }
 
     #[test]

@@ -108,6 +108,7 @@ impl Rec {
             job,
             prefix: self.prefix,
             bytes: self.bytes,
+            ts_ns: self.ts_ns,
             slot,
         };
         if let Kind::Count = self.kind {
@@ -226,7 +227,7 @@ impl Worker {
         let seg = seg.unwrap_or(EMPTY);
         self.batch.recs.push(Rec {
             frame: seg.frame,
-            ts_ns: seg.ts_ns,
+            ts_ns: work.ts_ns,
             flow: seg.flow,
             bytes: work.bytes,
             start,
@@ -392,6 +393,7 @@ mod tests {
                 job: Job::Udp(seg("10.0.0.1:5060", "[2001:db8::2]:5062", b"abc")),
                 prefix: 3,
                 bytes: 1 << 40,
+                ts_ns: -3,
                 slot: 9,
             },
             Work {
@@ -405,12 +407,14 @@ mod tests {
                 ),
                 prefix: 4,
                 bytes: 60,
+                ts_ns: -3,
                 slot: NO_SLOT,
             },
             Work {
                 job: Job::Count,
                 prefix: 1,
                 bytes: 42,
+                ts_ns: 11,
                 slot: NO_SLOT,
             },
         ];

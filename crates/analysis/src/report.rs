@@ -32,6 +32,8 @@ pub struct Report {
     pub rtp: crate::rtp::RtpReport,
     /// RTCP reports.
     pub rtcp: crate::rtp::RtcpReport,
+    /// Packets and bytes per second per protocol family.
+    pub timeline: crate::timeline::TimelineReport,
     /// What was dropped to keep memory bounded.
     pub limits: Limits,
 }
@@ -82,6 +84,10 @@ pub struct Interface {
     pub link_type: String,
     /// Packets seen on it.
     pub packets: u64,
+    /// Its first and last packet, seconds since the capture's first packet (two interfaces
+    /// whose spans are months apart have clocks that disagree).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<[f64; 2]>,
 }
 
 /// A reason and how often it happened.

@@ -299,6 +299,8 @@ fn shape(call: &Call) -> serde_json::Value {
                         "branch",
                         "from_tag",
                         "to_tag",
+                        // Header fields name the transport (Via) and the Call-ID.
+                        "headers",
                     ] {
                         item.remove(key);
                     }

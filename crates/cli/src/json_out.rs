@@ -33,6 +33,7 @@ pub fn write<W: Write>(out: &mut W, report: &Report) -> io::Result<()> {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         out.write_all(&media)?;
+        member(out, "timeline", &report.timeline, false)?;
         member(out, "limits", &report.limits, false)?;
         out.write_all(b"\n}\n")
     })

@@ -173,10 +173,7 @@ impl IkeAnalyzer {
             UdpEncap::Keepalive => {
                 let tunnel = self.flows.get(&key).and_then(|f| f.tunnel);
                 match tunnel.and_then(|t| self.tunnels.get_mut(t)) {
-                    Some(t) => {
-                        t.keepalives += 1;
-                        t.touch(seg.ts_ns);
-                    }
+                    Some(t) => t.keepalive(seg.ts_ns),
                     None => self.keepalives_unattached += 1,
                 }
                 "udpencap"

@@ -52,6 +52,9 @@ pub struct TunnelReport {
     pub floated: Option<FloatReport>,
     /// NAT-keepalives on the tunnel's flow.
     pub keepalives: u64,
+    /// When the first keepalives came (at most 256), seconds into the capture.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keepalive_times: Vec<f64>,
     /// IKE messages.
     pub messages: u64,
     /// First packet (IKE, ESP or keepalive), seconds into the capture.

@@ -20,6 +20,8 @@ pub const MAX_EXCHANGES: usize = 512;
 pub const MAX_FRAMES: usize = 64;
 /// Distinct notify names, errors or vendor IDs kept.
 const MAX_NAMES: usize = 16;
+/// Keepalive times kept per tunnel (the count goes on).
+pub const MAX_KEEPALIVE_TIMES: usize = 256;
 
 /// Where one IKE message came from, in the capture.
 #[derive(Debug, Clone, Copy)]
@@ -97,6 +99,8 @@ pub struct Tunnel {
     pub messages: u64,
     /// NAT-keepalives on its flow.
     pub keepalives: u64,
+    /// Times of the first [`MAX_KEEPALIVE_TIMES`] keepalives.
+    keepalive_ns: Vec<i64>,
     /// ESP in UDP attached to it.
     pub esp_in_udp: bool,
     start_ns: i64,
@@ -183,6 +187,7 @@ impl Tunnel {
             current: (seen.src, seen.dst),
             messages: 0,
             keepalives: 0,
+            keepalive_ns: Vec::new(),
             esp_in_udp: false,
             start_ns: seen.ts_ns,
             end_ns: seen.ts_ns,
@@ -209,6 +214,15 @@ impl Tunnel {
     pub fn touch(&mut self, ts_ns: i64) {
         self.start_ns = self.start_ns.min(ts_ns);
         self.end_ns = self.end_ns.max(ts_ns);
+    }
+
+    /// A NAT-keepalive on the tunnel's flow (RFC 3948 §2.3).
+    pub fn keepalive(&mut self, ts_ns: i64) {
+        self.keepalives += 1;
+        if self.keepalive_ns.len() < MAX_KEEPALIVE_TIMES {
+            self.keepalive_ns.push(ts_ns);
+        }
+        self.touch(ts_ns);
     }
 
     /// Whether `src` is (now or at first) the initiator's address.
@@ -606,6 +620,7 @@ impl Tunnel {
             nat: self.nat_seen.then(|| self.nat.clone()),
             floated,
             keepalives: self.keepalives,
+            keepalive_times: self.keepalive_ns.iter().map(|&ns| ctx.rel(ns)).collect(),
             messages: self.messages,
             start: ctx.rel(self.start_ns),
             end: ctx.rel(self.end_ns),

@@ -160,6 +160,7 @@ struct Bucket {
     unique: u32,
     max_ext_seq: i64,
     jitter_max: f64,
+    delta_max: f64,
 }
 
 /// Per-second packets, loss and jitter, at most [`MAX_POINTS`] buckets.
@@ -170,7 +171,14 @@ struct Series {
 }
 
 impl Series {
-    fn push(&mut self, offset_ns: i64, ext_seq: i64, jitter: Option<f64>, duplicate: bool) {
+    fn push(
+        &mut self,
+        offset_ns: i64,
+        ext_seq: i64,
+        jitter: Option<f64>,
+        delta: Option<f64>,
+        duplicate: bool,
+    ) {
         if self.width_ns == 0 {
             self.width_ns = 1_000_000_000;
         }
@@ -193,6 +201,9 @@ impl Series {
         if let Some(j) = jitter {
             b.jitter_max = b.jitter_max.max(j);
         }
+        if let Some(d) = delta {
+            b.delta_max = b.delta_max.max(d);
+        }
     }
 
     fn downsample(&mut self) {
@@ -208,6 +219,7 @@ impl Series {
                     m.packets += b.packets;
                     m.unique += b.unique;
                     m.jitter_max = m.jitter_max.max(b.jitter_max);
+                    m.delta_max = m.delta_max.max(b.delta_max);
                 }
                 m
             })
@@ -228,6 +240,10 @@ pub struct SeriesPoint {
     pub lost: u32,
     /// Largest jitter (ms) in the bucket.
     pub jitter_ms: f64,
+    /// Largest delta between consecutive packets (ms) in the bucket, counted as the stream's
+    /// `max_delta_ms` is (0 when none was).
+    #[serde(default)]
+    pub max_delta_ms: f64,
 }
 
 /// A stream's state.
@@ -368,6 +384,7 @@ impl Stream {
             a.ts_ns - self.first_ns,
             ext,
             out.jitter_ms.filter(|_| out.regular),
+            out.delta_ms.filter(|_| out.regular),
             duplicate,
         );
     }
@@ -439,6 +456,7 @@ impl Stream {
                     packets: b.packets,
                     lost,
                     jitter_ms: b.jitter_max,
+                    max_delta_ms: b.delta_max,
                 }
             })
             .collect()
@@ -493,7 +511,7 @@ mod tests {
             if t % 10 == 9 {
                 continue;
             }
-            s.push(t * 1_000_000_000, seq, Some(1.0), false);
+            s.push(t * 1_000_000_000, seq, Some(1.0), Some(20.0), false);
         }
         assert!(s.buckets.len() <= MAX_POINTS);
         assert_eq!(s.width_ns, 4_000_000_000);

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use callscope_wire::sip::{Message, StartLine};
 
+use super::details::Details;
 use super::report::LadderMessage;
 use super::Seen;
 use crate::protocols::FinishContext;
@@ -34,6 +35,8 @@ pub struct Arrow {
     pub retransmission: bool,
     /// Carries SDP.
     pub sdp: bool,
+    /// Start line and main header fields, while the analyzer's budget lasts.
+    pub details: Option<Details>,
 }
 
 impl Arrow {
@@ -55,6 +58,7 @@ impl Arrow {
             transport: seen.transport,
             retransmission: seen.resent,
             sdp: seen.sdp.is_some(),
+            details: seen.details.cloned(),
         }
     }
 
@@ -72,6 +76,16 @@ impl Arrow {
             transport: self.transport.to_owned(),
             retransmission: self.retransmission,
             sdp: self.sdp,
+            start_line: self
+                .details
+                .as_ref()
+                .map(|d| d.start_line.clone())
+                .unwrap_or_default(),
+            headers: self
+                .details
+                .as_ref()
+                .map(|d| d.headers.clone())
+                .unwrap_or_default(),
         }
     }
 }

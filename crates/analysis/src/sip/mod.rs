@@ -16,6 +16,7 @@
 //! have caps ([`SipLimits`]); what they drop is counted in `sip.dropped`.
 
 pub mod call;
+pub mod details;
 pub mod ladder;
 pub mod media;
 pub mod megaco;
@@ -68,6 +69,8 @@ pub struct SipLimits {
     pub stream_bytes: usize,
     /// Streams holding a partial message.
     pub streams: usize,
+    /// Bytes of ladder message details (start lines and header fields) over all calls.
+    pub details_bytes: usize,
 }
 
 impl Default for SipLimits {
@@ -94,6 +97,7 @@ impl Default for SipLimits {
             },
             stream_bytes: 32 << 20,
             streams: 10_000,
+            details_bytes: 16 << 20,
         }
     }
 }
@@ -115,6 +119,8 @@ pub struct Seen<'a> {
     pub resent: bool,
     /// Its SDP, decoded.
     pub sdp: Option<&'a Sdp>,
+    /// Its start line and main header fields, for the ladder (None once the budget is spent).
+    pub details: Option<&'a details::Details>,
 }
 
 #[derive(Debug)]
@@ -157,6 +163,8 @@ pub struct SipAnalyzer {
     megaco: report::MegacoSummary,
     /// Header values decoded for earlier messages.
     headers: wire_sip::HeaderCache,
+    /// Bytes of message details kept so far.
+    details_bytes: usize,
 }
 
 impl Default for SipAnalyzer {
@@ -207,6 +215,7 @@ impl SipAnalyzer {
             dropped: report::SipDropped::default(),
             megaco: report::MegacoSummary::default(),
             headers: wire_sip::HeaderCache::default(),
+            details_bytes: 0,
         }
     }
 
@@ -341,6 +350,7 @@ impl SipAnalyzer {
             transport,
             resent,
             sdp: sdp.as_ref(),
+            details: None,
         };
         self.summaries.on_message(&seen, msg, self.limits.summaries);
         self.dropped.summaries = self.summaries.dropped;
@@ -367,6 +377,13 @@ impl SipAnalyzer {
             self.owners.insert(call_id.to_owned(), owner);
         }
         let room = self.arrows < self.limits.arrows;
+        let details = (room && self.details_bytes < self.limits.details_bytes)
+            .then(|| details::Details::of(msg));
+        let seen = Seen {
+            details: details.as_ref(),
+            ..seen
+        };
+        let arrows_before = self.arrows;
         match self.owners.get(call_id) {
             Some(Owner::Call(i)) => {
                 let call = &mut self.calls[*i];
@@ -387,6 +404,12 @@ impl SipAnalyzer {
                 self.arrows += ex.arrows() - before;
             }
             None => {}
+        }
+        if self.arrows > arrows_before {
+            match &details {
+                Some(d) => self.details_bytes += d.size(),
+                None => self.dropped.message_details += 1,
+            }
         }
     }
 

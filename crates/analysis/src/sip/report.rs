@@ -92,6 +92,24 @@ pub struct LadderMessage {
     pub retransmission: bool,
     /// Carries SDP.
     pub sdp: bool,
+    /// The request or status line (absent when the details budget was spent; see
+    /// `sip.dropped.message_details`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub start_line: String,
+    /// The main header fields in message order (Via, From, To, Call-ID, CSeq, Contact,
+    /// P-Asserted-Identity, User-Agent, Reason…), values cut at 256 characters.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HeaderField>,
+}
+
+/// A header field as the message carried it (compact names expanded).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HeaderField {
+    /// Its name, canonically written (`Call-ID`, `P-Asserted-Identity`).
+    pub name: String,
+    /// Its value.
+    pub value: String,
 }
 
 /// A call: the INVITE dialogs sharing one Call-ID.
@@ -427,4 +445,6 @@ pub struct SipDropped {
     pub transactions: u64,
     /// Registrations / OPTIONS pairs not kept.
     pub summaries: u64,
+    /// Ladder messages kept without their start line and header fields (details budget spent).
+    pub message_details: u64,
 }

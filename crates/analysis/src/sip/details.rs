@@ -1,0 +1,147 @@
+//! What a ladder keeps of each message for its detail view: the start line and the header
+//! fields a person reads to follow a call (RFC 3261 §20), in the order they came, each value cut
+//! at [`MAX_VALUE`] characters. Credentials (Authorization, WWW-Authenticate…), bodies and
+//! headers that locate the user (P-Access-Network-Info) are not kept.
+
+use callscope_wire::sip::{Message, StartLine};
+
+use super::report::HeaderField;
+
+/// Header fields kept (compact forms arrive expanded), compared without case.
+pub const KEPT: [&str; 28] = [
+    "Via",
+    "Route",
+    "Record-Route",
+    "From",
+    "To",
+    "Call-ID",
+    "CSeq",
+    "Contact",
+    "P-Asserted-Identity",
+    "P-Preferred-Identity",
+    "Privacy",
+    "Refer-To",
+    "Referred-By",
+    "Reason",
+    "Warning",
+    "Retry-After",
+    "User-Agent",
+    "Server",
+    "Expires",
+    "Session-Expires",
+    "Require",
+    "Supported",
+    "Allow",
+    "Event",
+    "Subscription-State",
+    "RSeq",
+    "Content-Type",
+    "Content-Length",
+];
+
+/// Header fields kept per message.
+pub const MAX_HEADERS: usize = 32;
+/// Characters kept per value.
+pub const MAX_VALUE: usize = 256;
+
+/// A message's start line and kept header fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Details {
+    /// `INVITE sip:bob@example.com SIP/2.0` or `SIP/2.0 180 Ringing`.
+    pub start_line: String,
+    /// Kept header fields, in message order.
+    pub headers: Vec<HeaderField>,
+}
+
+fn cut(value: &str) -> String {
+    match value.char_indices().nth(MAX_VALUE) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_owned(),
+    }
+}
+
+impl Details {
+    /// The details of a decoded message.
+    pub fn of(msg: &Message<'_>) -> Details {
+        let start_line = match &msg.start {
+            StartLine::Request { method, uri } => format!("{method} {} SIP/2.0", cut(uri)),
+            StartLine::Response { code, reason } => format!("SIP/2.0 {code} {}", cut(reason)),
+        };
+        let headers = msg
+            .headers
+            .iter()
+            .filter(|(name, _)| KEPT.iter().any(|k| k.eq_ignore_ascii_case(name)))
+            .take(MAX_HEADERS)
+            .map(|(name, value)| HeaderField {
+                name: KEPT
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(name))
+                    .map_or_else(|| name.to_string(), |k| (*k).to_owned()),
+                value: cut(value),
+            })
+            .collect();
+        Details {
+            start_line,
+            headers,
+        }
+    }
+
+    /// Bytes it holds, for the analyzer's budget.
+    pub fn size(&self) -> usize {
+        self.start_line.len()
+            + self
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.len() + 2 * std::mem::size_of::<String>())
+                .sum::<usize>()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_keep_the_start_line_and_the_main_headers_in_order() {
+        let m = callscope_wire::sip::parse(
+            b"INVITE sip:+15550100@ims.example.net;user=phone SIP/2.0\r\n\
+              v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+              f: \"Alice\" <sip:alice@example.com>;tag=1\r\n\
+              t: <sip:+15550100@ims.example.net>\r\n\
+              i: abc@10.0.0.1\r\n\
+              CSeq: 1 INVITE\r\n\
+              Authorization: Digest username=\"alice\", response=\"secret\"\r\n\
+              P-Access-Network-Info: IEEE-802.11;i-wlan-node-id=aabbccddeeff\r\n\
+              Max-Forwards: 70\r\n\
+              l: 0\r\n\r\n",
+        )
+        .unwrap();
+        let d = Details::of(&m);
+        assert_eq!(
+            d.start_line,
+            "INVITE sip:+15550100@ims.example.net;user=phone SIP/2.0"
+        );
+        let names: Vec<&str> = d.headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Via", "From", "To", "Call-ID", "CSeq", "Content-Length"]
+        );
+        assert_eq!(
+            d.headers[1].value,
+            "\"Alice\" <sip:alice@example.com>;tag=1"
+        );
+        assert!(d.size() > 100);
+    }
+
+    #[test]
+    fn long_values_are_cut() {
+        let long = "x".repeat(1000);
+        let text = format!("SIP/2.0 200 OK\r\nUser-Agent: {long}\r\n\r\n");
+        let m = callscope_wire::sip::parse(text.as_bytes()).unwrap();
+        let d = Details::of(&m);
+        assert_eq!(d.start_line, "SIP/2.0 200 OK");
+        assert_eq!(d.headers[0].value.chars().count(), MAX_VALUE + 1);
+        assert!(d.headers[0].value.ends_with('…'));
+    }
+}
