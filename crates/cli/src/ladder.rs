@@ -4,11 +4,10 @@
 
 use std::io::{self, Write};
 
+use callscope_analysis::rtp::RtpStream;
 use callscope_analysis::sip::report::{Call, Exchange, LadderMessage, SdpMessage};
 use callscope_analysis::Report;
-
-/// Columns per address.
-const COLUMN: usize = 30;
+use callscope_view::ladder::Options;
 
 /// A call or, failing that, a non-call exchange with this Call-ID.
 pub enum Found<'a> {
@@ -82,7 +81,12 @@ pub fn write(out: &mut dyn Write, report: &Report, call_id: &str, json: bool) ->
                 writeln!(out, "  user agents: {}", c.user_agents.join(", "))?;
             }
             writeln!(out)?;
-            ladder(out, &c.messages)?;
+            let streams: Vec<(usize, &RtpStream)> = c
+                .media
+                .iter()
+                .filter_map(|&i| report.rtp.streams.get(i).map(|s| (i, s)))
+                .collect();
+            ladder(out, &c.messages, &streams)?;
             if c.messages_dropped > 0 {
                 writeln!(out, "  … {} more messages not kept", c.messages_dropped)?;
             }
@@ -91,96 +95,21 @@ pub fn write(out: &mut dyn Write, report: &Report, call_id: &str, json: bool) ->
         Found::Exchange(e) => {
             writeln!(out, "{} {}", e.kind.to_uppercase(), e.call_id)?;
             writeln!(out, "  from {}  to {}\n", e.from, e.to)?;
-            ladder(out, &e.messages)
+            ladder(out, &e.messages, &[])
         }
     }
 }
 
-/// The arrows: time, columns, frame.
-pub fn ladder(out: &mut dyn Write, messages: &[LadderMessage]) -> io::Result<()> {
-    let mut columns: Vec<&str> = Vec::new();
-    for m in messages {
-        for addr in [m.src.as_str(), m.dst.as_str()] {
-            if !columns.contains(&addr) {
-                columns.push(addr);
-            }
-        }
-    }
-    let x = |i: usize| i * COLUMN + COLUMN / 2;
-    let width = columns.len() * COLUMN;
-    let mut header = vec![' '; width];
-    for (i, name) in columns.iter().enumerate() {
-        let name: Vec<char> = name.chars().take(COLUMN - 2).collect();
-        let start = x(i).saturating_sub(name.len() / 2);
-        for (k, ch) in name.into_iter().enumerate() {
-            if let Some(slot) = header.get_mut(start + k) {
-                *slot = ch;
-            }
-        }
-    }
-    writeln!(
-        out,
-        "{:>12} {}",
-        "",
-        header.iter().collect::<String>().trim_end()
-    )?;
-    let mut rail = vec![' '; width];
-    for i in 0..columns.len() {
-        rail[x(i)] = '|';
-    }
-    writeln!(
-        out,
-        "{:>12} {}",
-        "",
-        rail.iter().collect::<String>().trim_end()
-    )?;
-    for m in messages {
-        let (Some(s), Some(d)) = (
-            columns.iter().position(|c| *c == m.src),
-            columns.iter().position(|c| *c == m.dst),
-        ) else {
-            continue;
-        };
-        let mut line = rail.clone();
-        let (lo, hi) = (x(s.min(d)), x(s.max(d)));
-        if lo == hi {
-            // Sent to itself: a short hook beside the rail.
-            for (k, ch) in format!("-> {}", m.label).chars().enumerate() {
-                if let Some(slot) = line.get_mut(lo + 1 + k) {
-                    *slot = ch;
-                }
-            }
-        } else {
-            for slot in &mut line[lo + 1..hi] {
-                *slot = '-';
-            }
-            if d > s {
-                line[hi - 1] = '>';
-            } else {
-                line[lo + 1] = '<';
-            }
-            let span = hi - lo - 3;
-            let mut label: Vec<char> = format!(" {} ", m.label).chars().collect();
-            if label.len() > span {
-                // Keep the arrow visible: cut the label and say so.
-                label.truncate(span - 4);
-                label.extend("… ".chars());
-            }
-            let start = lo + 2 + (span - label.len()) / 2;
-            for (k, ch) in label.into_iter().enumerate() {
-                line[start + k] = ch;
-            }
-        }
-        let mut note = format!("  frame {}", m.frame);
-        if m.retransmission {
-            note.push_str(" (retransmission)");
-        }
-        writeln!(
-            out,
-            "{:>12.6} {}{note}",
-            m.time,
-            line.iter().collect::<String>().trim_end()
-        )?;
+/// The arrows, laid out by `callscope_view::ladder` (the page draws the same layout as SVG):
+/// time, columns, frame; the call's RTP streams as `===>` arrows between their hosts.
+fn ladder(
+    out: &mut dyn Write,
+    messages: &[LadderMessage],
+    streams: &[(usize, &RtpStream)],
+) -> io::Result<()> {
+    let layout = callscope_view::ladder::layout(messages, streams, Options::default());
+    for line in callscope_view::ladder::text(&layout) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }
@@ -222,46 +151,4 @@ fn sdp(out: &mut dyn Write, sdp: &[SdpMessage]) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    fn msg(frame: u64, src: &str, dst: &str, label: &str) -> LadderMessage {
-        LadderMessage {
-            frame,
-            time: frame as f64 / 10.0,
-            src: src.into(),
-            dst: dst.into(),
-            label: label.into(),
-            ..LadderMessage::default()
-        }
-    }
-
-    #[test]
-    fn arrows_point_from_sender_to_receiver() {
-        let mut out = Vec::new();
-        ladder(
-            &mut out,
-            &[
-                msg(1, "10.0.0.1:5060", "10.0.0.2:5060", "INVITE (SDP)"),
-                msg(2, "10.0.0.2:5060", "10.0.0.1:5060", "180 Ringing"),
-            ],
-        )
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].contains("10.0.0.1:5060") && lines[0].contains("10.0.0.2:5060"));
-        assert!(
-            lines[2].contains("|------- INVITE (SDP) ------->|"),
-            "{text}"
-        );
-        assert!(lines[2].ends_with("frame 1"));
-        assert!(
-            lines[3].contains("|<------- 180 Ringing --------|"),
-            "{text}"
-        );
-    }
 }

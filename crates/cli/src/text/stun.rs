@@ -2,34 +2,12 @@
 //! transport (one line each, with outcomes, RTT and the public mapping learned), then one line
 //! per TURN allocation.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use callscope_analysis::stun::StunTransaction;
 use callscope_analysis::Report;
 
 /// Groups listed before "… and N more".
 const MAX_LINES: usize = 100;
-
-#[derive(Default)]
-struct Group<'a> {
-    count: u64,
-    success: u64,
-    errors: BTreeMap<u16, u64>,
-    unanswered: u64,
-    rtts: Vec<f64>,
-    mapped: Vec<&'a str>,
-    first: f64,
-}
-
-fn group_key(t: &StunTransaction) -> (String, String, String, String) {
-    (
-        t.method.clone(),
-        t.client.clone(),
-        t.server.clone(),
-        t.transport.clone(),
-    )
-}
 
 pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     let s = &r.stun;
@@ -48,51 +26,19 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         s.channel_data,
         s.transactions.len()
     )?;
-    let mut order = Vec::new();
-    let mut groups: BTreeMap<(String, String, String, String), Group> = BTreeMap::new();
-    for t in &s.transactions {
-        let key = group_key(t);
-        let g = groups.entry(key.clone()).or_insert_with(|| {
-            order.push(key);
-            Group {
-                first: t.start,
-                ..Group::default()
-            }
-        });
-        g.count += 1;
-        match t.class.as_str() {
-            "success" => g.success += 1,
-            "error" => *g.errors.entry(t.error_code.unwrap_or(0)).or_default() += 1,
-            _ => g.unanswered += 1,
-        }
-        if let Some(rtt) = t.rtt_ms {
-            g.rtts.push(rtt);
-        }
-        if let Some(m) = t.mapped.as_deref() {
-            if !g.mapped.contains(&m) {
-                g.mapped.push(m);
-            }
-        }
-    }
-    for key in order.iter().take(MAX_LINES) {
-        let g = &groups[key];
-        let (method, client, server, transport) = key;
-        let mut outcome = vec![format!("{} ok", g.success)];
-        for (code, n) in &g.errors {
-            outcome.push(format!("{n}×{code}"));
-        }
-        if g.unanswered > 0 {
-            outcome.push(format!("{} unanswered", g.unanswered));
-        }
+    let groups = callscope_view::stun::groups(s);
+    for g in groups.iter().take(MAX_LINES) {
         let mut line = format!(
-            "  {method:<16} {client} → {server} {transport}  {} transaction{} ({})",
+            "  {:<16} {} → {} {}  {} transaction{} ({})",
+            g.method,
+            g.client,
+            g.server,
+            g.transport,
             g.count,
             if g.count == 1 { "" } else { "s" },
-            outcome.join(", ")
+            g.outcome()
         );
-        if !g.rtts.is_empty() {
-            let mean = g.rtts.iter().sum::<f64>() / g.rtts.len() as f64;
-            let max = g.rtts.iter().copied().fold(0.0, f64::max);
+        if let (Some(mean), Some(max)) = (g.rtt_mean_ms, g.rtt_max_ms) {
             line.push_str(&format!("  rtt {mean:.1}/{max:.1} ms"));
         }
         if !g.mapped.is_empty() {
@@ -101,8 +47,8 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         line.push_str(&format!("  from {:.3} s", g.first));
         writeln!(out, "{line}")?;
     }
-    if order.len() > MAX_LINES {
-        writeln!(out, "  … and {} more", order.len() - MAX_LINES)?;
+    if groups.len() > MAX_LINES {
+        writeln!(out, "  … and {} more", groups.len() - MAX_LINES)?;
     }
     for a in &s.allocations {
         let mut line = format!(
