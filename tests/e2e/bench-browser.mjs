@@ -3,6 +3,9 @@
 //
 //   node tests/e2e/bench-browser.mjs [FILE]      (default bench-out/large.pcap; run by `cargo xtask bench`)
 //
+// Then it opens the overview, calls, media and network views and times each until it is drawn,
+// and, on the calls view, a filter and a sort.
+//
 // The last line of output is machine-read by xtask:
 //   callscope-browser-bench bytes=N ms=X mbps=Y
 // Not a test (no *.test.mjs name), so `node --test tests/e2e/` leaves it alone.
@@ -53,6 +56,32 @@ try {
     const packets = await page.evaluate(() => window.callscopeReport?.capture?.packets);
     if (!stats || !(stats.ms > 0)) throw new Error(`window.callscopeStats is missing or empty: ${JSON.stringify(stats)}`);
     console.log(`page: ${stats.bytes} bytes, ${packets ?? '?'} packets in ${stats.ms.toFixed(0)} ms = ${stats.mbps.toFixed(1)} MB/s (page's own timing; ${wall} ms from setInputFiles to state done)`);
+    // Each view: from setting the address to the frame after it is drawn.
+    const drawn = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const views = [];
+    for (const [hash, view] of [['#/', 'view-overview'], ['#/calls', 'view-calls'], ['#/media', 'view-media'], ['#/network', 'view-network']]) {
+      const t = Date.now();
+      await page.evaluate((h) => { location.hash = h; }, hash);
+      await page.waitForSelector(`[data-testid=${view}]`, { timeout: TIMEOUT_MS });
+      await drawn();
+      views.push(`${hash} ${Date.now() - t} ms`);
+    }
+    const calls = await page.evaluate(() => window.callscopeReport?.sip?.calls?.length ?? 0);
+    if (calls > 0) {
+      await page.evaluate(() => { location.hash = '#/calls'; });
+      await page.waitForSelector('[data-testid=calls-table]');
+      let t = Date.now();
+      await page.fill('#calls-table-filter', 'zzz-no-such-call');
+      await page.waitForFunction(() => document.querySelector('[data-testid=calls-table-count]').textContent === '0');
+      views.push(`calls filter ${Date.now() - t} ms`);
+      await page.fill('#calls-table-filter', '');
+      await drawn();
+      t = Date.now();
+      await page.locator('[data-testid=calls-table] th', { hasText: 'From' }).click();
+      await drawn();
+      views.push(`calls sort ${Date.now() - t} ms`);
+    }
+    console.log(`page views (${calls} calls): ${views.join(', ')}`);
     console.log(`callscope-browser-bench bytes=${stats.bytes} ms=${stats.ms} mbps=${stats.mbps} wall_ms=${wall} packets=${packets ?? 0}`);
     exitCode = 0;
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, cliReport, dropFile, settled, root, artifacts } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, artifacts, go } from './harness.mjs';
 
 const bin = process.env.CALLSCOPE_BIN ?? path.join(root, 'target/release/callscope');
 // The owned demo capture; CALLSCOPE_FACTS_CAPTURE names another (any capture with two IPv4 flows).
@@ -63,6 +63,7 @@ async function factsApplied() {
 }
 
 async function rowsWith(text) {
+  await go(page, '#/network', 'view-network');
   const rows = await page.locator('[data-testid=conversations-table] tbody tr').allTextContents();
   return rows.filter((r) => r.includes(text));
 }
@@ -98,6 +99,7 @@ test('a capture dropped together with facts.json shows the owning processes', as
   assert.deepEqual(await page.evaluate(() => window.callscopeReport), expected);
   assert.ok((await rowsWith('CommCenter (4242)')).some((r) => r.includes(first.a)), 'the connected socket names its flow');
   assert.ok((await rowsWith('apsd (777)')).length >= 1, 'the wildcard socket names its flow');
+  await go(page, '#/processes', 'view-processes');
   const processes = await page.locator('[data-testid=processes-table] tbody tr').allTextContents();
   assert.ok(processes.some((r) => r.includes('CommCenter') && r.includes('/usr/libexec/CommCenter')), processes.join('\n'));
   assert.match(await page.textContent('[data-testid=facts]'), /facts\.json \(test-mac, macos, 2 sockets\)/);
@@ -115,6 +117,19 @@ test('facts.json dropped after the capture attributes the report already shown',
   await factsApplied();
   assert.deepEqual(await page.evaluate(() => window.callscopeReport), cliWithFacts(capture));
   assert.ok((await rowsWith('CommCenter (4242)')).length >= 1);
+});
+
+test('facts.json dropped before the capture applies to it', async () => {
+  await dropFile(page, path.join(root, 'README.md')); // back to no report
+  assert.equal(await settled(page), 'error');
+  await page.evaluate(() => { window.callscopeFacts = undefined; });
+  await dropFile(page, factsFile);
+  await page.waitForSelector('[data-testid=facts-pending]');
+  assert.match(await page.textContent('[data-testid=facts-pending]'), /facts\.json loaded: it will name the processes/);
+  await dropFile(page, capture);
+  assert.equal(await settled(page), 'done');
+  await factsApplied();
+  assert.deepEqual(await page.evaluate(() => window.callscopeReport), cliWithFacts(capture));
 });
 
 test('a facts file that is not one says so and keeps the report', async () => {

@@ -50,10 +50,21 @@ export function launch() {
   });
 }
 
-/** The CLI's JSON report for a file (the reference the page must equal). */
-export function cliReport(file) {
+/** The CLI's JSON report for a file (the reference the page must equal); `extra` adds flags. */
+export function cliReport(file, extra = []) {
   const bin = process.env.CALLSCOPE_BIN ?? path.join(root, 'target/release/callscope');
-  return JSON.parse(execFileSync(bin, ['analyze', '--json', file], { maxBuffer: 1 << 30 }).toString());
+  return JSON.parse(execFileSync(bin, ['analyze', '--json', ...extra, file], { maxBuffer: 1 << 30 }).toString());
+}
+
+/** A number as the page writes it (digit groups are U+202F, a minus may be U+2212). */
+export function num(text) {
+  return Number(String(text).replace(/\u202f/g, '').replace('\u2212', '-').trim());
+}
+
+/** Opens a view by its address and waits for it. */
+export async function go(page, hash, view) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  if (view) await page.waitForSelector(`[data-testid=${view}]`);
 }
 
 /** Drops a file onto the page's drop zone the way a user's drag and drop does. */

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go } from './harness.mjs';
 
 let server, browser, page;
 const requests = [];
@@ -27,8 +27,9 @@ after(async () => {
 });
 
 async function numbersOnPage() {
+  await go(page, '#/', 'view-overview');
   const text = async (id) => (await page.textContent(`[data-testid=${id}]`)).trim();
-  return { packets: Number(await text('packets')), endpoints: Number(await text('endpoints')), conversations: Number(await text('conversations')) };
+  return { packets: num(await text('packets')), endpoints: num(await text('endpoints')), conversations: num(await text('conversations')) };
 }
 
 test('a dropped capture shows exactly the CLI report', async () => {
@@ -41,6 +42,7 @@ test('a dropped capture shows exactly the CLI report', async () => {
   // The whole report is the same object the CLI prints.
   assert.deepEqual(await page.evaluate(() => window.callscopeReport), cli);
   // Tables render every endpoint and conversation.
+  await go(page, '#/network', 'view-network');
   assert.equal(Number(await page.textContent('[data-testid=endpoints-table-count]')), cli.endpoints.length);
   assert.equal(await page.locator('[data-testid=conversations-table] tbody tr').count(), cli.conversations.length);
   await page.screenshot({ path: path.join(artifacts, 'dropped-sip-call-udp.png'), fullPage: true });
@@ -56,6 +58,7 @@ test('a picked Apple pcapng shows its processes', async () => {
   await page.setInputFiles('#file', file);
   assert.equal(await settled(page), 'done');
   assert.deepEqual(await page.evaluate(() => window.callscopeReport), cli);
+  await go(page, '#/processes', 'view-processes');
   const processes = await page.locator('[data-testid=processes-table] tbody tr').allTextContents();
   assert.equal(processes.length, cli.processes.length);
   assert.ok(processes.some((row) => row.includes('iperf')), processes.join('\n'));
@@ -63,12 +66,14 @@ test('a picked Apple pcapng shows its processes', async () => {
 
 test('the demo button loads the embedded demo capture', async () => {
   const cli = cliReport(path.join(root, 'static/demo.pcapng'));
+  // The demo button is on the start page (before any file).
+  await page.goto(server.url);
   await page.click('#demo');
   await page.waitForFunction(() => document.body.dataset.state === 'running' || document.body.dataset.state === 'done');
   assert.equal(await settled(page), 'done');
   assert.equal(cli.capture.packets, 1723); // tshark's frame count for the four sections
   assert.deepEqual(await numbersOnPage(), { packets: cli.capture.packets, endpoints: cli.endpoints.length, conversations: cli.conversations.length });
-  assert.equal(await page.textContent('h2'), 'demo.pcapng');
+  assert.equal(await page.textContent('[data-testid=header-file]'), 'demo.pcapng');
   await page.screenshot({ path: path.join(artifacts, 'demo.png'), fullPage: true });
 });
 
@@ -84,14 +89,17 @@ test('sorting a table by a column reorders its rows', async () => {
   const file = path.join(shared, 'generated/stun.pcapng');
   await dropFile(page, file);
   assert.equal(await settled(page), 'done');
+  await go(page, '#/network', 'view-network');
   const header = page.locator('[data-testid=conversations-table] th', { hasText: 'Packets' });
   await header.click(); // numeric columns sort descending first
-  const first = async () => Number(await page.locator('[data-testid=conversations-table] tbody tr:first-child td:nth-child(4)').textContent());
+  assert.equal(await header.getAttribute('aria-sort'), 'descending');
+  const first = async () => num(await page.locator('[data-testid=conversations-table] tbody tr:first-child td:nth-child(4)').textContent());
   const cli = cliReport(file);
   const counts = cli.conversations.map((c) => c.packets);
   assert.equal(await first(), Math.max(...counts));
   await header.click();
   assert.equal(await first(), Math.min(...counts));
+  assert.equal(await header.getAttribute('aria-sort'), 'ascending');
 });
 
 test('no request left the page origin', async () => {

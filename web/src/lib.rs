@@ -1,8 +1,15 @@
 //! The callscope page: a Yew app (`src/bin/app.rs`) that renders reports, and a Web Worker
 //! (`src/bin/worker.rs`) that owns the `Analyzer` and reads the dropped file in slices, so the page
 //! stays responsive on captures of any size. Nothing is uploaded: the file never leaves the tab.
+//!
+//! Data flows one way: the worker's report → [`state`] (facts applied, masked when asked) →
+//! [`context`] → [`views`]. The address ([`route`]) is state too.
 #![warn(missing_docs)]
 
+pub mod bridge;
 pub mod components;
+pub mod context;
 pub mod messages;
+pub mod route;
+pub mod state;
 pub mod views;

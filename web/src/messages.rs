@@ -1,6 +1,8 @@
-//! What the worker tells the page (serialized with serde-wasm-bindgen, json-compatible).
+//! What the worker tells the page (serialized with serde-wasm-bindgen, json-compatible). The
+//! report itself travels as one JSON string: serde_json on both sides is several times faster
+//! than building and reading a JavaScript object graph field by field, and the page only builds
+//! that graph (`window.callscopeReport`) when a script asks for it.
 
-use callscope_analysis::Report;
 use serde::{Deserialize, Serialize};
 
 /// Bytes read from the file per slice: big enough to amortise the copy into wasm memory, small
@@ -28,8 +30,8 @@ pub enum FromWorker {
     },
     /// The finished report.
     Done {
-        /// The report.
-        report: Box<Report>,
+        /// The report as JSON (the CLI's `--json` contract, compact).
+        json: String,
         /// Bytes of the file.
         bytes: f64,
         /// Milliseconds the analysis took.

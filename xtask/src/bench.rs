@@ -7,7 +7,9 @@
 //!    `/usr/bin/time` for its peak RSS: `callscope analyze --json` three times (the best counts),
 //!    `capinfos`, and `tshark` with the statistics callscope's report covers.
 //! 3. When dist/index.html exists, drops the file on the page in headless Chromium
-//!    (tests/e2e/bench-browser.mjs) and reports the MB/s the page measured.
+//!    (tests/e2e/bench-browser.mjs) and reports the MB/s the page measured, then does the same
+//!    with fifty thousand short SIP calls (tests/e2e/captures.mjs) and reports how long the
+//!    overview, calls, media and network views take to draw, and a filter and a sort of the calls.
 //!
 //! MB here is 10⁶ bytes; RSS is in MiB. The file is deleted afterwards unless `--keep`.
 
@@ -188,6 +190,19 @@ pub fn run(args: &[String]) -> Result<()> {
     }
 
     let browser = browser_bench(&capture.path, &file)?;
+    let calls_file = out_dir.join("calls-50000.pcap");
+    let many_calls = if browser.is_some() {
+        setup::run(
+            Command::new("node")
+                .args(["tests/e2e/captures.mjs", "calls", "50000"])
+                .arg(&calls_file),
+        )?;
+        let stats = browser_bench(&calls_file, &rel(&calls_file))?;
+        let _ = std::fs::remove_file(&calls_file);
+        stats
+    } else {
+        None
+    };
 
     // ---- the table ----
     let versions = [
@@ -283,6 +298,18 @@ pub fn run(args: &[String]) -> Result<()> {
             b.ms,
             b.wall_ms
         );
+        println!("  {:<26} {}", "", b.views);
+    }
+    if let Some(c) = &many_calls {
+        println!();
+        println!(
+            "page, 50000 short SIP calls (tests/e2e/captures.mjs, {:.1} MB): decoded in {:.0} ms ({:.1} MB/s), {:.0} ms from setInputFiles to data-state=done",
+            c.bytes as f64 / 1e6,
+            c.ms,
+            c.mbps,
+            c.wall_ms
+        );
+        println!("  {}", c.views);
     }
 
     if keep {
@@ -371,6 +398,8 @@ struct BrowserStats {
     ms: f64,
     mbps: f64,
     wall_ms: f64,
+    /// The script's `page views (N calls): …` line.
+    views: String,
 }
 
 /// Runs tests/e2e/bench-browser.mjs when the page is built; None when it is not.
@@ -414,5 +443,10 @@ fn browser_bench(path: &Path, shown: &str) -> Result<Option<BrowserStats>> {
         ms: field("ms")?,
         mbps: field("mbps")?,
         wall_ms: field("wall_ms")?,
+        views: stdout
+            .lines()
+            .find(|l| l.starts_with("page views"))
+            .unwrap_or("page views: not measured")
+            .to_owned(),
     }))
 }

@@ -1,11 +1,12 @@
 //! `cargo xtask test`: every test, after installing what they need.
 //!
 //! 1. Rust unit, property and capture tests (`cargo test --workspace`), the capture tests reading
-//!    ../shared/captures in place.
+//!    ../shared/captures in place, and the page's own logic (route, state, table, chart) natively
+//!    (`cargo test -p callscope-web --lib`).
 //!    Then `cargo check --target aarch64-apple-darwin` of the collector and the CLI, so the macOS
 //!    code always compiles (the collector's live tests need root and libpcap-dev on Linux).
 //! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
-//!    runner), comparing its numbers with `callscope analyze --json`.
+//!    runner), comparing every view's numbers with `callscope analyze --json`.
 
 use std::process::Command;
 
@@ -21,6 +22,7 @@ pub fn run(_args: &[String]) -> Result<()> {
 
     step("Rust tests");
     setup::run(Command::new("cargo").args(["test", "--workspace", "--exclude", "callscope-web"]))?;
+    setup::run(Command::new("cargo").args(["test", "-p", "callscope-web", "--lib"]))?;
 
     step("the collector's macOS code compiles (cargo check for aarch64-apple-darwin)");
     setup::run(Command::new("cargo").args([

@@ -206,3 +206,63 @@ fn a_corrupt_record_stops_reading_with_exit_3_and_keeps_what_came_before() {
     assert_eq!(v["capture"]["packets"], 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("caplen 4294967280"));
 }
+
+#[test]
+fn a_calls_ladder_has_an_arrow_per_message_and_per_stream_in_time_order() {
+    // The demo's baresip call: INVITE, 180, 200, ACK, its two RTP streams, BYE, 200.
+    let report: serde_json::Value = serde_json::from_slice(
+        &callscope()
+            .args(["analyze", "--json"])
+            .arg(demo())
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .expect("JSON");
+    let call = &report["sip"]["calls"][0];
+    let id = call["call_id"].as_str().expect("a call");
+    let out = callscope()
+        .args(["analyze", "--call", id])
+        .arg(demo())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let arrows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains('|') && (l.contains("  frame ") || l.contains("  stream ")))
+        .collect();
+    let messages = call["messages"].as_array().expect("messages");
+    let media = call["media"].as_array().expect("media");
+    assert_eq!(arrows.len(), messages.len() + media.len(), "{text}");
+    for (m, line) in messages
+        .iter()
+        .zip(arrows.iter().filter(|l| !l.contains("  stream ")))
+    {
+        let label = m["label"].as_str().expect("label");
+        assert!(line.contains(label), "{line} shows {label}");
+        assert!(
+            line.trim_end().ends_with(&format!("frame {}", m["frame"])),
+            "{line}"
+        );
+    }
+    let streams: Vec<&&str> = arrows.iter().filter(|l| l.contains("  stream ")).collect();
+    assert_eq!(streams.len(), 2);
+    assert!(
+        streams
+            .iter()
+            .all(|l| l.contains("==") && l.contains("g711U")),
+        "{streams:?}"
+    );
+    // Time order: the streams start after the ACK and before the BYE.
+    let at = |needle: &str| {
+        arrows
+            .iter()
+            .position(|l| l.contains(needle))
+            .expect(needle)
+    };
+    assert!(
+        at(" ACK ") < at("  stream ") && at("  stream ") < at(" BYE "),
+        "{text}"
+    );
+}

@@ -107,9 +107,14 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
                 .unwrap_or_else(|| "not a capture file".into()),
         };
     }
-    FromWorker::Done {
-        report: Box::new(report),
-        bytes: total,
-        ms: now() - started,
+    match serde_json::to_string(&report) {
+        Ok(json) => FromWorker::Done {
+            json,
+            bytes: total,
+            ms: now() - started,
+        },
+        Err(e) => FromWorker::Failed {
+            message: format!("cannot hand the report over: {e}"),
+        },
     }
 }

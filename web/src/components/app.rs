@@ -1,410 +1,294 @@
-//! The app shell: owns the state (idle → running → done / error, plus any host facts), the
-//! worker, and the views.
+//! The app shell: owns the page state (`crate::state`), the decoding worker (`crate::bridge`)
+//! and the address (`crate::route`); takes files dropped anywhere on the page or picked; shows
+//! the header, progress, errors and notices, and the routed view with the report in context.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
-use callscope_analysis::facts::{attribute, Facts};
-use callscope_analysis::Report;
+use callscope_analysis::facts::Facts;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, MessageEvent, Worker};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, DragEvent, FileList, HtmlInputElement, Response};
 use yew::prelude::*;
 
-use crate::components::drop_zone::DropZone;
-use crate::messages::FromWorker;
-use crate::views;
+use crate::bridge::{publish, publish_report, publish_state, use_decoder};
+use crate::components::header::Header;
+use crate::components::landing::Landing;
+use crate::components::table::go;
+use crate::context::PageCtx;
+use crate::route::Route;
+use crate::state::{Action, LoadedFacts, Page, Phase, ShownRef};
+use crate::views::Routed;
 
-/// Where the page is.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Phase {
-    /// Waiting for a file.
-    #[default]
-    Idle,
-    /// The worker is reading.
-    Running {
-        /// File name.
-        name: String,
-        /// Bytes read.
-        bytes: f64,
-        /// File size.
-        total: f64,
-        /// Packets so far.
-        packets: u64,
-        /// Milliseconds so far.
-        ms: f64,
-    },
-    /// The report is ready.
-    Done {
-        /// File name.
-        name: String,
-        /// The report as shown: the worker's, with flows attributed from facts when given.
-        report: Rc<Report>,
-        /// The worker's report, before facts.
-        raw: Rc<Report>,
-        /// Conversations the facts attributed.
-        attributed: usize,
-        /// File size.
-        bytes: f64,
-        /// Milliseconds taken.
-        ms: f64,
-    },
-    /// The file could not be read.
-    Error {
-        /// File name.
-        name: String,
-        /// Why.
-        message: String,
-    },
+/// The demo capture, relative to the page so that any sub-path works.
+pub const DEMO_URL: &str = "static/demo.pcapng";
+
+/// Whether a file is host facts (`facts.json`, any `*.json`) rather than a capture.
+pub fn is_facts_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".json")
 }
 
-/// Host facts (`facts.json`) given beside the capture.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoadedFacts {
-    /// File name.
-    pub name: String,
-    /// The facts.
-    pub facts: Rc<Facts>,
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
-/// The page's whole state: where the capture is, and the facts that name its processes.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Page {
-    /// The capture's progress or report.
-    pub phase: Phase,
-    /// Facts to attribute flows with, once given.
-    pub facts: Option<LoadedFacts>,
-    /// Why the last facts file could not be used.
-    pub facts_error: Option<String>,
+/// The viewer's zone at `unix` seconds, minutes east of UTC.
+fn zone_at(unix: f64) -> i32 {
+    -(js_sys::Date::new(&JsValue::from_f64(unix * 1e3))
+        .get_timezone_offset()
+        .round() as i32)
 }
 
-/// Actions on the page state.
-pub enum Action {
-    /// A file was chosen.
-    Start(String, f64),
-    /// A message from the worker.
-    Worker(FromWorker),
-    /// The worker could not start or crashed.
-    Crash(String),
-    /// A facts.json was read (dropped with the capture or after it).
-    Facts(LoadedFacts),
-    /// A file given as facts could not be used.
-    FactsFailed(String),
-}
-
-/// The report to show: `raw` with flows attributed from `facts`, and how many were.
-fn with_facts(raw: &Rc<Report>, facts: Option<&LoadedFacts>) -> (Rc<Report>, usize) {
-    match facts {
-        Some(f) => {
-            let mut report = (**raw).clone();
-            let n = attribute(&mut report, &f.facts);
-            (Rc::new(report), n)
-        }
-        None => (raw.clone(), 0),
+async fn fetch_blob(url: &str) -> Result<Blob, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let response: Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        return Err(format!("HTTP {}", response.status()));
     }
+    let blob = JsFuture::from(response.blob().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    blob.dyn_into::<Blob>().map_err(|_| "not a blob".into())
 }
 
-impl Reducible for Page {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        match action {
-            Action::Facts(loaded) => {
-                let phase = match &self.phase {
-                    Phase::Done {
-                        name,
-                        raw,
-                        bytes,
-                        ms,
-                        ..
-                    } => {
-                        let (report, attributed) = with_facts(raw, Some(&loaded));
-                        Phase::Done {
-                            name: name.clone(),
-                            report,
-                            raw: raw.clone(),
-                            attributed,
-                            bytes: *bytes,
-                            ms: *ms,
-                        }
-                    }
-                    other => other.clone(),
-                };
-                return Rc::new(Page {
-                    phase,
-                    facts: Some(loaded),
-                    facts_error: None,
-                });
+/// Reads a facts.json and hands it to the page.
+fn load_facts(page: UseReducerDispatcher<Page>, name: String, blob: Blob) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let text = match JsFuture::from(blob.text()).await {
+            Ok(t) => t.as_string().unwrap_or_default(),
+            Err(e) => {
+                page.dispatch(Action::FactsFailed(format!("{name}: cannot read: {e:?}")));
+                return;
             }
-            Action::FactsFailed(message) => {
-                return Rc::new(Page {
-                    facts_error: Some(message),
-                    ..(*self).clone()
-                });
-            }
-            _ => {}
-        }
-        // A new capture forgets the facts of the previous one (facts given with it arrive after).
-        let facts = match action {
-            Action::Start(..) => None,
-            _ => self.facts.clone(),
         };
-        let facts_error = match action {
-            Action::Start(..) => None,
-            _ => self.facts_error.clone(),
-        };
-        let phase = Rc::new(self.phase.clone()).reduce_phase(action, facts.as_ref());
-        Rc::new(Page {
-            phase,
-            facts,
-            facts_error,
-        })
-    }
-}
-
-impl Phase {
-    fn reduce_phase(self: Rc<Self>, action: Action, facts: Option<&LoadedFacts>) -> Phase {
-        let name = match &*self {
-            Phase::Running { name, .. } | Phase::Done { name, .. } | Phase::Error { name, .. } => {
-                name.clone()
-            }
-            Phase::Idle => String::new(),
-        };
-        match action {
-            Action::Start(name, total) => Phase::Running {
+        let parsed = serde_json::from_str::<Facts>(&text)
+            .map_err(|e| format!("not a facts.json: {e}"))
+            .and_then(|f| f.check().map(|()| f).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(facts) => page.dispatch(Action::Facts(LoadedFacts {
                 name,
-                bytes: 0.0,
-                total,
-                packets: 0,
-                ms: 0.0,
-            },
-            Action::Worker(FromWorker::Ready) | Action::Facts(_) | Action::FactsFailed(_) => {
-                (*self).clone()
-            }
-            Action::Worker(FromWorker::Progress {
-                bytes,
-                total,
-                packets,
-                ms,
-                ..
-            }) => Phase::Running {
-                name,
-                bytes,
-                total,
-                packets,
-                ms,
-            },
-            Action::Worker(FromWorker::Done { report, bytes, ms }) => {
-                let raw = Rc::new(*report);
-                let (report, attributed) = with_facts(&raw, facts);
-                Phase::Done {
-                    name,
-                    report,
-                    raw,
-                    attributed,
-                    bytes,
-                    ms,
-                }
-            }
-            Action::Worker(FromWorker::Failed { message }) | Action::Crash(message) => {
-                Phase::Error { name, message }
-            }
+                facts: Rc::new(facts),
+            })),
+            Err(e) => page.dispatch(Action::FactsFailed(format!("{name}: {e}"))),
         }
-    }
-}
-
-/// The running worker and the closures it calls back into.
-struct Running {
-    worker: Worker,
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.worker.terminate();
-    }
-}
-
-/// Marks the page's state on `<body data-state>` and exposes the last report and timing on
-/// `window` (for scripts and the browser tests).
-fn publish(phase: &str, raw: Option<&JsValue>, stats: Option<(f64, f64)>) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Some(body) = window.document().and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-state", phase);
-    }
-    if let Some(report) = raw {
-        let _ = js_sys::Reflect::set(&window, &"callscopeReport".into(), report);
-    }
-    if let Some((bytes, ms)) = stats {
-        let o = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&o, &"bytes".into(), &bytes.into());
-        let _ = js_sys::Reflect::set(&o, &"ms".into(), &ms.into());
-        let _ = js_sys::Reflect::set(
-            &o,
-            &"mbps".into(),
-            &(bytes / 1e6 / (ms / 1e3).max(1e-6)).into(),
-        );
-        let _ = js_sys::Reflect::set(&window, &"callscopeStats".into(), &o);
-    }
-}
-
-/// Publishes the attributed report and the facts file's name on `window`.
-fn publish_facts(report: &Report, facts_name: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    if let Ok(value) = serde::Serialize::serialize(report, &serializer) {
-        let _ = js_sys::Reflect::set(&window, &"callscopeReport".into(), &value);
-    }
-    let _ = js_sys::Reflect::set(&window, &"callscopeFacts".into(), &facts_name.into());
+    });
 }
 
 /// The page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let phase = use_reducer(Page::default);
-    let running: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
+    let page = use_reducer(|| Page {
+        route: Route::parse(&current_hash()),
+        ..Page::default()
+    });
+    let decoder = use_decoder(page.dispatcher());
+    let dragging = use_state(|| false);
+    let demo_error = use_state(|| None::<AttrValue>);
+    let input = use_node_ref();
 
-    // A facts.json: read it, check its schema, and hand it to the state (which attributes the
-    // current report's flows, or the next one's when the capture is still decoding).
-    let load_facts = {
-        let phase = phase.clone();
-        Callback::from(move |(name, blob): (String, Blob)| {
-            let phase = phase.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let text = match wasm_bindgen_futures::JsFuture::from(blob.text()).await {
-                    Ok(t) => t.as_string().unwrap_or_default(),
-                    Err(e) => {
-                        phase.dispatch(Action::FactsFailed(format!("{name}: cannot read: {e:?}")));
-                        return;
-                    }
-                };
-                let parsed = serde_json::from_str::<Facts>(&text)
-                    .map_err(|e| format!("not a facts.json: {e}"))
-                    .and_then(|f| f.check().map(|()| f).map_err(|e| e.to_string()));
-                match parsed {
-                    Ok(facts) => phase.dispatch(Action::Facts(LoadedFacts {
-                        name,
-                        facts: Rc::new(facts),
-                    })),
-                    Err(e) => phase.dispatch(Action::FactsFailed(format!("{name}: {e}"))),
-                }
-            });
-        })
-    };
-
-    // With facts applied, `window.callscopeReport` is the attributed report (what
-    // `callscope analyze --facts` prints) and `window.callscopeFacts` names the facts file.
+    // The address is the route: follow it (links, back/forward, typed URLs).
     {
-        let shown = match &phase.phase {
-            Phase::Done { report, .. } => Some(report.clone()),
-            _ => None,
-        };
-        let facts_name = phase.facts.as_ref().map(|f| f.name.clone());
-        let key = (
-            shown.as_ref().map(|r| Rc::as_ptr(r) as usize),
-            facts_name.clone(),
-        );
-        use_effect_with(key, move |_| {
-            if let (Some(report), Some(name)) = (shown, facts_name) {
-                publish_facts(&report, &name);
+        let dispatch = page.dispatcher();
+        use_effect_with((), move |()| {
+            let on_hash = Closure::<dyn FnMut()>::new(move || {
+                let route = Route::parse(&current_hash());
+                // A new view starts at its top; choosing a message keeps the ladder in place.
+                if !matches!(route, Route::Calls(_, Some(_))) {
+                    if let Some(w) = web_sys::window() {
+                        w.scroll_to_with_x_and_y(0.0, 0.0);
+                    }
+                }
+                dispatch.dispatch(Action::Navigate(route));
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    on_hash.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        on_hash.as_ref().unchecked_ref(),
+                    );
+                }
             }
         });
     }
 
-    let start = {
-        let phase = phase.clone();
-        let running = running.clone();
-        Callback::from(move |(name, blob): (String, Blob)| {
-            // A new file replaces the current one: dropping the old worker terminates it.
-            running.borrow_mut().take();
-            publish("running", None, None);
-            phase.dispatch(Action::Start(name, blob.size()));
-            let worker = match Worker::new("./worker_loader.js") {
-                Ok(w) => w,
-                Err(e) => {
-                    publish("error", None, None);
-                    phase.dispatch(Action::Crash(format!("cannot start the decoder: {e:?}")));
-                    return;
-                }
-            };
-            let on_message = {
-                let phase = phase.clone();
-                let running = running.clone();
-                let worker = worker.clone();
-                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                    let data = event.data();
-                    match serde_wasm_bindgen::from_value::<FromWorker>(data.clone()) {
-                        Ok(message) => {
-                            match &message {
-                                FromWorker::Ready => {
-                                    if let Err(e) = worker.post_message(&blob) {
-                                        publish("error", None, None);
-                                        phase.dispatch(Action::Crash(format!(
-                                            "cannot hand the file to the decoder: {e:?}"
-                                        )));
-                                    }
-                                    return;
-                                }
-                                FromWorker::Done { bytes, ms, .. } => {
-                                    let raw = js_sys::Reflect::get(&data, &"report".into()).ok();
-                                    publish("done", raw.as_ref(), Some((*bytes, *ms)));
-                                }
-                                FromWorker::Failed { .. } => publish("error", None, None),
-                                FromWorker::Progress { .. } => {}
-                            }
-                            let finished =
-                                !matches!(message, FromWorker::Progress { .. } | FromWorker::Ready);
-                            phase.dispatch(Action::Worker(message));
-                            if finished {
-                                running.borrow_mut().take();
-                            }
-                        }
-                        Err(e) => {
-                            publish("error", None, None);
-                            phase.dispatch(Action::Crash(format!(
-                                "unexpected message from the decoder: {e}"
-                            )));
-                        }
+    // Escape closes a detail (a message, a call, a stream…), unless typing in a field.
+    {
+        let route = page.route.clone();
+        use_effect_with(route, move |route| {
+            let up = route.up();
+            let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                let typing = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|el| {
+                        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    });
+                if e.key() == "Escape" && !typing {
+                    if let Some(up) = &up {
+                        go(&up.href());
                     }
-                })
-            };
-            let on_error = {
-                let phase = phase.clone();
-                Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-                    publish("error", None, None);
-                    phase.dispatch(Action::Crash(format!(
-                        "the decoder crashed: {}",
-                        e.message()
-                    )));
-                })
-            };
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            *running.borrow_mut() = Some(Running {
-                worker,
-                _on_message: on_message,
-                _on_error: on_error,
+                }
+            });
+            let document = web_sys::window().and_then(|w| w.document());
+            if let Some(d) = &document {
+                let _ =
+                    d.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref());
+            }
+            move || {
+                if let Some(d) = document {
+                    let _ = d.remove_event_listener_with_callback(
+                        "keydown",
+                        on_key.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    // `window.callscopeReport` is the report as shown: the worker's own JSON when neither facts
+    // nor the mask changed it, else the changed report.
+    {
+        let shown = page.shown.clone();
+        let raw = decoder.raw.clone();
+        let facts = page.facts.as_ref().map(|f| f.name.clone());
+        let key = (
+            shown.as_ref().map(|s| Rc::as_ptr(&s.0) as usize),
+            facts.clone(),
+        );
+        use_effect_with(key, move |_| {
+            if let Some(shown) = shown {
+                let json = match raw.borrow().as_ref() {
+                    Some(text) if facts.is_none() && !shown.masked => Some(text.clone()),
+                    _ => serde_json::to_string(&*shown.report).ok().map(Rc::from),
+                };
+                if let Some(json) = json {
+                    publish_report(json);
+                }
+                publish_state("done");
+            }
+            publish(
+                "callscopeFacts",
+                &facts.map_or(JsValue::NULL, |f| JsValue::from_str(&f)),
+            );
+        });
+    }
+
+    let take_files = {
+        let start = decoder.start.clone();
+        let dispatch = page.dispatcher();
+        Callback::from(move |files: FileList| {
+            let all: Vec<web_sys::File> =
+                (0..files.length()).filter_map(|i| files.get(i)).collect();
+            // The capture first, so that facts given with it apply to it.
+            if let Some(capture) = all.iter().find(|f| !is_facts_name(&f.name())) {
+                start.emit((capture.name(), capture.clone().into()));
+            }
+            if let Some(facts) = all.iter().find(|f| is_facts_name(&f.name())) {
+                load_facts(dispatch.clone(), facts.name(), facts.clone().into());
+            }
+        })
+    };
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            if !*dragging {
+                dragging.set(true);
+            }
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            // Leaving the window (not just moving between elements).
+            if e.related_target().is_none() {
+                dragging.set(false);
+            }
+        })
+    };
+    let ondrop = {
+        let dragging = dragging.clone();
+        let take_files = take_files.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            if let Some(files) = e.data_transfer().and_then(|dt| dt.files()) {
+                take_files.emit(files);
+            }
+        })
+    };
+    let onchange = {
+        let take_files = take_files.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(files) = input.files() {
+                take_files.emit(files);
+            }
+            // Allow picking the same file again.
+            input.set_value("");
+        })
+    };
+    let pick = {
+        let input = input.clone();
+        Callback::from(move |()| {
+            if let Some(i) = input.cast::<HtmlInputElement>() {
+                i.click();
+            }
+        })
+    };
+    let demo = {
+        let start = decoder.start.clone();
+        let demo_error = demo_error.clone();
+        Callback::from(move |()| {
+            let start = start.clone();
+            let demo_error = demo_error.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_blob(DEMO_URL).await {
+                    Ok(blob) => {
+                        demo_error.set(None);
+                        start.emit(("demo.pcapng".into(), blob));
+                    }
+                    Err(e) => {
+                        demo_error.set(Some(format!("Could not load the demo capture: {e}").into()))
+                    }
+                }
             });
         })
     };
+    let on_mask = {
+        let dispatch = page.dispatcher();
+        Callback::from(move |on: bool| dispatch.dispatch(Action::Mask(on)))
+    };
+    let clear_facts = {
+        let dispatch = page.dispatcher();
+        Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ClearFacts))
+    };
+    let cancel = decoder.cancel.reform(|_: MouseEvent| ());
 
-    let cancel = {
-        let phase = phase.clone();
-        let running = running.clone();
-        Callback::from(move |_| {
-            running.borrow_mut().take();
-            publish("error", None, None);
-            phase.dispatch(Action::Crash("cancelled".into()));
-        })
+    let tz = page
+        .shown
+        .as_ref()
+        .map_or(0, |s| zone_at(s.report.capture.start_unix));
+    let ctx = PageCtx {
+        route: page.route.clone(),
+        ladder: page.ladder,
+        tz,
+        dispatch: page.dispatcher(),
     };
 
-    let body = match &phase.phase {
-        Phase::Idle => html! {},
+    let status = match &page.phase {
         Phase::Running {
             name,
             bytes,
@@ -419,57 +303,92 @@ pub fn app() -> Html {
             };
             let mbps = bytes / 1e6 / (ms / 1e3).max(1e-3);
             html! {
-                <div class="progress" data-testid="progress">
-                    <p>{ format!("Decoding {name}: {:.0} of {:.1} MB, {packets} packets, {mbps:.0} MB/s", bytes / 1e6, total / 1e6) }</p>
-                    <div class="bar"><div style={format!("width:{pct:.1}%")}></div></div>
-                    <p><button onclick={cancel}>{ "Cancel" }</button></p>
-                </div>
+                <section class="card progress" data-testid="progress" aria-live="polite">
+                    <p>{ format!("Decoding {name}: {:.0} of {:.1} MB, {} packets, {mbps:.0} MB/s", bytes / 1e6, total / 1e6, callscope_view::format::count(*packets)) }</p>
+                    <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{pct:.0}")}><div style={format!("width:{pct:.1}%")}></div></div>
+                    <p><button type="button" onclick={cancel}>{ "Cancel" }</button></p>
+                </section>
             }
         }
-        Phase::Done {
-            name,
-            report,
-            attributed,
-            bytes,
-            ms,
-            ..
-        } => html! {
+        Phase::Error { name, message } => html! {
+            <div class="error" data-testid="error" role="alert">{ if name.is_empty() { message.clone() } else { format!("{name}: {message}") } }</div>
+        },
+        _ => html! {},
+    };
+    let facts_line = page.facts.as_ref().map(|f| {
+        let text = match &page.shown {
+            Some(shown) => format!(
+                "Processes from {} ({}{}, {} sockets): {} conversations attributed.",
+                f.name,
+                if f.facts.host.hostname.is_empty() { "unknown host" } else { f.facts.host.hostname.as_str() },
+                if f.facts.host.os.is_empty() { String::new() } else { format!(", {}", f.facts.host.os) },
+                f.facts.sockets.len(),
+                shown.attributed
+            ),
+            None => format!("{} loaded: it will name the processes of the capture once it is decoded.", f.name),
+        };
+        let testid = if page.shown.is_some() { "facts" } else { "facts-pending" };
+        html! { <p class="facts-line" data-testid={testid}>{ text }{ " " }<button type="button" class="link" onclick={clear_facts.clone()}>{ "Remove" }</button></p> }
+    });
+    let capture_problem = page.shown.as_ref().and_then(|s| {
+        let c = &s.report.capture;
+        let clock = callscope_view::capture::clock_warning(&s.report);
+        let mut lines = Vec::new();
+        if let Some(err) = &c.error {
+            lines.push(html! {
+                <p class={if c.truncated { "warning" } else { "error" }} data-testid="capture-error">
+                    { if c.truncated { "Truncated: " } else { "Stopped: " } }{ err }{ ". The report covers what was read before." }
+                </p>
+            });
+        }
+        if let Some(w) = clock {
+            lines.push(html! { <p class="warning" data-testid="clock-warning">{ w }</p> });
+        }
+        (!lines.is_empty()).then(|| html! { <>{ for lines }</> })
+    });
+    let body = match &page.shown {
+        Some(shown) => html! {
+            <ContextProvider<ShownRef> context={shown.clone()}>
+                <ContextProvider<PageCtx> context={ctx}>
+                    <div data-testid="report">
+                        <Routed route={page.route.clone()} />
+                    </div>
+                </ContextProvider<PageCtx>>
+            </ContextProvider<ShownRef>>
+        },
+        None if !matches!(page.phase, Phase::Running { .. }) => html! {
             <>
-                if let Some(f) = &phase.facts {
-                    <p class="facts" data-testid="facts">
-                        { format!(
-                            "Processes from {} ({}{}, {} sockets): {attributed} conversations attributed.",
-                            f.name,
-                            if f.facts.host.hostname.is_empty() { "unknown host" } else { f.facts.host.hostname.as_str() },
-                            if f.facts.host.os.is_empty() { String::new() } else { format!(", {}", f.facts.host.os) },
-                            f.facts.sockets.len(),
-                        ) }
-                    </p>
+                if !matches!(page.route, Route::Overview) {
+                    <p class="muted" data-testid="route-pending">{ format!("Drop the capture to open {}.", page.route.href()) }</p>
                 }
-                <views::report::ReportView name={name.clone()} report={report.clone()} bytes={*bytes} ms={*ms} />
+                <Landing on_pick={pick.clone()} on_demo={demo} demo_error={(*demo_error).clone()} />
             </>
         },
-        Phase::Error { name, message } => html! {
-            <div class="error" data-testid="error">{ if name.is_empty() { message.clone() } else { format!("{name}: {message}") } }</div>
-        },
+        None => html! {},
     };
-
     html! {
-        <>
-            <header>
-                <h1>{ "callscope" }</h1>
-                <p>{ "What is this host doing on the network when it makes calls and tunnels? Decoded in your browser; nothing is uploaded." }</p>
-            </header>
-            <main>
-                <DropZone on_file={start} on_facts={load_facts} />
-                if let Some(e) = &phase.facts_error {
+        <div class={classes!("app", dragging.then_some("dragging"))} data-testid="drop" {ondragover} {ondragleave} {ondrop}>
+            <a class="skip" href="#main" onclick={Callback::from(|e: MouseEvent| {
+                e.prevent_default();
+                if let Some(m) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("main")) {
+                    if let Ok(m) = m.dyn_into::<web_sys::HtmlElement>() { let _ = m.focus(); }
+                }
+            })}>{ "Skip to the report" }</a>
+            <Header shown={page.shown.clone()} route={page.route.clone()} mask={page.mask} {on_mask} on_pick={pick} {tz} />
+            <input ref={input} id="file" type="file" multiple=true class="visually-hidden" tabindex="-1" aria-hidden="true" {onchange} />
+            <main id="main" tabindex="-1">
+                if let Some(n) = &page.notice {
+                    <p class="notice" data-testid="notice" role="status">{ n }</p>
+                }
+                if let Some(e) = &page.facts_error {
                     <div class="error" data-testid="facts-error">{ e.clone() }</div>
                 }
-                if let (Some(f), false) = (&phase.facts, matches!(phase.phase, Phase::Done { .. })) {
-                    <p class="facts muted" data-testid="facts-pending">{ format!("{} loaded: it will name the processes of the capture once it is decoded.", f.name) }</p>
-                }
+                { for facts_line }
+                { for capture_problem }
+                { status }
                 { body }
             </main>
-        </>
+            <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the capture (and its facts.json) to decode it here" }</p></div>
+        </div>
     }
 }

@@ -1,5 +1,8 @@
-//! Components: the app shell, the drop zone and the sortable table.
+//! Components shared by the views and the page's frame: the app shell, its header and landing
+//! area, the table and the chart.
 
 pub mod app;
-pub mod drop_zone;
+pub mod chart;
+pub mod header;
+pub mod landing;
 pub mod table;

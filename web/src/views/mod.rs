@@ -1,18 +1,68 @@
-//! Views of a report: one file per section.
+//! The views of a report, one folder per section, one component per file. Each reads the shown
+//! report and the page from context ([`crate::context`]); none parses packets, so every number
+//! on the page is the report's (the CLI's `--json` for the same file).
 
-pub mod conversations;
-pub mod endpoints;
-pub mod hierarchy;
+pub mod calls;
+pub mod media;
+pub mod nat;
+pub mod network;
+pub mod overview;
 pub mod processes;
-pub mod report;
-pub mod summary;
+pub mod tunnels;
 
-/// Bytes in human units (SI, as tshark prints them).
-pub fn human_bytes(b: u64) -> String {
-    match b {
-        0..=9_999 => format!("{b} B"),
-        10_000..=9_999_999 => format!("{:.1} kB", b as f64 / 1e3),
-        10_000_000..=9_999_999_999 => format!("{:.1} MB", b as f64 / 1e6),
-        _ => format!("{:.2} GB", b as f64 / 1e9),
+use yew::prelude::*;
+
+use crate::route::Route;
+
+/// One fact: a label and a value, for a `<dl class="facts">`.
+pub fn fact(label: &str, value: impl Into<Html>) -> Html {
+    html! { <div><dt>{ label }</dt><dd>{ value.into() }</dd></div> }
+}
+
+/// A fact with a `data-testid` on its value.
+pub fn fact_id(label: &str, value: String, testid: &str) -> Html {
+    html! { <div><dt>{ label }</dt><dd data-testid={testid.to_owned()}>{ value }</dd></div> }
+}
+
+/// A link to a route.
+pub fn link(route: &Route, text: impl Into<Html>) -> Html {
+    html! { <a href={route.href()}>{ text.into() }</a> }
+}
+
+/// A short paragraph saying a section is empty, and why that is worth knowing.
+pub fn empty(text: &str) -> Html {
+    html! { <p class="empty muted" data-testid="empty">{ text }</p> }
+}
+
+/// Props of [`Routed`].
+#[derive(Properties, PartialEq)]
+pub struct RoutedProps {
+    /// The view to show.
+    pub route: Route,
+}
+
+/// The view of a route.
+#[function_component(Routed)]
+pub fn routed(props: &RoutedProps) -> Html {
+    match &props.route {
+        Route::Overview => html! { <overview::Overview /> },
+        Route::Tunnels(None) => html! { <tunnels::Tunnels /> },
+        Route::Tunnels(Some(i)) => html! { <tunnels::card::TunnelPage index={*i} /> },
+        Route::Calls(None, _) => html! { <calls::Calls /> },
+        Route::Calls(Some(id), message) => {
+            html! { <calls::call::CallPage id={id.clone()} message={*message} /> }
+        }
+        Route::Nat => html! { <nat::Nat /> },
+        Route::Media(None) => html! { <media::Media /> },
+        Route::Media(Some(i)) => html! { <media::stream::StreamPage index={*i} /> },
+        Route::Network => html! { <network::Network /> },
+        Route::Processes(None) => html! { <processes::Processes /> },
+        Route::Processes(Some(pid)) => html! { <processes::process::ProcessPage pid={*pid} /> },
+        Route::NotFound(hash) => html! {
+            <section class="card" data-testid="not-found">
+                <h2>{ "No such view" }</h2>
+                <p>{ format!("The address {hash} names no view of this report. ") }{ link(&Route::Overview, "Go to the overview.") }</p>
+            </section>
+        },
     }
 }

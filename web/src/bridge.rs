@@ -1,0 +1,198 @@
+//! The worker bridge: a hook that starts the decoding worker for a file, turns its messages into
+//! page actions, cancels it, and publishes the page's state for scripts and tests
+//! (`<body data-state>`, `window.callscopeReport`, `window.callscopeStats`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, MessageEvent, Worker};
+use yew::prelude::*;
+
+use crate::messages::FromWorker;
+use crate::state::{Action, Page};
+
+/// The running worker and the closures it calls back into; dropping it terminates the worker.
+struct Running {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// Ends the running worker after the current callback returns (its closures must not be freed
+/// while one of them runs).
+fn finish_later(running: &Rc<RefCell<Option<Running>>>) {
+    let running = running.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        running.borrow_mut().take();
+    });
+}
+
+/// What the hook gives the page.
+#[derive(Clone)]
+pub struct Decoder {
+    /// Decodes a file (name, contents); a running decoding is replaced.
+    pub start: Callback<(String, Blob)>,
+    /// Stops the running decoding.
+    pub cancel: Callback<()>,
+    /// The worker's report as the JSON it posted (published as is when nothing changed it).
+    pub raw: Rc<RefCell<Option<Rc<str>>>>,
+}
+
+/// Marks the page's state on `<body data-state>`.
+pub fn publish_state(state: &str) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-state", state);
+    }
+}
+
+/// Sets `window[name]`.
+pub fn publish(name: &str, value: &JsValue) {
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &name.into(), value);
+    }
+}
+
+/// Makes `window.callscopeReport` the report whose JSON is `json`, parsed on first read (a
+/// large report's object graph is only built when a script asks for it).
+pub fn publish_report(json: Rc<str>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let cache: RefCell<Option<JsValue>> = RefCell::new(None);
+    let getter = Closure::<dyn Fn() -> JsValue>::new(move || {
+        cache
+            .borrow_mut()
+            .get_or_insert_with(|| js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL))
+            .clone()
+    });
+    let descriptor = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&descriptor, &"get".into(), getter.as_ref());
+    let _ = js_sys::Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE);
+    let _ = js_sys::Reflect::delete_property(&window, &"callscopeReport".into());
+    js_sys::Object::define_property(&window, &"callscopeReport".into(), &descriptor);
+    // The page lives as long as the window; each report's getter is small.
+    getter.forget();
+}
+
+fn publish_stats(bytes: f64, ms: f64) {
+    let o = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&o, &"bytes".into(), &bytes.into());
+    let _ = js_sys::Reflect::set(&o, &"ms".into(), &ms.into());
+    let _ = js_sys::Reflect::set(
+        &o,
+        &"mbps".into(),
+        &(bytes / 1e6 / (ms / 1e3).max(1e-6)).into(),
+    );
+    publish("callscopeStats", &o);
+}
+
+/// The decoding worker as a hook.
+#[hook]
+pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
+    let running: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
+    let raw: Rc<RefCell<Option<Rc<str>>>> = use_mut_ref(|| None);
+
+    let start = {
+        let page = page.clone();
+        let running = running.clone();
+        let raw = raw.clone();
+        use_callback((), move |(name, blob): (String, Blob), ()| {
+            // A new file replaces the current one: dropping the old worker terminates it.
+            running.borrow_mut().take();
+            raw.borrow_mut().take();
+            publish_state("running");
+            page.dispatch(Action::Start(name, blob.size()));
+            let worker = match Worker::new("./worker_loader.js") {
+                Ok(w) => w,
+                Err(e) => {
+                    publish_state("error");
+                    page.dispatch(Action::Crash(format!("cannot start the decoder: {e:?}")));
+                    return;
+                }
+            };
+            let on_message = {
+                let page = page.clone();
+                let running = running.clone();
+                let raw = raw.clone();
+                let worker = worker.clone();
+                Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+                    let data = event.data();
+                    let message = match serde_wasm_bindgen::from_value::<FromWorker>(data.clone()) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            publish_state("error");
+                            page.dispatch(Action::Crash(format!(
+                                "unexpected message from the decoder: {e}"
+                            )));
+                            finish_later(&running);
+                            return;
+                        }
+                    };
+                    match &message {
+                        FromWorker::Ready => {
+                            if let Err(e) = worker.post_message(&blob) {
+                                publish_state("error");
+                                page.dispatch(Action::Crash(format!(
+                                    "cannot hand the file to the decoder: {e:?}"
+                                )));
+                            }
+                            return;
+                        }
+                        FromWorker::Done { json, bytes, ms } => {
+                            *raw.borrow_mut() = Some(Rc::from(json.as_str()));
+                            publish_stats(*bytes, *ms);
+                        }
+                        FromWorker::Failed { .. } => publish_state("error"),
+                        FromWorker::Progress { .. } => {}
+                    }
+                    let finished = !matches!(message, FromWorker::Progress { .. });
+                    page.dispatch(Action::Worker(message));
+                    if finished {
+                        finish_later(&running);
+                    }
+                })
+            };
+            let on_error = {
+                let page = page.clone();
+                let running = running.clone();
+                Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                    publish_state("error");
+                    page.dispatch(Action::Crash(format!(
+                        "the decoder crashed: {}",
+                        e.message()
+                    )));
+                    finish_later(&running);
+                })
+            };
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            *running.borrow_mut() = Some(Running {
+                worker,
+                _on_message: on_message,
+                _on_error: on_error,
+            });
+        })
+    };
+
+    let cancel = {
+        let running = running.clone();
+        use_callback((), move |(), ()| {
+            running.borrow_mut().take();
+            publish_state("idle");
+            page.dispatch(Action::Cancel);
+        })
+    };
+
+    Decoder { start, cancel, raw }
+}

@@ -1,0 +1,40 @@
+//! What every view reads without having it passed down: the shown report ([`ShownRef`], its own
+//! context) and the page around it ([`PageCtx`]: route, ladder preferences, time zone, and the
+//! dispatcher for changes).
+
+use yew::prelude::*;
+
+use crate::route::Route;
+use crate::state::{LadderPrefs, Page, ShownRef};
+
+/// The page as views see it.
+#[derive(Clone, PartialEq)]
+pub struct PageCtx {
+    /// The open view.
+    pub route: Route,
+    /// Ladder preferences.
+    pub ladder: LadderPrefs,
+    /// The viewer's time zone at the capture's start, minutes east of UTC.
+    pub tz: i32,
+    /// Changes the page.
+    pub dispatch: UseReducerDispatcher<Page>,
+}
+
+impl PageCtx {
+    /// A clock time (`2026-11-22 14:03:21.123`) for seconds into the capture.
+    pub fn clock(&self, shown: &ShownRef, rel: f64) -> String {
+        callscope_view::format::clock(shown.report.capture.start_unix + rel, self.tz)
+    }
+}
+
+/// The shown report; views are only rendered once there is one.
+#[hook]
+pub fn use_shown() -> Option<ShownRef> {
+    use_context::<ShownRef>()
+}
+
+/// The page context.
+#[hook]
+pub fn use_page() -> Option<PageCtx> {
+    use_context::<PageCtx>()
+}

@@ -1,0 +1,462 @@
+//! The page's state and every change to it, as actions on a `Reducible` (testable without a
+//! browser): where the capture is (idle, decoding, done, failed), the host facts given beside
+//! it, the open view (route), the mask switch and the ladder's preferences. The report the views
+//! show ([`Shown`]) is derived here once per change of report, facts or mask.
+
+use std::rc::Rc;
+
+use callscope_analysis::facts::{attribute, Facts};
+use callscope_analysis::mask::mask_report;
+use callscope_analysis::Report;
+use callscope_view::links::{self, Links, ProcessLinks};
+use yew::Reducible;
+
+use crate::messages::FromWorker;
+use crate::route::Route;
+
+/// Host facts (`facts.json`) given beside the capture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedFacts {
+    /// File name.
+    pub name: String,
+    /// The facts.
+    pub facts: Rc<Facts>,
+}
+
+/// Where the capture is.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Phase {
+    /// Waiting for a file.
+    #[default]
+    Idle,
+    /// The worker is reading.
+    Running {
+        /// File name.
+        name: String,
+        /// Bytes read.
+        bytes: f64,
+        /// File size.
+        total: f64,
+        /// Packets so far.
+        packets: u64,
+        /// Milliseconds so far.
+        ms: f64,
+    },
+    /// The report is ready.
+    Done {
+        /// File name.
+        name: String,
+        /// The worker's report, before facts and masking.
+        raw: Rc<Report>,
+        /// File size.
+        bytes: f64,
+        /// Milliseconds taken.
+        ms: f64,
+    },
+    /// The file could not be read.
+    Error {
+        /// File name.
+        name: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// How the ladder's time column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeMode {
+    /// Seconds since the capture's first packet.
+    #[default]
+    Relative,
+    /// Clock time.
+    Absolute,
+    /// Since the previous row.
+    Delta,
+}
+
+/// The ladder's preferences (kept while moving between calls).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LadderPrefs {
+    /// One column per address instead of per `ip:port`.
+    pub merge_hosts: bool,
+    /// The time column.
+    pub time: TimeMode,
+}
+
+/// The report as the views show it, with the indexes they share.
+#[derive(Debug)]
+pub struct Shown {
+    /// File name.
+    pub name: String,
+    /// The report: the worker's (shared, when nothing changed it), with facts applied and
+    /// masked when asked.
+    pub report: Rc<Report>,
+    /// Conversations the facts attributed.
+    pub attributed: usize,
+    /// Conversations by address pair (calls, tunnels and streams reach their process by it).
+    pub links: Links,
+    /// Processes with their conversations, calls, tunnels and streams.
+    pub processes: Vec<ProcessLinks>,
+    /// File size.
+    pub bytes: f64,
+    /// Milliseconds the decoding took.
+    pub ms: f64,
+    /// Phone numbers, user parts and display names are masked.
+    pub masked: bool,
+}
+
+impl Shown {
+    fn new(
+        name: &str,
+        raw: &Rc<Report>,
+        facts: Option<&LoadedFacts>,
+        mask: bool,
+        bytes: f64,
+        ms: f64,
+    ) -> Shown {
+        let (report, attributed) = if facts.is_none() && !mask {
+            (raw.clone(), 0)
+        } else {
+            let mut report = (**raw).clone();
+            let attributed = facts.map_or(0, |f| attribute(&mut report, &f.facts));
+            if mask {
+                mask_report(&mut report);
+            }
+            (Rc::new(report), attributed)
+        };
+        let links = Links::new(&report);
+        let processes = links::processes(&report, &links);
+        Shown {
+            name: name.to_owned(),
+            report,
+            attributed,
+            links,
+            processes,
+            bytes,
+            ms,
+            masked: mask,
+        }
+    }
+}
+
+/// The shown report as a context value: equal when it is the same report.
+#[derive(Debug, Clone)]
+pub struct ShownRef(pub Rc<Shown>);
+
+impl PartialEq for ShownRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for ShownRef {
+    type Target = Shown;
+    fn deref(&self) -> &Shown {
+        &self.0
+    }
+}
+
+/// The page's whole state.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// The capture.
+    pub phase: Phase,
+    /// Facts to attribute flows with, once given (before the capture, with it or after it).
+    pub facts: Option<LoadedFacts>,
+    /// Why the last facts file could not be used.
+    pub facts_error: Option<String>,
+    /// The open view.
+    pub route: Route,
+    /// Mask phone numbers, user parts and display names on screen.
+    pub mask: bool,
+    /// Ladder preferences.
+    pub ladder: LadderPrefs,
+    /// A neutral message (`Cancelled.`).
+    pub notice: Option<String>,
+    /// The report as shown, once done.
+    pub shown: Option<ShownRef>,
+}
+
+/// Changes to the page.
+#[derive(Debug)]
+pub enum Action {
+    /// A capture was chosen (name, size).
+    Start(String, f64),
+    /// A message from the worker.
+    Worker(FromWorker),
+    /// The worker could not start or crashed.
+    Crash(String),
+    /// The user cancelled the decoding.
+    Cancel,
+    /// A facts.json was read.
+    Facts(LoadedFacts),
+    /// A file given as facts could not be used.
+    FactsFailed(String),
+    /// The user removed the facts.
+    ClearFacts,
+    /// The address changed (a link, back/forward, a typed URL).
+    Navigate(Route),
+    /// The mask switch.
+    Mask(bool),
+    /// The ladder's preferences.
+    Ladder(LadderPrefs),
+}
+
+impl Page {
+    /// The shown report for the current phase, facts and mask.
+    fn derive(&self) -> Option<ShownRef> {
+        match &self.phase {
+            Phase::Done {
+                name,
+                raw,
+                bytes,
+                ms,
+            } => Some(ShownRef(Rc::new(Shown::new(
+                name,
+                raw,
+                self.facts.as_ref(),
+                self.mask,
+                *bytes,
+                *ms,
+            )))),
+            _ => None,
+        }
+    }
+
+    /// The file being decoded or shown.
+    pub fn file_name(&self) -> Option<&str> {
+        match &self.phase {
+            Phase::Idle => None,
+            Phase::Running { name, .. } | Phase::Done { name, .. } | Phase::Error { name, .. } => {
+                Some(name)
+            }
+        }
+    }
+}
+
+impl Reducible for Page {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut page = (*self).clone();
+        let mut rederive = false;
+        match action {
+            Action::Start(name, total) => {
+                // Facts given before this capture (or while it decodes) are for it; facts of a
+                // capture already shown described that capture's host.
+                if matches!(page.phase, Phase::Done { .. }) {
+                    page.facts = None;
+                    page.facts_error = None;
+                }
+                page.phase = Phase::Running {
+                    name,
+                    bytes: 0.0,
+                    total,
+                    packets: 0,
+                    ms: 0.0,
+                };
+                page.notice = None;
+                page.shown = None;
+            }
+            Action::Worker(FromWorker::Ready) => return self,
+            Action::Worker(FromWorker::Progress {
+                bytes,
+                total,
+                packets,
+                ms,
+                ..
+            }) => {
+                let Phase::Running { name, .. } = &page.phase else {
+                    return self;
+                };
+                page.phase = Phase::Running {
+                    name: name.clone(),
+                    bytes,
+                    total,
+                    packets,
+                    ms,
+                };
+            }
+            Action::Worker(FromWorker::Done { json, bytes, ms }) => {
+                let name = page.file_name().unwrap_or_default().to_owned();
+                match serde_json::from_str::<Report>(&json) {
+                    Ok(report) => {
+                        page.phase = Phase::Done {
+                            name,
+                            raw: Rc::new(report),
+                            bytes,
+                            ms,
+                        };
+                        rederive = true;
+                    }
+                    Err(e) => {
+                        page.phase = Phase::Error {
+                            name,
+                            message: format!("the decoder's report does not read back: {e}"),
+                        };
+                        page.shown = None;
+                    }
+                }
+            }
+            Action::Worker(FromWorker::Failed { message }) | Action::Crash(message) => {
+                let name = page.file_name().unwrap_or_default().to_owned();
+                page.phase = Phase::Error { name, message };
+                page.shown = None;
+            }
+            Action::Cancel => {
+                let name = page.file_name().unwrap_or("the capture").to_owned();
+                page.phase = Phase::Idle;
+                page.notice = Some(format!(
+                    "Cancelled decoding {name}. Drop or choose a capture to start again."
+                ));
+                page.shown = None;
+            }
+            Action::Facts(loaded) => {
+                page.facts = Some(loaded);
+                page.facts_error = None;
+                rederive = true;
+            }
+            Action::FactsFailed(message) => page.facts_error = Some(message),
+            Action::ClearFacts => {
+                page.facts = None;
+                page.facts_error = None;
+                rederive = true;
+            }
+            Action::Navigate(route) => {
+                if route == page.route {
+                    return self;
+                }
+                page.route = route;
+            }
+            Action::Mask(on) => {
+                if on == page.mask {
+                    return self;
+                }
+                page.mask = on;
+                rederive = true;
+            }
+            Action::Ladder(prefs) => page.ladder = prefs,
+        }
+        if rederive {
+            page.shown = page.derive();
+        }
+        Rc::new(page)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use callscope_analysis::sip::report::Call;
+
+    fn report() -> Report {
+        let mut r = Report::default();
+        r.capture.format = "pcap".into();
+        r.sip.calls.push(Call {
+            call_id: "c1".into(),
+            caller: "+15550100".into(),
+            from: "sip:+15550100@example.com".into(),
+            ..Call::default()
+        });
+        r
+    }
+
+    fn facts() -> LoadedFacts {
+        LoadedFacts {
+            name: "facts.json".into(),
+            facts: Rc::new(Facts::default()),
+        }
+    }
+
+    fn run(page: Rc<Page>, actions: Vec<Action>) -> Rc<Page> {
+        actions.into_iter().fold(page, |p, a| p.reduce(a))
+    }
+
+    fn done() -> Action {
+        Action::Worker(FromWorker::Done {
+            json: serde_json::to_string(&report()).unwrap(),
+            bytes: 10.0,
+            ms: 1.0,
+        })
+    }
+
+    #[test]
+    fn facts_dropped_before_the_capture_apply_to_it() {
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Facts(facts()),
+                Action::Start("a.pcap".into(), 10.0),
+                done(),
+            ],
+        );
+        assert_eq!(
+            p.facts.as_ref().map(|f| f.name.as_str()),
+            Some("facts.json")
+        );
+        assert!(p.shown.is_some());
+    }
+
+    #[test]
+    fn a_new_capture_forgets_the_facts_of_the_last_one() {
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Start("a.pcap".into(), 10.0),
+                done(),
+                Action::Facts(facts()),
+                Action::Start("b.pcap".into(), 5.0),
+            ],
+        );
+        assert!(p.facts.is_none());
+        assert!(p.shown.is_none());
+    }
+
+    #[test]
+    fn cancel_is_a_notice_not_an_error() {
+        let p = run(
+            Rc::default(),
+            vec![Action::Start("big.pcap".into(), 1e9), Action::Cancel],
+        );
+        assert_eq!(p.phase, Phase::Idle);
+        assert!(p.notice.as_deref().unwrap().contains("big.pcap"));
+    }
+
+    #[test]
+    fn the_mask_switch_masks_the_shown_report_and_back() {
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Start("a.pcap".into(), 10.0),
+                done(),
+                Action::Mask(true),
+            ],
+        );
+        let shown = p.shown.clone().unwrap();
+        assert!(shown.masked);
+        assert_eq!(shown.report.sip.calls[0].caller, "number-1");
+        let p = p.reduce(Action::Mask(false));
+        assert_eq!(
+            p.shown.as_ref().unwrap().report.sip.calls[0].caller,
+            "+15550100"
+        );
+    }
+
+    #[test]
+    fn the_route_survives_a_new_capture() {
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Navigate(Route::Calls(Some("c1".into()), None)),
+                Action::Start("a.pcap".into(), 1.0),
+                done(),
+            ],
+        );
+        assert_eq!(p.route, Route::Calls(Some("c1".into()), None));
+        let q = p
+            .clone()
+            .reduce(Action::Navigate(Route::Calls(Some("c1".into()), None)));
+        assert!(Rc::ptr_eq(&p, &q), "the same address changes nothing");
+    }
+}

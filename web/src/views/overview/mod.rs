@@ -1,0 +1,20 @@
+//! The overview: the capture's facts, its protocol mix and timeline, then one card per section
+//! with its headline, each leading to the section.
+
+pub mod cards;
+pub mod facts;
+pub mod timeline;
+
+use yew::prelude::*;
+
+/// The overview.
+#[function_component(Overview)]
+pub fn overview() -> Html {
+    html! {
+        <div class="view" data-testid="view-overview">
+            <cards::Cards />
+            <timeline::Timeline />
+            <facts::Facts />
+        </div>
+    }
+}
