@@ -52,6 +52,12 @@ async function load(file) {
   assert.equal(await settled(page), 'done', `${file} decodes`);
 }
 
+/** A Call-ID as the page writes it in an address (RFC 3986 unreserved characters and `@` kept). */
+const segment = (id) => Array.from(new TextEncoder().encode(id), (b) => {
+  const c = String.fromCharCode(b);
+  return /[A-Za-z0-9\-._~@]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+}).join('');
+
 const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 const texts = (selector) => page.locator(selector).allTextContents();
 const count = (selector) => page.locator(selector).count();
@@ -67,7 +73,7 @@ async function checkOverview(name, cli) {
   assert.equal(await count('[data-testid=timeline] rect.bar'), 5 * cli.timeline.points.length);
   const mix = await texts('[data-testid=mix] li');
   const totals = [0, 1, 2, 3, 4].map((f) => cli.timeline.points.reduce((a, p) => a + p.packets[f], 0));
-  mix.forEach((line, f) => assert.ok(line.replace(/\u202f/g, '').includes(`${totals[f]} packets`), `${line} has ${totals[f]} packets`));
+  mix.forEach((line, f) => assert.match(line.replace(/\u202f/g, ''), new RegExp(`(^|\\D)${totals[f]} packets`), `${line} has ${totals[f]} packets`));
   // Hovering the timeline reads out the bucket under the pointer; the arrow keys do too.
   if (cli.timeline.points.length > 0) {
     const box = await page.locator('[data-testid=timeline] svg').boundingBox();
@@ -122,6 +128,15 @@ async function checkCalls(name, cli) {
   }
   assert.equal(await count('[data-testid=exchanges-table] tbody tr'), Math.min(cli.sip.exchanges.length, 100));
   await shot(`${name}-calls`);
+  // A non-call exchange (REGISTER, OPTIONS…) opens its own ladder.
+  if (cli.sip.exchanges.length > 0) {
+    const ex = cli.sip.exchanges[0];
+    await page.locator('[data-testid=exchanges-table] tbody tr a').first().click();
+    await page.waitForSelector('[data-testid=ladder]');
+    assert.equal(await page.textContent('[data-testid=call-id]'), ex.call_id);
+    const labels = await page.locator('[data-testid=ladder] g.arrow.msg').evaluateAll((gs) => gs.map((g) => g.dataset.label));
+    assert.deepEqual(labels, ex.messages.map((m) => m.label));
+  }
   for (const [i, call] of calls.slice(0, 3).entries()) {
     // Open the call from its row, as a user does.
     await go(page, '#/calls', 'view-calls');
@@ -147,7 +162,7 @@ async function checkCalls(name, cli) {
     if (i === 0) await shot(`${name}-call-1-message`);
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=message-detail]', { state: 'detached' });
-    assert.equal(await page.evaluate(() => location.hash), `#/calls/${encodeURIComponent(call.call_id).replace(/%40/g, '@')}`);
+    assert.equal(await page.evaluate(() => location.hash), `#/calls/${segment(call.call_id)}`);
   }
 }
 
@@ -163,8 +178,10 @@ async function checkNat(name, cli) {
     assert.equal(num(await page.textContent('[data-testid=stun-channel-data]')), s.channel_data);
     assert.equal(num(await page.textContent('[data-testid=stun-transactions]')), s.transactions.length);
     assert.equal(num(await page.textContent('[data-testid=stun-groups-count]')), stunGroups(s));
-    const counted = (await column('stun-groups', 5)).map(num).reduce((a, b) => a + b, 0);
-    assert.equal(counted, Math.min(s.transactions.length, counted), 'groups hold the transactions');
+    if (stunGroups(s) <= 100) {
+      const counted = (await column('stun-groups', 5)).map(num).reduce((a, b) => a + b, 0);
+      assert.equal(counted, s.transactions.length, 'the groups hold every transaction');
+    }
     assert.equal(await count('[data-testid=allocation]'), s.allocations.length);
     const relayed = await texts('[data-testid=allocation-relayed]');
     s.allocations.forEach((a, k) => a.relayed && assert.equal(relayed[k], a.relayed));
@@ -273,7 +290,7 @@ test('back and forward move between views', async () => {
 test('a reload keeps the address and opens it once the file is dropped again', async () => {
   const file = generated('sip-call-udp.pcapng');
   const cli = cliReport(file);
-  await go(page, `#/calls/${encodeURIComponent(cli.sip.calls[0].call_id)}/3`);
+  await go(page, `#/calls/${segment(cli.sip.calls[0].call_id)}/3`);
   await page.reload();
   await page.waitForSelector('[data-testid=route-pending]');
   await load(file);
@@ -336,6 +353,30 @@ test('the mask switch replaces numbers and names on screen as the CLI --mask doe
   await page.check('[data-testid=mask]');
   await page.waitForFunction((caller) => window.callscopeReport?.sip?.calls?.[0]?.caller === caller, masked.sip.calls[0].caller);
   assert.deepEqual(await page.evaluate(() => window.callscopeReport), masked);
+  // What masking must hide, taken from the unmasked report: user parts of every From, To,
+  // P-Asserted-Identity and Contact, and display names.
+  const secrets = new Set();
+  // A SIP URI's user part (before `@`; a URI without one names a host) or a tel URI's number.
+  const users = (text) => [...(text ?? '').matchAll(/sips?:([^@;>:,\s]+)@|tel:([^;>,\s]+)/g)].map((m) => m[1] ?? m[2]);
+  for (const c of [...cli.sip.calls, ...cli.sip.exchanges]) {
+    for (const u of [...users(c.from), ...users(c.to)]) secrets.add(u);
+    if (c.caller_name) secrets.add(c.caller_name);
+    for (const m of c.messages) {
+      for (const h of m.headers ?? []) {
+        if (!['From', 'To', 'P-Asserted-Identity', 'Contact'].includes(h.name)) continue;
+        for (const u of users(h.value)) secrets.add(u);
+        const display = h.value.match(/^\s*"([^"]+)"/)?.[1];
+        if (display) secrets.add(display);
+      }
+    }
+  }
+  assert.ok(secrets.size >= 3, [...secrets].join(', '));
+  const personal = (report) => JSON.stringify([...report.sip.calls, ...report.sip.exchanges].map((c) => [
+    c.caller, c.callee, c.from, c.to, c.caller_name, c.asserted_identity, c.contact,
+    c.messages.map((m) => [m.start_line, (m.headers ?? []).filter((h) => ['From', 'To', 'P-Asserted-Identity', 'Contact'].includes(h.name))]),
+  ]));
+  const shownJson = personal(await page.evaluate(() => window.callscopeReport));
+  for (const secret of secrets) assert.ok(!shownJson.includes(secret), `${secret} is masked`);
   await go(page, '#/calls', 'calls-table');
   const from = await column('calls-table', 4);
   assert.deepEqual(from, masked.sip.calls.map((c) => c.caller_name ? `${c.caller_name} <${c.caller}>` : c.caller));
@@ -343,10 +384,8 @@ test('the mask switch replaces numbers and names on screen as the CLI --mask doe
   await page.waitForSelector('[data-testid=ladder]');
   await page.locator('[data-testid=ladder] g.arrow.msg').first().click();
   await page.waitForSelector('[data-testid=message-detail]');
-  const body = await page.textContent('body');
-  for (const c of cli.sip.calls) {
-    if (c.caller.length >= 3 && c.caller !== masked.sip.calls[0].caller) assert.ok(!body.includes(c.caller), `${c.caller} is masked on screen`);
-  }
+  const detail = await page.textContent('[data-testid=message-detail]');
+  for (const secret of secrets) assert.ok(!detail.includes(secret), `${secret} is masked in the message`);
   await shot('masked-call');
   await page.uncheck('[data-testid=mask]');
   await page.waitForFunction((caller) => window.callscopeReport?.sip?.calls?.[0]?.caller === caller, cli.sip.calls[0].caller);

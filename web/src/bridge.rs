@@ -63,8 +63,15 @@ pub fn publish(name: &str, value: &JsValue) {
     }
 }
 
+thread_local! {
+    /// The getter behind `window.callscopeReport` (with the JSON it reads), kept until the next
+    /// report replaces it.
+    static REPORT_GETTER: RefCell<Option<Closure<dyn Fn() -> JsValue>>> = const { RefCell::new(None) };
+}
+
 /// Makes `window.callscopeReport` the report whose JSON is `json`, parsed on first read (a
-/// large report's object graph is only built when a script asks for it).
+/// large report's object graph is only built when a script asks for it). The previous report's
+/// getter, and the text it held, are freed.
 pub fn publish_report(json: Rc<str>) {
     let Some(window) = web_sys::window() else {
         return;
@@ -81,8 +88,8 @@ pub fn publish_report(json: Rc<str>) {
     let _ = js_sys::Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE);
     let _ = js_sys::Reflect::delete_property(&window, &"callscopeReport".into());
     js_sys::Object::define_property(&window, &"callscopeReport".into(), &descriptor);
-    // The page lives as long as the window; each report's getter is small.
-    getter.forget();
+    // The old getter is no longer reachable from the window: drop it now.
+    REPORT_GETTER.with(|g| *g.borrow_mut() = Some(getter));
 }
 
 fn publish_stats(bytes: f64, ms: f64) {

@@ -73,45 +73,49 @@ pub fn decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn index(segment: Option<&str>) -> Result<Option<usize>, ()> {
-    match segment {
-        None | Some("") => Ok(None),
-        Some(s) => match s.parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(Some(n - 1)),
-            _ => Err(()),
-        },
+/// A 1-based number in an address, 0-based here; digits only.
+fn number(segment: &str) -> Option<usize> {
+    if segment.is_empty() || !segment.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    segment
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n >= 1)
+        .map(|n| n - 1)
 }
 
 impl Route {
-    /// The route of a URL fragment (`#/calls/abc`, `/calls/abc` or empty).
+    /// The route of a URL fragment (`#/calls/abc`, `/calls/abc` or empty); anything else, extra
+    /// segments included, is [`Route::NotFound`].
     pub fn parse(hash: &str) -> Route {
-        let path = hash.trim_start_matches('#');
-        let path = path.trim_start_matches('/');
-        let mut parts = path.splitn(3, '/');
-        let section = parts.next().unwrap_or("");
-        let first = parts.next();
-        let second = parts.next();
-        let parsed = match section {
-            "" | "overview" => Ok(Route::Overview),
-            "tunnels" => index(first).map(Route::Tunnels),
-            "calls" => match first {
-                None | Some("") => Ok(Route::Calls(None, None)),
-                Some(id) => index(second).map(|m| Route::Calls(Some(decode(id)), m)),
-            },
-            "nat" => Ok(Route::Nat),
-            "media" => index(first).map(Route::Media),
-            "network" => Ok(Route::Network),
-            "processes" => match first {
-                None | Some("") => Ok(Route::Processes(None)),
-                Some(pid) => pid
-                    .parse()
-                    .map(|p| Route::Processes(Some(p)))
-                    .map_err(|_| ()),
-            },
-            _ => Err(()),
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let path = path.strip_suffix('/').unwrap_or(path);
+        let parts: Vec<&str> = if path.is_empty() {
+            Vec::new()
+        } else {
+            path.split('/').collect()
         };
-        parsed.unwrap_or_else(|()| Route::NotFound(hash.to_owned()))
+        let parsed = match parts.as_slice() {
+            [] | ["overview"] => Some(Route::Overview),
+            ["tunnels"] => Some(Route::Tunnels(None)),
+            ["tunnels", n] => number(n).map(|i| Route::Tunnels(Some(i))),
+            ["calls"] => Some(Route::Calls(None, None)),
+            ["calls", id] if !id.is_empty() => Some(Route::Calls(Some(decode(id)), None)),
+            ["calls", id, m] if !id.is_empty() => {
+                number(m).map(|m| Route::Calls(Some(decode(id)), Some(m)))
+            }
+            ["nat"] => Some(Route::Nat),
+            ["media"] => Some(Route::Media(None)),
+            ["media", n] => number(n).map(|i| Route::Media(Some(i))),
+            ["network"] => Some(Route::Network),
+            ["processes"] => Some(Route::Processes(None)),
+            ["processes", pid] if pid.bytes().all(|b| b.is_ascii_digit()) => {
+                pid.parse().ok().map(|p| Route::Processes(Some(p)))
+            }
+            _ => None,
+        };
+        parsed.unwrap_or_else(|| Route::NotFound(hash.to_owned()))
     }
 
     /// The fragment for this route, with its `#`.
@@ -207,6 +211,17 @@ mod tests {
             Route::NotFound("#/nowhere".into())
         );
         assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(Route::parse("#/calls/"), Route::Calls(None, None));
+        for bad in [
+            "#/tunnels/1/x",
+            "#/media/+3",
+            "#/nat/x",
+            "#/overview/x",
+            "#/calls//2",
+            "#/processes/-1",
+        ] {
+            assert_eq!(Route::parse(bad), Route::NotFound(bad.into()), "{bad}");
+        }
     }
 
     #[test]

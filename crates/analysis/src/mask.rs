@@ -104,14 +104,16 @@ impl Masker {
     fn name_addr(&mut self, part: &str) -> String {
         let trimmed = part.trim_start();
         let lead = &part[..part.len() - trimmed.len()];
-        let mut quoted = false;
-        let open = trimmed.char_indices().find_map(|(i, c)| {
-            if c == '"' {
-                quoted = !quoted;
-            }
-            (c == '<' && !quoted).then_some(i)
-        });
-        match open.and_then(|lt| trimmed[lt..].find('>').map(|gt| (lt, lt + gt))) {
+        let open = Quotes::default()
+            .outside(trimmed)
+            .find(|&(_, c)| c == '<')
+            .map(|(i, _)| i);
+        match open.map(|lt| {
+            (
+                lt,
+                trimmed[lt..].find('>').map_or(trimmed.len(), |gt| lt + gt),
+            )
+        }) {
             Some((lt, gt)) => {
                 let display = trimmed[..lt].trim().trim_matches('"');
                 let display = if display.is_empty() {
@@ -120,7 +122,10 @@ impl Masker {
                     format!("\"{}\" ", self.name(display))
                 };
                 let uri = self.uri(&trimmed[lt + 1..gt]);
-                format!("{lead}{display}<{uri}>{}", &trimmed[gt + 1..])
+                // An unclosed `<` (a mangled value) still has its URI masked.
+                let rest = trimmed.get(gt + 1..).unwrap_or("");
+                let close = if gt < trimmed.len() { ">" } else { "" };
+                format!("{lead}{display}<{uri}{close}{rest}")
             }
             None if trimmed.trim() == "*" => part.to_owned(),
             None => {
@@ -169,16 +174,45 @@ pub const PERSONAL_HEADERS: [&str; 7] = [
     "Referred-By",
 ];
 
+/// Walks a header value and yields the characters outside quoted strings (RFC 3261 §25.1:
+/// `"…"` with `\` escapes), with their byte offsets.
+#[derive(Default)]
+struct Quotes {
+    quoted: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    fn outside<'v>(mut self, value: &'v str) -> impl Iterator<Item = (usize, char)> + 'v {
+        value.char_indices().filter(move |&(_, c)| {
+            if self.escaped {
+                self.escaped = false;
+                return false;
+            }
+            match c {
+                '\\' if self.quoted => {
+                    self.escaped = true;
+                    false
+                }
+                '"' => {
+                    self.quoted = !self.quoted;
+                    false
+                }
+                _ => !self.quoted,
+            }
+        })
+    }
+}
+
 /// Splits a header value at the commas between its elements (not inside quotes or `<…>`).
 fn split_top_level(value: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let (mut quoted, mut angle, mut start) = (false, false, 0);
-    for (i, c) in value.char_indices() {
+    let (mut angle, mut start) = (false, 0);
+    for (i, c) in Quotes::default().outside(value) {
         match c {
-            '"' if !angle => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
+            '<' => angle = true,
+            '>' => angle = false,
+            ',' if !angle => {
                 parts.push(&value[start..i]);
                 start = i + 1;
             }
@@ -284,6 +318,12 @@ mod tests {
         );
         assert_eq!(m.name_addrs("Bob <sip:bob@h>"), "\"name-2\" <sip:user-1@h>");
         assert_eq!(m.name_addrs("*"), "*");
+        // An escaped quote does not end the display name; an unclosed `<` still masks the URI.
+        assert_eq!(
+            m.name_addrs("\"Al\\\"ice, <x>\" <sip:alice@h>;tag=1"),
+            "\"name-3\" <sip:user-2@h>;tag=1"
+        );
+        assert_eq!(m.name_addrs("<sip:+15550100@h"), "<sip:number-1@h");
         assert_eq!(
             m.start_line("INVITE sip:+15550100@ims.example;user=phone SIP/2.0"),
             "INVITE sip:number-1@ims.example;user=phone SIP/2.0"
@@ -298,5 +338,32 @@ mod tests {
         assert!(!is_number("alice"));
         assert!(!is_number("12"));
         assert!(!is_number("+"));
+    }
+
+    proptest::proptest! {
+        /// Whatever the header value looks like, masking never panics, and a number in a
+        /// name-addr's URI or display name does not survive.
+        #[test]
+        fn numbers_never_survive_in_name_addrs(
+            number in "\\+?[1-9][0-9]{5,12}",
+            display in proptest::option::of("[A-Za-z ]{1,12}"),
+            params in "(;[a-z]{1,5}=[a-z0-9]{1,5}){0,2}",
+            junk in "\\PC{0,40}",
+        ) {
+            let mut m = Masker::default();
+            let _ = m.name_addrs(&junk);
+            let _ = m.start_line(&junk);
+            let shown = display.map(|d| format!("\"{d}\" ")).unwrap_or_default();
+            for value in [
+                format!("{shown}<sip:{number}@ims.example.net;user=phone>{params}"),
+                format!("sip:{number}@ims.example.net{params}"),
+                format!("<tel:{number}>{params}, {shown}<sip:{number}@h>"),
+            ] {
+                let masked = m.name_addrs(&value);
+                proptest::prop_assert!(!masked.contains(number.trim_start_matches('+')), "{value} → {masked}");
+            }
+            let line = m.start_line(&format!("INVITE sip:{number}@h SIP/2.0"));
+            proptest::prop_assert!(!line.contains(number.trim_start_matches('+')), "{line}");
+        }
     }
 }

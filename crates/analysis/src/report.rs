@@ -32,7 +32,8 @@ pub struct Report {
     pub rtp: crate::rtp::RtpReport,
     /// RTCP reports.
     pub rtcp: crate::rtp::RtcpReport,
-    /// Packets and bytes per second per protocol family.
+    /// Packets and bytes per time bucket (one second, wider for long captures) per protocol
+    /// family, for every frame the hierarchy counts (those whose link layer decoded).
     pub timeline: crate::timeline::TimelineReport,
     /// What was dropped to keep memory bounded.
     pub limits: Limits,

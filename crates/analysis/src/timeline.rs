@@ -1,5 +1,6 @@
 //! Packets and bytes over time per protocol family (IKE/ESP, SIP, STUN/TURN, RTP/RTCP, other):
-//! the page's overview chart. Buckets start one second wide; when a capture spans more than
+//! the page's overview chart. It counts the frames the hierarchy counts: frames on a link type
+//! callscope does not decode, or whose link header is malformed, are in neither. Buckets start one second wide; when a capture spans more than
 //! [`MAX_BUCKETS`] of them, neighbours merge and the width doubles, so memory stays bounded
 //! whatever the timestamps say (two interfaces whose clocks differ by months included).
 

@@ -1,5 +1,5 @@
-//! Numbers, sizes, durations and clock times as people read them. One set of rules for the page
-//! and the terminal, so a count reads the same in both.
+//! Numbers, sizes, durations and clock times as people read them on the page (and wherever
+//! else a view wants the same rules).
 
 /// The digit-group separator: U+202F NARROW NO-BREAK SPACE, as SI and ISO 80000-1 write large
 /// numbers (a comma or a dot would be a decimal mark somewhere).
@@ -85,6 +85,16 @@ pub fn clock(unix: f64, offset_min: i32) -> String {
     )
 }
 
+/// The clock time alone (`14:03:21.123`) of [`clock`], for columns where the date is the
+/// capture's own.
+pub fn time_of_day(unix: f64, offset_min: i32) -> String {
+    let full = clock(unix, offset_min);
+    match full.split_once(' ') {
+        Some((_, time)) => time.to_owned(),
+        None => full,
+    }
+}
+
 /// The zone's name for [`clock`]: `UTC`, `UTC+01:00`, `UTC−05:30`.
 pub fn zone(offset_min: i32) -> String {
     if offset_min == 0 {
@@ -145,6 +155,7 @@ mod tests {
         assert_eq!(clock(1_709_210_096.789, 0), "2024-02-29 12:34:56.789");
         assert_eq!(clock(1_709_210_096.789, 60), "2024-02-29 13:34:56.789");
         assert_eq!(clock(1_709_164_800.0, -330), "2024-02-28 18:30:00.000");
+        assert_eq!(time_of_day(1_709_210_096.789, 0), "12:34:56.789");
         assert_eq!(zone(-330), "UTC−05:30");
         assert_eq!(zone(60), "UTC+01:00");
     }

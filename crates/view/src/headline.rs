@@ -1,5 +1,5 @@
-//! One line per report section, for the overview's cards and the page's header: what a person
-//! wants to know first ("1 IKE tunnel, NAT-T, 32 ESP packets, 0 lost").
+//! One line per report section, for the overview's cards and the sections' first line: what a
+//! person wants to know first ("1 IKE tunnel, NAT-T, 32 ESP packets, 0 lost").
 
 use std::collections::BTreeMap;
 
@@ -60,11 +60,10 @@ pub fn calls(r: &Report) -> String {
     for (state, n) in states {
         parts.push(format!("{} {state}", count(n)));
     }
-    let worst = r
-        .rtp
+    let worst = sip
         .calls
         .iter()
-        .filter_map(|c| c.mos)
+        .filter_map(|c| crate::media::call_mos(r, c))
         .min_by(f64::total_cmp);
     if let Some(m) = worst {
         parts.push(format!("worst MOS {m:.2}"));

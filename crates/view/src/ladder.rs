@@ -66,15 +66,6 @@ pub struct Ladder {
     pub rows: Vec<Row>,
 }
 
-impl Ladder {
-    /// Rows that are SIP messages.
-    pub fn messages(&self) -> impl Iterator<Item = &Row> {
-        self.rows
-            .iter()
-            .filter(|r| matches!(r.kind, RowKind::Message(_)))
-    }
-}
-
 /// Column bookkeeping while laying out.
 struct Columns {
     merge: bool,
@@ -117,21 +108,27 @@ impl Columns {
     }
 
     /// The column of a media endpoint: the host's signalling column when there is one (as
-    /// sngrep draws RTP between the hosts of the call), else a column of its own.
+    /// sngrep draws RTP between the hosts of the call), else a column of its own (one per host
+    /// when merged).
     fn media(&mut self, address: &str) -> usize {
         let host = addr::host(address);
-        if let Some(i) = self.columns.iter().position(|c| {
+        let found = self.columns.iter().position(|c| {
             c.addrs.iter().any(|a| a == address)
-                || (!c.media_only && c.addrs.iter().any(|a| addr::host(a) == host))
-        }) {
-            return i;
-        }
-        self.columns.push(Column {
-            label: self.key(address).to_owned(),
-            addrs: vec![address.to_owned()],
-            media_only: true,
+                || ((!c.media_only || self.merge) && c.addrs.iter().any(|a| addr::host(a) == host))
         });
-        self.columns.len() - 1
+        let i = found.unwrap_or_else(|| {
+            self.columns.push(Column {
+                label: self.key(address).to_owned(),
+                addrs: Vec::new(),
+                media_only: true,
+            });
+            self.columns.len() - 1
+        });
+        let column = &mut self.columns[i];
+        if column.media_only && !column.addrs.iter().any(|a| a == address) {
+            column.addrs.push(address.to_owned());
+        }
+        i
     }
 }
 
@@ -354,6 +351,25 @@ mod tests {
         );
         assert_eq!((l.rows[3].from, l.rows[3].to), (0, 1));
         assert_eq!(l.rows[3].label, "g711U 250 pkts, 2 lost");
+    }
+
+    #[test]
+    fn a_media_only_host_is_one_column_when_merged() {
+        let a = stream("192.0.2.9:7000", "10.0.0.1:6000", 0.3);
+        let b = stream("192.0.2.9:7002", "10.0.0.1:6002", 0.4);
+        let merged = layout(&call(), &[(0, &a), (1, &b)], Options { merge_hosts: true });
+        let labels: Vec<&str> = merged.columns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["10.0.0.1", "10.0.0.2", "192.0.2.9"]);
+        assert_eq!(
+            merged.columns[2].addrs,
+            ["192.0.2.9:7000", "192.0.2.9:7002"]
+        );
+        let apart = layout(&call(), &[(0, &a), (1, &b)], Options::default());
+        assert_eq!(
+            apart.columns.len(),
+            5,
+            "per ip:port, each media port has its column"
+        );
     }
 
     #[test]

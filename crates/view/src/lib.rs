@@ -4,10 +4,10 @@
 //! ladder layout, STUN transactions grouped, which process owns which call or tunnel, one-line
 //! headlines per section, and how numbers, sizes, durations and clock times are written.
 //!
-//! The CLI draws these as text and the page as HTML and SVG, so the two always show the same
-//! diagram and the same numbers. Nothing here parses packets or keeps analysis state (that is
-//! `callscope-analysis`), and nothing draws (that is the CLI and `callscope-web`); it builds for
-//! `wasm32` and is tested natively.
+//! The page draws all of these as HTML and SVG; the CLI draws the ladder (`--call`), the STUN
+//! groups and the limits as text from the same values, so the two show the same diagram and the
+//! same words. Nothing here parses packets or keeps analysis state (that is
+//! `callscope-analysis`), and nothing draws; it builds for `wasm32` and is tested natively.
 #![warn(missing_docs)]
 
 pub mod addr;

@@ -2,6 +2,8 @@
 //! title.
 
 use callscope_analysis::rtp::RtpStream;
+use callscope_analysis::sip::report::Call;
+use callscope_analysis::Report;
 
 use crate::format;
 
@@ -35,6 +37,14 @@ pub fn arrow_label(s: &RtpStream) -> String {
 /// A one-line title: `10.0.0.1:6000 → 10.0.0.2:6002 0x1234abcd PCMU`.
 pub fn title(s: &RtpStream) -> String {
     format!("{} → {} {} {}", s.src, s.dst, s.ssrc, codec(s))
+}
+
+/// A call's worst (lowest) MOS among its streams.
+pub fn call_mos(report: &Report, call: &Call) -> Option<f64> {
+    call.media
+        .iter()
+        .filter_map(|&i| report.rtp.streams.get(i)?.mos)
+        .min_by(f64::total_cmp)
 }
 
 /// Loss as the stream table shows it: `2 (0.8 %)`.

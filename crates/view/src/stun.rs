@@ -25,6 +25,8 @@ pub struct Group {
     pub errors: BTreeMap<u16, u64>,
     /// Never answered.
     pub unanswered: u64,
+    /// Of which classic RFC 3489 STUN (no magic cookie).
+    pub classic: u64,
     /// Mean round trip of the answered ones (ms).
     pub rtt_mean_ms: Option<f64>,
     /// Largest round trip (ms).
@@ -78,6 +80,7 @@ pub fn groups(stun: &StunReport) -> Vec<Group> {
         let group = &mut order[g];
         group.count += 1;
         group.transactions.push(i);
+        group.classic += u64::from(t.classic);
         match t.class.as_str() {
             "success" => group.success += 1,
             "error" => *group.errors.entry(t.error_code.unwrap_or(0)).or_default() += 1,
@@ -129,7 +132,10 @@ mod tests {
                 t("Binding", "error", None, Some(420)),
                 t("Allocate", "error", None, Some(401)),
                 t("Binding", "success", Some(4.0), None),
-                t("Binding", "unanswered", None, None),
+                StunTransaction {
+                    classic: true,
+                    ..t("Binding", "unanswered", None, None)
+                },
             ],
             ..StunReport::default()
         };
@@ -142,6 +148,7 @@ mod tests {
         assert_eq!(g[0].rtt_max_ms, Some(4.0));
         assert_eq!(g[0].mapped, ["198.51.100.1:6000"]);
         assert_eq!(g[0].transactions, [0, 1, 3, 4]);
+        assert_eq!((g[0].classic, g[1].classic), (1, 0));
         assert_eq!(g[1].outcome(), "0 ok, 1×401");
     }
 }

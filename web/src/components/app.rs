@@ -129,11 +129,17 @@ pub fn app() -> Html {
         use_effect_with(route, move |route| {
             let up = route.up();
             let on_key = Closure::<dyn FnMut(KeyboardEvent)>::new(move |e: KeyboardEvent| {
+                // Escape in a text field clears the field instead (checkboxes do not count).
                 let typing = e
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|el| {
-                        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    .is_some_and(|el| match el.tag_name().as_str() {
+                        "TEXTAREA" | "SELECT" => true,
+                        "INPUT" => !matches!(
+                            el.get_attribute("type").as_deref(),
+                            Some("checkbox" | "radio" | "button")
+                        ),
+                        _ => false,
                     });
                 if e.key() == "Escape" && !typing {
                     if let Some(up) = &up {

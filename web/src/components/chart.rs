@@ -112,7 +112,9 @@ fn tick_text(v: f64, step: f64) -> String {
 /// The chart.
 #[function_component(Chart)]
 pub fn chart(props: &Props) -> Html {
-    let hover = use_state(|| None::<usize>);
+    // The bucket under the pointer or chosen with the keys, and whether keys chose it (only
+    // then is the readout announced to screen readers).
+    let hover = use_state(|| None::<(usize, bool)>);
     let svg = use_node_ref();
     let h = f64::from(props.height);
     // Every x value, in order (the readout steps through them).
@@ -283,14 +285,14 @@ pub fn chart(props: &Props) -> Html {
                         .total_cmp(&(b.1 + bar_w / 2.0 - at).abs())
                 })
                 .map(|(i, _)| i);
-            hover.set(nearest);
+            hover.set(nearest.map(|i| (i, false)));
         })
     };
     let onkeydown = {
         let hover = hover.clone();
         let n = xs.len();
         Callback::from(move |e: KeyboardEvent| {
-            let next = match (e.key().as_str(), *hover) {
+            let next = match (e.key().as_str(), hover.map(|(i, _)| i)) {
                 ("ArrowRight", None) | ("Home", _) => Some(0),
                 ("ArrowLeft", None) | ("End", _) => n.checked_sub(1),
                 ("ArrowRight", Some(i)) => Some((i + 1).min(n.saturating_sub(1))),
@@ -299,14 +301,15 @@ pub fn chart(props: &Props) -> Html {
                 _ => return,
             };
             e.prevent_default();
-            hover.set(next);
+            hover.set(next.map(|i| (i, true)));
         })
     };
     let onmouseleave = {
         let hover = hover.clone();
         Callback::from(move |_: MouseEvent| hover.set(None))
     };
-    let at = (*hover).and_then(|i| xs.get(i).copied());
+    let at = (*hover).and_then(|(i, _)| xs.get(i).copied());
+    let announce = (*hover).is_some_and(|(_, keys)| keys);
     let cursor = at.map(|x| {
         let cx = sx(x + bar_w / 2.0);
         html! { <line class="cursor" x1={cx.to_string()} x2={cx.to_string()} y1={TOP.to_string()} y2={(h - BOTTOM).to_string()} /> }
@@ -336,7 +339,7 @@ pub fn chart(props: &Props) -> Html {
     html! {
         <figure class="chart" data-testid={props.testid.clone()}>
             <svg ref={svg} viewBox={format!("0 0 {W} {h}")}
-                role="img" aria-label={format!("{} over {}", props.y_label, props.x_label)} tabindex="0"
+                role="group" aria-label={format!("{} over {}: focus it and use ← and → to read the values", props.y_label, props.x_label)} tabindex="0"
                 {onmousemove} {onmouseleave} {onkeydown}>
                 { for grid }
                 <line class="axis" x1={LEFT.to_string()} x2={(W - RIGHT).to_string()} y1={sy(0.0).to_string()} y2={sy(0.0).to_string()} />
@@ -349,7 +352,7 @@ pub fn chart(props: &Props) -> Html {
                     { for props.series.iter().map(|s| html! { <span class="key"><i class={s.class} aria-hidden="true"></i>{ &s.name }</span> }) }
                 </span>
                 <span class="axis-label">{ format!("{} over {}", props.y_label, props.x_label) }</span>
-                <span class="readout" aria-live="polite" data-testid={format!("{}-readout", props.testid)}>{ readout }</span>
+                <span class="readout" aria-live={if announce { "polite" } else { "off" }} data-testid={format!("{}-readout", props.testid)}>{ readout }</span>
             </figcaption>
         </figure>
     }

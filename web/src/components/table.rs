@@ -337,7 +337,7 @@ pub fn sort_table(props: &Props) -> Html {
         };
         html! {
             <th class={classes!(c.numeric.then_some("num"))} aria-sort={aria} scope="col" title={c.help}>
-                <button type="button" class="sort" {onclick}>{ c.title }<span class="arrow" aria-hidden="true">{ arrow }</span></button>
+                <button type="button" class="sort" {onclick} aria-label={c.help.map(|h| format!("{}: {h}", c.title))}>{ c.title }<span class="arrow" aria-hidden="true">{ arrow }</span></button>
             </th>
         }
     });

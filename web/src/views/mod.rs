@@ -41,23 +41,30 @@ pub struct RoutedProps {
     pub route: Route,
 }
 
-/// The view of a route.
+/// The view of a route. A detail view is keyed by what it shows, so moving from one call (or
+/// stream, tunnel, process) to another starts its tables afresh.
 #[function_component(Routed)]
 pub fn routed(props: &RoutedProps) -> Html {
     match &props.route {
         Route::Overview => html! { <overview::Overview /> },
         Route::Tunnels(None) => html! { <tunnels::Tunnels /> },
-        Route::Tunnels(Some(i)) => html! { <tunnels::card::TunnelPage index={*i} /> },
+        Route::Tunnels(Some(i)) => {
+            html! { <tunnels::card::TunnelPage key={format!("t{i}")} index={*i} /> }
+        }
         Route::Calls(None, _) => html! { <calls::Calls /> },
         Route::Calls(Some(id), message) => {
-            html! { <calls::call::CallPage id={id.clone()} message={*message} /> }
+            html! { <calls::call::CallPage key={format!("c{id}")} id={id.clone()} message={*message} /> }
         }
         Route::Nat => html! { <nat::Nat /> },
         Route::Media(None) => html! { <media::Media /> },
-        Route::Media(Some(i)) => html! { <media::stream::StreamPage index={*i} /> },
+        Route::Media(Some(i)) => {
+            html! { <media::stream::StreamPage key={format!("s{i}")} index={*i} /> }
+        }
         Route::Network => html! { <network::Network /> },
         Route::Processes(None) => html! { <processes::Processes /> },
-        Route::Processes(Some(pid)) => html! { <processes::process::ProcessPage pid={*pid} /> },
+        Route::Processes(Some(pid)) => {
+            html! { <processes::process::ProcessPage key={format!("p{pid}")} pid={*pid} /> }
+        }
         Route::NotFound(hash) => html! {
             <section class="card" data-testid="not-found">
                 <h2>{ "No such view" }</h2>

@@ -6,6 +6,7 @@
 use callscope_wire::sip::{Message, StartLine};
 
 use super::report::HeaderField;
+use crate::mask::PERSONAL_HEADERS;
 
 /// Header fields kept (compact forms arrive expanded), compared without case.
 pub const KEPT: [&str; 28] = [
@@ -43,6 +44,10 @@ pub const KEPT: [&str; 28] = [
 pub const MAX_HEADERS: usize = 32;
 /// Characters kept per value.
 pub const MAX_VALUE: usize = 256;
+/// Characters of a value that names people (a Request-URI, From, To, Contact,
+/// P-Asserted-Identity…): such values are kept whole or not at all, so that masking always sees
+/// whole URIs and display names (a value cut inside a user part could not be masked).
+pub const MAX_PERSONAL: usize = 1024;
 
 /// A message's start line and kept header fields.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,11 +65,21 @@ fn cut(value: &str) -> String {
     }
 }
 
+/// A value that names people: whole, or a note of its length.
+fn whole(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= MAX_PERSONAL {
+        value.to_owned()
+    } else {
+        format!("({n} characters, not kept)")
+    }
+}
+
 impl Details {
     /// The details of a decoded message.
     pub fn of(msg: &Message<'_>) -> Details {
         let start_line = match &msg.start {
-            StartLine::Request { method, uri } => format!("{method} {} SIP/2.0", cut(uri)),
+            StartLine::Request { method, uri } => format!("{method} {} SIP/2.0", whole(uri)),
             StartLine::Response { code, reason } => format!("SIP/2.0 {code} {}", cut(reason)),
         };
         let headers = msg
@@ -72,12 +87,17 @@ impl Details {
             .iter()
             .filter(|(name, _)| KEPT.iter().any(|k| k.eq_ignore_ascii_case(name)))
             .take(MAX_HEADERS)
-            .map(|(name, value)| HeaderField {
-                name: KEPT
+            .map(|(name, value)| {
+                let personal = PERSONAL_HEADERS
                     .iter()
-                    .find(|k| k.eq_ignore_ascii_case(name))
-                    .map_or_else(|| name.to_string(), |k| (*k).to_owned()),
-                value: cut(value),
+                    .any(|p| p.eq_ignore_ascii_case(name));
+                HeaderField {
+                    name: KEPT
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(name))
+                        .map_or_else(|| name.to_string(), |k| (*k).to_owned()),
+                    value: if personal { whole(value) } else { cut(value) },
+                }
             })
             .collect();
         Details {
@@ -132,6 +152,29 @@ mod tests {
             "\"Alice\" <sip:alice@example.com>;tag=1"
         );
         assert!(d.size() > 100);
+    }
+
+    #[test]
+    fn values_that_name_people_are_kept_whole_or_not_at_all() {
+        let many = (0..60)
+            .map(|i| format!("<sip:+1555010{i:04}@ims.example.net>"))
+            .collect::<Vec<_>>();
+        let text = format!(
+            "SIP/2.0 200 OK\r\nP-Asserted-Identity: {}\r\nContact: {}\r\n\r\n",
+            many[..20].join(", "),
+            many.join(", ")
+        );
+        let m = callscope_wire::sip::parse(text.as_bytes()).unwrap();
+        let d = Details::of(&m);
+        assert_eq!(
+            d.headers[0].value,
+            many[..20].join(", "),
+            "kept whole beyond 256 characters"
+        );
+        assert_eq!(
+            d.headers[1].value,
+            format!("({} characters, not kept)", many.join(", ").len())
+        );
     }
 
     #[test]

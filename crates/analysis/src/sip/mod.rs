@@ -377,7 +377,16 @@ impl SipAnalyzer {
             self.owners.insert(call_id.to_owned(), owner);
         }
         let room = self.arrows < self.limits.arrows;
-        let details = (room && self.details_bytes < self.limits.details_bytes)
+        // Details only for an arrow its call or exchange will keep, while the budget lasts.
+        let kept = room
+            && match self.owners.get(call_id) {
+                Some(Owner::Call(i)) => self.calls[*i].arrows() < self.limits.call.arrows,
+                Some(Owner::Exchange(i)) => {
+                    self.exchanges[*i].arrows() < self.limits.exchange_arrows
+                }
+                None => false,
+            };
+        let details = (kept && self.details_bytes < self.limits.details_bytes)
             .then(|| details::Details::of(msg));
         let seen = Seen {
             details: details.as_ref(),

@@ -137,13 +137,13 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     sip::write(out, r)?;
     rtp::write(out, r)?;
 
-    let l = &r.limits;
-    if l.flows_evicted + l.endpoints_dropped + l.fragments_dropped + l.tcp_bytes_dropped > 0 {
-        writeln!(
-            out,
-            "\nLimits: {} flows evicted, {} endpoint updates dropped, {} IP fragments dropped",
-            l.flows_evicted, l.endpoints_dropped, l.fragments_dropped
-        )?;
+    // The same list, in the same words, as the page's overview.
+    let limits = callscope_view::capture::limits_hit(r);
+    if !limits.is_empty() {
+        writeln!(out, "\nLimits hit (dropped to keep memory bounded)")?;
+        for (what, n) in limits {
+            writeln!(out, "  {n} {what}")?;
+        }
     }
     Ok(())
 }

@@ -164,14 +164,6 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             .collect();
         writeln!(out, "\nSIP user agents: {}", uas.join(", "))?;
     }
-    let d = &s.dropped;
-    let dropped = d.untracked_messages + d.stream_bytes + d.media_expectations + d.resend_keys;
-    if dropped + d.transactions + d.summaries > 0 {
-        writeln!(
-            out,
-            "SIP limits: {} messages untracked, {} stream bytes dropped, {} media endpoints and {} transactions not kept",
-            d.untracked_messages, d.stream_bytes, d.media_expectations, d.transactions
-        )?;
-    }
+    // What SIP's bounds dropped is listed with the other limits at the end of the report.
     Ok(())
 }

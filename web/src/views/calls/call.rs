@@ -11,7 +11,7 @@ use callscope_view::ladder::{self, Options};
 use yew::prelude::*;
 
 use super::ladder::LadderSvg;
-use super::list::{call_mos, party, state_text};
+use super::list::{party, state_text};
 use super::message::{sdp_lines, MessageDetail};
 use crate::components::table::{Cell, Column, Row, Rows, SortTable};
 use crate::context::{use_page, use_shown};
@@ -205,7 +205,7 @@ fn call_summary(
                 { fact("Retransmissions", format::count(c.retransmissions)) }
                 if c.auth_challenges > 0 { { fact("Auth challenges", c.auth_challenges.to_string()) } }
                 { fact("User agents", if c.user_agents.is_empty() { "—".to_owned() } else { c.user_agents.join(", ") }) }
-                { fact("Worst MOS", call_mos(r, c).map_or_else(|| "—".into(), |m| format!("{m:.2}"))) }
+                { fact("Worst MOS", callscope_view::media::call_mos(r, c).map_or_else(|| "—".into(), |m| format!("{m:.2}"))) }
                 { fact("Process", process.map_or_else(|| "unknown".to_owned(), str::to_owned)) }
             </dl>
         </section>

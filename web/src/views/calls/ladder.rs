@@ -2,7 +2,8 @@
 //! draws the same one): a column per host with its header kept in view while the diagram
 //! scrolls, one arrow per SIP message (SDP and retransmissions marked) and per RTP stream, and
 //! a time column that counts relative, absolute or delta time. An arrow is a button: click it,
-//! or Tab to it and press Enter, to open the message; the arrow keys move between arrows.
+//! or Tab to the ladder and press Enter, to open the message; ↑/↓ (Home/End) move between
+//! arrows, and the ladder is a single Tab stop however many messages it has.
 
 use callscope_view::format;
 use callscope_view::ladder::{Ladder, RowKind};
@@ -43,18 +44,40 @@ fn x(col: usize) -> f64 {
     TIME_W + col as f64 * COL_W + COL_W / 2.0
 }
 
-/// Moves focus to the arrow `delta` rows away from the focused one.
-fn move_focus(from: &web_sys::Element, delta: i32) {
-    let sibling = if delta > 0 {
-        from.next_element_sibling()
-    } else {
-        from.previous_element_sibling()
+/// Moves focus from one arrow to another (`delta` rows away, or the first/last), and makes the
+/// new one the ladder's single Tab stop (a roving tabindex: Tab leaves the ladder, ↑/↓ move in it).
+fn move_focus(from: &web_sys::Element, to: Focus) {
+    let target = match to {
+        Focus::Next => from.next_element_sibling(),
+        Focus::Previous => from.previous_element_sibling(),
+        Focus::First | Focus::Last => from.parent_element().and_then(|svg| {
+            let arrows = svg.query_selector_all("g.arrow").ok()?;
+            let i = if matches!(to, Focus::First) {
+                0
+            } else {
+                arrows.length().checked_sub(1)?
+            };
+            arrows
+                .get(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+        }),
     };
-    if let Some(el) = sibling.and_then(|s| s.dyn_into::<web_sys::SvgElement>().ok()) {
+    if let Some(el) = target.and_then(|s| s.dyn_into::<web_sys::SvgElement>().ok()) {
         if el.class_list().contains("arrow") {
+            let _ = from.set_attribute("tabindex", "-1");
+            let _ = el.set_attribute("tabindex", "0");
             let _ = el.focus();
         }
     }
+}
+
+/// Where the arrow keys move.
+#[derive(Clone, Copy)]
+enum Focus {
+    Next,
+    Previous,
+    First,
+    Last,
 }
 
 /// The ladder.
@@ -74,15 +97,17 @@ pub fn ladder_svg(props: &Props) -> Html {
     let rails = (0..l.columns.len()).map(|i| {
         html! { <line class="rail" x1={x(i).to_string()} x2={x(i).to_string()} y1="0" y2={height.to_string()} /> }
     });
+    // One Tab stop in the ladder: the selected message's arrow, else the first.
+    let tab_stop = props
+        .selected
+        .and_then(|m| l.rows.iter().position(|r| r.kind == RowKind::Message(m)))
+        .unwrap_or(0);
     let mut prev: Option<f64> = None;
     let rows = l.rows.iter().enumerate().map(|(n, row)| {
         let y = PAD + n as f64 * ROW_H + ROW_H * 0.62;
         let time = match props.time {
             TimeMode::Relative => format!("{:.6}", row.time),
-            TimeMode::Absolute => {
-                let c = format::clock(props.start_unix + row.time, props.tz);
-                c.split_once(' ').map_or(c.clone(), |(_, t)| t.to_owned())
-            }
+            TimeMode::Absolute => format::time_of_day(props.start_unix + row.time, props.tz),
             TimeMode::Delta => format!("+{:.6}", prev.map_or(0.0, |p| row.time - p)),
         };
         prev = Some(row.time);
@@ -126,10 +151,16 @@ pub fn ladder_svg(props: &Props) -> Html {
                         e.prevent_default();
                         go(&href);
                     }
-                    "ArrowDown" | "ArrowUp" => {
+                    key @ ("ArrowDown" | "ArrowUp" | "Home" | "End") => {
                         e.prevent_default();
+                        let to = match key {
+                            "ArrowDown" => Focus::Next,
+                            "ArrowUp" => Focus::Previous,
+                            "Home" => Focus::First,
+                            _ => Focus::Last,
+                        };
                         if let Some(el) = here {
-                            move_focus(&el, if e.key() == "ArrowDown" { 1 } else { -1 });
+                            move_focus(&el, to);
                         }
                     }
                     _ => {}
@@ -160,7 +191,7 @@ pub fn ladder_svg(props: &Props) -> Html {
             row.label.clone()
         };
         html! {
-            <g {class} tabindex="0" role="button" aria-label={label.clone()} data-frame={row.frame.to_string()} data-label={row.label.clone()} {onclick} {onkeydown}>
+            <g {class} tabindex={if n == tab_stop { "0" } else { "-1" }} role="button" aria-label={label.clone()} data-frame={row.frame.to_string()} data-label={row.label.clone()} {onclick} {onkeydown}>
                 <title>{ label }</title>
                 <rect class="hit" x="0" y={(PAD + n as f64 * ROW_H).to_string()} width={width.to_string()} height={ROW_H.to_string()} />
                 <text class="time" x="8" y={(line_y + 4.0).to_string()}>{ time }</text>

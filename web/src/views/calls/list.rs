@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use callscope_analysis::sip::report::Call;
-use callscope_view::format;
+use callscope_view::{format, media};
 use yew::prelude::*;
 
 use crate::components::table::{Cell, Column, Row, Rows, SortTable};
@@ -46,14 +46,6 @@ pub fn party(name: Option<&str>, user: &str) -> String {
     }
 }
 
-/// The worst MOS of a call's streams.
-pub fn call_mos(report: &callscope_analysis::Report, c: &Call) -> Option<f64> {
-    c.media
-        .iter()
-        .filter_map(|&i| report.rtp.streams.get(i)?.mos)
-        .min_by(f64::total_cmp)
-}
-
 /// The list.
 #[function_component(CallList)]
 pub fn call_list() -> Html {
@@ -66,10 +58,7 @@ pub fn call_list() -> Html {
         let r = &shown.report;
         let time = |rel: f64| {
             let clock = format::clock(r.capture.start_unix + rel, *tz);
-            let short = clock
-                .split_once(' ')
-                .map_or(clock.clone(), |(_, t)| t.to_owned());
-            Cell::num(rel, short).title(format!(
+            Cell::num(rel, format::time_of_day(r.capture.start_unix + rel, *tz)).title(format!(
                 "{clock} ({}), {rel:.6} s into the capture",
                 format::zone(*tz)
             ))
@@ -102,7 +91,7 @@ pub fn call_list() -> Html {
                             Cell::opt(
                                 (!c.user_agents.is_empty()).then(|| c.user_agents.join(", ")),
                             ),
-                            Cell::opt_num(call_mos(r, c), |m| format!("{m:.2}")),
+                            Cell::opt_num(media::call_mos(r, c), |m| format!("{m:.2}")),
                             Cell::opt(shown.links.call_process(r, i)),
                         ],
                         href,

@@ -1,5 +1,5 @@
-//! One message of a ladder: its start line, main header fields and SDP, with the previous and
-//! next message a key away. Escape (or Close) goes back to the ladder.
+//! One message of a ladder: its start line, main header fields and SDP, with links to the
+//! previous and next message. Escape (or Close) goes back to the ladder.
 
 use callscope_analysis::sip::report::{LadderMessage, SdpMessage};
 use yew::prelude::*;
@@ -91,7 +91,7 @@ pub fn message_detail(props: &Props) -> Html {
             if let Some(s) = &props.sdp {
                 { sdp_lines(s) }
             }
-            <p class="muted small">{ "Escape closes the message; ‹ and › step through the call." }</p>
+            <p class="muted small">{ "Escape closes the message; the ‹ and › links step through the call." }</p>
         </aside>
     }
 }

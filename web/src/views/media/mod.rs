@@ -37,7 +37,7 @@ const COLUMNS: [Column; 19] = [
     Column::text("Call"),
 ];
 
-/// tshark writes −1 for a minimum that was never set.
+/// Milliseconds with three decimals, as tshark prints them (−1 is tshark's "never set").
 fn ms3(v: f64) -> Cell {
     Cell::num(v, format!("{v:.3}"))
 }

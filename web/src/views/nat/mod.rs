@@ -26,7 +26,11 @@ pub fn nat() -> Html {
             .into_iter()
             .map(|g| {
                 Row::new(vec![
-                    Cell::text(&g.method),
+                    Cell::text(if g.classic > 0 {
+                        format!("{} (classic RFC 3489: {})", g.method, g.classic)
+                    } else {
+                        g.method.clone()
+                    }),
                     Cell::addr(&g.client),
                     Cell::addr(&g.server),
                     Cell::text(&g.transport),

@@ -1,5 +1,5 @@
-//! The overview: the capture's facts, its protocol mix and timeline, then one card per section
-//! with its headline, each leading to the section.
+//! The overview: one card per section with its headline, each leading to the section; then the
+//! timeline and protocol mix; then the capture's facts.
 
 pub mod cards;
 pub mod facts;

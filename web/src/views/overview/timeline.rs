@@ -1,5 +1,6 @@
 //! The timeline: packets (or bytes) per second per protocol family (IKE/ESP, SIP, STUN/TURN,
-//! RTP/RTCP, other) as stacked bars, and the protocol mix of the whole capture.
+//! RTP/RTCP, other) as stacked bars, and the protocol mix over the capture (of the packets whose
+//! link layer decoded, as the hierarchy counts them; the rest are said).
 
 use std::rc::Rc;
 
@@ -61,7 +62,8 @@ pub fn timeline() -> Html {
             total.1 += p.bytes.get(f).copied().unwrap_or(0);
         }
     }
-    let all: u64 = totals.iter().map(|t| t.0).sum::<u64>().max(1);
+    let all_packets: u64 = totals.iter().map(|t| t.0).sum();
+    let all = all_packets.max(1);
     let toggle = |on: bool, text: &'static str| {
         let bytes = bytes.clone();
         html! {
@@ -80,6 +82,13 @@ pub fn timeline() -> Html {
                 x_label={if t.bucket_s == 1.0 { "s since the first packet".to_owned() } else { format!("s since the first packet ({} s per bar)", t.bucket_s) }}
                 y_label={if *bytes { "bytes" } else { "packets" }} testid="timeline" />
             <h3>{ "Protocol mix" }</h3>
+            if shown.report.capture.packets > all_packets {
+                <p class="muted small" data-testid="mix-missing">{ format!(
+                    "{} of the {} packets are not in the timeline or the mix: their link layer could not be decoded.",
+                    format::count(shown.report.capture.packets - all_packets),
+                    format::count(shown.report.capture.packets)
+                ) }</p>
+            }
             <ul class="mix" data-testid="mix">
                 { for FAMILIES.iter().zip(totals).map(|((name, class), (packets, bytes))| {
                     let share = packets as f64 * 100.0 / all as f64;

@@ -21,22 +21,25 @@ pub fn process_page(props: &Props) -> Html {
         return html! {};
     };
     let r = &shown.report;
-    let found = r
+    // A pid can name two processes (reused, or two names in the facts): show each.
+    let found: Vec<_> = r
         .processes
         .iter()
         .zip(&shown.processes)
-        .find(|(p, _)| p.pid == props.pid);
-    let Some((p, l)) = found else {
+        .filter(|(p, _)| p.pid == props.pid)
+        .collect();
+    if found.is_empty() {
         return html! {
             <div class="view" data-testid="view-process">
                 <p class="crumbs">{ link(&Route::Processes(None), "← All processes") }</p>
                 <section class="card" data-testid="not-found"><p>{ format!("No process with pid {} in this report.", props.pid) }</p></section>
             </div>
         };
-    };
+    }
     html! {
         <div class="view" data-testid="view-process">
             <p class="crumbs">{ link(&Route::Processes(None), "← All processes") }</p>
+            { for found.into_iter().map(|(p, l)| html! { <>
             <section class="card">
                 <h2>{ &l.label }</h2>
                 <dl class="facts">
@@ -71,6 +74,7 @@ pub fn process_page(props: &Props) -> Html {
                     </ul>
                 </section>
             }
+            </> }) }
         </div>
     }
 }
