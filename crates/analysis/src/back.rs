@@ -80,6 +80,9 @@ pub(crate) struct Back {
     pub protocols: Protocols,
     pub hierarchy: Hierarchy,
     pub timeline: Timeline,
+    /// The last leaf's family: consecutive frames mostly share their innermost protocol, and
+    /// every leaf is a literal, so its address identifies it (as in `hierarchy::Path`).
+    last_family: Option<((usize, usize), usize)>,
 }
 
 impl Back {
@@ -118,8 +121,16 @@ impl Back {
             }
         };
         self.hierarchy.add_to(work.prefix, leaf, work.bytes);
-        self.timeline
-            .add(work.ts_ns, timeline::family(leaf), work.bytes);
+        let id = leaf.map_or((0, 0), |l| (l.as_ptr() as usize, l.len()));
+        let family = match self.last_family {
+            Some((last, f)) if last == id => f,
+            _ => {
+                let f = timeline::family(leaf);
+                self.last_family = Some((id, f));
+                f
+            }
+        };
+        self.timeline.add(work.ts_ns, family, work.bytes);
         app
     }
 }

@@ -89,6 +89,7 @@ impl Default for Timeline {
 
 impl Timeline {
     /// Counts a frame.
+    #[inline]
     pub fn add(&mut self, ts_ns: i64, family: usize, bytes: u64) {
         let slot = match self.last {
             Some((lo, hi, slot)) if ts_ns >= lo && ts_ns < hi => slot,
@@ -101,7 +102,10 @@ impl Timeline {
         }
     }
 
-    /// The index in `buckets` of the bucket holding `ts_ns`, made (and widened) as needed.
+    /// The index in `buckets` of the bucket holding `ts_ns`, made (and widened) as needed;
+    /// kept out of line so that [`Timeline::add`]'s usual path stays short.
+    #[cold]
+    #[inline(never)]
     fn slot(&mut self, ts_ns: i64) -> usize {
         let origin = *self.origin_ns.get_or_insert(ts_ns);
         loop {

@@ -171,6 +171,7 @@ struct Series {
 }
 
 impl Series {
+    #[inline]
     fn push(
         &mut self,
         offset_ns: i64,
@@ -311,6 +312,7 @@ impl Stream {
     }
 
     /// Adds a packet.
+    #[inline]
     pub fn push(&mut self, a: &Arrival<'_>) {
         let first = self.stats.total == 0;
         if first {

@@ -225,6 +225,13 @@ impl CallTracker {
         self.arrows.len()
     }
 
+    /// Gives the last arrow its message's details.
+    pub fn attach_details(&mut self, details: super::details::Details) {
+        if let Some(last) = self.arrows.last_mut() {
+            last.details = Some(details);
+        }
+    }
+
     fn parties(&mut self, msg: &Message<'_>) {
         if let Some(f) = &msg.from {
             self.from = f.uri.clone();
@@ -521,7 +528,11 @@ impl CallTracker {
                     ..s.report
                 })
                 .collect(),
-            messages: self.arrows.iter().map(|a| a.report(ctx)).collect(),
+            messages: self
+                .arrows
+                .into_iter()
+                .map(|a| a.into_report(ctx))
+                .collect(),
             messages_dropped: self.arrows_dropped,
             media: Vec::new(),
         }

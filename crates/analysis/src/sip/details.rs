@@ -1,22 +1,22 @@
 //! What a ladder keeps of each message for its detail view: the start line and the header
 //! fields a person reads to follow a call (RFC 3261 §20), in the order they came, each value cut
-//! at [`MAX_VALUE`] characters. Credentials (Authorization, WWW-Authenticate…), bodies and
-//! headers that locate the user (P-Access-Network-Info) are not kept.
+//! at [`MAX_VALUE`] characters. Credentials (Authorization, WWW-Authenticate…), bodies, headers
+//! that locate the user (P-Access-Network-Info) and capability lists (Allow, Supported) are not
+//! kept.
 
 use callscope_wire::sip::{Message, StartLine};
 
 use super::report::HeaderField;
 use crate::mask::PERSONAL_HEADERS;
 
-/// Header fields kept (compact forms arrive expanded), compared without case.
-pub const KEPT: [&str; 28] = [
+/// Header fields kept (compact forms arrive expanded), compared without case. Call-ID and CSeq
+/// are not among them: every message of a call has its Call-ID, and the ladder keeps the CSeq.
+pub const KEPT: [&str; 21] = [
     "Via",
     "Route",
     "Record-Route",
     "From",
     "To",
-    "Call-ID",
-    "CSeq",
     "Contact",
     "P-Asserted-Identity",
     "P-Preferred-Identity",
@@ -31,13 +31,8 @@ pub const KEPT: [&str; 28] = [
     "Expires",
     "Session-Expires",
     "Require",
-    "Supported",
-    "Allow",
     "Event",
     "Subscription-State",
-    "RSeq",
-    "Content-Type",
-    "Content-Length",
 ];
 
 /// Header fields kept per message.
@@ -124,6 +119,16 @@ mod tests {
 
     #[test]
     fn details_keep_the_start_line_and_the_main_headers_in_order() {
+        // In JSON a field is one line, as people read it.
+        let h = HeaderField {
+            name: "To".into(),
+            value: "<sip:b@h>".into(),
+        };
+        assert_eq!(serde_json::to_string(&h).unwrap(), "\"To: <sip:b@h>\"");
+        assert_eq!(
+            serde_json::from_str::<HeaderField>("\"To: <sip:b@h>\"").unwrap(),
+            h
+        );
         let m = callscope_wire::sip::parse(
             b"INVITE sip:+15550100@ims.example.net;user=phone SIP/2.0\r\n\
               v: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
@@ -145,7 +150,8 @@ mod tests {
         let names: Vec<&str> = d.headers.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(
             names,
-            ["Via", "From", "To", "Call-ID", "CSeq", "Content-Length"]
+            ["Via", "From", "To"],
+            "Call-ID, CSeq and lengths are the call's"
         );
         assert_eq!(
             d.headers[1].value,

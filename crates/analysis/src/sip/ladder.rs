@@ -35,7 +35,7 @@ pub struct Arrow {
     pub retransmission: bool,
     /// Carries SDP.
     pub sdp: bool,
-    /// Start line and main header fields, while the analyzer's budget lasts.
+    /// Start line and main header fields, attached by the analyzer while its budget lasts.
     pub details: Option<Details>,
 }
 
@@ -58,34 +58,30 @@ impl Arrow {
             transport: seen.transport,
             retransmission: seen.resent,
             sdp: seen.sdp.is_some(),
-            details: seen.details.cloned(),
+            details: None,
         }
     }
 
-    /// The report's arrow.
-    pub fn report(&self, ctx: &FinishContext) -> LadderMessage {
+    /// The report's arrow (the arrow is used up: its strings move into the report).
+    pub fn into_report(self, ctx: &FinishContext) -> LadderMessage {
+        let (start_line, headers) = self
+            .details
+            .map(|d| (d.start_line, d.headers))
+            .unwrap_or_default();
         LadderMessage {
             frame: self.frame,
             time: ctx.rel(self.ts_ns),
             src: crate::addr::socket_text(self.src),
             dst: crate::addr::socket_text(self.dst),
-            label: self.label.clone(),
-            method: self.method.clone(),
+            label: self.label,
+            method: self.method,
             status: self.status,
-            cseq: self.cseq.clone(),
+            cseq: self.cseq,
             transport: self.transport.to_owned(),
             retransmission: self.retransmission,
             sdp: self.sdp,
-            start_line: self
-                .details
-                .as_ref()
-                .map(|d| d.start_line.clone())
-                .unwrap_or_default(),
-            headers: self
-                .details
-                .as_ref()
-                .map(|d| d.headers.clone())
-                .unwrap_or_default(),
+            start_line,
+            headers,
         }
     }
 }

@@ -119,8 +119,6 @@ pub struct Seen<'a> {
     pub resent: bool,
     /// Its SDP, decoded.
     pub sdp: Option<&'a Sdp>,
-    /// Its start line and main header fields, for the ladder (None once the budget is spent).
-    pub details: Option<&'a details::Details>,
 }
 
 #[derive(Debug)]
@@ -350,7 +348,6 @@ impl SipAnalyzer {
             transport,
             resent,
             sdp: sdp.as_ref(),
-            details: None,
         };
         self.summaries.on_message(&seen, msg, self.limits.summaries);
         self.dropped.summaries = self.summaries.dropped;
@@ -388,10 +385,6 @@ impl SipAnalyzer {
             };
         let details = (kept && self.details_bytes < self.limits.details_bytes)
             .then(|| details::Details::of(msg));
-        let seen = Seen {
-            details: details.as_ref(),
-            ..seen
-        };
         let arrows_before = self.arrows;
         match self.owners.get(call_id) {
             Some(Owner::Call(i)) => {
@@ -415,9 +408,16 @@ impl SipAnalyzer {
             None => {}
         }
         if self.arrows > arrows_before {
-            match &details {
-                Some(d) => self.details_bytes += d.size(),
-                None => self.dropped.message_details += 1,
+            match (details, self.owners.get(call_id)) {
+                (Some(d), Some(Owner::Call(i))) => {
+                    self.details_bytes += d.size();
+                    self.calls[*i].attach_details(d);
+                }
+                (Some(d), Some(Owner::Exchange(i))) => {
+                    self.details_bytes += d.size();
+                    self.exchanges[*i].attach_details(d);
+                }
+                _ => self.dropped.message_details += 1,
             }
         }
     }

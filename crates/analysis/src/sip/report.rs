@@ -96,20 +96,43 @@ pub struct LadderMessage {
     /// `sip.dropped.message_details`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub start_line: String,
-    /// The main header fields in message order (Via, From, To, Call-ID, CSeq, Contact,
-    /// P-Asserted-Identity, User-Agent, Reason…), values cut at 256 characters.
+    /// The main header fields in message order (Via, From, To, Contact, P-Asserted-Identity,
+    /// User-Agent, Reason…; the Call-ID is the call's and the CSeq is `cseq`), as `"Name: value"`,
+    /// values cut at 256 characters (those naming people kept whole up to 1,024 or not at all).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<HeaderField>,
 }
 
-/// A header field as the message carried it (compact names expanded).
+/// A header field as the message carried it (compact names expanded). In JSON it is one string,
+/// `"Name: value"`, which is how people read header fields and keeps the report small.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(into = "String", from = "String")]
 pub struct HeaderField {
-    /// Its name, canonically written (`Call-ID`, `P-Asserted-Identity`).
+    /// Its name, canonically written (`From`, `P-Asserted-Identity`).
     pub name: String,
     /// Its value.
     pub value: String,
+}
+
+impl From<HeaderField> for String {
+    fn from(h: HeaderField) -> String {
+        format!("{}: {}", h.name, h.value)
+    }
+}
+
+impl From<String> for HeaderField {
+    fn from(line: String) -> HeaderField {
+        match line.split_once(": ") {
+            Some((name, value)) => HeaderField {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            },
+            None => HeaderField {
+                name: line,
+                value: String::new(),
+            },
+        }
+    }
 }
 
 /// A call: the INVITE dialogs sharing one Call-ID.

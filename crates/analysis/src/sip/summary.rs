@@ -96,6 +96,13 @@ impl ExchangeTracker {
         self.arrows.len()
     }
 
+    /// Gives the last arrow its message's details.
+    pub fn attach_details(&mut self, details: super::details::Details) {
+        if let Some(last) = self.arrows.last_mut() {
+            last.details = Some(details);
+        }
+    }
+
     /// The report's exchange.
     pub fn report(self, ctx: &FinishContext) -> Exchange {
         Exchange {
@@ -109,7 +116,11 @@ impl ExchangeTracker {
             event: self.event,
             content_type: self.content_type,
             body_bytes: self.body_bytes,
-            messages: self.arrows.iter().map(|a| a.report(ctx)).collect(),
+            messages: self
+                .arrows
+                .into_iter()
+                .map(|a| a.into_report(ctx))
+                .collect(),
             messages_dropped: self.arrows_dropped,
         }
     }

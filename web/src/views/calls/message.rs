@@ -73,6 +73,7 @@ pub fn message_detail(props: &Props) -> Html {
                 { crate::views::fact("Frame", m.frame.to_string()) }
                 { crate::views::fact("Time", format!("{} ({:.6} s)", props.clock, m.time)) }
                 { crate::views::fact("From → to", html! { <span class="mono">{ format!("{} → {} over {}", m.src, m.dst, m.transport) }</span> }) }
+                { crate::views::fact("Call-ID", html! { <span class="mono">{ props.call_id.clone() }</span> }) }
                 { crate::views::fact("CSeq", m.cseq.clone()) }
                 if m.retransmission {
                     { crate::views::fact("Resent", "yes: the same request or final response again (tshark's resent)") }
