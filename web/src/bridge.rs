@@ -115,8 +115,10 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         let running = running.clone();
         let raw = raw.clone();
         use_callback((), move |(name, blob): (String, Blob), ()| {
-            // A new file replaces the current one: dropping the old worker terminates it.
+            // A new file replaces the current one: dropping the old worker terminates it, and a
+            // share link this tab opened is forgotten.
             running.borrow_mut().take();
+            crate::components::app::forget_shared();
             raw.borrow_mut().take();
             publish_state("running");
             page.dispatch(Action::Start(name, blob.size()));

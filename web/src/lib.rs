@@ -9,6 +9,7 @@
 pub mod bridge;
 pub mod components;
 pub mod context;
+pub mod download;
 pub mod messages;
 pub mod route;
 pub mod state;

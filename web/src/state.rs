@@ -9,6 +9,7 @@ use callscope_analysis::facts::{attribute, Facts};
 use callscope_analysis::mask::mask_report;
 use callscope_analysis::Report;
 use callscope_view::links::{self, Links, ProcessLinks};
+use callscope_view::share::Shared;
 use yew::Reducible;
 
 use crate::messages::FromWorker;
@@ -103,6 +104,8 @@ pub struct Shown {
     pub ms: f64,
     /// Phone numbers, user parts and display names are masked.
     pub masked: bool,
+    /// It came from a share link (no file was decoded in this tab).
+    pub shared: bool,
 }
 
 impl Shown {
@@ -135,6 +138,7 @@ impl Shown {
             bytes,
             ms,
             masked: mask,
+            shared: false,
         }
     }
 }
@@ -175,6 +179,8 @@ pub struct Page {
     pub notice: Option<String>,
     /// The report as shown, once done.
     pub shown: Option<ShownRef>,
+    /// Where a report opened from a share link came from (its report is `phase`'s).
+    pub shared: Option<Rc<Shared>>,
 }
 
 /// Changes to the page.
@@ -192,6 +198,10 @@ pub enum Action {
     Facts(LoadedFacts),
     /// A file given as facts could not be used.
     FactsFailed(String),
+    /// A share link was opened (its report, and where it came from).
+    OpenShared(Box<Shared>),
+    /// A share link could not be opened (why, in words).
+    SharedFailed(String),
     /// The user removed the facts.
     ClearFacts,
     /// The address changed (a link, back/forward, a typed URL).
@@ -211,16 +221,26 @@ impl Page {
                 raw,
                 bytes,
                 ms,
-            } => Some(ShownRef(Rc::new(Shown::new(
-                name,
-                raw,
-                self.facts.as_ref(),
-                self.mask,
-                *bytes,
-                *ms,
-            )))),
+            } => {
+                let mut shown = Shown::new(name, raw, self.facts.as_ref(), self.mask, *bytes, *ms);
+                shown.shared = self.shared.is_some();
+                Some(ShownRef(Rc::new(shown)))
+            }
             _ => None,
         }
+    }
+
+    /// The report to share: the worker's with the facts applied, not masked (the share panel
+    /// masks it its own way).
+    pub fn report_to_share(&self) -> Option<Report> {
+        let Phase::Done { raw, .. } = &self.phase else {
+            return None;
+        };
+        let mut report = (**raw).clone();
+        if let Some(f) = &self.facts {
+            attribute(&mut report, &f.facts);
+        }
+        Some(report)
     }
 
     /// The file being decoded or shown.
@@ -257,6 +277,32 @@ impl Reducible for Page {
                 };
                 page.notice = None;
                 page.shown = None;
+                page.shared = None;
+            }
+            Action::OpenShared(shared) => {
+                let Shared { file, report, .. } = *shared.clone();
+                page.phase = Phase::Done {
+                    name: file,
+                    raw: Rc::new(report),
+                    bytes: 0.0,
+                    ms: 0.0,
+                };
+                page.facts = None;
+                page.facts_error = None;
+                page.notice = None;
+                page.shared = Some(Rc::new(Shared {
+                    report: Default::default(),
+                    ..*shared
+                }));
+                rederive = true;
+            }
+            Action::SharedFailed(message) => {
+                page.phase = Phase::Error {
+                    name: "The shared link".into(),
+                    message,
+                };
+                page.shown = None;
+                page.shared = None;
             }
             Action::Worker(FromWorker::Ready) => return self,
             Action::Worker(FromWorker::Progress {
@@ -441,6 +487,27 @@ mod tests {
             p.shown.as_ref().unwrap().report.sip.calls[0].caller,
             "+15550100"
         );
+    }
+
+    #[test]
+    fn a_shared_report_opens_without_a_file_and_a_dropped_file_replaces_it() {
+        let shared = Shared {
+            v: 1,
+            file: "call.pcap".into(),
+            report: report(),
+            masked_numbers: true,
+            ..Shared::default()
+        };
+        let p = run(Rc::default(), vec![Action::OpenShared(Box::new(shared))]);
+        assert_eq!(p.file_name(), Some("call.pcap"));
+        let shown = p.shown.clone().unwrap();
+        assert!(shown.shared);
+        assert_eq!(shown.report.sip.calls.len(), 1);
+        assert!(p.shared.as_ref().unwrap().masked_numbers);
+        let p = p.reduce(Action::Start("mine.pcap".into(), 1.0));
+        assert!(p.shared.is_none() && p.shown.is_none());
+        let p = p.reduce(Action::SharedFailed("damaged".into()));
+        assert!(matches!(&p.phase, Phase::Error { message, .. } if message == "damaged"));
     }
 
     #[test]

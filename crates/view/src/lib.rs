@@ -11,10 +11,14 @@
 #![warn(missing_docs)]
 
 pub mod addr;
+pub mod call_text;
 pub mod capture;
+pub mod export;
 pub mod format;
 pub mod headline;
 pub mod ladder;
+pub mod ladder_svg;
 pub mod links;
 pub mod media;
+pub mod share;
 pub mod stun;

@@ -79,6 +79,39 @@ fn load_facts(page: UseReducerDispatcher<Page>, name: String, blob: Blob) {
     });
 }
 
+/// Where a tab keeps the share link it opened, so that a reload (on any view) opens it again.
+const SHARED_KEY: &str = "callscope.shared";
+
+fn session() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+/// Opens a share link's fragment: its report replaces the page's, the address becomes `view`
+/// (the overview when the link was just followed), and the tab remembers the link.
+fn open_shared(dispatch: &UseReducerDispatcher<Page>, fragment: &str, view: Route) {
+    match callscope_view::share::open(fragment) {
+        Ok(shared) => {
+            if let Some(s) = session() {
+                let _ = s.set_item(SHARED_KEY, fragment);
+            }
+            dispatch.dispatch(Action::OpenShared(Box::new(shared)));
+        }
+        Err(e) => dispatch.dispatch(Action::SharedFailed(e.to_string())),
+    }
+    // The long fragment leaves the address bar (the tab keeps it); the views use their own.
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&view.href()));
+    }
+    dispatch.dispatch(Action::Navigate(view));
+}
+
+/// Forgets the share link this tab opened (a file of the user's own replaces it).
+pub fn forget_shared() {
+    if let Some(s) = session() {
+        let _ = s.remove_item(SHARED_KEY);
+    }
+}
+
 /// The page.
 #[function_component(App)]
 pub fn app() -> Html {
@@ -88,6 +121,8 @@ pub fn app() -> Html {
     });
     let decoder = use_decoder(page.dispatcher());
     let dragging = use_state(|| false);
+    // The report the Share panel shares, while it is open.
+    let sharing = use_state(|| None::<Rc<callscope_analysis::Report>>);
     let demo_error = use_state(|| None::<AttrValue>);
     let input = use_node_ref();
 
@@ -95,8 +130,22 @@ pub fn app() -> Html {
     {
         let dispatch = page.dispatcher();
         use_effect_with((), move |()| {
+            // A share link in the address when the page opens, or one remembered by this tab.
+            let hash = current_hash();
+            if hash.starts_with(callscope_view::share::PREFIX) {
+                open_shared(&dispatch, &hash, Route::Overview);
+            } else if let Some(fragment) =
+                session().and_then(|s| s.get_item(SHARED_KEY).ok().flatten())
+            {
+                open_shared(&dispatch, &fragment, Route::parse(&hash));
+            }
             let on_hash = Closure::<dyn FnMut()>::new(move || {
-                let route = Route::parse(&current_hash());
+                let hash = current_hash();
+                if hash.starts_with(callscope_view::share::PREFIX) {
+                    open_shared(&dispatch, &hash, Route::Overview);
+                    return;
+                }
+                let route = Route::parse(&hash);
                 // A new view starts at its top; choosing a message keeps the ladder in place.
                 if !matches!(route, Route::Calls(_, Some(_))) {
                     if let Some(w) = web_sys::window() {
@@ -282,6 +331,60 @@ pub fn app() -> Html {
         Callback::from(move |_: MouseEvent| dispatch.dispatch(Action::ClearFacts))
     };
     let cancel = decoder.cancel.reform(|_: MouseEvent| ());
+    let on_share = {
+        let sharing = sharing.clone();
+        let page = page.clone();
+        Callback::from(move |()| sharing.set(page.report_to_share().map(Rc::new)))
+    };
+    let close_share = {
+        let sharing = sharing.clone();
+        Callback::from(move |()| sharing.set(None))
+    };
+    let on_json = {
+        let shown = page.shown.clone();
+        Callback::from(move |()| {
+            if let Some(s) = &shown {
+                let text = callscope_view::export::report_json(&s.report);
+                let _ = crate::download::save(
+                    &crate::download::name(&s.name, "report.json"),
+                    "application/json",
+                    &text,
+                );
+            }
+        })
+    };
+    let share_panel = match (&*sharing, page.file_name()) {
+        (Some(report), Some(file)) => html! {
+            <crate::components::share::SharePanel report={report.clone()} file={file.to_owned()} on_close={close_share} />
+        },
+        _ => html! {},
+    };
+    let shared_banner = page.shared.as_ref().map(|s| {
+        let mut masked = Vec::new();
+        if s.masked_numbers {
+            masked.push("numbers and names");
+        }
+        if s.masked_addresses {
+            masked.push("IP addresses");
+        }
+        html! {
+            <div class="notice" data-testid="shared-banner">
+                <p>
+                    <strong>{ "A shared report" }</strong>
+                    { format!(
+                        " of {}, made {} with callscope {}{}. No capture was opened: these views show what the link carries.",
+                        s.file,
+                        callscope_view::format::clock(s.made_unix, zone_at(s.made_unix)),
+                        s.callscope,
+                        if masked.is_empty() { String::new() } else { format!("; {} masked", masked.join(" and ")) }
+                    ) }
+                </p>
+                if !s.left_out.is_empty() {
+                    <p>{ format!("Left out to keep the link short: {}.", s.left_out.join("; ")) }</p>
+                }
+            </div>
+        }
+    });
 
     let tz = page
         .shown
@@ -380,7 +483,7 @@ pub fn app() -> Html {
                     if let Ok(m) = m.dyn_into::<web_sys::HtmlElement>() { let _ = m.focus(); }
                 }
             })}>{ "Skip to the report" }</a>
-            <Header shown={page.shown.clone()} route={page.route.clone()} mask={page.mask} {on_mask} on_pick={pick} {tz} />
+            <Header shown={page.shown.clone()} route={page.route.clone()} mask={page.mask} {on_mask} on_pick={pick} {on_share} {on_json} {tz} />
             <input ref={input} id="file" type="file" multiple=true class="visually-hidden" tabindex="-1" aria-hidden="true" {onchange} />
             <main id="main" tabindex="-1">
                 if let Some(n) = &page.notice {
@@ -389,11 +492,13 @@ pub fn app() -> Html {
                 if let Some(e) = &page.facts_error {
                     <div class="error" data-testid="facts-error">{ e.clone() }</div>
                 }
+                { for shared_banner }
                 { for facts_line }
                 { for capture_problem }
                 { status }
                 { body }
             </main>
+            { share_panel }
             <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the capture (and its facts.json) to decode it here" }</p></div>
         </div>
     }

@@ -169,7 +169,12 @@ pub fn chart(props: &Props) -> Html {
             .flat_map(|s| s.points.iter().map(|p| p.1))
             .fold(0.0, f64::max)
     };
-    let y_step = nice_step(y_max.max(1e-9), 4.0);
+    // An empty or all-zero chart still gets a 0–1 axis.
+    let y_step = if y_max > 0.0 {
+        nice_step(y_max, 4.0)
+    } else {
+        1.0
+    };
     let y_top = ((y_max / y_step).ceil() * y_step).max(y_step);
     let sx = move |x: f64| LEFT + (x - x_min) / (x_max - x_min) * (W - LEFT - RIGHT);
     let sy = move |y: f64| TOP + (1.0 - y / y_top) * (h - TOP - BOTTOM);

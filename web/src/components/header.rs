@@ -20,6 +20,10 @@ pub struct Props {
     pub on_mask: Callback<bool>,
     /// Opens the file picker.
     pub on_pick: Callback<()>,
+    /// Opens the Share panel.
+    pub on_share: Callback<()>,
+    /// Saves the report as JSON.
+    pub on_json: Callback<()>,
     /// The viewer's zone, minutes east of UTC.
     pub tz: i32,
 }
@@ -88,6 +92,8 @@ pub fn header(props: &Props) -> Html {
                     <span>{ "Mask numbers" }</span>
                 </label>
                 if props.shown.is_some() {
+                    <button type="button" onclick={props.on_share.reform(|_: MouseEvent| ())} data-testid="share">{ "Share…" }</button>
+                    <button type="button" onclick={props.on_json.reform(|_: MouseEvent| ())} data-testid="save-json" title="The report as callscope analyze --json prints it">{ "JSON" }</button>
                     <button type="button" onclick={pick}>{ "Open…" }</button>
                 }
             </div>

@@ -5,4 +5,5 @@ pub mod app;
 pub mod chart;
 pub mod header;
 pub mod landing;
+pub mod share;
 pub mod table;

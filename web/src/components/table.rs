@@ -239,6 +239,26 @@ pub struct Props {
     pub page_size: usize,
 }
 
+/// The rows in display order as CSV (RFC 4180): numbers as plain numbers (no digit groups or
+/// units), other cells as shown.
+fn csv(columns: &[Column], rows: &[Row], order: &[usize]) -> String {
+    let mut out =
+        callscope_view::export::csv_line(&columns.iter().map(|c| c.title).collect::<Vec<_>>());
+    for &i in order {
+        let fields: Vec<String> = rows[i]
+            .cells
+            .iter()
+            .map(|c| match &c.key {
+                SortKey::Num(v) => format!("{v}"),
+                SortKey::None => String::new(),
+                SortKey::Addr(_) | SortKey::Text => c.text.clone(),
+            })
+            .collect();
+        out.push_str(&callscope_view::export::csv_line(&fields));
+    }
+    out
+}
+
 /// Whether `hay` contains `needle` (given in lower case), ignoring case, without allocating
 /// for ASCII needles.
 fn contains(hay: &str, needle: &str) -> bool {
@@ -290,6 +310,9 @@ pub fn go(href: &str) {
 #[function_component(SortTable)]
 pub fn sort_table(props: &Props) -> Html {
     let sort = use_state(|| props.sort);
+    // CSV files are named after the capture.
+    let file =
+        crate::context::use_shown().map_or_else(|| "callscope".to_owned(), |s| s.name.clone());
     let filter = use_state(String::new);
     let page = use_state(|| 0usize);
     let shown = {
@@ -372,6 +395,15 @@ pub fn sort_table(props: &Props) -> Html {
         html! { <tr class={classes!(row.href.is_some().then_some("link"))} {onclick}>{ for cells }</tr> }
     });
     let filter_id = format!("{}-filter", props.testid);
+    let save_csv = {
+        let columns = props.columns.clone();
+        let rows = props.rows.clone();
+        let shown = shown.clone();
+        let name = crate::download::name(&file, &format!("{}.csv", props.testid));
+        Callback::from(move |_: MouseEvent| {
+            let _ = crate::download::save(&name, "text/csv", &csv(&columns, &rows.0, &shown));
+        })
+    };
     html! {
         <div class="table">
             <div class="tools">
@@ -382,6 +414,7 @@ pub fn sort_table(props: &Props) -> Html {
                     <span data-testid={format!("{}-count", props.testid)}>{ shown.len() }</span>
                     { if shown.len() == total { String::new() } else { format!(" of {}", format::count(total as u64)) } }
                 </span>
+                <button type="button" class="small" onclick={save_csv} data-testid={format!("{}-csv", props.testid)} title="The rows as filtered and sorted, as CSV">{ "CSV" }</button>
                 if pages > 1 {
                     <span class="pager" data-testid={format!("{}-pager", props.testid)}>
                         <button type="button" disabled={current == 0} onclick={turn(current.saturating_sub(1))} aria-label="Previous page">{ "‹" }</button>
@@ -413,6 +446,16 @@ mod tests {
                 Cell::opt_num(None, |v| v.to_string()),
             ]),
         ]
+    }
+
+    #[test]
+    fn csv_has_plain_numbers_in_display_order() {
+        let columns = [Column::text("Address"), Column::num("Packets")];
+        let csv = csv(&columns, &rows(), &[1, 0, 2]);
+        assert_eq!(
+            csv,
+            "Address,Packets\r\n10.0.0.9:5060,50\r\n10.0.0.10:5060,5\r\nfd00::1,\r\n"
+        );
     }
 
     #[test]

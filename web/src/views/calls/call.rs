@@ -115,6 +115,34 @@ pub fn call_page(props: &Props) -> Html {
         }
     };
     let selected = props.message.filter(|&i| i < messages.len());
+    let file_stem = format!(
+        "call-{}",
+        props
+            .id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(24)
+            .collect::<String>()
+    );
+    let save_svg = {
+        let layout = layout.clone();
+        let name = crate::download::name(&shown.name, &format!("{file_stem}.svg"));
+        let title = format!("{} — Call-ID {}", shown.name, props.id);
+        Callback::from(move |_: MouseEvent| {
+            let _ = crate::download::save(
+                &name,
+                "image/svg+xml",
+                &callscope_view::ladder_svg::svg(&layout, &title),
+            );
+        })
+    };
+    let save_text = {
+        let text = callscope_view::call_text::call_text(r, &props.id).unwrap_or_default();
+        let name = crate::download::name(&shown.name, &format!("{file_stem}.txt"));
+        Callback::from(move |_: MouseEvent| {
+            let _ = crate::download::save(&name, "text/plain", &text);
+        })
+    };
     let detail = selected.map(|i| {
         let m = &messages[i];
         html! {
@@ -157,6 +185,8 @@ pub fn call_page(props: &Props) -> Html {
                         { time_button(TimeMode::Absolute, "Clock") }
                         { time_button(TimeMode::Delta, "Delta") }
                     </span>
+                    <button type="button" onclick={save_svg} data-testid="save-ladder-svg" title="The ladder as an SVG file">{ "SVG" }</button>
+                    <button type="button" onclick={save_text} data-testid="save-ladder-text" title="The call as callscope analyze --call prints it">{ "Text" }</button>
                 </div>
                 <p class="muted small">{ "Click an arrow (or Tab to it and press Enter) to see the message; ↑ and ↓ move between arrows. Thick arrows are RTP streams, ↻ marks a retransmission." }</p>
                 <div class={classes!("ladder-layout", detail.is_some().then_some("with-detail"))}>

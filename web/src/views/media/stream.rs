@@ -113,6 +113,16 @@ pub fn stream_page(props: &Props) -> Html {
     };
     let (jitter, delta, loss, markers, width) = (*plots).clone();
     let call = s.call.and_then(|c| r.sip.calls.get(c));
+    let save_series = {
+        let csv = callscope_view::export::series_csv(s);
+        let name = crate::download::name(
+            &shown.name,
+            &format!("stream-{}-series.csv", props.index + 1),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let _ = crate::download::save(&name, "text/csv", &csv);
+        })
+    };
     html! {
         <div class="view" data-testid="view-stream">
             <p class="crumbs">{ link(&Route::Media(None), "← All streams") }</p>
@@ -141,7 +151,11 @@ pub fn stream_page(props: &Props) -> Html {
                 </dl>
             </section>
             <section class="card plots">
-                <h2>{ "Over time" }</h2>
+                <div class="card-head">
+                    <h2>{ "Over time" }</h2>
+                    <span class="spacer"></span>
+                    <button type="button" onclick={save_series} data-testid="save-series" title="The per-second series as CSV">{ "CSV" }</button>
+                </div>
                 <p class="muted small">{ format!(
                     "{} points, one per {} s since the stream's first packet{}.",
                     s.series.len(), width, if markers.is_empty() { String::new() } else { "; dashed lines are the call's SIP messages".into() }

@@ -36,7 +36,9 @@ pub fn facts() -> Html {
                 if c.unknown_link_type > 0 {
                     { fact("Link type not decoded", format!("{} packets", format::count(c.unknown_link_type))) }
                 }
-                { fact_id("Decoded in", format!("{:.0} ms ({} at {mbps:.0} MB/s, in this tab)", shown.ms, format::bytes(shown.bytes as u64)), "timing") }
+                if !shown.shared {
+                    { fact_id("Decoded in", format!("{:.0} ms ({} at {mbps:.0} MB/s, in this tab)", shown.ms, format::bytes(shown.bytes as u64)), "timing") }
+                }
             </dl>
             <h3>{ "Interfaces" }</h3>
             <ul class="interfaces" data-testid="interfaces">

@@ -55,6 +55,14 @@ pub fn timeline() -> Html {
     });
     let Some(shown) = shown else { return html! {} };
     let t = &shown.report.timeline;
+    if t.points.is_empty() && shown.report.capture.packets > 0 {
+        return html! {
+            <section class="card">
+                <h2>{ "Timeline" }</h2>
+                <p class="muted" data-testid="no-timeline">{ "This report has no timeline (a shared report leaves it out when the link must stay short)." }</p>
+            </section>
+        };
+    }
     let mut totals = [(0u64, 0u64); 5];
     for p in &t.points {
         for (f, total) in totals.iter_mut().enumerate() {

@@ -1,0 +1,112 @@
+//! Files the page offers for download, written here so their content is tested natively: the
+//! report as the CLI's `--json` prints it, CSV lines (RFC 4180), a stream's series as CSV.
+
+use callscope_analysis::rtp::RtpStream;
+use callscope_analysis::Report;
+
+/// The report exactly as `callscope analyze --json` prints it (pretty, two-space indent, one
+/// final newline).
+pub fn report_json(report: &Report) -> String {
+    let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// One CSV line (RFC 4180 §2: fields with a comma, quote or line break are quoted, quotes
+/// doubled), ending in CRLF.
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = String::new();
+    for (i, f) in fields.iter().enumerate() {
+        let f = f.as_ref();
+        if i > 0 {
+            line.push(',');
+        }
+        if f.contains([',', '"', '\r', '\n']) {
+            line.push('"');
+            line.push_str(&f.replace('"', "\"\""));
+            line.push('"');
+        } else {
+            line.push_str(f);
+        }
+    }
+    line.push_str("\r\n");
+    line
+}
+
+/// A stream's per-second series: bucket start (seconds since its first packet and since the
+/// capture's), packets, lost, largest jitter and delta (ms).
+pub fn series_csv(s: &RtpStream) -> String {
+    let mut out = csv_line(&[
+        "t_stream_s",
+        "t_capture_s",
+        "packets",
+        "lost",
+        "max_jitter_ms",
+        "max_delta_ms",
+    ]);
+    for p in &s.series {
+        out.push_str(&csv_line(&[
+            format!("{}", p.t),
+            format!("{:.6}", s.start + p.t),
+            p.packets.to_string(),
+            p.lost.to_string(),
+            format!("{}", p.jitter_ms),
+            format!("{}", p.max_delta_ms),
+        ]));
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use callscope_analysis::rtp::SeriesPoint;
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_must_be() {
+        assert_eq!(
+            csv_line(&["a", "b,c", "say \"hi\"", ""]),
+            "a,\"b,c\",\"say \"\"hi\"\"\",\r\n"
+        );
+    }
+
+    #[test]
+    fn the_series_csv_has_a_line_per_point() {
+        let s = RtpStream {
+            start: 2.5,
+            series: vec![
+                SeriesPoint {
+                    t: 0.0,
+                    packets: 50,
+                    lost: 0,
+                    jitter_ms: 1.25,
+                    max_delta_ms: 20.5,
+                },
+                SeriesPoint {
+                    t: 1.0,
+                    packets: 48,
+                    lost: 2,
+                    jitter_ms: 2.0,
+                    max_delta_ms: 60.0,
+                },
+            ],
+            ..RtpStream::default()
+        };
+        let csv = series_csv(&s);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2], "1,3.500000,48,2,2,60");
+    }
+
+    #[test]
+    fn the_json_export_is_the_clis() {
+        let r = Report {
+            schema: "callscope.report/1".into(),
+            ..Report::default()
+        };
+        let text = report_json(&r);
+        assert!(text.starts_with("{\n  \"schema\": \"callscope.report/1\",\n"));
+        assert!(text.ends_with("}\n"));
+    }
+}

@@ -1,0 +1,330 @@
+//! Making a report small enough for a link, a step at a time, each step saying what it left out.
+//! The order keeps what a person opens a shared link for: the calls (with their ladders),
+//! tunnels and streams with their numbers stay longest; per-message details, per-second series
+//! and long tables go first.
+
+use std::collections::HashMap;
+
+use callscope_analysis::Report;
+
+use crate::format::count;
+
+/// Rows kept of each long table, step by step.
+const TOP: [usize; 3] = [50, 20, 5];
+
+/// Reduces a report step by step and keeps one note per kind of thing left out.
+#[derive(Debug, Default)]
+pub struct Reducer {
+    level: usize,
+    /// (kind, note) in the order the kinds were first left out.
+    notes: Vec<(String, String)>,
+    /// A table's (or list's) size before any step, for the notes.
+    totals: HashMap<&'static str, usize>,
+}
+
+impl Reducer {
+    /// A reducer at its first step.
+    pub fn new() -> Reducer {
+        Reducer::default()
+    }
+
+    /// What was left out so far, in words.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.iter().map(|(_, n)| n.clone()).collect()
+    }
+
+    fn note(&mut self, kind: &str, text: String) {
+        match self.notes.iter_mut().find(|(k, _)| k == kind) {
+            Some((_, n)) => *n = text,
+            None => self.notes.push((kind.to_owned(), text)),
+        }
+    }
+
+    fn top<T>(
+        &mut self,
+        items: &mut Vec<T>,
+        keep: usize,
+        what: &'static str,
+        by: impl Fn(&T) -> u64,
+    ) -> bool {
+        let total = *self.totals.entry(what).or_insert(items.len());
+        if items.len() <= keep {
+            return false;
+        }
+        items.sort_by_key(|t| std::cmp::Reverse(by(t)));
+        items.truncate(keep);
+        self.note(
+            what,
+            format!(
+                "{what} beyond the {keep} largest (of {})",
+                count(total as u64)
+            ),
+        );
+        true
+    }
+
+    /// Takes the next thing out; false when nothing is left to take out.
+    pub fn step(&mut self, r: &mut Report) -> bool {
+        loop {
+            let level = self.level;
+            self.level += 1;
+            if self.apply(r, level) {
+                return true;
+            }
+            if level > 7 {
+                return false;
+            }
+        }
+    }
+
+    /// Step `level`; whether it changed anything.
+    fn apply(&mut self, r: &mut Report, level: usize) -> bool {
+        match level {
+            0 => {
+                let mut any = false;
+                let calls = r.sip.calls.iter_mut().flat_map(|c| &mut c.messages);
+                for m in calls.chain(r.sip.exchanges.iter_mut().flat_map(|e| &mut e.messages)) {
+                    any |= !m.headers.is_empty() || !m.start_line.is_empty();
+                    m.headers.clear();
+                    m.start_line.clear();
+                }
+                if any {
+                    self.note(
+                        "details",
+                        "SIP message start lines and header fields".into(),
+                    );
+                }
+                any
+            }
+            1 => {
+                let any = r.rtp.streams.iter().any(|s| !s.series.is_empty());
+                r.rtp.streams.iter_mut().for_each(|s| s.series.clear());
+                if any {
+                    self.note(
+                        "series",
+                        "the per-second series of RTP streams (their plots)".into(),
+                    );
+                }
+                any
+            }
+            2 => {
+                let reports = r.rtcp.reports.len();
+                let keepalives = r.ike.tunnels.iter().any(|t| !t.keepalive_times.is_empty());
+                r.rtcp.reports.clear();
+                r.ike
+                    .tunnels
+                    .iter_mut()
+                    .for_each(|t| t.keepalive_times.clear());
+                if reports > 0 {
+                    self.note(
+                        "rtcp",
+                        format!(
+                            "the {} RTCP reports (their sources are kept)",
+                            count(reports as u64)
+                        ),
+                    );
+                }
+                if keepalives {
+                    self.note(
+                        "keepalives",
+                        "keepalive times (their counts are kept)".into(),
+                    );
+                }
+                reports > 0 || keepalives
+            }
+            3 => {
+                let any = !r.timeline.points.is_empty();
+                r.timeline.points.clear();
+                if any {
+                    self.note("timeline", "the timeline".into());
+                }
+                any
+            }
+            4..=6 => {
+                let keep = TOP[level - 4];
+                let mut any = self.top(&mut r.conversations, keep, "conversations", |c| c.bytes);
+                any |= self.top(&mut r.endpoints, keep, "endpoints", |e| e.bytes);
+                any |= self.top(&mut r.stun.transactions, keep, "STUN transactions", |t| {
+                    u64::from(t.requests)
+                });
+                any |= self.top(&mut r.sip.exchanges, keep, "non-call SIP exchanges", |e| {
+                    e.messages.len() as u64
+                });
+                any |= self.top(&mut r.rtcp.sources, keep, "RTCP sources", |s| {
+                    s.packets.values().sum()
+                });
+                any |= self.top(&mut r.stun.mappings, keep, "public mappings", |m| {
+                    m.responses
+                });
+                any
+            }
+            7 => {
+                let ladders: usize = r.sip.calls.iter().map(|c| c.messages.len()).sum();
+                let exchanges: usize = r.ike.tunnels.iter().map(|t| t.exchanges.len()).sum();
+                for c in &mut r.sip.calls {
+                    c.messages_dropped += c.messages.len() as u64;
+                    c.messages.clear();
+                    c.transactions.clear();
+                    c.sdp.clear();
+                }
+                for t in &mut r.ike.tunnels {
+                    t.exchanges_dropped += t.exchanges.len() as u64;
+                    t.exchanges.clear();
+                }
+                if ladders > 0 {
+                    self.note(
+                        "ladders",
+                        format!(
+                            "the calls' ladders ({} messages), transactions and SDP",
+                            count(ladders as u64)
+                        ),
+                    );
+                }
+                if exchanges > 0 {
+                    self.note(
+                        "exchanges",
+                        format!(
+                            "the tunnels' {} IKE exchanges (their counts are kept)",
+                            count(exchanges as u64)
+                        ),
+                    );
+                }
+                ladders + exchanges > 0
+            }
+            _ => self.halve(r),
+        }
+    }
+
+    /// Keeps the first half of the calls, streams and tunnels (indexes between them stay valid).
+    fn halve(&mut self, r: &mut Report) -> bool {
+        let calls = *self.totals.entry("calls").or_insert(r.sip.calls.len());
+        let streams = *self.totals.entry("streams").or_insert(r.rtp.streams.len());
+        let tunnels = *self.totals.entry("tunnels").or_insert(r.ike.tunnels.len());
+        if r.sip.calls.len() + r.rtp.streams.len() + r.ike.tunnels.len() <= 3 {
+            return false;
+        }
+        r.sip.calls.truncate(r.sip.calls.len().div_ceil(2));
+        r.rtp.streams.truncate(r.rtp.streams.len().div_ceil(2));
+        r.ike.tunnels.truncate(r.ike.tunnels.len().div_ceil(2));
+        let n = r.rtp.streams.len();
+        for c in &mut r.sip.calls {
+            c.media.retain(|&i| i < n);
+        }
+        let kept = r.sip.calls.len();
+        for s in &mut r.rtp.streams {
+            s.call = s.call.filter(|&c| c < kept);
+        }
+        r.rtp.calls.retain(|q| q.streams.iter().all(|&i| i < n));
+        self.note(
+            "halve",
+            format!(
+                "calls after the first {} (of {}), streams after the first {} (of {}), tunnels after the first {} (of {})",
+                count(kept as u64),
+                count(calls as u64),
+                count(n as u64),
+                count(streams as u64),
+                count(r.ike.tunnels.len() as u64),
+                count(tunnels as u64)
+            ),
+        );
+        true
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::share::{make, open, Options};
+    use callscope_analysis::report::{Conversation, SCHEMA};
+    use callscope_analysis::sip::report::{Call, HeaderField, LadderMessage};
+
+    /// A report far too big for a link: 5,000 conversations and 2,000 calls with ladders.
+    fn big() -> Report {
+        let mut r = Report {
+            schema: SCHEMA.into(),
+            ..Report::default()
+        };
+        for i in 0..5_000u32 {
+            r.conversations.push(Conversation {
+                transport: "udp".into(),
+                a: format!("10.{}.{}.1:{}", i >> 8, i & 255, 10_000 + i),
+                b: "198.51.100.1:5060".into(),
+                bytes: u64::from(i),
+                ..Conversation::default()
+            });
+        }
+        for i in 0..2_000 {
+            r.sip.calls.push(Call {
+                call_id: format!("call-{i}@example.net"),
+                state: "answered".into(),
+                messages: vec![
+                    LadderMessage {
+                        label: "INVITE".into(),
+                        start_line: format!("INVITE sip:{i}@h SIP/2.0"),
+                        headers: vec![HeaderField {
+                            name: "Via".into(),
+                            value: format!("SIP/2.0/UDP 10.0.{}.{}:5060", i / 256, i % 256)
+                        }],
+                        ..LadderMessage::default()
+                    };
+                    4
+                ],
+                ..Call::default()
+            });
+        }
+        r
+    }
+
+    #[test]
+    fn a_big_report_is_reduced_until_its_link_fits_and_says_what_went() {
+        let (link, shared) = make(&big(), "big.pcap", 0.0, Options::default());
+        assert!(
+            link.len() <= crate::share::LINK_LIMIT,
+            "{} characters",
+            link.len()
+        );
+        assert!(
+            shared
+                .left_out
+                .iter()
+                .any(|l| l.starts_with("SIP message start lines")),
+            "{:?}",
+            shared.left_out
+        );
+        assert!(
+            shared
+                .left_out
+                .iter()
+                .any(|l| l.starts_with("conversations beyond the")),
+            "{:?}",
+            shared.left_out
+        );
+        let back = open(&link).unwrap();
+        assert_eq!(back.left_out, shared.left_out);
+        // What is kept is the largest.
+        assert_eq!(back.report.conversations[0].bytes, 4_999);
+        for c in &back.report.sip.calls {
+            assert!(c.media.iter().all(|&i| i < back.report.rtp.streams.len()));
+        }
+    }
+
+    #[test]
+    fn a_small_report_is_shared_whole() {
+        let mut r = big();
+        r.conversations.truncate(3);
+        r.sip.calls.truncate(2);
+        let (_, shared) = make(
+            &r,
+            "small.pcap",
+            0.0,
+            Options {
+                mask_addresses: false,
+                mask_numbers: false,
+                ..Options::default()
+            },
+        );
+        assert!(shared.left_out.is_empty());
+        assert_eq!(shared.report, r);
+    }
+}
