@@ -11,9 +11,6 @@ use anyhow::{Context, Result};
 
 use crate::setup;
 
-/// The page's Content Security Policy: nothing from other origins.
-pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-inline'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'";
-
 pub fn run(args: &[String]) -> Result<()> {
     let port = match args.iter().position(|a| a == "--port") {
         Some(i) => args
@@ -76,7 +73,7 @@ fn handle(mut stream: TcpStream, dist: &Path) -> Result<()> {
     }
     match std::fs::read(&path) {
         Ok(body) => {
-            write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {CSP}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n", mime(&path), body.len())?;
+            write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n", mime(&path), body.len(), crate::dist::CSP)?;
             stream.write_all(&body)?;
         }
         Err(_) => {

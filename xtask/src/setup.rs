@@ -131,7 +131,8 @@ pub fn page_tools() -> Result<()> {
 /// Builds the page into dist/.
 pub fn build_page() -> Result<()> {
     step("building the page (trunk build --release)");
-    run(Command::new(tool("trunk")).args(["build", "--release"]))
+    run(Command::new(tool("trunk")).args(["build", "--release"]))?;
+    crate::dist::finish(&root().join("dist"))
 }
 
 /// Debian packages, installed with apt-get when any is missing.

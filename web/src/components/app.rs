@@ -123,6 +123,27 @@ pub fn app() -> Html {
     let dragging = use_state(|| false);
     // The report the Share panel shares, while it is open.
     let sharing = use_state(|| None::<Rc<callscope_analysis::Report>>);
+    // Whether the service worker (dist/sw.js) has the page's files: then it works offline.
+    let offline = use_state(|| false);
+    {
+        let offline = offline.clone();
+        use_effect_with((), move |()| {
+            let Some(container) = web_sys::window().map(|w| w.navigator().service_worker()) else {
+                return;
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                // Without sw.js (a dev server) the page simply stays online-only.
+                if JsFuture::from(container.register("./sw.js")).await.is_err() {
+                    return;
+                }
+                if let Ok(ready) = container.ready() {
+                    if JsFuture::from(ready).await.is_ok() {
+                        offline.set(true);
+                    }
+                }
+            });
+        });
+    }
     let demo_error = use_state(|| None::<AttrValue>);
     let input = use_node_ref();
 
@@ -499,6 +520,12 @@ pub fn app() -> Html {
                 { body }
             </main>
             { share_panel }
+            <footer class="muted small">
+                { "callscope decodes in this tab; nothing is uploaded." }
+                if *offline {
+                    <span data-testid="offline">{ " Saved in this browser: it works offline too." }</span>
+                }
+            </footer>
             <div class="drop-overlay" aria-hidden="true"><p>{ "Drop the capture (and its facts.json) to decode it here" }</p></div>
         </div>
     }
