@@ -214,7 +214,7 @@ test('exports: report JSON, table CSV, ladder SVG and text, series CSV', async (
   const csv = await saved('[data-testid=conversations-table-csv]');
   const lines = csv.text.trimEnd().split('\r\n');
   assert.equal(lines.length, cli.conversations.length + 1);
-  assert.equal(lines[0], 'Transport,A (initiator),B,Packets,Bytes,A→B,B→A,Start (s),Duration (s),Protocol,Process');
+  assert.equal(lines[0], 'Transport,A (initiator),B,Packets,Bytes,A→B,B→A,Start (s),Duration (s),Protocol,Process,Capture');
   assert.equal(Number(lines[1].split(',')[4]), Math.max(...cli.conversations.map((c) => c.bytes)), 'largest first, plain numbers');
   const call = cli.sip.calls[0];
   await go(page, `#/calls/${call.call_id}`, 'ladder');
@@ -232,4 +232,66 @@ test('exports: report JSON, table CSV, ladder SVG and text, series CSV', async (
 test('no request left the page origin', async () => {
   const outside = requests.filter((u) => !u.startsWith(server.origin + '/') && !u.startsWith('blob:'));
   assert.deepEqual(outside, []);
+});
+
+/** The CLI's report of a file the page offered, written to artifacts/. */
+async function savedCapture(selector, name) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click(selector)]);
+  const file = path.join(artifacts, name);
+  fs.copyFileSync(await download.path(), file);
+  return { file, report: cliReport(file), suggested: download.suggestedFilename() };
+}
+
+test('filtered captures: a call, a tunnel, a conversation and a process read again by the CLI', async () => {
+  // A call: its SIP and its RTP/RTCP, and nothing else.
+  const baresip = generated('sip-call-baresip-udp.pcapng');
+  const whole = cliReport(baresip);
+  await dropFile(page, baresip);
+  assert.equal(await settled(page), 'done');
+  const call = whole.sip.calls[0];
+  await go(page, `#/calls/${call.call_id}`, 'ladder');
+  const exported = await savedCapture('[data-testid=save-call-pcapng]', 'exported-call.pcapng');
+  assert.match(exported.suggested, /^sip-call-baresip-udp\.pcapng-call-.*\.pcapng$/);
+  const r = exported.report;
+  assert.equal(r.capture.format, 'pcapng');
+  assert.equal(r.sip.calls.length, 1);
+  const shape = (c) => ({ id: c.call_id, state: c.state, messages: c.messages.map((m) => [m.label, m.src, m.dst, m.start_line]), sdp: c.sdp.length });
+  assert.deepEqual(shape(r.sip.calls[0]), shape(call));
+  const streams = (rep, c) => c.media.map((i) => rep.rtp.streams[i]).map((s) => [s.src, s.dst, s.ssrc, s.packets, s.lost, s.max_jitter_ms]);
+  assert.deepEqual(streams(r, r.sip.calls[0]), streams(whole, call));
+  assert.equal(r.rtcp.packets, whole.rtcp.packets, 'the RTCP beside the streams');
+  assert.ok(r.capture.packets < whole.capture.packets, 'other traffic left out');
+  assert.match(await page.textContent('[data-testid=export-status]'), /exported|packets, saved/);
+
+  // A tunnel: its IKE before and after the move to 4500, and its ESP.
+  const ike = generated('ikev2-natt.pcapng');
+  const ikeWhole = cliReport(ike);
+  await dropFile(page, ike);
+  assert.equal(await settled(page), 'done');
+  await go(page, '#/tunnels/1', 'view-tunnel');
+  const t = (await savedCapture('[data-testid=save-tunnel-pcapng]', 'exported-tunnel.pcapng')).report;
+  assert.equal(t.ike.messages, ikeWhole.ike.messages);
+  assert.equal(t.ike.esp_packets, ikeWhole.ike.esp_packets);
+  assert.deepEqual(t.ike.tunnels[0].esp.map((e) => [e.spi, e.packets]), ikeWhole.ike.tunnels[0].esp.map((e) => [e.spi, e.packets]));
+  assert.equal(t.ike.tunnels[0].keepalives, ikeWhole.ike.tunnels[0].keepalives);
+
+  // A conversation, from the network table (largest first).
+  await go(page, '#/network', 'conversations-table');
+  const largest = [...ikeWhole.conversations].sort((a, b) => b.bytes - a.bytes)[0];
+  const f = (await savedCapture('[data-testid=conversations-table] tbody tr:first-child button', 'exported-flow.pcapng')).report;
+  assert.deepEqual(f.conversations.map((c) => [c.a, c.b, c.packets, c.bytes]), [[largest.a, largest.b, largest.packets, largest.bytes]]);
+
+  // A process, from a capture that names its processes.
+  const apple = path.join(shared, 'public/mac__lo0_dltnull_pib.pcapng');
+  if (fs.existsSync(apple)) {
+    const appleWhole = cliReport(apple);
+    await dropFile(page, apple);
+    assert.equal(await settled(page), 'done');
+    const p = appleWhole.processes[0];
+    await go(page, `#/processes/${p.pid}`, 'view-process');
+    const x = (await savedCapture('[data-testid=save-process-pcapng]', 'exported-process.pcapng')).report;
+    const label = `${p.name} (${p.pid})`;
+    const mine = appleWhole.conversations.filter((c) => c.process === label);
+    assert.deepEqual(x.conversations.map((c) => [c.a, c.b, c.packets]).sort(), mine.map((c) => [c.a, c.b, c.packets]).sort());
+  }
 });

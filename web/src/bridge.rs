@@ -10,6 +10,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, MessageEvent, Worker};
 use yew::prelude::*;
 
+use callscope_analysis::extract::Selection;
+
 use crate::messages::FromWorker;
 use crate::state::{Action, Page};
 
@@ -44,6 +46,12 @@ pub struct Decoder {
     pub cancel: Callback<()>,
     /// The worker's report as the JSON it posted (published as is when nothing changed it).
     pub raw: Rc<RefCell<Option<Rc<str>>>>,
+    /// Writes a filtered capture of the decoded file: the flows, and a name for the file.
+    pub extract: Callback<(Selection, String)>,
+    /// Whether there is a file to export from (a shared report has none).
+    pub has_file: bool,
+    /// What the last export did, in words.
+    pub export_status: Option<AttrValue>,
 }
 
 /// Marks the page's state on `<body data-state>`.
@@ -109,12 +117,21 @@ fn publish_stats(bytes: f64, ms: f64) {
 pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
     let running: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
     let raw: Rc<RefCell<Option<Rc<str>>>> = use_mut_ref(|| None);
+    // The file being shown, for filtered-capture exports (it is read again, never kept in memory).
+    let file: Rc<RefCell<Option<Blob>>> = use_mut_ref(|| None);
+    let has_file = use_state(|| false);
+    let exporting: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
+    let export_status = use_state(|| None::<AttrValue>);
 
     let start = {
         let page = page.clone();
         let running = running.clone();
         let raw = raw.clone();
+        let file = file.clone();
+        let has_file = has_file.clone();
         use_callback((), move |(name, blob): (String, Blob), ()| {
+            *file.borrow_mut() = Some(blob.clone());
+            has_file.set(true);
             // A new file replaces the current one: dropping the old worker terminates it, and a
             // share link this tab opened is forgotten.
             running.borrow_mut().take();
@@ -163,7 +180,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                             publish_stats(*bytes, *ms);
                         }
                         FromWorker::Failed { .. } => publish_state("error"),
-                        FromWorker::Progress { .. } => {}
+                        FromWorker::Progress { .. } | FromWorker::Extracted { .. } => {}
                     }
                     let finished = !matches!(message, FromWorker::Progress { .. });
                     page.dispatch(Action::Worker(message));
@@ -203,5 +220,122 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         })
     };
 
-    Decoder { start, cancel, raw }
+    let extract = {
+        let file = file.clone();
+        let exporting = exporting.clone();
+        let export_status = export_status.clone();
+        use_callback((), move |(selection, name): (Selection, String), ()| {
+            let Some(blob) = file.borrow().clone() else {
+                export_status.set(Some(
+                    "There is no capture to export from: a shared report carries no packets."
+                        .into(),
+                ));
+                return;
+            };
+            start_export(&exporting, &export_status, blob, selection, name);
+        })
+    };
+
+    Decoder {
+        start,
+        cancel,
+        raw,
+        extract,
+        has_file: *has_file,
+        export_status: (*export_status).clone(),
+    }
+}
+
+/// Runs a filtered-capture export in a worker of its own; its pieces become one Blob, saved.
+fn start_export(
+    exporting: &Rc<RefCell<Option<Running>>>,
+    status: &UseStateHandle<Option<AttrValue>>,
+    blob: Blob,
+    selection: Selection,
+    name: String,
+) {
+    exporting.borrow_mut().take();
+    let worker = match Worker::new("./worker_loader.js") {
+        Ok(w) => w,
+        Err(e) => {
+            status.set(Some(format!("Cannot start the export: {e:?}").into()));
+            return;
+        }
+    };
+    status.set(Some(format!("Writing {name}…").into()));
+    let pieces = js_sys::Array::new();
+    let on_message = {
+        let worker = worker.clone();
+        let status = status.clone();
+        let exporting = exporting.clone();
+        let selection = serde_json::to_string(&selection).unwrap_or_default();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let data = event.data();
+            if js_sys::Reflect::get(&data, &"type".into())
+                .ok()
+                .and_then(|t| t.as_string())
+                .as_deref()
+                == Some("piece")
+            {
+                if let Ok(piece) = js_sys::Reflect::get(&data, &"data".into()) {
+                    pieces.push(&piece);
+                }
+                return;
+            }
+            match serde_wasm_bindgen::from_value::<FromWorker>(data) {
+                Ok(FromWorker::Ready) => {
+                    let request = js_sys::Object::new();
+                    let _ = js_sys::Reflect::set(&request, &"file".into(), &blob);
+                    let _ = js_sys::Reflect::set(
+                        &request,
+                        &"selection".into(),
+                        &selection.clone().into(),
+                    );
+                    let _ = worker.post_message(&request);
+                }
+                Ok(FromWorker::Progress { bytes, total, .. }) => {
+                    status.set(Some(
+                        format!(
+                            "Writing {name}: {:.0} of {:.0} MB read…",
+                            bytes / 1e6,
+                            total / 1e6
+                        )
+                        .into(),
+                    ));
+                }
+                Ok(FromWorker::Extracted { read, kept }) => {
+                    let saved = web_sys::BlobPropertyBag::new();
+                    saved.set_type("application/vnd.tcpdump.pcap");
+                    let result = Blob::new_with_u8_array_sequence_and_options(&pieces, &saved)
+                        .map_err(|e| format!("{e:?}"))
+                        .and_then(|b| crate::download::save_blob(&name, &b));
+                    status.set(Some(match result {
+                        Ok(()) => format!("{name}: {kept} of {read} packets, saved.").into(),
+                        Err(e) => format!("{name} could not be saved: {e}").into(),
+                    }));
+                    finish_later(&exporting);
+                }
+                Ok(FromWorker::Failed { message }) => {
+                    status.set(Some(
+                        format!("{name} could not be written: {message}").into(),
+                    ));
+                    finish_later(&exporting);
+                }
+                Ok(FromWorker::Done { .. }) | Err(_) => {}
+            }
+        })
+    };
+    let on_error = {
+        let status = status.clone();
+        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+            status.set(Some(format!("The export stopped: {}", e.message()).into()));
+        })
+    };
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    *exporting.borrow_mut() = Some(Running {
+        worker,
+        _on_message: on_message,
+        _on_error: on_error,
+    });
 }

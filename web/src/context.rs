@@ -2,6 +2,7 @@
 //! context) and the page around it ([`PageCtx`]: route, ladder preferences, time zone, and the
 //! dispatcher for changes).
 
+use callscope_analysis::extract::Selection;
 use yew::prelude::*;
 
 use crate::route::Route;
@@ -18,9 +19,26 @@ pub struct PageCtx {
     pub tz: i32,
     /// Changes the page.
     pub dispatch: UseReducerDispatcher<Page>,
+    /// Writes a filtered capture (the flows, a file name); None without a capture file (a
+    /// shared report carries no packets).
+    pub extract: Option<Callback<(Selection, String)>>,
 }
 
 impl PageCtx {
+    /// A button that writes the flows of `selection` as `name` (nothing without a file).
+    pub fn export_button(&self, selection: Selection, name: String, testid: &'static str) -> Html {
+        let Some(extract) = self.extract.clone() else {
+            return html! {};
+        };
+        let flows = selection.len();
+        let onclick =
+            Callback::from(move |_: MouseEvent| extract.emit((selection.clone(), name.clone())));
+        html! {
+            <button type="button" {onclick} data-testid={testid} disabled={flows == 0}
+                title="A pcapng file with only these flows' packets, read again from the capture">{ "pcapng" }</button>
+        }
+    }
+
     /// A clock time (`2026-11-22 14:03:21.123`) for seconds into the capture.
     pub fn clock(&self, shown: &ShownRef, rel: f64) -> String {
         callscope_view::format::clock(shown.report.capture.start_unix + rel, self.tz)

@@ -11,7 +11,12 @@ pub fn save(name: &str, mime: &str, text: &str) -> Result<(), String> {
     options.set_type(mime);
     let blob =
         Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| format!("{e:?}"))?;
-    let url = Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
+    save_blob(name, &blob)
+}
+
+/// Offers a Blob for download as `name`.
+pub fn save_blob(name: &str, blob: &Blob) -> Result<(), String> {
+    let url = Url::create_object_url_with_blob(blob).map_err(|e| format!("{e:?}"))?;
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;

@@ -37,6 +37,14 @@ pub enum FromWorker {
         /// Milliseconds the analysis took.
         ms: f64,
     },
+    /// A filtered capture is written (its bytes came before, in `{type: "piece", data}`
+    /// messages).
+    Extracted {
+        /// Frames read.
+        read: u64,
+        /// Frames written.
+        kept: u64,
+    },
     /// The file could not be read at all.
     Failed {
         /// Why, in one line.

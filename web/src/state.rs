@@ -304,7 +304,7 @@ impl Reducible for Page {
                 page.shown = None;
                 page.shared = None;
             }
-            Action::Worker(FromWorker::Ready) => return self,
+            Action::Worker(FromWorker::Ready | FromWorker::Extracted { .. }) => return self,
             Action::Worker(FromWorker::Progress {
                 bytes,
                 total,

@@ -25,6 +25,7 @@ mod back;
 pub mod classify;
 mod correlate;
 pub mod defrag;
+pub mod extract;
 pub mod facts;
 pub mod flows;
 pub mod hierarchy;

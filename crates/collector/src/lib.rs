@@ -20,12 +20,13 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use callscope_analysis::facts::{self, Facts};
+/// The pcapng writer `capture` records with (shared with the page's filtered-capture exports).
+pub use callscope_wire::capture::write as pcapng;
 
 pub mod capture;
 pub mod macos_text;
 pub mod names;
 mod os;
-pub mod pcapng;
 pub mod procfs;
 
 /// Why collecting or capturing failed.

@@ -14,6 +14,7 @@ pub mod addr;
 pub mod call_text;
 pub mod capture;
 pub mod export;
+pub mod extract;
 pub mod format;
 pub mod headline;
 pub mod ladder;

@@ -416,6 +416,7 @@ pub fn app() -> Html {
         ladder: page.ladder,
         tz,
         dispatch: page.dispatcher(),
+        extract: (decoder.has_file && page.shared.is_none()).then(|| decoder.extract.clone()),
     };
 
     let status = match &page.phase {
@@ -514,6 +515,9 @@ pub fn app() -> Html {
                     <div class="error" data-testid="facts-error">{ e.clone() }</div>
                 }
                 { for shared_banner }
+                if let Some(status) = &decoder.export_status {
+                    <p class="notice" data-testid="export-status" role="status">{ status.clone() }</p>
+                }
                 { for facts_line }
                 { for capture_problem }
                 { status }

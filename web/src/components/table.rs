@@ -57,6 +57,8 @@ pub struct Cell {
     pub title: Option<String>,
     /// An extra class (`bad`, `good`, `mono`).
     pub class: Option<&'static str>,
+    /// An action the cell's button does (its text is the button's).
+    pub action: Option<Callback<MouseEvent>>,
 }
 
 impl Cell {
@@ -68,6 +70,7 @@ impl Cell {
             href: None,
             title: None,
             class: None,
+            action: None,
         }
     }
 
@@ -133,6 +136,15 @@ impl Cell {
     pub fn title(mut self, title: impl Into<String>) -> Cell {
         self.title = Some(title.into());
         self
+    }
+
+    /// A button doing `action`, labelled `text` (sorted last).
+    pub fn button(text: impl Into<String>, action: Callback<MouseEvent>) -> Cell {
+        Cell {
+            key: SortKey::None,
+            action: Some(action),
+            ..Cell::text(text)
+        }
     }
 
     /// The same cell with a class.
@@ -384,7 +396,9 @@ pub fn sort_table(props: &Props) -> Html {
             let class = classes!(col.numeric.then_some("num"), cell.class);
             html! {
                 <td {class} title={cell.title.clone()}>
-                    if let Some(href) = href {
+                    if let Some(action) = cell.action.clone() {
+                        <button type="button" class="small" onclick={action}>{ &cell.text }</button>
+                    } else if let Some(href) = href {
                         <a {href}>{ &cell.text }</a>
                     } else {
                         { &cell.text }

@@ -8,6 +8,7 @@
 mod gzip;
 mod pcap;
 mod pcapng;
+pub mod write;
 
 use gzip::Gunzip;
 

@@ -187,6 +187,7 @@ pub fn call_page(props: &Props) -> Html {
                     </span>
                     <button type="button" onclick={save_svg} data-testid="save-ladder-svg" title="The ladder as an SVG file">{ "SVG" }</button>
                     <button type="button" onclick={save_text} data-testid="save-ladder-text" title="The call as callscope analyze --call prints it">{ "Text" }</button>
+                    { page.export_button(callscope_view::extract::call(r, &props.id), crate::download::name(&shown.name, &format!("{file_stem}.pcapng")), "save-call-pcapng") }
                 </div>
                 <p class="muted small">{ "Click an arrow (or Tab to it and press Enter) to see the message; ↑ and ↓ move between arrows. Thick arrows are RTP streams, ↻ marks a retransmission." }</p>
                 <div class={classes!("ladder-layout", detail.is_some().then_some("with-detail"))}>

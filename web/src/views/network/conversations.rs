@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::components::table::{Cell, Column, Row, Rows, SortTable};
 use crate::context::use_shown;
 
-const COLUMNS: [Column; 11] = [
+const COLUMNS: [Column; 12] = [
     Column::text("Transport"),
     Column::text("A (initiator)"),
     Column::text("B"),
@@ -21,13 +21,16 @@ const COLUMNS: [Column; 11] = [
     Column::num("Duration (s)"),
     Column::text("Protocol"),
     Column::text("Process"),
+    Column::text("Capture")
+        .help("A pcapng file of this conversation alone, read again from the capture"),
 ];
 
 /// The conversations table.
 #[function_component(Conversations)]
 pub fn conversations() -> Html {
     let shown = use_shown();
-    let rows = use_memo(shown.clone(), |shown| {
+    let extract = crate::context::use_page().and_then(|p| p.extract);
+    let rows = use_memo((shown.clone(), extract), |(shown, extract)| {
         let Some(shown) = shown else {
             return Rows::of(Vec::new());
         };
@@ -36,7 +39,25 @@ pub fn conversations() -> Html {
                 .report
                 .conversations
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(i, c)| {
+                    let capture = match extract {
+                        Some(extract) => {
+                            let extract = extract.clone();
+                            let selection = callscope_view::extract::conversation(&shown.report, i);
+                            let name = crate::download::name(
+                                &shown.name,
+                                &format!("flow-{}.pcapng", i + 1),
+                            );
+                            Cell::button(
+                                "pcapng",
+                                Callback::from(move |_: MouseEvent| {
+                                    extract.emit((selection.clone(), name.clone()))
+                                }),
+                            )
+                        }
+                        None => Cell::opt(None::<String>),
+                    };
                     Row::new(vec![
                         Cell::text(&c.transport),
                         Cell::addr(&c.a),
@@ -49,6 +70,7 @@ pub fn conversations() -> Html {
                         Cell::num(c.duration, format!("{:.4}", c.duration)),
                         Cell::opt(c.protocol.clone()),
                         Cell::opt(c.process.clone()),
+                        capture,
                     ])
                 })
                 .collect(),

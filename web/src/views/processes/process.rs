@@ -17,6 +17,7 @@ pub struct Props {
 /// The process's page.
 #[function_component(ProcessPage)]
 pub fn process_page(props: &Props) -> Html {
+    let page = crate::context::use_page();
     let Some(shown) = use_shown() else {
         return html! {};
     };
@@ -41,7 +42,14 @@ pub fn process_page(props: &Props) -> Html {
             <p class="crumbs">{ link(&Route::Processes(None), "← All processes") }</p>
             { for found.into_iter().map(|(p, l)| html! { <>
             <section class="card">
-                <h2>{ &l.label }</h2>
+                <div class="card-head">
+                    <h2>{ &l.label }</h2>
+                    <span class="spacer"></span>
+                    if let Some(page) = &page {
+                        { page.export_button(callscope_view::extract::process(r, &l.label),
+                            crate::download::name(&shown.name, &format!("process-{}.pcapng", p.pid)), "save-process-pcapng") }
+                    }
+                </div>
                 <dl class="facts">
                     if let Some(path) = &p.path { { fact("Path", html! { <span class="mono">{ path }</span> }) } }
                     { fact("Flows", format::count(p.flows)) }
@@ -52,9 +60,14 @@ pub fn process_page(props: &Props) -> Html {
             <section class="card">
                 <h2>{ format!("Conversations ({})", l.conversations.len()) }</h2>
                 <ul class="links" data-testid="process-conversations">
-                    { for l.conversations.iter().filter_map(|&i| r.conversations.get(i)).map(|c| html! {
-                        <li class="mono">{ format!("{} {} → {}: {} packets, {}{}", c.transport, c.a, c.b, format::count(c.packets), format::bytes(c.bytes),
-                            c.protocol.as_ref().map(|p| format!(", {p}")).unwrap_or_default()) }</li>
+                    { for l.conversations.iter().filter_map(|&i| r.conversations.get(i).map(|c| (i, c))).map(|(i, c)| html! {
+                        <li class="mono">{ format!("{} {} → {}: {} packets, {}{} ", c.transport, c.a, c.b, format::count(c.packets), format::bytes(c.bytes),
+                            c.protocol.as_ref().map(|p| format!(", {p}")).unwrap_or_default()) }
+                            if let Some(page) = &page {
+                                { page.export_button(callscope_view::extract::conversation(r, i),
+                                    crate::download::name(&shown.name, &format!("flow-{}.pcapng", i + 1)), "save-flow-pcapng") }
+                            }
+                        </li>
                     }) }
                 </ul>
             </section>

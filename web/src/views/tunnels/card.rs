@@ -91,6 +91,7 @@ fn exchange_rows(t: &TunnelReport) -> Rows {
 /// A tunnel's card.
 #[function_component(TunnelCard)]
 pub fn tunnel_card(props: &Props) -> Html {
+    let page = crate::context::use_page();
     let Some(shown) = use_shown() else {
         return html! {};
     };
@@ -124,7 +125,13 @@ pub fn tunnel_card(props: &Props) -> Html {
                 { format!(" · IKEv{} · ", t.version) }
                 <span class={classes!("state", format!("state-{}", t.state))} data-testid="tunnel-state">{ &t.state }</span>
             </h2>
-            <p class="sub mono">{ format!("{} → {}", t.initiator, t.responder) }</p>
+            <p class="sub mono">
+                { format!("{} → {} ", t.initiator, t.responder) }
+                if let Some(page) = &page {
+                    { page.export_button(callscope_view::extract::tunnel(&shown.report, props.index),
+                        crate::download::name(&shown.name, &format!("tunnel-{}.pcapng", props.index + 1)), "save-tunnel-pcapng") }
+                }
+            </p>
             <dl class="facts">
                 { fact("Initiator SPI", html! { <span class="mono" data-testid="tunnel-ispi">{ &t.ispi }</span> }) }
                 { fact("Responder SPI", html! { <span class="mono">{ &t.rspi }</span> }) }

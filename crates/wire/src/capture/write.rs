@@ -1,6 +1,8 @@
-//! A pcapng writer: one Section Header Block, one Interface Description Block per captured
-//! interface, then Enhanced Packet Blocks (draft-ietf-opsawg-pcapng §4.1–4.3). Written here
-//! because it is three small blocks; the reading side lives in `callscope-wire`.
+//! A pcapng writer: one Section Header Block, one Interface Description Block per interface, then
+//! Enhanced Packet Blocks (draft-ietf-opsawg-pcapng §4.1–4.3), for the collector's live captures
+//! and for the page's filtered-capture exports. Written here because it is three small blocks
+//! (the reading side is [`super::Reader`]); it writes to any `std::io::Write` and does no I/O of
+//! its own.
 //!
 //! Blocks are written in this machine's byte order, as the format allows (the byte-order magic
 //! tells readers which).
@@ -147,35 +149,7 @@ fn write_block<W: Write>(out: &mut W, kind: u32, body: &[u8]) -> io::Result<()> 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use callscope_analysis::{Analyzer, Options as AnalyzerOptions};
-
-    /// An Ethernet frame carrying IPv4/UDP 127.0.0.1:40000 → 127.0.0.1:9999 with 4 payload bytes.
-    fn udp_frame() -> Vec<u8> {
-        let mut f = vec![0u8; 12];
-        f.extend_from_slice(&[0x08, 0x00]);
-        let ip_len: u16 = 20 + 8 + 4;
-        f.extend_from_slice(&[
-            0x45,
-            0,
-            (ip_len >> 8) as u8,
-            ip_len as u8,
-            0,
-            1,
-            0x40,
-            0,
-            64,
-            17,
-            0,
-            0,
-        ]);
-        f.extend_from_slice(&[127, 0, 0, 1, 127, 0, 0, 1]);
-        f.extend_from_slice(&40000u16.to_be_bytes());
-        f.extend_from_slice(&9999u16.to_be_bytes());
-        f.extend_from_slice(&12u16.to_be_bytes());
-        f.extend_from_slice(&[0, 0]);
-        f.extend_from_slice(b"ping");
-        f
-    }
+    use crate::capture::{Frame, Reader};
 
     #[test]
     fn shb_layout_is_as_the_draft_says() {
@@ -198,36 +172,33 @@ mod tests {
     fn written_file_reads_back_with_two_interfaces() {
         let mut w = Writer::new(Vec::new(), "callscope test", "linux").unwrap();
         let lo = w.interface(1, 262144, "lo", 9, Some("udp")).unwrap();
-        let other = w.interface(1, 262144, "eth0", 6, None).unwrap();
+        let other = w.interface(113, 262144, "eth0", 6, None).unwrap();
         assert_eq!((lo, other), (0, 1));
-        let frame = udp_frame();
-        w.packet(lo, 1_700_000_000_123_456_789, &frame, frame.len() as u32)
+        let frame = [7u8; 42];
+        w.packet(lo, 1_700_000_000_123_456_789, &frame, 60).unwrap();
+        w.packet(other, 1_700_000_000_323_456, &frame[..20], 42)
             .unwrap();
-        w.packet(lo, 1_700_000_000_223_456_789, &frame, frame.len() as u32)
-            .unwrap();
-        w.packet(
-            other,
-            1_700_000_000_323_456,
-            &frame[..20],
-            frame.len() as u32,
-        )
-        .unwrap();
         let bytes = w.finish().unwrap();
-
-        let mut a = Analyzer::new(AnalyzerOptions::default());
-        a.feed(&bytes).unwrap();
-        let report = a.finish();
-        assert_eq!(report.capture.format, "pcapng");
-        assert_eq!(report.capture.packets, 3);
-        assert_eq!(report.capture.interfaces.len(), 2);
-        assert_eq!(report.capture.interfaces[0].name.as_deref(), Some("lo"));
-        assert_eq!(report.capture.interfaces[1].name.as_deref(), Some("eth0"));
-        assert!((report.capture.start_unix - 1_700_000_000.123_456_7).abs() < 1e-6);
-        assert!((report.capture.duration - 0.2).abs() < 1e-6);
-        let c = &report.conversations[0];
+        let mut reader = Reader::new();
+        let mut seen = Vec::new();
+        reader
+            .push(&bytes, &mut |f: Frame<'_>| {
+                seen.push((f.interface, f.link_type, f.ts_ns, f.data.len(), f.orig_len))
+            })
+            .unwrap();
         assert_eq!(
-            (c.a.as_str(), c.b.as_str(), c.packets),
-            ("127.0.0.1:40000", "127.0.0.1:9999", 2)
+            seen,
+            [
+                (0, 1, 1_700_000_000_123_456_789, 42, 60),
+                (1, 113, 1_700_000_000_323_456_000, 20, 42)
+            ]
         );
+        let names: Vec<_> = reader
+            .stats()
+            .interfaces
+            .iter()
+            .map(|i| i.name.clone())
+            .collect();
+        assert_eq!(names, [Some("lo".to_owned()), Some("eth0".to_owned())]);
     }
 }

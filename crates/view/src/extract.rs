@@ -1,0 +1,139 @@
+//! Which flows make up a call, a tunnel, a conversation or a process, as the selection a filtered
+//! capture keeps (`callscope_analysis::extract`): the report names them by address text.
+
+use std::net::SocketAddr;
+
+use callscope_analysis::extract::Selection;
+use callscope_analysis::Report;
+
+use crate::addr;
+
+fn socket(text: &str) -> Option<SocketAddr> {
+    match addr::split(text)? {
+        (ip, Some(port)) => Some(SocketAddr::new(ip, port)),
+        (_, None) => None,
+    }
+}
+
+fn add(sel: &mut Selection, a: &str, b: &str) {
+    if let (Some(a), Some(b)) = (socket(a), socket(b)) {
+        sel.flow(a, b);
+    }
+}
+
+/// A call's SIP (every message's pair) and media: its RTP streams and the RTCP beside them (the
+/// next port up, RFC 3550 §11, or the same ports with rtcp-mux).
+pub fn call(report: &Report, call_id: &str) -> Selection {
+    let mut sel = Selection::default();
+    let messages = report
+        .sip
+        .calls
+        .iter()
+        .find(|c| c.call_id == call_id)
+        .map(|c| (&c.messages, c.media.as_slice()))
+        .or_else(|| {
+            report
+                .sip
+                .exchanges
+                .iter()
+                .find(|e| e.call_id == call_id)
+                .map(|e| (&e.messages, &[][..]))
+        });
+    let Some((messages, media)) = messages else {
+        return sel;
+    };
+    for m in messages {
+        add(&mut sel, &m.src, &m.dst);
+    }
+    for s in media.iter().filter_map(|&i| report.rtp.streams.get(i)) {
+        add(&mut sel, &s.src, &s.dst);
+        if let (Some(a), Some(b)) = (socket(&s.src), socket(&s.dst)) {
+            if let (Some(pa), Some(pb)) = (a.port().checked_add(1), b.port().checked_add(1)) {
+                sel.flow(SocketAddr::new(a.ip(), pa), SocketAddr::new(b.ip(), pb));
+            }
+        }
+    }
+    sel
+}
+
+/// A tunnel's IKE (before and after the move to 4500) and its ESP (in UDP, or IP protocol 50).
+pub fn tunnel(report: &Report, index: usize) -> Selection {
+    let mut sel = Selection::default();
+    let Some(t) = report.ike.tunnels.get(index) else {
+        return sel;
+    };
+    add(&mut sel, &t.initiator, &t.responder);
+    if let Some(f) = &t.floated {
+        add(&mut sel, &f.initiator, &f.responder);
+    }
+    for e in &t.esp {
+        if e.encap == "ip" {
+            let ip = |s: &str| addr::split(s).map(|(ip, _)| ip);
+            if let (Some(a), Some(b)) = (ip(&e.src), ip(&e.dst)) {
+                sel.ip_flow(a, b, 50);
+            }
+        } else {
+            add(&mut sel, &e.src, &e.dst);
+        }
+    }
+    sel
+}
+
+/// One conversation.
+pub fn conversation(report: &Report, index: usize) -> Selection {
+    let mut sel = Selection::default();
+    if let Some(c) = report.conversations.get(index) {
+        add(&mut sel, &c.a, &c.b);
+    }
+    sel
+}
+
+/// Every conversation a process owns (`name (pid)`).
+pub fn process(report: &Report, label: &str) -> Selection {
+    let mut sel = Selection::default();
+    for c in report
+        .conversations
+        .iter()
+        .filter(|c| c.process.as_deref() == Some(label))
+    {
+        add(&mut sel, &c.a, &c.b);
+    }
+    sel
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use callscope_analysis::rtp::RtpStream;
+    use callscope_analysis::sip::report::{Call, LadderMessage};
+
+    #[test]
+    fn a_call_is_its_signalling_its_streams_and_their_rtcp() {
+        let mut r = Report::default();
+        r.rtp.streams.push(RtpStream {
+            src: "10.0.0.1:6000".into(),
+            dst: "10.0.0.2:6002".into(),
+            ..RtpStream::default()
+        });
+        r.sip.calls.push(Call {
+            call_id: "x".into(),
+            messages: vec![
+                LadderMessage {
+                    src: "10.0.0.1:5060".into(),
+                    dst: "10.0.0.2:5060".into(),
+                    ..LadderMessage::default()
+                },
+                LadderMessage {
+                    src: "10.0.0.2:5060".into(),
+                    dst: "10.0.0.1:5060".into(),
+                    ..LadderMessage::default()
+                },
+            ],
+            media: vec![0],
+            ..Call::default()
+        });
+        assert_eq!(call(&r, "x").len(), 3, "SIP, RTP and RTCP pairs");
+        assert!(call(&r, "nope").is_empty());
+    }
+}
