@@ -12,8 +12,11 @@ export const dist = path.join(root, 'dist');
 export const shared = path.resolve(root, '../shared/captures');
 export const artifacts = path.join(root, 'tests/e2e/artifacts');
 
-// The policy `cargo xtask dist` writes into index.html (xtask/src/dist.rs): no inline script.
-export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'none'";
+/** The policy `cargo xtask` wrote into dist/index.html (xtask/src/dist.rs), sent as a header too. */
+export const CSP = (() => {
+  const html = fs.existsSync(path.join(dist, 'index.html')) ? fs.readFileSync(path.join(dist, 'index.html'), 'utf8') : '';
+  return html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1] ?? "default-src 'self'";
+})();
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.pcapng': 'application/octet-stream', '.md': 'text/plain' };
 
 /** Serves dist/ at http://127.0.0.1:PORT/<base>/ ; resolves to { url, close }. */

@@ -35,7 +35,10 @@ test('index.html has no inline script and a policy that allows none', () => {
     assert.equal(body.trim(), '');
   }
   const policy = html.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)[1];
-  assert.equal(policy, CSP);
+  assert.equal(CSP, policy, "the test server sends the page's own policy");
+  const directive = (name) => policy.split(';').map((d) => d.trim().split(/\s+/)).find((d) => d[0] === name);
+  assert.deepEqual(directive('default-src'), ['default-src', "'self'"]);
+  assert.deepEqual(directive('connect-src'), ['connect-src', "'self'"]);
   const scriptSrc = policy.split(';').find((d) => d.trim().startsWith('script-src')).trim().split(/\s+/);
   assert.deepEqual(scriptSrc, ['script-src', "'self'", "'wasm-unsafe-eval'"], 'own files and wasm only: no inline script, no eval');
   assert.ok(!/https?:/.test(policy), 'no third-party origin');

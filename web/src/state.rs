@@ -258,6 +258,11 @@ impl Reducible for Page {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // A decoding's messages count only while it runs (a share link opened meanwhile, or a
+        // cancel, has replaced it).
+        if matches!(action, Action::Worker(_)) && !matches!(self.phase, Phase::Running { .. }) {
+            return self;
+        }
         let mut page = (*self).clone();
         let mut rederive = false;
         match action {
@@ -280,9 +285,9 @@ impl Reducible for Page {
                 page.shared = None;
             }
             Action::OpenShared(shared) => {
-                let Shared { file, report, .. } = *shared.clone();
+                let Shared { file, report, .. } = *shared;
                 page.phase = Phase::Done {
-                    name: file,
+                    name: file.clone(),
                     raw: Rc::new(report),
                     bytes: 0.0,
                     ms: 0.0,
@@ -291,7 +296,8 @@ impl Reducible for Page {
                 page.facts_error = None;
                 page.notice = None;
                 page.shared = Some(Rc::new(Shared {
-                    report: Default::default(),
+                    file,
+                    report: Report::default(),
                     ..*shared
                 }));
                 rederive = true;
@@ -508,6 +514,26 @@ mod tests {
         assert!(p.shared.is_none() && p.shown.is_none());
         let p = p.reduce(Action::SharedFailed("damaged".into()));
         assert!(matches!(&p.phase, Phase::Error { message, .. } if message == "damaged"));
+    }
+
+    #[test]
+    fn a_decoding_replaced_by_a_shared_report_cannot_overwrite_it() {
+        let shared = Shared {
+            v: 1,
+            file: "shared.pcap".into(),
+            report: report(),
+            ..Shared::default()
+        };
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Start("mine.pcap".into(), 1.0),
+                Action::OpenShared(Box::new(shared)),
+                done(),
+            ],
+        );
+        assert_eq!(p.file_name(), Some("shared.pcap"));
+        assert!(p.shown.as_ref().unwrap().shared);
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //!   (`init-<hash>.js`), so the Content-Security-Policy needs no `'unsafe-inline'` for scripts;
 //!   the policy in index.html is rewritten to [`CSP`].
 //! - `sw.js`, a service worker that caches every file of dist/ (named in it, with a cache name
-//!   that changes when any file does) and answers from that cache, so the page loads and decodes
-//!   with no network. The page registers it and says when it is ready.
+//!   that changes when any file does) and answers those files from that cache, so the page loads
+//!   and decodes with no network. A new build's worker waits until the old build's tabs are
+//!   closed (no `skipWaiting`), so a tab never gets a decoder of another build. The page
+//!   registers it and says when it is ready.
 //!
 //! `cargo xtask dist` builds the page and prints how to publish it.
 
@@ -90,23 +92,27 @@ fn service_worker(dist: &Path) -> Result<String> {
         .collect();
     Ok(format!(
         "// callscope's service worker, written by `cargo xtask` (xtask/src/dist.rs) for this build: it caches the\n\
-         // page's own files and answers from that cache, so the page works offline after one visit. It fetches\n\
-         // nothing else and never sees a capture (files are read in the page, not requested).\n\
+         // page's own files (fetched past the HTTP cache) and answers those from that cache, so the page works\n\
+         // offline after one visit. It answers nothing else and never sees a capture (files are read in the page).\n\
+         // A new build waits until every tab of the old one is closed, so a tab never mixes two builds.\n\
          const CACHE = '{cache}';\n\
          const FILES = [\n{}\n];\n\
+         const SCOPE = new URL('./', self.location).href;\n\
+         const OURS = new Set(FILES.map((f) => new URL(f, SCOPE).href));\n\
          self.addEventListener('install', (event) => {{\n\
-         \x20 event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));\n\
+         \x20 event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((f) => new Request(f, {{ cache: 'reload' }})))));\n\
          }});\n\
          self.addEventListener('activate', (event) => {{\n\
-         \x20 event.waitUntil(caches.keys()\n\
-         \x20   .then((keys) => Promise.all(keys.filter((k) => k.startsWith('callscope-') && k !== CACHE).map((k) => caches.delete(k))))\n\
-         \x20   .then(() => self.clients.claim()));\n\
+         \x20 event.waitUntil(caches.keys().then((keys) =>\n\
+         \x20   Promise.all(keys.filter((k) => k.startsWith('callscope-') && k !== CACHE).map((k) => caches.delete(k)))));\n\
          }});\n\
          self.addEventListener('fetch', (event) => {{\n\
          \x20 const url = new URL(event.request.url);\n\
-         \x20 if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;\n\
+         \x20 url.search = '';\n\
+         \x20 url.hash = '';\n\
+         \x20 if (event.request.method !== 'GET' || !OURS.has(url.href)) return;\n\
          \x20 event.respondWith(caches.open(CACHE)\n\
-         \x20   .then((cache) => cache.match(event.request, {{ ignoreSearch: true }}))\n\
+         \x20   .then((cache) => cache.match(url.href))\n\
          \x20   .then((hit) => hit ?? fetch(event.request)));\n\
          }});\n",
         entries.join("\n")
@@ -150,6 +156,7 @@ pub fn run(_args: &[String]) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -3,8 +3,9 @@
 //!
 //! The same value always becomes the same pseudonym within one report (`number-1`, `user-2`,
 //! `name-1`, numbered in order of first appearance), so a masked call list still shows who called
-//! whom how often. Hosts, addresses and Call-IDs are kept (`callscope analyze --call CALL-ID` must
-//! still find a call); masking addresses belongs to the share link.
+//! whom how often. Beyond SIP: STUN/TURN usernames, the user of an RTCP CNAME (`user@host`) and
+//! of a home directory in a process's path. Hosts, addresses and Call-IDs are kept (`callscope
+//! analyze --call CALL-ID` must still find a call); masking addresses belongs to the share link.
 
 use std::collections::HashMap;
 
@@ -153,6 +154,30 @@ impl Masker {
         }
     }
 
+    /// A path with the user of a home directory (`/Users/<user>/`, `/home/<user>/`) masked.
+    pub fn home(&mut self, path: &str) -> String {
+        for root in [
+            "/Users/",
+            "/home/",
+            "/var/mobile/Containers/Data/Application/",
+        ] {
+            if let Some(rest) = path.strip_prefix(root) {
+                let (user, tail) = rest
+                    .split_once('/')
+                    .map_or((rest, None), |(u, t)| (u, Some(t)));
+                if root.ends_with("Application/") || user.is_empty() || user == "Shared" {
+                    return path.to_owned();
+                }
+                let masked = self.user(user);
+                return match tail {
+                    Some(t) => format!("{root}{masked}/{t}"),
+                    None => format!("{root}{masked}"),
+                };
+            }
+        }
+        path.to_owned()
+    }
+
     /// A user part, a number or a URI (as a call's `caller`/`callee` may be).
     pub fn user_or_uri(&mut self, value: &str) -> String {
         if value.contains(':') {
@@ -271,6 +296,30 @@ pub fn mask_report(report: &mut Report) {
             reg.contact = Some(m.uri(c));
         }
     }
+    // A STUN/TURN USERNAME can be a person's account (TURN long-term credentials).
+    for t in &mut report.stun.transactions {
+        if let Some(u) = &t.username {
+            t.username = Some(m.user(u));
+        }
+    }
+    // An RTCP CNAME is often user@host (RFC 3550 §6.5.1).
+    let cname = |m: &mut Masker, c: &mut Option<String>| {
+        if let Some((user, host)) = c.as_deref().and_then(|c| c.split_once('@')) {
+            *c = Some(format!("{}@{host}", m.user(user)));
+        }
+    };
+    for r in &mut report.rtcp.reports {
+        cname(&mut m, &mut r.cname);
+    }
+    for s in &mut report.rtcp.sources {
+        cname(&mut m, &mut s.cname);
+    }
+    // A process's path can name its user's home (`/Users/alice/…`, `/home/alice/…`).
+    for p in &mut report.processes {
+        if let Some(path) = &p.path {
+            p.path = Some(m.home(path));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -329,6 +378,36 @@ mod tests {
             "INVITE sip:number-1@ims.example;user=phone SIP/2.0"
         );
         assert_eq!(m.start_line("SIP/2.0 180 Ringing"), "SIP/2.0 180 Ringing");
+    }
+
+    #[test]
+    fn stun_users_rtcp_cnames_and_home_directories_are_masked() {
+        let mut r = Report::default();
+        r.stun.transactions.push(crate::stun::StunTransaction {
+            username: Some("alice".into()),
+            ..Default::default()
+        });
+        r.rtcp.reports.push(crate::rtp::RtcpEntry {
+            cname: Some("alice@laptop.example".into()),
+            ..Default::default()
+        });
+        r.processes.push(crate::report::Process {
+            path: Some("/Users/alice/bin/softphone".into()),
+            ..Default::default()
+        });
+        mask_report(&mut r);
+        assert_eq!(r.stun.transactions[0].username.as_deref(), Some("user-1"));
+        assert_eq!(
+            r.rtcp.reports[0].cname.as_deref(),
+            Some("user-1@laptop.example")
+        );
+        assert_eq!(
+            r.processes[0].path.as_deref(),
+            Some("/Users/user-1/bin/softphone")
+        );
+        let mut m = Masker::default();
+        assert_eq!(m.home("/usr/libexec/CommCenter"), "/usr/libexec/CommCenter");
+        assert_eq!(m.home("/Users/Shared/x"), "/Users/Shared/x");
     }
 
     #[test]

@@ -33,6 +33,17 @@ pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
     line
 }
 
+/// A text field made inert for spreadsheets: one that starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return would be read as a formula (a captured display name could be
+/// `=HYPERLINK(…)`), so it gets a leading `'`, as OWASP's CSV-injection advice says.
+pub fn csv_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// A stream's per-second series: bucket start (seconds since its first packet and since the
 /// capture's), packets, lost, largest jitter and delta (ms).
 pub fn series_csv(s: &RtpStream) -> String {
@@ -69,6 +80,13 @@ mod tests {
             csv_line(&["a", "b,c", "say \"hi\"", ""]),
             "a,\"b,c\",\"say \"\"hi\"\"\",\r\n"
         );
+    }
+
+    #[test]
+    fn formulas_in_text_are_made_inert() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_text("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_text("alice"), "alice");
     }
 
     #[test]

@@ -91,18 +91,34 @@ fn session() -> Option<web_sys::Storage> {
 fn open_shared(dispatch: &UseReducerDispatcher<Page>, fragment: &str, view: Route) {
     match callscope_view::share::open(fragment) {
         Ok(shared) => {
-            if let Some(s) = session() {
-                let _ = s.set_item(SHARED_KEY, fragment);
-            }
+            // Remembered once it is drawn (a link that breaks the page is not reopened on reload).
+            PENDING_SHARED.with(|p| *p.borrow_mut() = Some(fragment.to_owned()));
             dispatch.dispatch(Action::OpenShared(Box::new(shared)));
         }
-        Err(e) => dispatch.dispatch(Action::SharedFailed(e.to_string())),
+        Err(e) => {
+            forget_shared();
+            dispatch.dispatch(Action::SharedFailed(e.to_string()));
+        }
     }
     // The long fragment leaves the address bar (the tab keeps it); the views use their own.
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&view.href()));
     }
     dispatch.dispatch(Action::Navigate(view));
+}
+
+thread_local! {
+    /// A share link opened but not yet drawn.
+    static PENDING_SHARED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps the share link just drawn for reloads of this tab.
+fn remember_shared() {
+    if let Some(fragment) = PENDING_SHARED.with(|p| p.borrow_mut().take()) {
+        if let Some(s) = session() {
+            let _ = s.set_item(SHARED_KEY, &fragment);
+        }
+    }
 }
 
 /// Forgets the share link this tab opened (a file of the user's own replaces it).
@@ -245,6 +261,9 @@ pub fn app() -> Html {
         );
         use_effect_with(key, move |_| {
             if let Some(shown) = shown {
+                if shown.shared {
+                    remember_shared();
+                }
                 let json = match raw.borrow().as_ref() {
                     Some(text) if facts.is_none() && !shown.masked => Some(text.clone()),
                     _ => serde_json::to_string(&*shown.report).ok().map(Rc::from),
@@ -376,7 +395,7 @@ pub fn app() -> Html {
     };
     let share_panel = match (&*sharing, page.file_name()) {
         (Some(report), Some(file)) => html! {
-            <crate::components::share::SharePanel report={report.clone()} file={file.to_owned()} on_close={close_share} />
+            <crate::components::share::SharePanel report={report.clone()} file={file.to_owned()} prior={page.shared.clone()} on_close={close_share} />
         },
         _ => html! {},
     };

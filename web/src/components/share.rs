@@ -17,6 +17,10 @@ pub struct Props {
     pub report: Rc<Report>,
     /// The capture's file name.
     pub file: AttrValue,
+    /// The shared report this one was opened from, if it was (what it masked and left out stays
+    /// said).
+    #[prop_or_default]
+    pub prior: Option<Rc<Shared>>,
     /// Closes the panel.
     pub on_close: Callback<()>,
 }
@@ -53,7 +57,9 @@ pub fn share_panel(props: &Props) -> Html {
             }
         });
     }
-    let made = use_state(|| None::<(String, Rc<Shared>)>);
+    let made = use_state(|| None::<Result<(String, Rc<Shared>), String>>);
+    // Each making has a number; a result that is not the latest one's is dropped.
+    let generation = use_mut_ref(|| 0u64);
     let copied = use_state(|| false);
     {
         // Made after the panel is drawn (a large report takes a moment), again when the mask
@@ -62,9 +68,13 @@ pub fn share_panel(props: &Props) -> Html {
         let copied = copied.clone();
         let report = props.report.clone();
         let file = props.file.to_string();
+        let prior = props.prior.clone();
+        let generation = generation.clone();
         use_effect_with(*mask, move |&mask| {
             made.set(None);
             copied.set(false);
+            *generation.borrow_mut() += 1;
+            let mine = *generation.borrow();
             wasm_bindgen_futures::spawn_local(async move {
                 next_frame().await;
                 let options = Options {
@@ -72,12 +82,20 @@ pub fn share_panel(props: &Props) -> Html {
                     mask_addresses: mask,
                     ..Options::default()
                 };
-                let (fragment, shared) =
-                    share::make(&report, &file, js_sys::Date::now() / 1e3, options);
-                made.set(Some((
-                    format!("{}{fragment}", page_address()),
-                    Rc::new(shared),
-                )));
+                let result = share::make(
+                    &report,
+                    &file,
+                    js_sys::Date::now() / 1e3,
+                    options,
+                    prior.as_deref(),
+                )
+                .map(|(fragment, shared)| {
+                    (format!("{}{fragment}", page_address()), Rc::new(shared))
+                })
+                .map_err(|e| e.to_string());
+                if *generation.borrow() == mine {
+                    made.set(Some(result));
+                }
             });
         });
     }
@@ -102,7 +120,10 @@ pub fn share_panel(props: &Props) -> Html {
     };
     let body = match &*made {
         None => html! { <p aria-live="polite">{ "Making the link…" }</p> },
-        Some((link, shared)) => {
+        Some(Err(e)) => {
+            html! { <p class="error" data-testid="share-error">{ format!("No link: {e}.") }</p> }
+        }
+        Some(Ok((link, shared))) => {
             let copy = {
                 let link = link.clone();
                 let copied = copied.clone();
@@ -144,7 +165,10 @@ pub fn share_panel(props: &Props) -> Html {
                         </div>
                     }
                     <label class="visually-hidden" for="share-link">{ "The link" }</label>
-                    <textarea id="share-link" readonly=true rows="4" data-testid="share-link" value={link.clone()} />
+                    if link.len() > share::LINK_LIMIT + page_address().len() {
+                        <p class="warning" data-testid="share-too-long">{ "Even reduced, this link is longer than chat and mail carry safely; it works when pasted whole. The JSON export keeps everything." }</p>
+                    }
+                    <textarea id="share-link" readonly=true rows="4" data-testid="share-link" data-masked={shared.masked_numbers.to_string()} value={link.clone()} />
                     <p class="actions">
                         <button type="button" class="primary" onclick={copy}>{ if *copied { "Copied" } else { "Copy link" } }</button>
                         <a class="button" href={link.clone()} target="_blank" rel="noopener noreferrer" data-testid="share-open">{ "Open it in a new tab" }</a>
@@ -162,7 +186,7 @@ pub fn share_panel(props: &Props) -> Html {
                     <button type="button" onclick={close} aria-label="Close (Escape)" data-testid="share-close">{ "✕" }</button>
                 </div>
                 <p class="muted small">{ "The link carries the report, never the packets, after its #, which browsers do not send to any server: whoever opens it sees these views with no file." }</p>
-                <label class="check"><input ref={first} type="checkbox" checked={*mask} onchange={on_mask} data-testid="share-mask" />{ " Mask numbers, names and IP addresses (stable pseudonyms; addresses keep their class)" }</label>
+                <label class="check"><input ref={first} type="checkbox" checked={*mask} onchange={on_mask} data-testid="share-mask" />{ " Mask phone numbers, user and display names, IP addresses and the file name (stable pseudonyms; addresses keep their class)" }</label>
                 { body }
             </section>
         </div>

@@ -263,7 +263,7 @@ fn csv(columns: &[Column], rows: &[Row], order: &[usize]) -> String {
             .map(|c| match &c.key {
                 SortKey::Num(v) => format!("{v}"),
                 SortKey::None => String::new(),
-                SortKey::Addr(_) | SortKey::Text => c.text.clone(),
+                SortKey::Addr(_) | SortKey::Text => callscope_view::export::csv_text(&c.text),
             })
             .collect();
         out.push_str(&callscope_view::export::csv_line(&fields));

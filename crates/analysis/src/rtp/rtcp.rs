@@ -21,7 +21,8 @@ const SR_MEMORY: usize = 8;
 const RTT_SLACK_MS: f64 = 1.0;
 
 /// One report block, as decoded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Block {
     /// The source reported on.
     pub ssrc: String,
@@ -44,7 +45,8 @@ pub struct Block {
 }
 
 /// One RTCP packet (an element of a compound datagram).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Report {
     /// Frame number.
     pub frame: u64,
@@ -82,7 +84,8 @@ pub struct Report {
 }
 
 /// Per reporting source (src, dst, SSRC).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Source {
     /// Sender.
     pub src: String,

@@ -24,14 +24,20 @@ pub const PREFIX: &str = "#r=";
 /// The longest link (its fragment, in characters) shared whole; longer ones are reduced. Chat
 /// clients and mail keep links of about this length intact.
 pub const LINK_LIMIT: usize = 8 * 1024;
-/// The longest fragment [`open`] reads.
-pub const MAX_FRAGMENT: usize = 4 << 20;
+/// The longest fragment [`open`] reads (and [`make`] makes): far beyond what links carry, far
+/// below what could strain a tab.
+pub const MAX_FRAGMENT: usize = 1 << 20;
 /// The most JSON a link may inflate to.
-pub const MAX_JSON: usize = 64 << 20;
+pub const MAX_JSON: usize = 16 << 20;
+/// The most JSON objects and arrays a link may hold: every `{}` becomes a whole record (fields
+/// default), so this, not the bytes, bounds the memory a crafted link takes.
+pub const MAX_OBJECTS: usize = 200_000;
 /// The link format's version.
 pub const VERSION: u32 = 1;
-/// More than deflate and base64 together ever shrink a report's JSON.
-const MAX_RATIO: usize = 60;
+/// Reports whose JSON is more than this many times the link limit are reduced before being
+/// deflated at all: report JSON usually deflates 10 to 50 times, and reducing a little too much
+/// is cheaper than compressing a 100 MB report to find out.
+const PRE_REDUCE_RATIO: usize = 60;
 
 /// What a link carries.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -70,6 +76,10 @@ pub enum ShareError {
     NotAReport(String),
     /// A link format this page does not read.
     Version(u32),
+    /// Masking could not be done, so nothing is shared.
+    Mask(String),
+    /// Even reduced, the report makes a link longer than [`MAX_FRAGMENT`].
+    Huge(usize),
 }
 
 impl std::fmt::Display for ShareError {
@@ -82,7 +92,10 @@ impl std::fmt::Display for ShareError {
             ShareError::NotBase64(e) => write!(f, "the link is damaged (not base64url: {e}); was it cut when it was copied?"),
             ShareError::NotDeflate(e) => write!(f, "the link is damaged ({e}); was it cut when it was copied?"),
             ShareError::NotAReport(e) => write!(f, "the link does not hold a callscope report ({e})"),
+            ShareError::Version(0) => write!(f, "the link does not hold a callscope report (no link version)"),
             ShareError::Version(v) => write!(f, "the link was made by a newer callscope (link version {v}); this page reads version {VERSION}"),
+            ShareError::Mask(e) => write!(f, "masking failed ({e}), so no link was made"),
+            ShareError::Huge(n) => write!(f, "even reduced, the report makes a {n}-character link; share the JSON file instead"),
         }
     }
 }
@@ -125,6 +138,12 @@ pub fn open(fragment: &str) -> Result<Shared, ShareError> {
             MAX_JSON >> 20
         )));
     }
+    let objects = json.iter().filter(|&&b| b == b'{' || b == b'[').count();
+    if objects > MAX_OBJECTS {
+        return Err(ShareError::NotAReport(format!(
+            "{objects} objects, more than a shared report holds"
+        )));
+    }
     let shared: Shared =
         serde_json::from_slice(&json).map_err(|e| ShareError::NotAReport(e.to_string()))?;
     if shared.v != VERSION {
@@ -160,44 +179,81 @@ impl Default for Options {
     }
 }
 
-/// A link for a report: masked as asked, and reduced (step by step, saying what went) until it
-/// fits `options.limit` or nothing more can go. Returns the fragment and what it carries.
-pub fn make(report: &Report, file: &str, made_unix: f64, options: Options) -> (String, Shared) {
-    let mut report = report.clone();
-    if options.mask_numbers {
-        mask_report(&mut report);
+/// The file name a masked link carries: `capture` and the original's extension (a file name
+/// often holds a number or a name).
+fn masked_file(file: &str) -> String {
+    let ext = file
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()));
+    match ext {
+        Some(e) => format!("capture.{e}"),
+        None => "capture".to_owned(),
     }
-    if options.mask_addresses {
-        addresses::mask(&mut report);
-    }
+}
+
+/// A link for a report: reduced (step by step, saying what went) until it fits `options.limit`
+/// or nothing more can go, then masked as asked. `prior` is the shared report this one came
+/// from, if any: what it left out and masked stays said. Returns the fragment and what it
+/// carries; an error rather than an unmasked link when masking fails.
+pub fn make(
+    report: &Report,
+    file: &str,
+    made_unix: f64,
+    options: Options,
+    prior: Option<&Shared>,
+) -> Result<(String, Shared), ShareError> {
     let mut shared = Shared {
         v: VERSION,
-        file: file.to_owned(),
+        file: if options.mask_numbers {
+            masked_file(file)
+        } else {
+            file.to_owned()
+        },
         made_unix,
         callscope: env!("CARGO_PKG_VERSION").to_owned(),
-        masked_numbers: options.mask_numbers,
-        masked_addresses: options.mask_addresses,
+        masked_numbers: options.mask_numbers || prior.is_some_and(|p| p.masked_numbers),
+        masked_addresses: options.mask_addresses || prior.is_some_and(|p| p.masked_addresses),
         left_out: Vec::new(),
-        report,
+        report: report.clone(),
     };
-    // JSON deflates by 10 to 50 times: a report whose JSON is far beyond that cannot fit, so it
-    // is reduced before paying for deflate (a 100 MB report would take seconds to compress).
+    let earlier: Vec<String> = prior.map(|p| p.left_out.clone()).unwrap_or_default();
+    let notes = |reducer: &reduce::Reducer| {
+        earlier
+            .iter()
+            .cloned()
+            .chain(reducer.notes())
+            .collect::<Vec<_>>()
+    };
+    // Reduce first what cannot fit anyway (masking a 100 MB report only to drop most of it
+    // would be slow), then mask, then reduce while the encoded link is too long.
     let mut reducer = reduce::Reducer::new();
-    while serde_json::to_vec(&shared).map_or(0, |j| j.len()) > options.limit * MAX_RATIO {
+    while serde_json::to_vec(&shared.report).map_or(0, |j| j.len())
+        > options.limit * PRE_REDUCE_RATIO
+    {
         if !reducer.step(&mut shared.report) {
             break;
         }
-        shared.left_out = reducer.notes();
     }
+    if options.mask_numbers {
+        mask_report(&mut shared.report);
+    }
+    if options.mask_addresses {
+        addresses::mask(&mut shared.report).map_err(|e| ShareError::Mask(e.0))?;
+    }
+    shared.left_out = notes(&reducer);
     let mut link = encode(&shared);
     while link.len() > options.limit {
         if !reducer.step(&mut shared.report) {
             break;
         }
-        shared.left_out = reducer.notes();
+        shared.left_out = notes(&reducer);
         link = encode(&shared);
     }
-    (link, shared)
+    if link.len() > MAX_FRAGMENT {
+        return Err(ShareError::Huge(link.len()));
+    }
+    Ok((link, shared))
 }
 
 #[cfg(test)]
@@ -228,7 +284,7 @@ mod tests {
             mask_addresses: false,
             ..Options::default()
         };
-        let (link, shared) = make(&report(), "call.pcap", 1.7e9, options);
+        let (link, shared) = make(&report(), "call.pcap", 1.7e9, options, None).unwrap();
         assert!(link.starts_with("#r="));
         assert!(link[3..]
             .bytes()
@@ -241,7 +297,7 @@ mod tests {
 
     #[test]
     fn masking_leaves_no_number_or_address_in_the_link() {
-        let (link, shared) = make(&report(), "call.pcap", 1.7e9, Options::default());
+        let (link, shared) = make(&report(), "call.pcap", 1.7e9, Options::default(), None).unwrap();
         let json = serde_json::to_string(&open(&link).unwrap()).unwrap();
         assert!(
             !json.contains("15550100") && !json.contains("10.0.0.1"),
@@ -253,7 +309,7 @@ mod tests {
 
     #[test]
     fn damaged_and_hostile_links_are_errors_in_words() {
-        let (link, _) = make(&report(), "x", 0.0, Options::default());
+        let (link, _) = make(&report(), "x", 0.0, Options::default(), None).unwrap();
         assert_eq!(open("#/calls"), Err(ShareError::NotALink));
         assert!(matches!(open("#r=!!!"), Err(ShareError::NotBase64(_))));
         // A link cut in half (as a chat client might): damaged, in words.

@@ -40,6 +40,7 @@ impl Reducer {
         }
     }
 
+    /// Keeps the `keep` largest items (by `by`) in their order; says so.
     fn top<T>(
         &mut self,
         items: &mut Vec<T>,
@@ -51,8 +52,17 @@ impl Reducer {
         if items.len() <= keep {
             return false;
         }
-        items.sort_by_key(|t| std::cmp::Reverse(by(t)));
-        items.truncate(keep);
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(by(&items[i])));
+        let mut chosen = vec![false; items.len()];
+        for &i in &order[..keep] {
+            chosen[i] = true;
+        }
+        let mut i = 0;
+        items.retain(|_| {
+            i += 1;
+            chosen[i - 1]
+        });
         self.note(
             what,
             format!(
@@ -156,6 +166,20 @@ impl Reducer {
                 any |= self.top(&mut r.stun.mappings, keep, "public mappings", |m| {
                     m.responses
                 });
+                any |= self.top(&mut r.stun.allocations, keep, "TURN allocations", |a| {
+                    u64::from(a.requests)
+                });
+                any |= self.top(&mut r.sip.registrations, keep, "registrations", |g| {
+                    g.requests
+                });
+                any |= self.top(&mut r.sip.options, keep, "OPTIONS pairs", |o| o.requests);
+                any |= self.top(
+                    &mut r.ike.esp_unattached,
+                    keep,
+                    "ESP SAs without IKE",
+                    |e| e.packets,
+                );
+                any |= self.top(&mut r.processes, keep, "processes", |p| p.bytes);
                 any
             }
             7 => {
@@ -195,7 +219,8 @@ impl Reducer {
         }
     }
 
-    /// Keeps the first half of the calls, streams and tunnels (indexes between them stay valid).
+    /// Keeps the first half of the calls and tunnels, the streams of the calls kept and the first
+    /// half of the streams of no kept call; every index between them is remapped.
     fn halve(&mut self, r: &mut Report) -> bool {
         let calls = *self.totals.entry("calls").or_insert(r.sip.calls.len());
         let streams = *self.totals.entry("streams").or_insert(r.rtp.streams.len());
@@ -203,28 +228,53 @@ impl Reducer {
         if r.sip.calls.len() + r.rtp.streams.len() + r.ike.tunnels.len() <= 3 {
             return false;
         }
-        r.sip.calls.truncate(r.sip.calls.len().div_ceil(2));
-        r.rtp.streams.truncate(r.rtp.streams.len().div_ceil(2));
+        let kept_calls = r.sip.calls.len().div_ceil(2);
+        r.sip.calls.truncate(kept_calls);
         r.ike.tunnels.truncate(r.ike.tunnels.len().div_ceil(2));
-        let n = r.rtp.streams.len();
+        let of_kept_call =
+            |s: &callscope_analysis::rtp::RtpStream| s.call.is_some_and(|c| c < kept_calls);
+        let others = r.rtp.streams.iter().filter(|s| !of_kept_call(s)).count();
+        let mut others_left = others / 2;
+        // Old stream index → new, for the streams kept.
+        let mut map: HashMap<usize, usize> = HashMap::new();
+        let mut kept = Vec::new();
+        for (i, s) in std::mem::take(&mut r.rtp.streams).into_iter().enumerate() {
+            let mine = of_kept_call(&s);
+            if mine || others_left > 0 {
+                if !mine {
+                    others_left -= 1;
+                }
+                map.insert(i, kept.len());
+                kept.push(s);
+            }
+        }
+        r.rtp.streams = kept;
         for c in &mut r.sip.calls {
-            c.media.retain(|&i| i < n);
+            c.media = c.media.iter().filter_map(|i| map.get(i).copied()).collect();
         }
-        let kept = r.sip.calls.len();
         for s in &mut r.rtp.streams {
-            s.call = s.call.filter(|&c| c < kept);
+            s.call = s.call.filter(|&c| c < kept_calls);
         }
-        r.rtp.calls.retain(|q| q.streams.iter().all(|&i| i < n));
+        let kept_ids: std::collections::HashSet<String> =
+            r.sip.calls.iter().map(|c| c.call_id.clone()).collect();
+        r.rtp.calls.retain(|q| kept_ids.contains(&q.call_id));
+        for q in &mut r.rtp.calls {
+            q.streams = q
+                .streams
+                .iter()
+                .filter_map(|i| map.get(i).copied())
+                .collect();
+        }
         self.note(
             "halve",
             format!(
-                "calls after the first {} (of {}), streams after the first {} (of {}), tunnels after the first {} (of {})",
-                count(kept as u64),
+                "calls after the first {} (of {}), tunnels after the first {} (of {}); {} of {} streams kept (those of the calls kept first)",
+                count(kept_calls as u64),
                 count(calls as u64),
-                count(n as u64),
-                count(streams as u64),
                 count(r.ike.tunnels.len() as u64),
-                count(tunnels as u64)
+                count(tunnels as u64),
+                count(r.rtp.streams.len() as u64),
+                count(streams as u64)
             ),
         );
         true
@@ -237,9 +287,11 @@ mod tests {
     use super::*;
     use crate::share::{make, open, Options};
     use callscope_analysis::report::{Conversation, SCHEMA};
+    use callscope_analysis::rtp::{CallQuality, RtpStream};
     use callscope_analysis::sip::report::{Call, HeaderField, LadderMessage};
 
-    /// A report far too big for a link: 5,000 conversations and 2,000 calls with ladders.
+    /// A report far too big for a link: 5,000 conversations and 2,000 calls with ladders, each
+    /// call with a stream, and 100 streams of no call.
     fn big() -> Report {
         let mut r = Report {
             schema: SCHEMA.into(),
@@ -270,7 +322,25 @@ mod tests {
                     };
                     4
                 ],
+                media: vec![r.rtp.streams.len()],
                 ..Call::default()
+            });
+            r.rtp.streams.push(RtpStream {
+                ssrc: format!("0x{i:08x}"),
+                call: Some(i),
+                call_id: Some(format!("call-{i}@example.net")),
+                ..RtpStream::default()
+            });
+            r.rtp.calls.push(CallQuality {
+                call_id: format!("call-{i}@example.net"),
+                streams: vec![i],
+                ..CallQuality::default()
+            });
+        }
+        for i in 0..100 {
+            r.rtp.streams.push(RtpStream {
+                ssrc: format!("0xffff{i:04x}"),
+                ..RtpStream::default()
             });
         }
         r
@@ -278,7 +348,7 @@ mod tests {
 
     #[test]
     fn a_big_report_is_reduced_until_its_link_fits_and_says_what_went() {
-        let (link, shared) = make(&big(), "big.pcap", 0.0, Options::default());
+        let (link, shared) = make(&big(), "big.pcap", 0.0, Options::default(), None).unwrap();
         assert!(
             link.len() <= crate::share::LINK_LIMIT,
             "{} characters",
@@ -302,10 +372,31 @@ mod tests {
         );
         let back = open(&link).unwrap();
         assert_eq!(back.left_out, shared.left_out);
-        // What is kept is the largest.
-        assert_eq!(back.report.conversations[0].bytes, 4_999);
-        for c in &back.report.sip.calls {
-            assert!(c.media.iter().all(|&i| i < back.report.rtp.streams.len()));
+        // What is kept is the largest, in its order.
+        let bytes: Vec<u64> = back.report.conversations.iter().map(|c| c.bytes).collect();
+        assert_eq!(bytes.iter().max(), Some(&4_999));
+        assert!(bytes.windows(2).all(|w| w[0] < w[1]), "{bytes:?}");
+        // Calls and their streams still point at each other.
+        let (calls, streams) = (&back.report.sip.calls, &back.report.rtp.streams);
+        assert!(
+            !calls.is_empty() && calls.len() < 2_000,
+            "{} calls",
+            calls.len()
+        );
+        for (i, c) in calls.iter().enumerate() {
+            assert_eq!(c.media.len(), 1, "call {i} keeps its stream");
+            assert_eq!(streams[c.media[0]].call, Some(i));
+            assert_eq!(streams[c.media[0]].ssrc, format!("0x{i:08x}"));
+        }
+        assert!(streams
+            .iter()
+            .all(|s| s.call.is_none_or(|c| c < calls.len())));
+        for q in &back.report.rtp.calls {
+            assert!(calls.iter().any(|c| c.call_id == q.call_id));
+            assert!(q
+                .streams
+                .iter()
+                .all(|&i| streams[i].call_id.as_deref() == Some(q.call_id.as_str())));
         }
     }
 
@@ -314,6 +405,8 @@ mod tests {
         let mut r = big();
         r.conversations.truncate(3);
         r.sip.calls.truncate(2);
+        r.rtp.streams.truncate(2);
+        r.rtp.calls.truncate(2);
         let (_, shared) = make(
             &r,
             "small.pcap",
@@ -323,7 +416,9 @@ mod tests {
                 mask_numbers: false,
                 ..Options::default()
             },
-        );
+            None,
+        )
+        .unwrap();
         assert!(shared.left_out.is_empty());
         assert_eq!(shared.report, r);
     }
