@@ -66,10 +66,12 @@ test('fifty thousand calls: the list shows a page of rows, filters, sorts and pa
   await page.screenshot({ path: path.join(artifacts, 'many-calls.png') });
 });
 
-test('cancelling a decoding says so without an error, and the page takes the next file', async () => {
+test('a long decoding shows what it found so far; cancelling says so without an error, and the page takes the next file', async () => {
   await page.goto(server.url);
   await page.setInputFiles('#file', many);
   await page.waitForSelector('[data-testid=progress]');
+  // While it reads, the page counts what it has found so far.
+  await page.waitForFunction(() => /So far: [1-9][\d\u202f]* calls?/.test(document.querySelector('[data-testid=progress-found]')?.textContent ?? ''));
   await page.click('[data-testid=progress] button');
   await page.waitForSelector('[data-testid=notice]');
   assert.match(await page.textContent('[data-testid=notice]'), /Cancelled decoding calls-50000\.pcap/);

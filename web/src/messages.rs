@@ -25,6 +25,15 @@ pub enum FromWorker {
         packets: u64,
         /// Flows tracked so far.
         flows: u64,
+        /// SIP calls found so far.
+        #[serde(default)]
+        calls: u64,
+        /// RTP streams found so far.
+        #[serde(default)]
+        streams: u64,
+        /// IKE tunnels found so far.
+        #[serde(default)]
+        tunnels: u64,
         /// Milliseconds since the start.
         ms: f64,
     },

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use callscope_analysis::facts::{attribute, Facts};
 use callscope_analysis::mask::mask_report;
-use callscope_analysis::Report;
+use callscope_analysis::{Found, Report};
 use callscope_view::links::{self, Links, ProcessLinks};
 use callscope_view::share::Shared;
 use yew::Reducible;
@@ -40,6 +40,8 @@ pub enum Phase {
         total: f64,
         /// Packets so far.
         packets: u64,
+        /// Calls, streams and tunnels found so far.
+        found: Found,
         /// Milliseconds so far.
         ms: f64,
     },
@@ -278,6 +280,7 @@ impl Reducible for Page {
                     bytes: 0.0,
                     total,
                     packets: 0,
+                    found: Found::default(),
                     ms: 0.0,
                 };
                 page.notice = None;
@@ -315,6 +318,9 @@ impl Reducible for Page {
                 bytes,
                 total,
                 packets,
+                calls,
+                streams,
+                tunnels,
                 ms,
                 ..
             }) => {
@@ -326,6 +332,11 @@ impl Reducible for Page {
                     bytes,
                     total,
                     packets,
+                    found: Found {
+                        calls,
+                        streams,
+                        tunnels,
+                    },
                     ms,
                 };
             }

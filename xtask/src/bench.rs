@@ -398,7 +398,7 @@ struct BrowserStats {
     ms: f64,
     mbps: f64,
     wall_ms: f64,
-    /// The script's `page views (N calls): …` line.
+    /// The script's `page: first numbers …` and `page views (N calls): …` lines.
     views: String,
 }
 
@@ -445,8 +445,8 @@ fn browser_bench(path: &Path, shown: &str) -> Result<Option<BrowserStats>> {
         wall_ms: field("wall_ms")?,
         views: stdout
             .lines()
-            .find(|l| l.starts_with("page views"))
-            .unwrap_or("page views: not measured")
-            .to_owned(),
+            .filter(|l| l.starts_with("page views") || l.starts_with("page: first numbers"))
+            .collect::<Vec<_>>()
+            .join("\n                             "),
     }))
 }

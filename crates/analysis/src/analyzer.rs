@@ -36,6 +36,20 @@ pub struct Progress {
     pub packets: u64,
     /// Flows tracked.
     pub flows: u64,
+    /// Calls, RTP streams and IKE tunnels so far, when the protocol half runs on this thread
+    /// (the page's worker); None when it runs on its own.
+    pub found: Option<Found>,
+}
+
+/// What the protocol analyzers have found so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Found {
+    /// SIP calls.
+    pub calls: u64,
+    /// RTP streams.
+    pub streams: u64,
+    /// IKE tunnels.
+    pub tunnels: u64,
 }
 
 #[derive(Debug, Default)]
@@ -216,10 +230,20 @@ impl Analyzer {
 
     /// Progress so far.
     pub fn snapshot(&self) -> Progress {
+        let found = match &self.state.back {
+            Half::Inline(back) => Some(Found {
+                calls: back.protocols.sip.calls_so_far() as u64,
+                streams: back.protocols.rtp.streams_so_far() as u64,
+                tunnels: back.protocols.ike.tunnels_so_far() as u64,
+            }),
+            #[cfg(not(target_arch = "wasm32"))]
+            Half::Thread(_) => None,
+        };
         Progress {
             bytes_fed: self.bytes_fed,
             packets: self.state.packets,
             flows: self.state.flows.len() as u64,
+            found,
         }
     }
 

@@ -41,7 +41,7 @@ pub mod stun;
 pub mod tcp;
 pub mod timeline;
 
-pub use analyzer::{Analyzer, Progress};
+pub use analyzer::{Analyzer, Found, Progress};
 pub use callscope_wire::ReadError;
 pub use report::Report;
 

@@ -131,3 +131,42 @@ fn the_two_threaded_analyzer_gives_the_same_report() {
         differences.join("\n")
     );
 }
+
+/// While a file is read, the page shows what was found so far: the progress counts calls,
+/// streams and tunnels (on the analyzer's own thread) and ends at the report's numbers.
+#[test]
+fn progress_counts_calls_streams_and_tunnels_as_they_come() {
+    use callscope_analysis::{Analyzer, Found, Options};
+    let bytes = std::fs::read(support::root().join("static/demo.pcapng")).expect("demo");
+    let mut a = Analyzer::new(Options::default());
+    let mut seen = Vec::new();
+    for chunk in bytes.chunks(4 * 1024) {
+        a.feed(chunk).expect("feed");
+        seen.push(a.snapshot().found.expect("counts on this thread"));
+    }
+    let first = seen[0];
+    let last = *seen.last().expect("chunks");
+    assert_eq!(first.tunnels, 1, "the IKE tunnel is the first section's");
+    assert_eq!(first.calls, 0);
+    let r = a.finish();
+    assert_eq!(
+        last,
+        Found {
+            calls: r.sip.calls.len() as u64,
+            streams: r.rtp.streams.len() as u64,
+            tunnels: r.ike.tunnels.len() as u64
+        }
+    );
+    assert!(seen
+        .windows(2)
+        .all(|w| w[0].calls <= w[1].calls && w[0].streams <= w[1].streams));
+    let threaded = Analyzer::new(Options {
+        parallel: true,
+        ..Options::default()
+    });
+    assert_eq!(
+        threaded.snapshot().found,
+        None,
+        "the second thread's counts are not read"
+    );
+}

@@ -82,7 +82,8 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
     };
     let mut analyzer = Analyzer::new(Options::for_browser());
     let mut offset = 0.0;
-    let mut last_progress = started;
+    // The first slice's counts go out at once (the page shows numbers early), then ten a second.
+    let mut last_progress = started - PROGRESS_EVERY_MS;
     while offset < total {
         let end = (offset + CHUNK_BYTES).min(total);
         let bytes = match blob
@@ -106,6 +107,7 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
         if now() - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now();
             let p = analyzer.snapshot();
+            let found = p.found.unwrap_or_default();
             post(
                 scope,
                 &FromWorker::Progress {
@@ -113,6 +115,9 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
                     total,
                     packets: p.packets,
                     flows: p.flows,
+                    calls: found.calls,
+                    streams: found.streams,
+                    tunnels: found.tunnels,
                     ms: last_progress - started,
                 },
             );
@@ -228,6 +233,9 @@ fn extract(scope: &DedicatedWorkerGlobalScope, blob: &Blob, selection: Selection
                     total,
                     packets: 0,
                     flows: 0,
+                    calls: 0,
+                    streams: 0,
+                    tunnels: 0,
                     ms: last_progress - started,
                 },
             );

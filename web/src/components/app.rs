@@ -444,6 +444,7 @@ pub fn app() -> Html {
             bytes,
             total,
             packets,
+            found,
             ms,
         } => {
             let pct = if *total > 0.0 {
@@ -455,6 +456,12 @@ pub fn app() -> Html {
             html! {
                 <section class="card progress" data-testid="progress" aria-live="polite">
                     <p>{ format!("Decoding {name}: {:.0} of {:.1} MB, {} packets, {mbps:.0} MB/s", bytes / 1e6, total / 1e6, callscope_view::format::count(*packets)) }</p>
+                    <p class="muted" data-testid="progress-found">{ format!(
+                        "So far: {} call{}, {} RTP stream{}, {} IKE tunnel{}.",
+                        callscope_view::format::count(found.calls), if found.calls == 1 { "" } else { "s" },
+                        callscope_view::format::count(found.streams), if found.streams == 1 { "" } else { "s" },
+                        callscope_view::format::count(found.tunnels), if found.tunnels == 1 { "" } else { "s" },
+                    ) }</p>
                     <div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{pct:.0}")}><div style={format!("width:{pct:.1}%")}></div></div>
                     <p><button type="button" onclick={cancel}>{ "Cancel" }</button></p>
                 </section>

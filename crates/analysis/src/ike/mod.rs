@@ -100,6 +100,13 @@ pub struct IkeAnalyzer {
 }
 
 impl IkeAnalyzer {
+    /// Tunnels (IKE SAs) so far, for progress.
+    pub fn tunnels_so_far(&self) -> usize {
+        self.tunnels.len()
+    }
+}
+
+impl IkeAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is IKE, ESP or a NAT-keepalive.
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;

@@ -297,6 +297,13 @@ fn rtcp_expected(shared: &Shared, addr: SocketAddr) -> bool {
 }
 
 impl RtpAnalyzer {
+    /// Streams so far, for progress.
+    pub fn streams_so_far(&self) -> usize {
+        self.streams.len()
+    }
+}
+
+impl RtpAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is this protocol's.
     pub fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         let p = seg.payload;

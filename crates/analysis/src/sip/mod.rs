@@ -422,6 +422,11 @@ impl SipAnalyzer {
         }
     }
 
+    /// Calls (INVITE dialogs) so far, for progress.
+    pub fn calls_so_far(&self) -> usize {
+        self.calls.len()
+    }
+
     /// Stream bytes the SIP-over-TCP framing had to discard (counted into `limits`).
     pub fn stream_bytes_dropped(&self) -> u64 {
         self.streams.dropped_bytes
