@@ -41,6 +41,13 @@ test('a dropped capture shows exactly the CLI report', async () => {
   assert.equal(cli.capture.packets, 511); // capinfos
   // The whole report is the same object the CLI prints.
   assert.deepEqual(await page.evaluate(() => window.callscopeReport), cli);
+  // The page's own figure counts from the file given to the report on screen, which includes
+  // the worker's decoding; both are shown and published.
+  const stats = await page.evaluate(() => window.callscopeStats);
+  assert.equal(stats.bytes, fs.statSync(file).size);
+  assert.ok(stats.decodeMs > 0 && stats.ms >= stats.decodeMs, JSON.stringify(stats));
+  assert.ok(stats.workerMemory >= 1 << 20, JSON.stringify(stats));
+  assert.match(await page.textContent('[data-testid=drawn]'), /^\d+ ms after the file was given/);
   // Tables render every endpoint and conversation.
   await go(page, '#/network', 'view-network');
   assert.equal(Number(await page.textContent('[data-testid=endpoints-table-count]')), cli.endpoints.length);

@@ -72,7 +72,14 @@ test('a long decoding shows what it found so far; cancelling says so without an 
   await page.waitForSelector('[data-testid=progress]');
   // While it reads, the page counts what it has found so far.
   await page.waitForFunction(() => /So far: [1-9][\d\u202f]* calls?/.test(document.querySelector('[data-testid=progress-found]')?.textContent ?? ''));
+  assert.equal(page.workers().length, 1, 'one decoder runs');
+  const clicked = Date.now();
   await page.click('[data-testid=progress] button');
+  // The decoder stops at once (it returns to its event loop after every slice), not when it
+  // would have finished.
+  while (page.workers().length > 0 && Date.now() - clicked < 5000) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(page.workers().length, 0, 'the decoder is gone');
+  assert.ok(Date.now() - clicked < 1000, `the decoder took ${Date.now() - clicked} ms to stop`);
   await page.waitForSelector('[data-testid=notice]');
   assert.match(await page.textContent('[data-testid=notice]'), /Cancelled decoding calls-50000\.pcap/);
   assert.equal(await page.locator('.error').count(), 0);

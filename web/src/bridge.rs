@@ -1,6 +1,7 @@
 //! The worker bridge: a hook that starts the decoding worker for a file, turns its messages into
-//! page actions, cancels it, and publishes the page's state for scripts and tests
-//! (`<body data-state>`, `window.callscopeReport`, `window.callscopeStats`).
+//! page actions, cancels it, and publishes the page's state for scripts, tests and benchmarks
+//! (`<body data-state>`, `window.callscopeReport`, `window.callscopeStats`,
+//! `window.callscopeProgress`, `window.callscopeMemory()`).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -52,6 +53,20 @@ pub struct Decoder {
     pub has_file: bool,
     /// What the last export did, in words.
     pub export_status: Option<AttrValue>,
+    /// When the file being decoded was given ([`now_ms`]) and how long the worker took, until
+    /// the page has drawn its report and taken them.
+    pub timing: Rc<RefCell<Timing>>,
+}
+
+/// The times behind `window.callscopeStats`.
+#[derive(Debug, Default)]
+pub struct Timing {
+    /// When the file was given.
+    pub started: Option<f64>,
+    /// The worker's own milliseconds.
+    pub decode_ms: f64,
+    /// The worker's wasm memory at the end (its peak).
+    pub worker_memory: f64,
 }
 
 /// Marks the page's state on `<body data-state>`.
@@ -100,16 +115,65 @@ pub fn publish_report(json: Rc<str>) {
     REPORT_GETTER.with(|g| *g.borrow_mut() = Some(getter));
 }
 
-fn publish_stats(bytes: f64, ms: f64) {
+/// A plain object of number fields.
+fn numbers(fields: &[(&str, f64)]) -> js_sys::Object {
     let o = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&o, &"bytes".into(), &bytes.into());
-    let _ = js_sys::Reflect::set(&o, &"ms".into(), &ms.into());
-    let _ = js_sys::Reflect::set(
-        &o,
-        &"mbps".into(),
-        &(bytes / 1e6 / (ms / 1e3).max(1e-6)).into(),
+    for (k, v) in fields {
+        let _ = js_sys::Reflect::set(&o, &(*k).into(), &(*v).into());
+    }
+    o
+}
+
+/// Milliseconds on the page's monotonic clock.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+/// Bytes of the page's own wasm memory.
+fn page_memory() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+thread_local! {
+    /// The worker's wasm memory as last reported (0 once no worker runs).
+    static WORKER_MEMORY: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Publishes `window.callscopeMemory()`: `{ page, worker }`, the bytes of the page's and the
+/// running decoder's wasm memory (for the scale benchmark; JS heaps it reads itself).
+pub fn publish_memory_probe() {
+    let probe = Closure::<dyn Fn() -> JsValue>::new(|| {
+        numbers(&[
+            ("page", page_memory()),
+            ("worker", WORKER_MEMORY.with(std::cell::Cell::get)),
+        ])
+        .into()
+    });
+    publish("callscopeMemory", probe.as_ref());
+    probe.forget();
+}
+
+/// `window.callscopeStats` once the report is drawn: `ms` from the file being given to its
+/// report on screen, `decodeMs` the worker's part of it, `mbps` over the whole, and the
+/// worker's peak wasm memory.
+pub fn publish_stats(bytes: f64, ms: f64, timing: &Timing) {
+    let mbps = bytes / 1e6 / (ms / 1e3).max(1e-6);
+    publish(
+        "callscopeStats",
+        &numbers(&[
+            ("bytes", bytes),
+            ("ms", ms),
+            ("decodeMs", timing.decode_ms),
+            ("mbps", mbps),
+            ("workerMemory", timing.worker_memory),
+        ]),
     );
-    publish("callscopeStats", &o);
 }
 
 /// The decoding worker as a hook.
@@ -122,6 +186,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
     let has_file = use_state(|| false);
     let exporting: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
     let export_status = use_state(|| None::<AttrValue>);
+    let timing: Rc<RefCell<Timing>> = use_mut_ref(Timing::default);
 
     let start = {
         let page = page.clone();
@@ -129,7 +194,13 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         let raw = raw.clone();
         let file = file.clone();
         let has_file = has_file.clone();
+        let timing = timing.clone();
         use_callback((), move |(name, blob): (String, Blob), ()| {
+            *timing.borrow_mut() = Timing {
+                started: Some(now_ms()),
+                ..Timing::default()
+            };
+            WORKER_MEMORY.with(|m| m.set(0.0));
             *file.borrow_mut() = Some(blob.clone());
             has_file.set(true);
             // A new file replaces the current one: dropping the old worker terminates it, and a
@@ -152,9 +223,31 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                 let running = running.clone();
                 let raw = raw.clone();
                 let worker = worker.clone();
+                let timing = timing.clone();
                 Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                     let data = event.data();
                     let message = match serde_wasm_bindgen::from_value::<FromWorker>(data.clone()) {
+                        Ok(FromWorker::Done {
+                            bytes, ms, memory, ..
+                        }) => {
+                            // The report's UTF-8 bytes, transferred beside the other fields.
+                            let json = js_sys::Reflect::get(&data, &"json".into())
+                                .ok()
+                                .and_then(|j| j.dyn_into::<js_sys::Uint8Array>().ok())
+                                .map(|j| String::from_utf8(j.to_vec()).map(Rc::<str>::from));
+                            match json {
+                                Some(Ok(json)) => FromWorker::Done {
+                                    json,
+                                    bytes,
+                                    ms,
+                                    memory,
+                                },
+                                _ => FromWorker::Failed {
+                                    message: "the decoder's report did not arrive as UTF-8 JSON"
+                                        .into(),
+                                },
+                            }
+                        }
                         Ok(m) => m,
                         Err(e) => {
                             publish_state("error");
@@ -175,14 +268,45 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                             }
                             return;
                         }
-                        FromWorker::Done { json, bytes, ms } => {
-                            *raw.borrow_mut() = Some(Rc::from(json.as_str()));
-                            publish_stats(*bytes, *ms);
+                        FromWorker::Done {
+                            json, ms, memory, ..
+                        } => {
+                            *raw.borrow_mut() = Some(json.clone());
+                            let mut timing = timing.borrow_mut();
+                            timing.decode_ms = *ms;
+                            timing.worker_memory = *memory;
                         }
                         FromWorker::Failed { .. } => publish_state("error"),
-                        FromWorker::Progress { .. } | FromWorker::Extracted { .. } => {}
+                        FromWorker::Progress {
+                            bytes,
+                            total,
+                            packets,
+                            ms,
+                            memory,
+                            ..
+                        } => {
+                            WORKER_MEMORY.with(|m| m.set(*memory));
+                            publish(
+                                "callscopeProgress",
+                                &numbers(&[
+                                    ("bytes", *bytes),
+                                    ("total", *total),
+                                    ("packets", *packets as f64),
+                                    ("ms", *ms),
+                                    ("at", now_ms()),
+                                ]),
+                            );
+                        }
+                        FromWorker::Finishing { .. } | FromWorker::Extracted { .. } => {}
                     }
-                    let finished = !matches!(message, FromWorker::Progress { .. });
+                    let finished = !matches!(
+                        message,
+                        FromWorker::Progress { .. } | FromWorker::Finishing { .. }
+                    );
+                    if finished {
+                        // The worker ends now, and its memory with it.
+                        WORKER_MEMORY.with(|m| m.set(0.0));
+                    }
                     page.dispatch(Action::Worker(message));
                     if finished {
                         finish_later(&running);
@@ -213,8 +337,11 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
 
     let cancel = {
         let running = running.clone();
+        let timing = timing.clone();
         use_callback((), move |(), ()| {
             running.borrow_mut().take();
+            timing.borrow_mut().started = None;
+            WORKER_MEMORY.with(|m| m.set(0.0));
             publish_state("idle");
             page.dispatch(Action::Cancel);
         })
@@ -243,6 +370,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         extract,
         has_file: *has_file,
         export_status: (*export_status).clone(),
+        timing,
     }
 }
 
@@ -293,6 +421,7 @@ fn start_export(
                     );
                     let _ = worker.post_message(&request);
                 }
+                Ok(FromWorker::Finishing { .. }) => {}
                 Ok(FromWorker::Progress { bytes, total, .. }) => {
                     status.set(Some(
                         format!(

@@ -22,6 +22,8 @@ pub struct PageCtx {
     /// Writes a filtered capture (the flows, a file name); None without a capture file (a
     /// shared report carries no packets).
     pub extract: Option<Callback<(Selection, String)>>,
+    /// Milliseconds from the file being given to its report on screen, once drawn.
+    pub drawn_ms: Option<f64>,
 }
 
 impl PageCtx {

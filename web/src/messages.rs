@@ -1,7 +1,7 @@
 //! What the worker tells the page (serialized with serde-wasm-bindgen, json-compatible). The
-//! report itself travels as one JSON string: serde_json on both sides is several times faster
-//! than building and reading a JavaScript object graph field by field, and the page only builds
-//! that graph (`window.callscopeReport`) when a script asks for it.
+//! report itself travels as JSON text in UTF-8 bytes: serde_json on both sides is several times
+//! faster than building and reading a JavaScript object graph field by field, and the page only
+//! builds that graph (`window.callscopeReport`) when a script asks for it.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,15 +36,31 @@ pub enum FromWorker {
         tunnels: u64,
         /// Milliseconds since the start.
         ms: f64,
+        /// Bytes of the worker's wasm memory (it never shrinks: this is its peak so far).
+        #[serde(default)]
+        memory: f64,
+    },
+    /// The whole file is read; the report is being built.
+    Finishing {
+        /// Packets decoded.
+        packets: u64,
+        /// Milliseconds since the start.
+        ms: f64,
     },
     /// The finished report.
     Done {
-        /// The report as JSON (the CLI's `--json` contract, compact).
-        json: String,
+        /// The report as JSON (the CLI's `--json` contract, compact). It travels beside the
+        /// message's other fields as UTF-8 bytes in a transferred `ArrayBuffer` (property
+        /// `json`): no UTF-16 string in either JS heap, no copy in `postMessage`.
+        #[serde(skip)]
+        json: std::rc::Rc<str>,
         /// Bytes of the file.
         bytes: f64,
         /// Milliseconds the analysis took.
         ms: f64,
+        /// Bytes of the worker's wasm memory at the end (its peak).
+        #[serde(default)]
+        memory: f64,
     },
     /// A filtered capture is written (its bytes came before, in `{type: "piece", data}`
     /// messages).

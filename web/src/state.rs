@@ -44,6 +44,8 @@ pub enum Phase {
         found: Found,
         /// Milliseconds so far.
         ms: f64,
+        /// The whole file is read and the report is being built.
+        finishing: bool,
     },
     /// The report is ready.
     Done {
@@ -183,6 +185,9 @@ pub struct Page {
     pub shown: Option<ShownRef>,
     /// Where a report opened from a share link came from (its report is `phase`'s).
     pub shared: Option<Rc<Shared>>,
+    /// Milliseconds from the file being given to its report on screen (decoding, handing the
+    /// report over, reading it back and drawing it), once drawn.
+    pub drawn_ms: Option<f64>,
 }
 
 /// Changes to the page.
@@ -212,6 +217,8 @@ pub enum Action {
     Mask(bool),
     /// The ladder's preferences.
     Ladder(LadderPrefs),
+    /// The decoded report is on screen, this many milliseconds after the file was given.
+    Drawn(f64),
 }
 
 impl Page {
@@ -282,10 +289,12 @@ impl Reducible for Page {
                     packets: 0,
                     found: Found::default(),
                     ms: 0.0,
+                    finishing: false,
                 };
                 page.notice = None;
                 page.shown = None;
                 page.shared = None;
+                page.drawn_ms = None;
             }
             Action::OpenShared(shared) => {
                 let Shared { file, report, .. } = *shared;
@@ -298,6 +307,7 @@ impl Reducible for Page {
                 page.facts = None;
                 page.facts_error = None;
                 page.notice = None;
+                page.drawn_ms = None;
                 page.shared = Some(Rc::new(Shared {
                     file,
                     report: Report::default(),
@@ -338,9 +348,29 @@ impl Reducible for Page {
                         tunnels,
                     },
                     ms,
+                    finishing: false,
                 };
             }
-            Action::Worker(FromWorker::Done { json, bytes, ms }) => {
+            Action::Worker(FromWorker::Finishing { packets, ms }) => {
+                let Phase::Running {
+                    name, total, found, ..
+                } = &page.phase
+                else {
+                    return self;
+                };
+                page.phase = Phase::Running {
+                    name: name.clone(),
+                    bytes: *total,
+                    total: *total,
+                    packets,
+                    found: *found,
+                    ms,
+                    finishing: true,
+                };
+            }
+            Action::Worker(FromWorker::Done {
+                json, bytes, ms, ..
+            }) => {
                 let name = page.file_name().unwrap_or_default().to_owned();
                 match serde_json::from_str::<Report>(&json) {
                     Ok(report) => {
@@ -399,6 +429,12 @@ impl Reducible for Page {
                 rederive = true;
             }
             Action::Ladder(prefs) => page.ladder = prefs,
+            Action::Drawn(ms) => {
+                if !matches!(page.phase, Phase::Done { .. }) || page.shared.is_some() {
+                    return self;
+                }
+                page.drawn_ms = Some(ms);
+            }
         }
         if rederive {
             page.shown = page.derive();
@@ -438,9 +474,10 @@ mod tests {
 
     fn done() -> Action {
         Action::Worker(FromWorker::Done {
-            json: serde_json::to_string(&report()).unwrap(),
+            json: serde_json::to_string(&report()).unwrap().into(),
             bytes: 10.0,
             ms: 1.0,
+            memory: 0.0,
         })
     }
 
@@ -484,6 +521,37 @@ mod tests {
         );
         assert_eq!(p.phase, Phase::Idle);
         assert!(p.notice.as_deref().unwrap().contains("big.pcap"));
+    }
+
+    #[test]
+    fn finishing_reads_as_all_read_and_drawn_counts_only_for_a_decoded_report() {
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Start("big.pcap".into(), 1e9),
+                Action::Drawn(5.0),
+                Action::Worker(FromWorker::Finishing {
+                    packets: 7,
+                    ms: 900.0,
+                }),
+            ],
+        );
+        let Phase::Running {
+            bytes,
+            total,
+            packets,
+            finishing,
+            ..
+        } = p.phase
+        else {
+            panic!("{:?}", p.phase);
+        };
+        assert_eq!((bytes, total, packets, finishing), (1e9, 1e9, 7, true));
+        assert_eq!(p.drawn_ms, None, "not drawn while running");
+        let p = run(p, vec![done(), Action::Drawn(1234.0)]);
+        assert_eq!(p.drawn_ms, Some(1234.0));
+        let p = p.reduce(Action::Start("next.pcap".into(), 1.0));
+        assert_eq!(p.drawn_ms, None, "a new file forgets the last one's figure");
     }
 
     #[test]

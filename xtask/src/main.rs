@@ -3,11 +3,14 @@
 //! - `serve`: install what the page needs, build it with Trunk, serve it on http://127.0.0.1:8080.
 //! - `test`:  install what the tests need, run every test (Rust, capture, browser).
 //! - `bench`: generate a large capture and time callscope against capinfos and tshark.
+//! - `bench-browser`: the page's transfer size, the page beside Wiregasm, and a 10 GB capture in
+//!   one tab (memory, progress, Cancel).
 //! - `dist`:  build the page into dist/ (no inline script, offline after one visit) to publish.
 //!
 //! Each install step checks first and skips what is present, so the commands are cheap to repeat.
 
 mod bench;
+mod bench_browser;
 mod dist;
 mod gen_capture;
 mod serve;
@@ -26,13 +29,14 @@ fn main() -> Result<()> {
         "serve" => serve::run(rest),
         "test" => test::run(rest),
         "bench" => bench::run(rest),
+        "bench-browser" => bench_browser::run(rest),
         "dist" => dist::run(rest),
         "build-page" => {
             setup::page_tools()?;
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | build-page | dist>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | build-page | dist>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),

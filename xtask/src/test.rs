@@ -7,6 +7,8 @@
 //!    code always compiles (the collector's live tests need root and libpcap-dev on Linux).
 //! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
 //!    runner), comparing every view's numbers with `callscope analyze --json`.
+//! 3. `bench-browser` on small files, so the benchmark itself is known to work (its goals are
+//!    reported, not enforced).
 
 use std::process::Command;
 
@@ -40,5 +42,13 @@ pub fn run(_args: &[String]) -> Result<()> {
     setup::build_page()?;
 
     step("browser tests (Chromium + playwright-core)");
-    setup::run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/e2e/"]))
+    setup::run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/e2e/"]))?;
+
+    step("the browser benchmark works (small files: 100 MB at scale, 5 MB beside Wiregasm)");
+    crate::bench_browser::run(&[
+        "--size-mb".into(),
+        "100".into(),
+        "--compare-mb".into(),
+        "5".into(),
+    ])
 }

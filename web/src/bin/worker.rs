@@ -1,15 +1,21 @@
-//! The decoding worker: receives a `File` (or `Blob`), reads it in slices with `FileReaderSync`,
-//! feeds the `Analyzer`, posts progress about ten times a second and then the report. Given
-//! `{ file, selection }` instead, it reads the file a second time and writes the selected flows
-//! as pcapng (`callscope_analysis::extract`), posting the output in pieces as it grows, so
-//! neither side holds the packets. The page cancels by terminating the worker.
+//! The decoding worker: receives a `File` (or `Blob`), reads it in slices (one slice ahead, with
+//! `Blob.arrayBuffer()`), feeds the `Analyzer`, posts progress about ten times a second and then
+//! the report. Given `{ file, selection }` instead, it reads the file a second time and writes the
+//! selected flows as pcapng (`callscope_analysis::extract`), posting the output in pieces as it
+//! grows, so neither side holds the packets.
+//!
+//! The page cancels by terminating the worker. Chromium only stops a worker at once when it is
+//! back in its event loop (a worker busy in one long task is stopped about two seconds later), so
+//! the work runs as an async task that awaits every slice: it is back in the event loop at least
+//! once per slice (~20 ms), and Cancel takes effect within a slice.
 
 use callscope_analysis::extract::{Extractor, Selection};
 use callscope_analysis::{Analyzer, Options};
 use callscope_web::messages::{FromWorker, CHUNK_BYTES};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
 /// Minimum milliseconds between progress messages.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -20,28 +26,30 @@ fn main() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         let data = event.data();
         let file = js_sys::Reflect::get(&data, &"file".into()).ok();
-        let message = match (
+        let scope = reply_to.clone();
+        let request = match (
             data.dyn_into::<Blob>(),
             file.and_then(|f| f.dyn_into::<Blob>().ok()),
         ) {
-            (Ok(blob), _) => analyze(&reply_to, &blob),
-            (Err(data), Some(blob)) => {
-                let selection = js_sys::Reflect::get(&data, &"selection".into())
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .and_then(|s| serde_json::from_str::<Selection>(&s).ok());
-                match selection {
-                    Some(selection) => extract(&reply_to, &blob, selection),
-                    None => FromWorker::Failed {
-                        message: "the export names no flows".into(),
-                    },
-                }
-            }
-            _ => FromWorker::Failed {
-                message: "expected a file".into(),
-            },
+            (Ok(blob), _) => Ok((blob, None)),
+            (Err(data), Some(blob)) => js_sys::Reflect::get(&data, &"selection".into())
+                .ok()
+                .and_then(|s| s.as_string())
+                .and_then(|s| serde_json::from_str::<Selection>(&s).ok())
+                .map(|selection| (blob, Some(selection)))
+                .ok_or("the export names no flows"),
+            _ => Err("expected a file"),
         };
-        post(&reply_to, &message);
+        wasm_bindgen_futures::spawn_local(async move {
+            let message = match request {
+                Ok((blob, None)) => analyze(&scope, &blob).await,
+                Ok((blob, Some(selection))) => extract(&scope, &blob, selection).await,
+                Err(message) => FromWorker::Failed {
+                    message: message.into(),
+                },
+            };
+            post(&scope, &message);
+        });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
@@ -52,9 +60,17 @@ fn main() {
 fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     match message.serialize(&serializer) {
-        Ok(value) => {
-            let _ = scope.post_message(&value);
-        }
+        Ok(value) => match message {
+            FromWorker::Done { json, .. } => {
+                let bytes = js_sys::Uint8Array::from(json.as_bytes());
+                let _ = js_sys::Reflect::set(&value, &"json".into(), &bytes);
+                let _ =
+                    scope.post_message_with_transfer(&value, &js_sys::Array::of1(&bytes.buffer()));
+            }
+            _ => {
+                let _ = scope.post_message(&value);
+            }
+        },
         Err(e) => {
             let _ = scope.post_message(&JsValue::from_str(&format!(
                 "callscope worker: cannot serialize: {e}"
@@ -69,39 +85,91 @@ fn now() -> f64 {
     js_sys::Date::now()
 }
 
-fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
+/// Bytes of this worker's wasm memory (it only grows, so this is the peak so far).
+fn wasm_memory() -> f64 {
+    wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
+}
+
+/// A file read in slices of [`CHUNK_BYTES`], the next one requested while the current one is
+/// decoded.
+struct Slices {
+    blob: Blob,
+    total: f64,
+    /// Where the requested slice ends.
+    requested: f64,
+    pending: Option<JsFuture>,
+    /// The current slice (reused: reading allocates one slice's worth of wasm memory).
+    bytes: Vec<u8>,
+    /// Bytes handed out so far.
+    read: f64,
+}
+
+impl Slices {
+    fn new(blob: &Blob) -> Slices {
+        let mut slices = Slices {
+            blob: blob.clone(),
+            total: blob.size(),
+            requested: 0.0,
+            pending: None,
+            bytes: Vec::new(),
+            read: 0.0,
+        };
+        slices.pending = slices.request();
+        slices
+    }
+
+    fn request(&mut self) -> Option<JsFuture> {
+        if self.requested >= self.total {
+            return None;
+        }
+        let end = (self.requested + CHUNK_BYTES).min(self.total);
+        let slice = self.blob.slice_with_f64_and_f64(self.requested, end).ok()?;
+        self.requested = end;
+        Some(JsFuture::from(slice.array_buffer()))
+    }
+
+    /// The next slice; None at the end of the file.
+    async fn next(&mut self) -> Option<Result<&[u8], FromWorker>> {
+        let pending = self.pending.take()?;
+        let result = pending.await;
+        self.pending = self.request();
+        Some(match result {
+            Ok(buffer) => {
+                let view = js_sys::Uint8Array::new(&buffer);
+                self.bytes.resize(view.length() as usize, 0);
+                view.copy_to(&mut self.bytes);
+                self.read += self.bytes.len() as f64;
+                Ok(&self.bytes)
+            }
+            Err(e) => Err(FromWorker::Failed {
+                message: format!(
+                    "reading the file failed: {}",
+                    e.as_string()
+                        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| e.message().into()))
+                        .unwrap_or_else(|| format!("{e:?}"))
+                ),
+            }),
+        })
+    }
+}
+
+async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
     let started = now();
     let total = blob.size();
-    let reader = match FileReaderSync::new() {
-        Ok(r) => r,
-        Err(_) => {
-            return FromWorker::Failed {
-                message: "this browser cannot read files in a worker".into(),
-            }
-        }
-    };
     let mut analyzer = Analyzer::new(Options::for_browser());
-    let mut offset = 0.0;
+    let mut slices = Slices::new(blob);
     // The first slice's counts go out at once (the page shows numbers early), then ten a second.
     let mut last_progress = started - PROGRESS_EVERY_MS;
-    while offset < total {
-        let end = (offset + CHUNK_BYTES).min(total);
-        let bytes = match blob
-            .slice_with_f64_and_f64(offset, end)
-            .and_then(|s| reader.read_as_array_buffer(&s))
-        {
-            Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-            Err(e) => {
-                return FromWorker::Failed {
-                    message: format!(
-                        "reading the file failed: {}",
-                        e.as_string().unwrap_or_else(|| format!("{e:?}"))
-                    ),
-                }
-            }
+    while let Some(slice) = slices.next().await {
+        let bytes = match slice {
+            Ok(bytes) => bytes,
+            Err(failed) => return failed,
         };
-        offset = end;
-        if analyzer.feed(&bytes).is_err() {
+        if analyzer.feed(bytes).is_err() {
             break;
         }
         if now() - last_progress >= PROGRESS_EVERY_MS {
@@ -111,7 +179,7 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
             post(
                 scope,
                 &FromWorker::Progress {
-                    bytes: offset,
+                    bytes: slices.read,
                     total,
                     packets: p.packets,
                     flows: p.flows,
@@ -119,10 +187,19 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
                     streams: found.streams,
                     tunnels: found.tunnels,
                     ms: last_progress - started,
+                    memory: wasm_memory(),
                 },
             );
         }
     }
+    drop(slices);
+    post(
+        scope,
+        &FromWorker::Finishing {
+            packets: analyzer.snapshot().packets,
+            ms: now() - started,
+        },
+    );
     let report = analyzer.finish();
     if report.capture.format.is_empty() {
         return FromWorker::Failed {
@@ -132,11 +209,15 @@ fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
                 .unwrap_or_else(|| "not a capture file".into()),
         };
     }
-    match serde_json::to_string(&report) {
+    let json = serde_json::to_string(&report);
+    // The report's structures go before the text is copied for posting.
+    drop(report);
+    match json {
         Ok(json) => FromWorker::Done {
-            json,
+            json: json.into(),
             bytes: total,
             ms: now() - started,
+            memory: wasm_memory(),
         },
         Err(e) => FromWorker::Failed {
             message: format!("cannot hand the report over: {e}"),
@@ -182,14 +263,13 @@ impl std::io::Write for Poster {
     }
 }
 
-fn extract(scope: &DedicatedWorkerGlobalScope, blob: &Blob, selection: Selection) -> FromWorker {
+async fn extract(
+    scope: &DedicatedWorkerGlobalScope,
+    blob: &Blob,
+    selection: Selection,
+) -> FromWorker {
     let started = now();
     let total = blob.size();
-    let Ok(reader) = FileReaderSync::new() else {
-        return FromWorker::Failed {
-            message: "this browser cannot read files in a worker".into(),
-        };
-    };
     let poster = Poster {
         scope: scope.clone(),
         buffer: Vec::new(),
@@ -202,26 +282,14 @@ fn extract(scope: &DedicatedWorkerGlobalScope, blob: &Blob, selection: Selection
             }
         }
     };
-    let mut offset = 0.0;
+    let mut slices = Slices::new(blob);
     let mut last_progress = started;
-    while offset < total {
-        let end = (offset + CHUNK_BYTES).min(total);
-        let bytes = match blob
-            .slice_with_f64_and_f64(offset, end)
-            .and_then(|s| reader.read_as_array_buffer(&s))
-        {
-            Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-            Err(e) => {
-                return FromWorker::Failed {
-                    message: format!(
-                        "reading the file failed: {}",
-                        e.as_string().unwrap_or_else(|| format!("{e:?}"))
-                    ),
-                }
-            }
+    while let Some(slice) = slices.next().await {
+        let bytes = match slice {
+            Ok(bytes) => bytes,
+            Err(failed) => return failed,
         };
-        offset = end;
-        if extractor.feed(&bytes).is_err() {
+        if extractor.feed(bytes).is_err() {
             break;
         }
         if now() - last_progress >= PROGRESS_EVERY_MS {
@@ -229,7 +297,7 @@ fn extract(scope: &DedicatedWorkerGlobalScope, blob: &Blob, selection: Selection
             post(
                 scope,
                 &FromWorker::Progress {
-                    bytes: offset,
+                    bytes: slices.read,
                     total,
                     packets: 0,
                     flows: 0,
@@ -237,6 +305,7 @@ fn extract(scope: &DedicatedWorkerGlobalScope, blob: &Blob, selection: Selection
                     streams: 0,
                     tunnels: 0,
                     ms: last_progress - started,
+                    memory: wasm_memory(),
                 },
             );
         }

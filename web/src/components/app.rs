@@ -11,7 +11,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DragEvent, FileList, HtmlInputElement, Response};
 use yew::prelude::*;
 
-use crate::bridge::{publish, publish_report, publish_state, use_decoder};
+use crate::bridge::{
+    now_ms, publish, publish_memory_probe, publish_report, publish_state, publish_stats,
+    use_decoder,
+};
 use crate::components::header::Header;
 use crate::components::landing::Landing;
 use crate::components::table::go;
@@ -162,6 +165,7 @@ pub fn app() -> Html {
     }
     let demo_error = use_state(|| None::<AttrValue>);
     let input = use_node_ref();
+    use_effect_with((), |()| publish_memory_probe());
 
     // The address is the route: follow it (links, back/forward, typed URLs).
     {
@@ -259,10 +263,20 @@ pub fn app() -> Html {
             shown.as_ref().map(|s| Rc::as_ptr(&s.0) as usize),
             facts.clone(),
         );
+        let timing = decoder.timing.clone();
+        let dispatch = page.dispatcher();
         use_effect_with(key, move |_| {
             if let Some(shown) = shown {
                 if shown.shared {
                     remember_shared();
+                }
+                // A decoded file's report is on screen now: the page's own figure counts from the
+                // file being given to here.
+                let started = timing.borrow_mut().started.take();
+                if let (Some(started), false) = (started, shown.shared) {
+                    let ms = now_ms() - started;
+                    publish_stats(shown.bytes, ms, &timing.borrow());
+                    dispatch.dispatch(Action::Drawn(ms));
                 }
                 let json = match raw.borrow().as_ref() {
                     Some(text) if facts.is_none() && !shown.masked => Some(text.clone()),
@@ -436,6 +450,7 @@ pub fn app() -> Html {
         tz,
         dispatch: page.dispatcher(),
         extract: (decoder.has_file && page.shared.is_none()).then(|| decoder.extract.clone()),
+        drawn_ms: page.drawn_ms,
     };
 
     let status = match &page.phase {
@@ -446,6 +461,7 @@ pub fn app() -> Html {
             packets,
             found,
             ms,
+            finishing,
         } => {
             let pct = if *total > 0.0 {
                 bytes / total * 100.0
@@ -455,7 +471,14 @@ pub fn app() -> Html {
             let mbps = bytes / 1e6 / (ms / 1e3).max(1e-3);
             html! {
                 <section class="card progress" data-testid="progress" aria-live="polite">
-                    <p>{ format!("Decoding {name}: {:.0} of {:.1} MB, {} packets, {mbps:.0} MB/s", bytes / 1e6, total / 1e6, callscope_view::format::count(*packets)) }</p>
+                    if *finishing {
+                        <p data-testid="progress-read">
+                            { format!("Read all of {name} ({:.1} MB, {} packets) in {:.1} s; building the report: ", total / 1e6, callscope_view::format::count(*packets), ms / 1e3) }
+                            <crate::components::elapsed::Elapsed />
+                        </p>
+                    } else {
+                        <p data-testid="progress-read">{ format!("Decoding {name}: {:.0} of {:.1} MB, {} packets, {mbps:.0} MB/s", bytes / 1e6, total / 1e6, callscope_view::format::count(*packets)) }</p>
+                    }
                     <p class="muted" data-testid="progress-found">{ format!(
                         "So far: {} call{}, {} RTP stream{}, {} IKE tunnel{}.",
                         callscope_view::format::count(found.calls), if found.calls == 1 { "" } else { "s" },

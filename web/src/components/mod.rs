@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod chart;
+pub mod elapsed;
 pub mod header;
 pub mod landing;
 pub mod share;

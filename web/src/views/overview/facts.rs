@@ -38,6 +38,9 @@ pub fn facts() -> Html {
                 }
                 if !shown.shared {
                     { fact_id("Decoded in", format!("{:.0} ms ({} at {mbps:.0} MB/s, in this tab)", shown.ms, format::bytes(shown.bytes as u64)), "timing") }
+                    if let Some(drawn) = page.drawn_ms {
+                        { fact_id("On screen", format!("{drawn:.0} ms after the file was given (reading, decoding, handing the report over and drawing it)"), "drawn") }
+                    }
                 }
             </dl>
             <h3>{ "Interfaces" }</h3>
