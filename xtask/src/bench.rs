@@ -119,6 +119,10 @@ pub fn run(args: &[String]) -> Result<()> {
         timing: best,
     });
 
+    step("the report, against its pinned digest (a change not meant to move a number keeps it)");
+    let report_check = check_report(&callscope, &capture, size_mb, &out_dir)?;
+    eprintln!("{report_check}");
+
     step("capinfos");
     let capinfos_out = out_dir.join("capinfos.txt");
     let mut cmd = Command::new("capinfos");
@@ -282,6 +286,7 @@ pub fn run(args: &[String]) -> Result<()> {
     println!();
     println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2}, tshark rtp,streams/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base, rows[3].timing.seconds / base);
     println!("callscope runs: {} s", all_runs.join(", "));
+    println!("{report_check}");
     println!();
     println!(
         "commands timed (wall clock around the process; peak RSS from /usr/bin/time -f %M), in {}:",
@@ -453,4 +458,43 @@ fn browser_bench(path: &Path, shown: &str) -> Result<Option<BrowserStats>> {
             .collect::<Vec<_>>()
             .join("\n                             "),
     }))
+}
+
+/// Where the bench report's digest is pinned, one line per file size: the JSON report of the
+/// bench file is a regression check as the reference captures' are (tests/golden_reports.rs).
+const PINNED_REPORT: &str = "tests/bench/report.sha256";
+
+/// Runs `callscope analyze --json` once more (untimed) and compares the SHA-256 of its output
+/// with the digest pinned for this size; pins it when none is. Returns a line for the table.
+fn check_report(
+    callscope: &Path,
+    capture: &gen_capture::Capture,
+    size_mb: u64,
+    out_dir: &Path,
+) -> Result<String> {
+    let json = out_dir.join("report.json");
+    let mut cmd = Command::new(callscope);
+    cmd.args(["analyze", "--json"]).arg(&capture.path);
+    timed(&mut cmd, Some(&json), out_dir)?;
+    let sum = setup::output(Command::new("sha256sum").arg(&json)).context("sha256sum")?;
+    let digest = sum.split_whitespace().next().unwrap_or_default().to_owned();
+    let key = format!("{size_mb} MB, {} bytes", capture.bytes);
+    let pinned_path = setup::root().join(PINNED_REPORT);
+    let pinned = std::fs::read_to_string(&pinned_path).unwrap_or_default();
+    let found = pinned
+        .lines()
+        .filter_map(|l| l.split_once("  "))
+        .find(|(_, k)| *k == key)
+        .map(|(d, _)| d.to_owned());
+    let _ = std::fs::remove_file(&json);
+    Ok(match found {
+        Some(d) if d == digest => format!("report: sha256 {digest}, identical to {PINNED_REPORT} ({key})"),
+        Some(d) => format!("report: sha256 {digest} CHANGED from the pinned {d} ({key}); if intended, replace the line in {PINNED_REPORT} and say why"),
+        None => {
+            let mut text = pinned;
+            text.push_str(&format!("{digest}  {key}\n"));
+            std::fs::write(&pinned_path, text)?;
+            format!("report: sha256 {digest}, pinned now in {PINNED_REPORT} ({key})")
+        }
+    })
 }

@@ -107,6 +107,21 @@ pub fn rust_target(name: &str) -> Result<()> {
     run(Command::new("rustup").args(["target", "add", name]))
 }
 
+/// A rustup component (`clippy`, `rustfmt`), added when missing: a minimal toolchain lacks both.
+pub fn rust_component(name: &str) -> Result<()> {
+    let installed = output(Command::new("rustup").args(["component", "list", "--installed"]))
+        .unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim().starts_with(&format!("{name}-")))
+    {
+        eprintln!("rustup component {name}: present");
+        return Ok(());
+    }
+    step(&format!("adding rustup component {name}"));
+    run(Command::new("rustup").args(["component", "add", name]))
+}
+
 /// Everything `trunk build` needs: the target, Trunk, the matching wasm-bindgen CLI, the crates.
 pub fn page_tools() -> Result<()> {
     step("page tools");

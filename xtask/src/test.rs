@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every test, after installing what they need.
 //!
+//! 0. `cargo fmt --check` and `cargo clippy --workspace --all-targets -D warnings`.
 //! 1. Rust unit, property and capture tests (`cargo test --workspace`), the capture tests reading
 //!    ../shared/captures in place, and the page's own logic (route, state, table, chart) natively
 //!    (`cargo test -p callscope-web --lib`).
@@ -20,7 +21,20 @@ pub fn run(_args: &[String]) -> Result<()> {
     setup::page_tools()?;
     setup::apt(&["chromium", "libpcap-dev"])?;
     setup::rust_target("aarch64-apple-darwin")?;
+    setup::rust_component("clippy")?;
+    setup::rust_component("rustfmt")?;
     setup::npm("tests/e2e")?;
+
+    step("formatting and lints (cargo fmt --check, cargo clippy -D warnings)");
+    setup::run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    setup::run(Command::new("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
 
     step("Rust tests");
     setup::run(Command::new("cargo").args(["test", "--workspace", "--exclude", "callscope-web"]))?;

@@ -127,11 +127,14 @@ struct SourceState {
     srtcp: bool,
 }
 
+/// A report block's reported SSRC and its jitter as sent (timestamp units).
+pub(super) type RawJitter = (u32, u32);
+
 /// RTCP state.
 #[derive(Debug, Default)]
 pub struct RtcpState {
     /// Entries with their blocks' (reported SSRC, raw jitter) and capture time.
-    pub(super) reports: Vec<(Report, Vec<(u32, u32)>, i64)>,
+    pub(super) reports: Vec<(Report, Vec<RawJitter>, i64)>,
     pub(super) dropped_reports: u64,
     sources: Vec<SourceState>,
     source_index: FastMap<(SocketAddr, SocketAddr, u32), usize>,

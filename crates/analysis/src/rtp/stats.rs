@@ -247,10 +247,9 @@ impl TsharkStats {
         out.wrong_timestamp = !in_time;
 
         // Sequence cycles.
-        if in_time && s.seq < self.start_seq && !self.under {
-            self.cycles += 1;
-            self.under = true;
-        } else if in_time && s.seq == 0 && self.stop_seq == 65535 && !self.under {
+        // Below the first sequence number, or 65535 → 0: a new cycle (once per excursion).
+        let wrapped = s.seq < self.start_seq || (s.seq == 0 && self.stop_seq == 65535);
+        if in_time && wrapped && !self.under {
             self.cycles += 1;
             self.under = true;
         } else if in_time && s.seq > self.start_seq && self.under {
@@ -260,9 +259,7 @@ impl TsharkStats {
         // Sequence errors (u16 fields promoted to int in C: no wrap in `seq_num + 1`).
         let last = i32::from(self.seq_num);
         let cur = i32::from(s.seq);
-        if in_time && last + 1 == cur {
-            self.seq_num = s.seq;
-        } else if in_time && last == 65535 && cur == 0 {
+        if in_time && (last + 1 == cur || (last == 65535 && cur == 0)) {
             self.seq_num = s.seq;
         } else if in_time && (last + 1 < cur || last - cur > 0xff00) {
             self.seq_num = s.seq;

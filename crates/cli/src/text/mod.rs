@@ -67,7 +67,7 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     }
 
     let mut convs: Vec<_> = r.conversations.iter().collect();
-    convs.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    convs.sort_by_key(|c| std::cmp::Reverse(c.bytes));
     writeln!(
         out,
         "\nConversations ({} in all, top {} by bytes)",
@@ -76,8 +76,8 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10} {:>10}  {}",
-        "", "A", "B", "packets", "bytes", "start", "duration", "protocol / process"
+        "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10} {:>10}  protocol / process",
+        "", "A", "B", "packets", "bytes", "start", "duration"
     )?;
     for cv in convs.iter().take(top) {
         let label = match (&cv.protocol, &cv.process) {
@@ -101,8 +101,8 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<40} {:>8} {:>12} {:>8} {:>8}  {}",
-        "address", "packets", "bytes", "tx", "rx", "class"
+        "  {:<40} {:>8} {:>12} {:>8} {:>8}  class",
+        "address", "packets", "bytes", "tx", "rx"
     )?;
     for e in r.endpoints.iter().take(top) {
         writeln!(
@@ -116,8 +116,8 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         writeln!(out, "\nProcesses")?;
         writeln!(
             out,
-            "  {:>7} {:<24} {:>6} {:>8} {:>12}  {}",
-            "pid", "name", "flows", "packets", "bytes", "path"
+            "  {:>7} {:<24} {:>6} {:>8} {:>12}  path",
+            "pid", "name", "flows", "packets", "bytes"
         )?;
         for p in &r.processes {
             writeln!(

@@ -65,18 +65,8 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         )?;
         writeln!(
             out,
-            "  {:<10} {:>5} {:>6} {:>5} {:>5} {:>5} {:>9} {:>9} {:>8} {:>5}  {}",
-            "SSRC",
-            "MOS",
-            "R",
-            "dup",
-            "late",
-            "seq!",
-            "kbit/s",
-            "RTT(ms)",
-            "duration",
-            "flags",
-            "call"
+            "  {:<10} {:>5} {:>6} {:>5} {:>5} {:>5} {:>9} {:>9} {:>8} {:>5}  call",
+            "SSRC", "MOS", "R", "dup", "late", "seq!", "kbit/s", "RTT(ms)", "duration", "flags"
         )?;
         for s in &rtp.streams {
             let mut flags = String::new();
@@ -136,15 +126,8 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         )?;
         writeln!(
             out,
-            "  {:<46} {:<46} {:<10} {:>7} {:>9} {:>7} {:>9}  {}",
-            "source",
-            "destination",
-            "SSRC",
-            "packets",
-            "lost(%)",
-            "cum.lost",
-            "jitter",
-            "RTT(ms) / CNAME"
+            "  {:<46} {:<46} {:<10} {:>7} {:>9} {:>7} {:>9}  RTT(ms) / CNAME",
+            "source", "destination", "SSRC", "packets", "lost(%)", "cum.lost", "jitter"
         )?;
         for s in &rtcp.sources {
             let packets: u64 = s.packets.values().sum();

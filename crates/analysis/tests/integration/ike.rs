@@ -4,7 +4,7 @@
 //! IKE must yield none. Then what `ikev2-natt` (strongSwan behind a NAT) must show as a tunnel,
 //! and raw ESP (IP protocol 50), which no reference capture has.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! XOR-encoded IPv4 addresses per transaction. Captures without STUN must yield none. Then what
 //! the coturn capture (`stun.pcap`) must show, and classic RFC 3489 STUN (tshark's `classicstun`).
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;

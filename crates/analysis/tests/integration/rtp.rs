@@ -21,7 +21,7 @@
 //!   consistent sequence numbers; callscope keeps the port-owned list to protocols that really
 //!   own their ports (DNS, DHCP, NTP, ISAKMP, SIP, …), not every port tshark registers.
 
-mod support;
+use crate::support;
 
 /// tshark's `-Y rtcp` also shows RTCP quoted inside ICMP port-unreachable errors: a datagram
 /// that was never received. callscope does not count quoted packets; we believe tshark should

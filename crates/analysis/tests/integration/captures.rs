@@ -3,7 +3,7 @@
 //! totals per unordered 5-tuple because tshark splits SDP-created conversations into one-way rows),
 //! and the link/network/transport levels of the protocol hierarchy (`-z io,phs`).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 

@@ -2,7 +2,7 @@
 //! series, a tunnel's keepalive times, each interface's time span) agree, on every reference
 //! capture, with the totals they break down.
 
-mod support;
+use crate::support;
 
 use callscope_analysis::timeline::FAMILIES;
 
@@ -33,9 +33,9 @@ fn breakdowns_add_up_to_their_totals_on_every_reference_capture() {
         let mut packets = [0u64; 5];
         let mut bytes = 0u64;
         for p in &t.points {
-            for f in 0..5 {
-                packets[f] += p.packets[f];
-                bytes += p.bytes[f];
+            for (total, (n, b)) in packets.iter_mut().zip(p.packets.iter().zip(&p.bytes)) {
+                *total += n;
+                bytes += b;
             }
         }
         let roots: Vec<_> = r.hierarchy.iter().filter(|n| n.path.len() == 1).collect();

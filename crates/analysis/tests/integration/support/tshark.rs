@@ -163,12 +163,7 @@ pub fn hierarchy(text: &str) -> Vec<(Vec<String>, u64, u64)> {
         };
         let indent = line.len() - line.trim_start().len();
         let depth = indent / 2;
-        let name = line
-            .trim_start()
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_owned();
+        let name = line.split_whitespace().next().unwrap_or("").to_owned();
         let rest: Vec<&str> = line[frames_at..].split_whitespace().collect();
         let frames = rest
             .first()

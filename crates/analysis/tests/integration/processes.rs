@@ -3,7 +3,7 @@
 //! processes and conversations. The numbers were cross-checked against the files' own blocks
 //! (PIB pid/name, EPB option 0x8001) and tshark 4.0.17 (`-z conv,tcp`, PKTAP "Process ID: 512").
 
-mod support;
+use crate::support;
 
 use callscope_analysis::report::{Conversation, Process};
 use callscope_analysis::Report;

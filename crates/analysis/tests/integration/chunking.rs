@@ -1,7 +1,7 @@
 //! The report must not depend on how the file was cut into chunks (the page reads 4–8 MiB slices,
 //! the CLI 64 KiB), nor on whether the file was gzip-compressed.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::path::Path;
