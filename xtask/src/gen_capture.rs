@@ -174,7 +174,7 @@ fn load_sources(dir: &Path) -> Result<Vec<Source>> {
                 Packet {
                     rel_ns: last,
                     orig_len,
-                    data: data.to_vec(),
+                    data,
                 }
             })
             .collect();
@@ -239,48 +239,35 @@ fn ipv4_addresses(frame: &[u8]) -> Vec<[u8; 4]> {
     }
 }
 
-/// A pcap record: timestamp (ns), orig_len, captured bytes.
-type Record<'a> = (i64, u32, &'a [u8]);
+/// A record: timestamp (ns), orig_len, captured bytes.
+type Record = (i64, u32, Vec<u8>);
 
-/// Reads a classic pcap: link type and records.
-fn read_pcap(b: &[u8]) -> Result<(u32, Vec<Record<'_>>)> {
-    if b.len() < 24 {
-        bail!("shorter than a pcap header");
-    }
-    let magic = [b[0], b[1], b[2], b[3]];
-    let (big_endian, nanos) = match magic {
-        [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
-        [0xa1, 0xb2, 0xc3, 0xd4] => (true, false),
-        [0x4d, 0x3c, 0xb2, 0xa1] => (false, true),
-        [0xa1, 0xb2, 0x3c, 0x4d] => (true, true),
-        _ => bail!("not a pcap file (magic {magic:02x?})"),
-    };
-    let u32_at = |at: usize| {
-        let v = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-        if big_endian {
-            u32::from_be_bytes(v)
-        } else {
-            u32::from_le_bytes(v)
-        }
-    };
-    let link_type = u32_at(20) & 0x0fff_ffff;
+/// Reads a capture with the project's own reader: the link type of its first frame and its
+/// records. A file the reader stops on, or one with a frame beyond the snap length, is refused:
+/// the bench must copy whole sources.
+fn read_pcap(b: &[u8]) -> Result<(u32, Vec<Record>)> {
+    let mut reader = callscope_wire::Reader::new();
     let mut records = Vec::new();
-    let mut at = 24;
-    while at + 16 <= b.len() {
-        let (sec, frac, caplen, orig_len) = (
-            u32_at(at),
-            u32_at(at + 4),
-            u32_at(at + 8) as usize,
-            u32_at(at + 12),
-        );
-        if caplen > SNAPLEN as usize || at + 16 + caplen > b.len() {
-            bail!("record at byte {at} is cut short or claims {caplen} bytes");
-        }
-        let ns = i64::from(sec) * 1_000_000_000 + i64::from(frac) * if nanos { 1 } else { 1000 };
-        records.push((ns, orig_len, &b[at + 16..at + 16 + caplen]));
-        at += 16 + caplen;
+    let mut link_type = None;
+    let mut oversized = None;
+    reader
+        .push(b, &mut |f| {
+            link_type.get_or_insert(f.link_type);
+            if f.data.len() > SNAPLEN as usize {
+                oversized.get_or_insert(f.index);
+            }
+            records.push((f.ts_ns, f.orig_len, f.data.to_vec()));
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match reader.finish() {
+        callscope_wire::capture::Ending::Clean => {}
+        callscope_wire::capture::Ending::Truncated { detail } => bail!("cut short: {detail}"),
+        callscope_wire::capture::Ending::Stopped(e) => bail!("{e}"),
     }
-    Ok((link_type, records))
+    if let Some(frame) = oversized {
+        bail!("frame {frame} is longer than the snap length {SNAPLEN}");
+    }
+    Ok((link_type.unwrap_or(LINKTYPE_ETHERNET), records))
 }
 
 /// Writes `rounds` copies of every source, merged by time. Returns (bytes, packets) written.

@@ -1,19 +1,8 @@
 //! First-pass classification of UDP and TCP payloads by well-known ports and cheap payload checks.
 //! It names flows and the hierarchy's application layer; the protocol analyzers refine it.
 
-/// The SIP start-line check the SIP analyzer uses, so a payload is SIP to both or to neither.
 use callscope_wire::sip::looks_like_sip;
-
-/// STUN's magic cookie (RFC 8489 §5).
-const STUN_MAGIC_COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
-
-/// True when `payload` has a STUN header with the RFC 5389 magic cookie (RFC 8489 §5).
-pub fn looks_like_stun(payload: &[u8]) -> bool {
-    payload.len() >= 20
-        && payload[0] & 0xc0 == 0
-        && payload[4..8] == STUN_MAGIC_COOKIE
-        && usize::from(u16::from_be_bytes([payload[2], payload[3]])) + 20 == payload.len()
-}
+use callscope_wire::{stun, tls};
 
 /// Names a UDP payload's protocol, in tshark's spelling where tshark has one.
 pub fn udp(src_port: u16, dst_port: u16, payload: &[u8]) -> Option<&'static str> {
@@ -23,7 +12,7 @@ pub fn udp(src_port: u16, dst_port: u16, payload: &[u8]) -> Option<&'static str>
     if looks_like_sip(payload) {
         return Some("sip");
     }
-    if looks_like_stun(payload) {
+    if stun::looks_like(payload) {
         return Some("stun");
     }
     let either = |p: u16| src_port == p || dst_port == p;
@@ -68,8 +57,7 @@ pub fn tcp(src_port: u16, dst_port: u16, payload: &[u8]) -> Option<&'static str>
         return Some("sip");
     }
     let either = |p: u16| src_port == p || dst_port == p;
-    // TLS records start with a content type of 20–23 and version 3.x (RFC 8446 §5.1).
-    let tls_record = payload.len() >= 5 && (20..=23).contains(&payload[0]) && payload[1] == 3;
+    let tls_record = tls::is_record(payload);
     if tls_record && (either(443) || either(5223) || either(5061) || either(993) || either(8443)) {
         return Some("tls");
     }
@@ -105,9 +93,9 @@ mod tests {
     fn stun_needs_cookie_and_consistent_length() {
         let mut m = vec![0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42];
         m.extend_from_slice(&[0; 12]);
-        assert!(looks_like_stun(&m));
+        assert!(stun::looks_like(&m));
         m[3] = 4;
-        assert!(!looks_like_stun(&m));
+        assert!(!stun::looks_like(&m));
     }
 
     #[test]

@@ -121,6 +121,16 @@ pub fn classify_udp_encap(payload: &[u8]) -> UdpEncap<'_> {
     }
 }
 
+/// A datagram on an IKE flow with the non-ESP marker (RFC 3948 §2.2) removed when it has one:
+/// the IKE bytes and whether they were encapsulated. Unlike [`classify_udp_encap`], a marker with
+/// nothing after it still counts as one.
+pub fn strip_non_esp_marker(payload: &[u8]) -> (&[u8], bool) {
+    match payload.get(field::NON_ESP_MARKER) {
+        Some([0, 0, 0, 0]) => (&payload[field::NON_ESP_MARKER.end..], true),
+        _ => (payload, false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@
 //! Nothing here panics on any input, and nothing allocates by a size that the input merely claims.
 #![warn(missing_docs)]
 
+pub mod bytes;
 pub mod capture;
 pub mod esp;
 pub mod ike;
@@ -23,6 +24,7 @@ pub mod rtp;
 pub mod sdp;
 pub mod sip;
 pub mod stun;
+pub mod tls;
 
 pub use capture::{CaptureFormat, Direction, Frame, ProcessInfo, ReadError, Reader};
 pub use link::{LinkLayer, LinkType};

@@ -14,6 +14,7 @@
 //! E-flag/index word and an authentication tag; [`Compound`] reports such a trailer instead of
 //! reading it as packets.
 
+use crate::bytes::be32;
 use thiserror::Error;
 
 /// Packet types (RFC 3550 §12.1, RFC 4585 §6.1, RFC 3611 §2).
@@ -145,11 +146,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
     pub fn ssrc(&self) -> Option<u32> {
         be32(self.body(), 0)
     }
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at + 4)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
 }
 
 /// One reception report block (RFC 3550 §6.4.1).

@@ -149,10 +149,7 @@ impl IkeAnalyzer {
             };
         }
         // A port pair a NAT rewrote both ends of: accept IKE only for an SA already seen.
-        let (bytes, encap) = match seg.payload.get(..4) {
-            Some([0, 0, 0, 0]) => (&seg.payload[4..], true),
-            _ => (seg.payload, false),
-        };
+        let (bytes, encap) = callscope_wire::esp::strip_non_esp_marker(seg.payload);
         // Cheap checks first: this runs on every UDP datagram that no port explains.
         let h = Header::new_checked(bytes).ok()?;
         if h.length() as usize != bytes.len() || !self.by_ispi.contains_key(&h.ispi()) {

@@ -312,12 +312,12 @@ impl RtpAnalyzer {
         }
         match wire_rtp::demux(p[0]) {
             Demux::RtpRtcp => {}
-            Demux::TurnChannel if p.len() >= 4 && seg.transport == Transport::Udp => {
+            Demux::TurnChannel if seg.transport == Transport::Udp => {
                 // Until the STUN analyzer claims ChannelData (and hands its data to
                 // `channel_data` itself), look inside; the datagram stays unclaimed.
-                let len = usize::from(u16::from_be_bytes([p[2], p[3]]));
-                let data = &p[4..p.len().min(4 + len)];
-                self.channel_data(seg, data);
+                if let Some(data) = callscope_wire::stun::channel_data_lax(p) {
+                    self.channel_data(seg, data);
+                }
                 return None;
             }
             Demux::Zrtp if wire_rtp::looks_like_zrtp(p) => {

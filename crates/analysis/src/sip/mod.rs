@@ -179,11 +179,6 @@ fn is_call_method(method: &str) -> bool {
     )
 }
 
-/// A TLS record header (RFC 8446 §5.1): content type 20–23, version 3.x.
-fn tls_record(payload: &[u8]) -> bool {
-    payload.len() >= 5 && (20..=23).contains(&payload[0]) && payload[1] == 3
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -242,7 +237,7 @@ impl SipAnalyzer {
         if wire_sip::looks_like_sip(p) {
             return true;
         }
-        if tls_record(p) {
+        if callscope_wire::tls::is_record(p) {
             return false;
         }
         if seg.src.port() == 5060 || seg.dst.port() == 5060 {

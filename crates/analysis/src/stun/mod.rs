@@ -23,8 +23,8 @@ use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
 use callscope_wire::stun::{
-    demux, tcp_frame_len, Attribute, AttributeType, ChannelData, Class, Demux, Framed, Message,
-    Method, StunPacket, TransactionId, HEADER_LEN, MAGIC_COOKIE,
+    self as wire_stun, demux, tcp_frame_len, Attribute, AttributeType, ChannelData, Class, Demux,
+    Framed, Message, Method, StunPacket, TransactionId, HEADER_LEN,
 };
 
 pub use report::{
@@ -188,11 +188,7 @@ impl StunAnalyzer {
     /// the magic cookie (RFC 8489 §6.2.2; TURN over TCP starts with an Allocate).
     /// No analyzer state is involved: the first half of the pipeline decides it.
     pub fn claims_tcp(seg: &Segment<'_>) -> bool {
-        let p = seg.payload;
-        p.len() >= 8
-            && p[0] & 0xc0 == 0
-            && u32::from_be_bytes([p[4], p[5], p[6], p[7]]) == MAGIC_COOKIE
-            && u16::from_be_bytes([p[2], p[3]]) % 4 == 0
+        wire_stun::starts_stream(seg.payload)
     }
 
     /// In-order bytes of a claimed TCP stream: cut into STUN and ChannelData messages.
@@ -219,8 +215,7 @@ impl StunAnalyzer {
             let rest = &stream.buf[used..];
             // ChannelData beyond RFC 8656's 0x4FFF only for a channel a ChannelBind named: text
             // or noise would otherwise frame as RFC 5766 ChannelData and swallow the stream.
-            if rest.len() >= 2 && rest[0] >> 6 == 1 {
-                let channel = u16::from_be_bytes([rest[0], rest[1]]);
+            if let Some(channel) = wire_stun::channel_number(rest) {
                 if channel > 0x4fff && !self.bound_channels.contains(&channel) {
                     stream.broken = true;
                     self.tcp_desync += 1;

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use super::*;
+use callscope_wire::stun::MAGIC_COOKIE;
 
 const CLIENT: &str = "10.99.7.2:34990";
 const SERVER: &str = "10.99.7.1:3478";

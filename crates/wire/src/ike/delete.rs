@@ -5,7 +5,8 @@
 //! IKEv1:  | DOI (4) | Protocol ID | SPI Size | Num of SPIs (2) | SPIs... |
 //! ```
 
-use super::{be16, Error};
+use super::Error;
+use crate::bytes::be16;
 
 /// Byte offsets inside the Delete body, after IKEv1's DOI where present.
 pub mod field {
@@ -47,7 +48,7 @@ impl<'a> Delete<'a> {
             });
         }
         let spi_size = b[field::SPI_SIZE];
-        let count = be16(b, field::COUNT.start);
+        let count = be16(b, field::COUNT.start).unwrap_or_default();
         let want = usize::from(spi_size) * usize::from(count);
         let spis = &b[field::SPIS..];
         let spis = &spis[..want.min(spis.len())];

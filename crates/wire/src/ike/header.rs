@@ -18,7 +18,8 @@
 //! +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 //! ```
 
-use super::{be32, be64, Error, ExchangeType, PayloadType};
+use super::{Error, ExchangeType, PayloadType};
+use crate::bytes::{be32, be64};
 
 /// Byte ranges of the header's fields.
 pub mod field {
@@ -118,11 +119,11 @@ impl<T: AsRef<[u8]>> Header<T> {
 
     /// Initiator's SPI.
     pub fn ispi(&self) -> u64 {
-        be64(self.bytes(), field::ISPI.start)
+        be64(self.bytes(), field::ISPI.start).unwrap_or_default()
     }
     /// Responder's SPI (zero in an IKE_SA_INIT request or a Main Mode's first message).
     pub fn rspi(&self) -> u64 {
-        be64(self.bytes(), field::RSPI.start)
+        be64(self.bytes(), field::RSPI.start).unwrap_or_default()
     }
     /// Type of the first payload.
     pub fn next_payload(&self) -> PayloadType {
@@ -146,11 +147,11 @@ impl<T: AsRef<[u8]>> Header<T> {
     }
     /// Message ID.
     pub fn message_id(&self) -> u32 {
-        be32(self.bytes(), field::MESSAGE_ID.start)
+        be32(self.bytes(), field::MESSAGE_ID.start).unwrap_or_default()
     }
     /// Length of the message as the header states it.
     pub fn length(&self) -> u32 {
-        be32(self.bytes(), field::LENGTH.start)
+        be32(self.bytes(), field::LENGTH.start).unwrap_or_default()
     }
     /// The bytes after the header, up to the stated length or the end of the buffer.
     pub fn payload(&self) -> &[u8] {

@@ -52,28 +52,6 @@ pub enum Error {
     },
 }
 
-pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(&[x, y]) => u16::from_be_bytes([x, y]),
-        _ => 0,
-    }
-}
-
-pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-        _ => 0,
-    }
-}
-
-pub(crate) fn be64(b: &[u8], at: usize) -> u64 {
-    let mut out = [0u8; 8];
-    if let Some(s) = b.get(at..at + 8) {
-        out.copy_from_slice(s);
-    }
-    u64::from_be_bytes(out)
-}
-
 /// Exchange types: IKEv1's (RFC 2408 §3.1, RFC 2409 §5) and IKEv2's (RFC 7296 §3.1 and IANA's
 /// "IKEv2 Exchange Types"). The two ranges do not overlap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

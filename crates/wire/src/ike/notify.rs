@@ -5,7 +5,8 @@
 //! IKEv1:  | DOI (4) | Protocol ID | SPI Size | Notify Message Type (2) | SPI | Data |
 //! ```
 
-use super::{be16, Error};
+use super::Error;
+use crate::bytes::be16;
 
 /// Byte offsets inside the Notify body, after IKEv1's 4-byte DOI where present.
 pub mod field {
@@ -154,7 +155,7 @@ impl<'a> Notify<'a> {
         Ok(Notify {
             protocol: b[field::PROTOCOL],
             spi,
-            kind: NotifyType(be16(b, field::TYPE.start)),
+            kind: NotifyType(be16(b, field::TYPE.start).unwrap_or_default()),
             data: &b[field::SPI + spi_len..],
         })
     }

@@ -8,7 +8,8 @@
 //! Each payload names the type of the one after it; the header names the first. An `SK` or `SKF`
 //! payload ends the chain: its Next Payload field names the first payload *inside* it.
 
-use super::{be16, Error, Payload, PayloadType, Proposal};
+use super::{Error, Payload, PayloadType, Proposal};
+use crate::bytes::be16;
 
 /// Byte ranges of the generic payload header.
 pub mod field {
@@ -78,7 +79,7 @@ impl<'a> Iterator for Payloads<'a> {
                 offset,
             }));
         }
-        let length = usize::from(be16(rest, field::LENGTH.start));
+        let length = usize::from(be16(rest, field::LENGTH.start).unwrap_or_default());
         if length < field::BODY {
             self.done = true;
             return Some(Err(Error::BadLength {
@@ -137,7 +138,7 @@ pub(super) fn decode<'a>(raw: &RawPayload<'a>, v1: bool) -> Result<Payload<'a>, 
                 });
             }
             Payload::KeyExchange {
-                group: Some(be16(body, 0)),
+                group: Some(be16(body, 0).unwrap_or_default()),
                 data_len: body.len() - 4,
             }
         }
@@ -166,7 +167,10 @@ pub(super) fn decode<'a>(raw: &RawPayload<'a>, v1: bool) -> Result<Payload<'a>, 
             Payload::Encrypted {
                 first_inner: raw.next,
                 len: body.len() - 4,
-                fragment: Some((be16(body, 0), be16(body, 2))),
+                fragment: Some((
+                    be16(body, 0).unwrap_or_default(),
+                    be16(body, 2).unwrap_or_default(),
+                )),
             }
         }
         kind => Payload::Other {

@@ -7,7 +7,8 @@
 //! Transform (IKEv1): | Next (0/3) | RESERVED | Length (2) | Number | Transform ID | RESERVED (2) | Attrs |
 //! ```
 
-use super::{be16, Error};
+use super::Error;
+use crate::bytes::be16;
 
 /// Byte offsets of the proposal substructure.
 pub mod field {
@@ -77,12 +78,12 @@ pub struct Proposal<'a> {
 fn attributes(mut b: &[u8]) -> Vec<(u16, u32)> {
     let mut out = Vec::new();
     while b.len() >= 4 {
-        let t = be16(b, 0);
+        let t = be16(b, 0).unwrap_or_default();
         if t & 0x8000 != 0 {
-            out.push((t & 0x7fff, u32::from(be16(b, 2))));
+            out.push((t & 0x7fff, u32::from(be16(b, 2).unwrap_or_default())));
             b = &b[4..];
         } else {
-            let len = usize::from(be16(b, 2));
+            let len = usize::from(be16(b, 2).unwrap_or_default());
             let Some(v) = b.get(4..4 + len) else { break };
             if len <= 4 {
                 let mut x = 0u32;
@@ -109,7 +110,7 @@ impl<'a> Proposal<'a> {
                     offset,
                 });
             }
-            let len = usize::from(be16(b, field::LENGTH.start));
+            let len = usize::from(be16(b, field::LENGTH.start).unwrap_or_default());
             if len < field::SPI || len > b.len() {
                 return Err(Error::BadLength {
                     length: len as u32,
@@ -129,7 +130,7 @@ impl<'a> Proposal<'a> {
             let mut t = &p[field::SPI + spi_len..];
             let count = usize::from(p[field::TRANSFORMS]);
             while t.len() >= field::T_ATTRS && transforms.len() < count {
-                let tlen = usize::from(be16(t, field::LENGTH.start));
+                let tlen = usize::from(be16(t, field::LENGTH.start).unwrap_or_default());
                 if tlen < field::T_ATTRS || tlen > t.len() {
                     break;
                 }
@@ -143,7 +144,7 @@ impl<'a> Proposal<'a> {
                     id: if v1 {
                         u16::from(t[field::T_ID_V1])
                     } else {
-                        be16(t, field::T_ID_V2.start)
+                        be16(t, field::T_ID_V2.start).unwrap_or_default()
                     },
                     key_length,
                     attributes: attrs,

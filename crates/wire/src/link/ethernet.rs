@@ -1,6 +1,7 @@
 //! Ethernet II (IEEE 802.3) with 802.1Q and 802.1ad (QinQ) tags.
 
-use super::{be16, need, LinkError, LinkLayer, LinkPath, Next};
+use super::{need, LinkError, LinkLayer, LinkPath, Next};
+use crate::bytes::be16;
 
 mod field {
     pub const ETHERTYPE: usize = 12;
@@ -16,13 +17,13 @@ const MAX_802_3_LENGTH: u16 = 1500;
 pub(super) fn decode(data: &[u8]) -> Result<LinkLayer<'_>, LinkError> {
     need("eth", data, field::HEADER_LEN)?;
     let mut path = LinkPath::of(&["eth"]);
-    let mut ethertype = be16(data, field::ETHERTYPE);
+    let mut ethertype = be16(data, field::ETHERTYPE).unwrap_or_default();
     let mut at = field::HEADER_LEN;
     // Bounded: a frame cannot hold more tags than its length allows, and we stop at eight.
     while VLAN_TYPES.contains(&ethertype) && path.len() < 9 {
         need("vlan", data, at + field::TAG_LEN)?;
         path.push("vlan");
-        ethertype = be16(data, at + 2);
+        ethertype = be16(data, at + 2).unwrap_or_default();
         at += field::TAG_LEN;
     }
     let next = if ethertype <= MAX_802_3_LENGTH {

@@ -251,9 +251,5 @@ fn need(layer: &'static str, data: &[u8], need: usize) -> Result<(), LinkError> 
     }
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use super::{be16, be32, Error};
+use super::Error;
+use crate::bytes::{be16, be32};
 
 /// Byte ranges of an attribute header and of an address value.
 pub mod field {
@@ -260,7 +261,7 @@ impl<'a> Iterator for Attributes<'a> {
                 offset,
             }));
         }
-        let len = usize::from(be16(rest, field::LENGTH.start));
+        let len = usize::from(be16(rest, field::LENGTH.start).unwrap_or_default());
         let Some(value) = rest.get(field::VALUE..field::VALUE + len) else {
             self.done = true;
             return Some(Err(Error::Truncated {
@@ -273,7 +274,7 @@ impl<'a> Iterator for Attributes<'a> {
         let padded_ok = padded <= rest.len();
         self.pos += padded.min(rest.len());
         Some(Ok(RawAttribute {
-            kind: AttributeType::from(be16(rest, field::TYPE.start)),
+            kind: AttributeType::from(be16(rest, field::TYPE.start).unwrap_or_default()),
             value,
             offset,
             padded_ok,
@@ -372,11 +373,11 @@ impl Attribute<'_> {
 
 fn address(value: &[u8], xor_key: Option<&[u8]>) -> Option<SocketAddr> {
     let family = *value.get(field::FAMILY)?;
-    let mut port = be16(value, field::PORT.start);
+    let mut port = be16(value, field::PORT.start).unwrap_or_default();
     let raw = value.get(field::ADDRESS..)?;
     let key = |i: usize| xor_key.and_then(|k| k.get(i)).copied().unwrap_or(0);
     if let Some(k) = xor_key {
-        port ^= be16(k, 0);
+        port ^= be16(k, 0).unwrap_or_default();
     }
     let ip = match (family, raw.len()) {
         (1, 4) => {
@@ -439,20 +440,21 @@ impl<'a> RawAttribute<'a> {
             }
             T::Fingerprint => {
                 exact(4)?;
-                Attribute::Fingerprint(be32(v, 0))
+                Attribute::Fingerprint(be32(v, 0).unwrap_or_default())
             }
             T::Priority => {
                 exact(4)?;
-                Attribute::Priority(be32(v, 0))
+                Attribute::Priority(be32(v, 0).unwrap_or_default())
             }
             T::Lifetime => {
                 exact(4)?;
-                Attribute::Lifetime(be32(v, 0))
+                Attribute::Lifetime(be32(v, 0).unwrap_or_default())
             }
             T::UseCandidate => Attribute::UseCandidate,
             k @ (T::IceControlled | T::IceControlling) => {
                 exact(8)?;
-                let x = (u64::from(be32(v, 0)) << 32) | u64::from(be32(v, 4));
+                let x = (u64::from(be32(v, 0).unwrap_or_default()) << 32)
+                    | u64::from(be32(v, 4).unwrap_or_default());
                 if k == T::IceControlled {
                     Attribute::IceControlled(x)
                 } else {
@@ -461,7 +463,7 @@ impl<'a> RawAttribute<'a> {
             }
             T::ChannelNumber => {
                 exact(4)?;
-                Attribute::ChannelNumber(be16(v, 0))
+                Attribute::ChannelNumber(be16(v, 0).unwrap_or_default())
             }
             T::RequestedTransport => {
                 exact(4)?;

@@ -7,7 +7,8 @@
 //! ```
 //! Over TCP the message is padded to a multiple of four bytes (§12.5); over UDP it may be.
 
-use super::{be16, Error};
+use super::Error;
+use crate::bytes::be16;
 
 /// Byte ranges of the header.
 pub mod field {
@@ -17,6 +18,19 @@ pub mod field {
     pub const LENGTH: std::ops::Range<usize> = 2..4;
     /// Where the data starts.
     pub const DATA: usize = 4;
+}
+
+/// The channel number of bytes that start like ChannelData (first two bits 01, RFC 8656 §12.4),
+/// without checking the rest: a TCP stream reader asks it before framing a message.
+pub fn channel_number(b: &[u8]) -> Option<u16> {
+    be16(b, field::CHANNEL.start).filter(|c| c >> 14 == 1)
+}
+
+/// The application data of ChannelData as far as the buffer holds it (up to the stated length):
+/// what tshark's heuristics look into even when a relay's datagram was cut short.
+pub fn data_lax(b: &[u8]) -> Option<&[u8]> {
+    let len = usize::from(be16(b, field::LENGTH.start)?);
+    b.get(field::DATA..b.len().min(field::DATA + len))
 }
 
 /// A read-only view of a ChannelData message, checked once by [`ChannelData::new_checked`].
@@ -39,11 +53,11 @@ impl<T: AsRef<[u8]>> ChannelData<T> {
                 offset: 0,
             });
         }
-        let channel = be16(b, field::CHANNEL.start);
+        let channel = be16(b, field::CHANNEL.start).unwrap_or_default();
         if !(0x4000..=0x7ffe).contains(&channel) {
             return Err(Error::NotStun);
         }
-        let need = field::DATA + usize::from(be16(b, field::LENGTH.start));
+        let need = field::DATA + usize::from(be16(b, field::LENGTH.start).unwrap_or_default());
         if need > b.len() {
             return Err(Error::Truncated {
                 need,
@@ -56,12 +70,12 @@ impl<T: AsRef<[u8]>> ChannelData<T> {
 
     /// The channel number.
     pub fn channel(&self) -> u16 {
-        be16(self.buffer.as_ref(), field::CHANNEL.start)
+        be16(self.buffer.as_ref(), field::CHANNEL.start).unwrap_or_default()
     }
 
     /// Length of the application data.
     pub fn length(&self) -> u16 {
-        be16(self.buffer.as_ref(), field::LENGTH.start)
+        be16(self.buffer.as_ref(), field::LENGTH.start).unwrap_or_default()
     }
 
     /// The application data.

@@ -2,7 +2,8 @@
 //! for QUIC), and cutting a TCP byte stream into STUN and ChannelData messages (RFC 8489 §6.2.2,
 //! RFC 8656 §12.5).
 
-use super::{be16, be32, HEADER_LEN, MAGIC_COOKIE};
+use super::{HEADER_LEN, MAGIC_COOKIE};
+use crate::bytes::{be16, be32};
 
 /// What the first byte of a datagram says it is (RFC 7983 §7; RFC 9443 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,8 +59,8 @@ pub fn tcp_frame_len(buf: &[u8]) -> Framed {
             if buf.len() < 8 {
                 return Framed::Incomplete(HEADER_LEN);
             }
-            let len = be16(buf, 2);
-            if len % 4 != 0 || be32(buf, 4) != MAGIC_COOKIE {
+            let len = be16(buf, 2).unwrap_or_default();
+            if len % 4 != 0 || be32(buf, 4).unwrap_or_default() != MAGIC_COOKIE {
                 return Framed::Invalid;
             }
             done(buf, HEADER_LEN + usize::from(len))
@@ -69,10 +70,13 @@ pub fn tcp_frame_len(buf: &[u8]) -> Framed {
                 return Framed::Incomplete(4);
             }
             // RFC 5766's channel range (RFC 8656 narrowed it to 0x4FFF; see `ChannelData`).
-            if !(0x4000..=0x7ffe).contains(&be16(buf, 0)) {
+            if !(0x4000..=0x7ffe).contains(&be16(buf, 0).unwrap_or_default()) {
                 return Framed::Invalid;
             }
-            done(buf, 4 + usize::from(be16(buf, 2)).div_ceil(4) * 4)
+            done(
+                buf,
+                4 + usize::from(be16(buf, 2).unwrap_or_default()).div_ceil(4) * 4,
+            )
         }
         _ => Framed::Invalid,
     }

@@ -25,8 +25,10 @@ mod channel_data;
 mod demux;
 
 pub use attr::{Attribute, AttributeType, Attributes, RawAttribute};
-pub use channel_data::ChannelData;
+pub use channel_data::{channel_number, data_lax as channel_data_lax, ChannelData};
 pub use demux::{demux, tcp_frame_len, Demux, Framed};
+
+use crate::bytes::{be16, be32};
 
 /// Byte ranges of the header.
 pub mod field {
@@ -51,6 +53,25 @@ pub const HEADER_LEN: usize = field::ATTRIBUTES;
 
 /// The magic cookie (RFC 8489 §5).
 pub const MAGIC_COOKIE: u32 = 0x2112_a442;
+
+/// A whole STUN message with the magic cookie that exactly fills a datagram (RFC 8489 §5: the
+/// top two bits zero, the cookie, a length that counts the attributes): the test that names a
+/// datagram STUN before any STUN analysis has seen its flow.
+pub fn looks_like(payload: &[u8]) -> bool {
+    payload.first().is_some_and(|b| b & 0xc0 == 0)
+        && be32(payload, field::COOKIE.start) == Some(MAGIC_COOKIE)
+        && be16(payload, field::LENGTH.start).map(|l| HEADER_LEN + usize::from(l))
+            == Some(payload.len())
+}
+
+/// A TCP stream that starts with a STUN header (RFC 8489 §6.2.2; TURN over TCP starts with an
+/// Allocate): the cookie and a length that is a multiple of four, the message itself possibly
+/// still to come in later segments.
+pub fn starts_stream(payload: &[u8]) -> bool {
+    payload.first().is_some_and(|b| b & 0xc0 == 0)
+        && be32(payload, field::COOKIE.start) == Some(MAGIC_COOKIE)
+        && be16(payload, field::LENGTH.start).is_some_and(|l| l % 4 == 0)
+}
 
 /// XORed into a CRC-32 to make the FINGERPRINT attribute (RFC 8489 §14.7).
 const FINGERPRINT_XOR: u32 = 0x5354_554e;
@@ -82,20 +103,6 @@ pub enum Error {
         /// Offset of the attribute.
         offset: usize,
     },
-}
-
-pub(crate) fn be16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at + 2) {
-        Some(&[x, y]) => u16::from_be_bytes([x, y]),
-        _ => 0,
-    }
-}
-
-pub(crate) fn be32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at + 4) {
-        Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
-        _ => 0,
-    }
 }
 
 /// Message class (RFC 8489 §5: bits C1 and C0 of the type).
@@ -313,7 +320,7 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
         if b[0] & 0xc0 != 0 {
             return Err(Error::NotStun);
         }
-        let length = be16(b, field::LENGTH.start);
+        let length = be16(b, field::LENGTH.start).unwrap_or_default();
         if length % 4 != 0 {
             return Err(Error::BadLength(length));
         }
@@ -334,7 +341,7 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
 
     /// The raw 14-bit message type.
     pub fn raw_type(&self) -> u16 {
-        be16(self.bytes(), field::TYPE.start)
+        be16(self.bytes(), field::TYPE.start).unwrap_or_default()
     }
     /// Class and method.
     pub fn message_type(&self) -> MessageType {
@@ -342,7 +349,7 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
     }
     /// Length of the attributes.
     pub fn length(&self) -> u16 {
-        be16(self.bytes(), field::LENGTH.start)
+        be16(self.bytes(), field::LENGTH.start).unwrap_or_default()
     }
     /// Header plus attributes.
     pub fn total_len(&self) -> usize {
@@ -350,7 +357,7 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
     }
     /// The magic cookie is present: RFC 5389/8489 rather than classic RFC 3489.
     pub fn has_magic_cookie(&self) -> bool {
-        be32(self.bytes(), field::COOKIE.start) == MAGIC_COOKIE
+        be32(self.bytes(), field::COOKIE.start).unwrap_or_default() == MAGIC_COOKIE
     }
     /// The transaction ID: 96 bits, or 128 for a classic message.
     pub fn transaction_id(&self) -> TransactionId {
@@ -375,7 +382,7 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
         for raw in self.attributes() {
             let Ok(raw) = raw else { return None };
             if raw.kind == AttributeType::Fingerprint {
-                let stated = be32(raw.value, 0);
+                let stated = be32(raw.value, 0).unwrap_or_default();
                 let crc = crc32fast::hash(&self.bytes()[..raw.offset]) ^ FINGERPRINT_XOR;
                 return Some(raw.value.len() == 4 && stated == crc);
             }
