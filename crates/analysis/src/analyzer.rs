@@ -15,7 +15,8 @@ use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
 use crate::hierarchy::{Path, Prefixes};
-use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
+use crate::protocols::{FinishContext, Segment};
+use crate::registry::{self, ProtocolId};
 use crate::report::{self, Report};
 use crate::tcp::TcpStreams;
 use crate::{addr, classify, Options};
@@ -86,7 +87,7 @@ struct State {
     process_flows: FastSet<(u64, usize)>,
     tcp: TcpStreams,
     /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
-    tcp_owners: FastMap<u64, Option<StreamOwner>>,
+    tcp_owners: FastMap<u64, Option<ProtocolId>>,
     max_tcp_owners: usize,
     /// The bytes the current TCP segment released, and the length of each delivery (kept to
     /// reuse their allocations).
@@ -231,11 +232,7 @@ impl Analyzer {
     /// Progress so far.
     pub fn snapshot(&self) -> Progress {
         let found = match &self.state.back {
-            Half::Inline(back) => Some(Found {
-                calls: back.protocols.sip.calls_so_far() as u64,
-                streams: back.protocols.rtp.streams_so_far() as u64,
-                tunnels: back.protocols.ike.tunnels_so_far() as u64,
-            }),
+            Half::Inline(back) => Some(back.protocols.found()),
             #[cfg(not(target_arch = "wasm32"))]
             Half::Thread(_) => None,
         };
@@ -503,7 +500,7 @@ impl State {
         fin: bool,
         released: &mut Vec<u8>,
         pieces: &mut Vec<u32>,
-    ) -> (Option<StreamOwner>, Option<&'static str>) {
+    ) -> (Option<ProtocolId>, Option<&'static str>) {
         let flow = seg.flow;
         if syn && !self.tcp_owners.contains_key(&flow) {
             self.tcp.syn(seg.src, seg.dst, seq);
@@ -523,7 +520,7 @@ impl State {
             *self
                 .tcp_owners
                 .entry(flow)
-                .or_insert_with(|| Protocols::claim_tcp(seg))
+                .or_insert_with(|| registry::claim_stream(seg))
         };
         match owner {
             Some(owner) => {
@@ -532,7 +529,10 @@ impl State {
                         pieces.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
                         released.extend_from_slice(bytes);
                     });
-                (Some(owner), (!seg.payload.is_empty()).then(|| owner.name()))
+                (
+                    Some(owner),
+                    (!seg.payload.is_empty()).then(|| owner.stream_name()),
+                )
             }
             None => (
                 None,
@@ -647,14 +647,15 @@ impl State {
             endpoints: own.endpoints,
             conversations: own.conversations,
             processes: own.processes,
-            ike: back.ike,
-            stun: back.stun,
-            sip: back.sip,
-            rtp: back.rtp,
-            rtcp: back.rtcp,
+            ike: back.sections.ike,
+            stun: back.sections.stun,
+            sip: back.sections.sip,
+            rtp: back.sections.rtp,
+            rtcp: back.sections.rtcp,
             timeline: back.timeline,
             limits: report::Limits {
-                tcp_bytes_dropped: own.limits.tcp_bytes_dropped + back.sip_stream_bytes_dropped,
+                tcp_bytes_dropped: own.limits.tcp_bytes_dropped
+                    + back.sections.stream_bytes_dropped,
                 ..own.limits
             },
         }

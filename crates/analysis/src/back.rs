@@ -12,19 +12,16 @@ use callscope_wire::net;
 
 use crate::classify;
 use crate::hierarchy::Hierarchy;
-use crate::ike::IkeReport;
-use crate::protocols::{FinishContext, Protocols, Segment, StreamOwner};
+use crate::protocols::{FinishContext, Sections, Segment};
+use crate::registry::{self, ProtocolId, Protocols};
 use crate::report::HierarchyNode;
-use crate::rtp::{RtcpReport, RtpReport};
-use crate::sip::SipReport;
-use crate::stun::StunReport;
 use crate::timeline::{self, Timeline, TimelineReport};
 
 /// A TCP segment as the first half reassembled it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TcpJob<'a> {
     /// The analyzer that claimed the stream.
-    pub owner: Option<StreamOwner>,
+    pub owner: Option<ProtocolId>,
     /// The name of the frame's protocol (the owner's, or a port/payload guess).
     pub app: Option<&'static str>,
     /// The lengths of the in-order pieces the segment released (the segment's payload holds
@@ -106,7 +103,7 @@ impl Back {
                             payload: &seg.payload[at..end],
                             ..seg
                         };
-                        self.protocols.tcp_bytes(owner, &piece);
+                        self.protocols.stream_bytes(owner, &piece);
                         at = end;
                     }
                 }
@@ -138,55 +135,38 @@ impl Back {
 /// This half's part of the report.
 pub(crate) struct BackReport {
     pub hierarchy: Vec<HierarchyNode>,
-    pub ike: IkeReport,
-    pub stun: StunReport,
-    pub sip: SipReport,
-    pub rtp: RtpReport,
-    pub rtcp: RtcpReport,
+    /// The protocol analyzers' sections, calls bound to their media.
+    pub sections: Sections,
     pub timeline: TimelineReport,
-    /// SIP stream bytes not reassembled (for `limits.tcp_bytes_dropped`).
-    pub sip_stream_bytes_dropped: u64,
 }
 
 impl Back {
     /// Ends the analysis: the protocol reports (calls bound to their media) and the hierarchy,
     /// with `meanwhile` (the first half's own report sections) run on this thread too. With
-    /// `parallel` (ignored on wasm32) the RTP and RTCP sections, the largest, are built on a
-    /// thread of their own at the same time: on a capture with thousands of streams this is a
-    /// few percent of the run.
+    /// `parallel` (ignored on wasm32) the sections of analyzers that finish apart (RTP and
+    /// RTCP, the largest) are built on a thread of their own at the same time: on a capture with
+    /// thousands of streams this is a few percent of the run.
     pub fn finish<T>(
         self,
         ctx: &FinishContext,
         parallel: bool,
         meanwhile: impl FnOnce() -> T,
     ) -> (BackReport, T) {
-        let Protocols {
-            ike,
-            stun,
-            sip,
-            rtp,
-            ..
-        } = self.protocols;
+        let (here, apart) = self.protocols.into_finishing();
         let hierarchy = self.hierarchy;
         let timeline = self.timeline.finish(ctx.start_ns);
-        let sip_stream_bytes_dropped = sip.stream_bytes_dropped();
         let rest = move || {
             let early = meanwhile();
-            let signalling = (ike.finish(ctx), stun.finish(ctx), sip.finish(ctx));
-            (early, signalling, hierarchy.nodes())
+            (early, here.finish(ctx), hierarchy.nodes())
         };
-        let ((early, (ike, stun, mut sip), hierarchy), (mut rtp, rtcp)) =
-            finish_beside(parallel, rest, move || rtp.finish(ctx));
-        crate::correlate::calls_and_media(&mut sip, &mut rtp);
+        let ((early, places, hierarchy), apart) =
+            finish_beside(parallel, rest, move || apart.finish(ctx));
+        let mut sections = registry::place(places.into_iter().chain(apart));
+        crate::correlate::calls_and_media(&mut sections.sip, &mut sections.rtp);
         let report = BackReport {
             hierarchy,
-            ike,
-            stun,
-            sip,
-            rtp,
-            rtcp,
+            sections,
             timeline,
-            sip_stream_bytes_dropped,
         };
         (report, early)
     }

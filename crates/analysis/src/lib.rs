@@ -17,6 +17,36 @@
 //!
 //! It is not where bytes are parsed (that is `callscope-wire`) nor where reports are shown (the CLI
 //! and the page); it has no I/O and no platform code, and builds for `wasm32`.
+//!
+//! ## How a frame flows
+//!
+//! 1. **Frames** ([`analyzer`](crate::Analyzer)): `callscope-wire` decodes link, IP and transport;
+//!    IP fragments are reassembled ([`defrag`]); every UDP/TCP packet is counted once in the
+//!    [`flows`] table, the endpoint table and its process; TCP streams an analyzer claimed are
+//!    reassembled ([`tcp`]).
+//! 2. **Protocols** (the second half, on a thread of its own natively): each datagram is offered
+//!    to the analyzers of the [`registry`] in order through the [`protocols::Protocol`] trait;
+//!    the first that claims it names the flow and the hierarchy leaf. The only thing that flows
+//!    back to the first half is that name.
+//! 3. **Report**: each analyzer builds its sections ([`protocols::Sections`]), calls are linked
+//!    to their media, and the first half adds capture facts, endpoints, conversations and
+//!    processes ([`report`]).
+//!
+//! ## Adding a protocol
+//!
+//! 1. **Wire**: a module in `crates/wire/src/` that turns bytes into typed values (checked
+//!    reads from `callscope_wire::bytes`), with a sniffer (`looks_like`, as
+//!    `callscope_wire::stun::looks_like`) and tests. No state, no meaning.
+//! 2. **Analysis**: a module here with an analyzer that is `Default` and implements
+//!    [`protocols::Protocol`]: `udp` for datagrams (return its hierarchy name when it claims one),
+//!    `claims_stream` + `stream_bytes` for TCP, `ip` for another IP protocol, `found` for
+//!    progress, and `finish`, which builds its report section and places it.
+//! 3. **Registration**: one line in [`registry`]'s list, where its place decides which datagrams
+//!    it sees before the others.
+//! 4. **Report**: if it has a section of its own, a field in [`protocols::Sections`] and in
+//!    [`Report`] (the CLI's `json_out` prints sections in order; its test fails until the new
+//!    one is there).
+//! 5. **Views**: the CLI's text (`crates/cli/src/text/`) and the page (`web/src/views/`).
 #![warn(missing_docs)]
 
 pub mod addr;
@@ -34,6 +64,7 @@ pub mod mask;
 #[cfg(not(target_arch = "wasm32"))]
 mod pipeline;
 pub mod protocols;
+pub mod registry;
 pub mod report;
 pub mod rtp;
 pub mod sip;

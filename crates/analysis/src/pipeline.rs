@@ -16,7 +16,8 @@ use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
 use crate::flows::FlowMemo;
 use crate::flows::Transport;
 use crate::hierarchy::Path;
-use crate::protocols::{Segment, StreamOwner};
+use crate::protocols::Segment;
+use crate::registry::ProtocolId;
 
 /// Frames per batch.
 const BATCH_FRAMES: usize = 4096;
@@ -39,7 +40,7 @@ enum Kind {
 
 /// A TCP segment's [`TcpJob`]: owner, protocol name, and where its delivery lengths are in the
 /// batch's `pieces`.
-type TcpRec = (Option<StreamOwner>, Option<&'static str>, usize, usize);
+type TcpRec = (Option<ProtocolId>, Option<&'static str>, usize, usize);
 
 /// A [`Work`] without its borrowed parts: the addresses (4 or 16 bytes each, source first) and
 /// then the payload live in the batch's arena. Kept small (64 bytes): every frame's record is
@@ -400,7 +401,7 @@ mod tests {
                 job: Job::Tcp(
                     seg("[::1]:1", "127.0.0.1:2", b"xyz"),
                     TcpJob {
-                        owner: Some(StreamOwner::Sip),
+                        owner: ProtocolId::from_index(2),
                         app: Some("sip"),
                         pieces: &pieces,
                     },

@@ -1,19 +1,27 @@
-//! The protocol analyzers and what they share.
+//! What every protocol analyzer implements ([`Protocol`]) and what analyzers share ([`Segment`],
+//! [`Shared`], [`FinishContext`], [`Sections`]). No analyzer is named here; the list of analyzers
+//! is [`crate::registry`].
 //!
-//! The analyzer hands every UDP datagram (after IP reassembly) to the protocol analyzers in a fixed
-//! order — IKE/ESP, STUN/TURN, SIP, RTP/RTCP — and the first that claims it names it in the
-//! hierarchy and the flow. TCP streams are claimed on their first payload and then delivered as
-//! in-order bytes (see [`crate::tcp`]). ESP straight over IP goes to the IKE analyzer. Each analyzer
-//! builds its own report section in `finish`.
+//! The pipeline hands every UDP datagram (after IP reassembly) to the analyzers in registration
+//! order, and the first that claims it names it in the hierarchy and the flow. A TCP stream is
+//! claimed on its first payload by the first analyzer whose [`Protocol::claims_stream`] says so,
+//! and then delivered to it as in-order bytes (see [`crate::tcp`]). Other IP payloads (ESP) go
+//! through [`Protocol::ip`]. Each analyzer builds its own report sections in
+//! [`Protocol::finish`].
 //!
 //! Analyzers talk to each other only through [`Shared`]: SIP publishes the media endpoints that
-//! SDP announced, RTP binds streams to calls with them.
+//! SDP announced, RTP binds streams to calls with them; STUN queues the media TURN relayed, which
+//! every analyzer is then offered through [`Protocol::relayed`].
 
 use crate::FastMap;
 use std::net::SocketAddr;
 
 use crate::flows::Transport;
-use crate::{ike, rtp, sip, stun};
+use crate::ike::IkeReport;
+use crate::rtp::{RtcpReport, RtpReport};
+use crate::sip::SipReport;
+use crate::stun::StunReport;
+use crate::Found;
 
 /// A UDP datagram, a TCP segment's payload, or an IP payload (ESP), with where it came from.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +76,10 @@ pub struct Shared {
     /// Media endpoints announced by SDP (connection address + media port), newest wins. RTCP is
     /// expected at port + 1 unless `rtcp_mux`.
     pub media: MediaTable,
+    /// Application data a relay carried (TURN ChannelData, Data indications) since the current
+    /// datagram or delivery began; offered to every analyzer's [`Protocol::relayed`] once the
+    /// analyzer that queued it returns. Bounded by the queueing analyzer.
+    pub relayed: Vec<Vec<u8>>,
 }
 
 /// Media endpoints by address, with a version that changes on every write, so that analyzers
@@ -153,93 +165,67 @@ impl FinishContext {
     }
 }
 
-/// All protocol analyzers.
+/// The protocol sections of the report, each filled by the analyzer that owns it.
 #[derive(Debug, Default)]
-pub struct Protocols {
+pub struct Sections {
     /// IKE and ESP.
-    pub ike: ike::IkeAnalyzer,
+    pub ike: IkeReport,
     /// STUN and TURN.
-    pub stun: stun::StunAnalyzer,
-    /// SIP and SDP.
-    pub sip: sip::SipAnalyzer,
-    /// RTP and RTCP.
-    pub rtp: rtp::RtpAnalyzer,
-    /// Cross-analyzer facts.
-    pub shared: Shared,
+    pub stun: StunReport,
+    /// SIP, SDP and H.248.
+    pub sip: SipReport,
+    /// RTP streams.
+    pub rtp: RtpReport,
+    /// RTCP.
+    pub rtcp: RtcpReport,
+    /// TCP stream bytes an analyzer's framing had to discard (added to `limits.tcp_bytes_dropped`).
+    pub stream_bytes_dropped: u64,
 }
 
-/// Which analyzer owns a TCP stream's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StreamOwner {
-    /// STUN/TURN over TCP (RFC 8489 §6.2.2 framing).
-    Stun,
-    /// SIP over TCP (RFC 3261 §18.3 framing by Content-Length).
-    Sip,
-}
+/// An analyzer's finished sections, waiting to be put into [`Sections`]: built wherever
+/// [`Protocol::finish`] ran (possibly another thread), placed in registration order.
+pub type Place = Box<dyn FnOnce(&mut Sections) + Send>;
 
-impl StreamOwner {
-    /// The hierarchy name.
-    pub fn name(self) -> &'static str {
-        match self {
-            StreamOwner::Stun => "stun",
-            StreamOwner::Sip => "sip",
-        }
-    }
-}
-
-impl Protocols {
-    /// Offers a UDP datagram to each analyzer in turn; returns the name of the one that claimed it.
-    pub fn udp(&mut self, seg: &Segment<'_>) -> Option<&'static str> {
-        if let Some(name) = self.ike.udp(seg, &mut self.shared) {
-            return Some(name);
-        }
-        if let Some(name) = self.stun.udp(seg, &mut self.shared) {
-            self.relay_to_rtp(seg);
-            return Some(name);
-        }
-        if let Some(name) = self.sip.udp(seg, &mut self.shared) {
-            return Some(name);
-        }
-        if let Some(name) = self.sip.megaco_udp(seg, &mut self.shared) {
-            return Some(name);
-        }
-        self.rtp.udp(seg, &mut self.shared)
-    }
-
-    /// Decides, on a TCP stream's first payload, which analyzer (if any) wants its bytes. No
-    /// analyzer state is involved, so the first half of the pipeline decides it.
-    pub fn claim_tcp(seg: &Segment<'_>) -> Option<StreamOwner> {
-        if stun::StunAnalyzer::claims_tcp(seg) {
-            return Some(StreamOwner::Stun);
-        }
-        if sip::SipAnalyzer::claims_tcp(seg) {
-            return Some(StreamOwner::Sip);
-        }
+/// A protocol analyzer. Every method but [`Protocol::finish`] has a default that ignores its
+/// input, so an analyzer implements only what its protocol uses. To add a protocol, see the
+/// steps in the crate docs.
+pub trait Protocol: Send {
+    /// A UDP datagram (reassembled if it was fragmented): the hierarchy name when this analyzer
+    /// claims it, else None and the next analyzer is asked.
+    fn udp(&mut self, _seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         None
     }
 
-    /// In-order bytes of a claimed TCP stream (`seg.payload`), `seg.frame` being the frame that
-    /// delivered them.
-    pub fn tcp_bytes(&mut self, owner: StreamOwner, seg: &Segment<'_>) {
-        match owner {
-            StreamOwner::Stun => {
-                self.stun.tcp_bytes(seg, &mut self.shared);
-                self.relay_to_rtp(seg);
-            }
-            StreamOwner::Sip => self.sip.tcp_bytes(seg, &mut self.shared),
-        }
+    /// Whether this analyzer wants a TCP stream, judged on its first payload alone (no analyzer
+    /// state: the first half of the pipeline decides it, possibly on another thread).
+    fn claims_stream(_first: &Segment<'_>) -> bool
+    where
+        Self: Sized,
+    {
+        false
     }
 
-    /// Media that TURN relayed in ChannelData goes to the RTP analyzer, as tshark's STUN
-    /// dissector offers it to the RTP heuristics.
-    fn relay_to_rtp(&mut self, seg: &Segment<'_>) {
-        for data in self.stun.take_relayed() {
-            self.rtp.channel_data(seg, &data);
-        }
+    /// In-order bytes of a TCP stream this analyzer claimed (`seg.frame` is the frame that
+    /// delivered them).
+    fn stream_bytes(&mut self, _seg: &Segment<'_>, _shared: &mut Shared) {}
+
+    /// An IP payload that is neither UDP nor TCP (ESP): a hierarchy name when claimed.
+    fn ip(&mut self, _seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
+        None
     }
 
-    /// An IP payload that is neither UDP nor TCP (ESP, protocol 50); returns a hierarchy name.
-    pub fn ip(&mut self, seg: &Segment<'_>) -> Option<&'static str> {
-        self.ike.ip(seg, &mut self.shared)
+    /// Application data that another analyzer found relayed inside `seg` ([`Shared::relayed`]).
+    fn relayed(&mut self, _seg: &Segment<'_>, _data: &[u8]) {}
+
+    /// Adds what it has found so far to the progress counts.
+    fn found(&self, _found: &mut Found) {}
+
+    /// Whether [`Protocol::finish`] is worth a thread of its own when the analysis runs on two
+    /// (the largest sections: RTP with thousands of streams).
+    fn finishes_apart(&self) -> bool {
+        false
     }
+
+    /// Builds this analyzer's report sections.
+    fn finish(self: Box<Self>, ctx: &FinishContext) -> Place;
 }

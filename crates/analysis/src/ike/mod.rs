@@ -30,7 +30,8 @@ pub use report::{
 };
 pub use tunnel::{Seen, Tunnel};
 
-use crate::protocols::{FinishContext, Segment, Shared};
+use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
+use crate::Found;
 
 /// IKE SAs tracked.
 pub const MAX_TUNNELS: usize = 16_384;
@@ -345,6 +346,25 @@ impl IkeAnalyzer {
             tunnels_dropped: self.tunnels_dropped,
             esp_sas_dropped: self.esp_sas_dropped,
         }
+    }
+}
+
+impl Protocol for IkeAnalyzer {
+    fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
+        IkeAnalyzer::udp(self, seg, shared)
+    }
+
+    fn ip(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
+        IkeAnalyzer::ip(self, seg, shared)
+    }
+
+    fn found(&self, found: &mut Found) {
+        found.tunnels += self.tunnels_so_far() as u64;
+    }
+
+    fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
+        let ike = IkeAnalyzer::finish(*self, ctx);
+        Box::new(move |s| s.ike = ike)
     }
 }
 

@@ -41,7 +41,8 @@ use callscope_wire::rtp::{self as wire_rtp, Demux};
 use serde::{Deserialize, Serialize};
 
 use crate::flows::{self, FlowMemo, Transport};
-use crate::protocols::{FinishContext, MediaExpectation, Segment, Shared};
+use crate::protocols::{FinishContext, MediaExpectation, Place, Protocol, Segment, Shared};
+use crate::Found;
 
 pub use codec::{emodel, impairment, mos_from_r, Impairment, Quality, JITTER_BUFFER_MS};
 pub use rtcp::{Block as RtcpBlock, Report as RtcpEntry, Source as RtcpSource};
@@ -713,6 +714,32 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
         last_frame: s.last_frame,
         rtt_ms: rtt,
         series: s.series(),
+    }
+}
+
+impl Protocol for RtpAnalyzer {
+    fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
+        RtpAnalyzer::udp(self, seg, shared)
+    }
+
+    fn relayed(&mut self, seg: &Segment<'_>, data: &[u8]) {
+        self.channel_data(seg, data);
+    }
+
+    fn found(&self, found: &mut Found) {
+        found.streams += self.streams_so_far() as u64;
+    }
+
+    fn finishes_apart(&self) -> bool {
+        true
+    }
+
+    fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
+        let (rtp, rtcp) = RtpAnalyzer::finish(*self, ctx);
+        Box::new(move |s| {
+            s.rtp = rtp;
+            s.rtcp = rtcp;
+        })
     }
 }
 

@@ -33,7 +33,8 @@ use std::net::SocketAddr;
 use callscope_wire::sdp::{self, Sdp};
 use callscope_wire::sip::{self as wire_sip, framing::FrameLimits, Message};
 
-use crate::protocols::{FinishContext, Segment, Shared};
+use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
+use crate::Found;
 pub use report::SipReport;
 
 use call::{CallLimits, CallTracker};
@@ -477,5 +478,33 @@ impl SipAnalyzer {
             megaco: self.megaco,
             dropped,
         }
+    }
+}
+
+impl Protocol for SipAnalyzer {
+    /// SIP, then H.248 on its ports.
+    fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
+        SipAnalyzer::udp(self, seg, shared).or_else(|| self.megaco_udp(seg, shared))
+    }
+
+    fn claims_stream(first: &Segment<'_>) -> bool {
+        SipAnalyzer::claims_tcp(first)
+    }
+
+    fn stream_bytes(&mut self, seg: &Segment<'_>, shared: &mut Shared) {
+        self.tcp_bytes(seg, shared);
+    }
+
+    fn found(&self, found: &mut Found) {
+        found.calls += self.calls_so_far() as u64;
+    }
+
+    fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
+        let dropped = self.stream_bytes_dropped();
+        let sip = SipAnalyzer::finish(*self, ctx);
+        Box::new(move |s| {
+            s.sip = sip;
+            s.stream_bytes_dropped += dropped;
+        })
     }
 }

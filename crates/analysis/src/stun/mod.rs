@@ -34,7 +34,7 @@ pub use report::{
 use self::transaction::Transaction;
 use self::turn::Alloc;
 use crate::flows::{unordered, LookupMemo, PairFilter, Transport};
-use crate::protocols::{FinishContext, Segment, Shared};
+use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
 
 /// Transactions tracked.
 pub const MAX_TRANSACTIONS: usize = 65_536;
@@ -288,16 +288,11 @@ impl StunAnalyzer {
     }
 
     /// Keeps relayed application data (ChannelData, DATA attributes) that may be RTP or RTCP (RFC 7983: first byte
-    /// 128–191) for the RTP analyzer, which [`crate::protocols::Protocols`] hands it to.
+    /// 128–191) for the RTP analyzer, which [`crate::registry::Protocols`] hands it to.
     fn relay(&mut self, data: &[u8]) {
         if matches!(data.first(), Some(128..=191)) && self.relayed.len() < MAX_RELAYED {
             self.relayed.push(data.to_vec());
         }
-    }
-
-    /// ChannelData application data kept by [`Self::relay`] since the last call.
-    pub fn take_relayed(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.relayed)
     }
 
     fn on_channel_data(&mut self, channel: u16, len: usize, at: &At) {
@@ -512,6 +507,29 @@ impl StunAnalyzer {
             demux: self.demux,
             tcp_desync: self.tcp_desync,
         }
+    }
+}
+
+/// Relayed media is queued in [`Shared::relayed`] for whichever analyzer wants it (RTP).
+impl Protocol for StunAnalyzer {
+    fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
+        let name = StunAnalyzer::udp(self, seg, shared);
+        shared.relayed.append(&mut self.relayed);
+        name
+    }
+
+    fn claims_stream(first: &Segment<'_>) -> bool {
+        StunAnalyzer::claims_tcp(first)
+    }
+
+    fn stream_bytes(&mut self, seg: &Segment<'_>, shared: &mut Shared) {
+        self.tcp_bytes(seg, shared);
+        shared.relayed.append(&mut self.relayed);
+    }
+
+    fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
+        let stun = StunAnalyzer::finish(*self, ctx);
+        Box::new(move |s| s.stun = stun)
     }
 }
 
