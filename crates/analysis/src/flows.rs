@@ -11,13 +11,38 @@ use crate::FastMap;
 use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 
-/// Transport of a flow.
+/// What carries a payload: UDP and TCP have ports and flows; another IP protocol (ESP is 50,
+/// RFC 4303) has neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
     /// UDP.
     Udp,
     /// TCP.
     Tcp,
+    /// Another IP protocol, by number.
+    Ip(u8),
+}
+
+/// As the report spells it: `udp`, `tcp`, `ip/50`.
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Udp => f.write_str("udp"),
+            Transport::Tcp => f.write_str("tcp"),
+            Transport::Ip(p) => write!(f, "ip/{p}"),
+        }
+    }
+}
+
+impl Transport {
+    /// Bits for [`PackedKey`]: bit 0 for TCP, bits 35–43 for another IP protocol.
+    fn packed(self) -> u64 {
+        match self {
+            Transport::Udp => 0,
+            Transport::Tcp => 1,
+            Transport::Ip(p) => (1 << 43) | (u64::from(p) << 35),
+        }
+    }
 }
 
 /// An unordered 5-tuple: `lo` is the smaller (address, port) side.
@@ -83,7 +108,7 @@ impl PackedKey {
             hi: hi.bits,
             rest: (u64::from(lo.port) << 17)
                 | (u64::from(hi.port) << 1)
-                | transport as u64
+                | transport.packed()
                 | u64::from(lo.v6) << 33
                 | u64::from(hi.v6) << 34,
         }

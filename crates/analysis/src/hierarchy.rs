@@ -69,8 +69,8 @@ impl std::hash::Hash for Path {
 /// Most distinct prefixes ([`Prefixes`]); further ones are counted under their first name.
 pub const MAX_PREFIXES: usize = 4096;
 
-/// Paths up to the transport layer, numbered: the first half of the per-frame pipeline names a
-/// frame's prefix by its number, the second half adds the application name. Every name is a
+/// Paths up to the transport layer, numbered: the frame stage names a
+/// frame's prefix by its number, the protocol stage adds the application name. Every name is a
 /// literal, so there are few distinct prefixes (and at most [`MAX_PREFIXES`]).
 #[derive(Debug, Default)]
 pub struct Prefixes {

@@ -24,12 +24,12 @@
 //!    IP fragments are reassembled ([`defrag`]); every UDP/TCP packet is counted once in the
 //!    [`flows`] table, the endpoint table and its process; TCP streams an analyzer claimed are
 //!    reassembled ([`tcp`]).
-//! 2. **Protocols** (the second half, on a thread of its own natively): each datagram is offered
+//! 2. **Protocols** (the protocol stage, on a thread of its own natively): each datagram is offered
 //!    to the analyzers of the [`registry`] in order through the [`protocols::Protocol`] trait;
 //!    the first that claims it names the flow and the hierarchy leaf. The only thing that flows
-//!    back to the first half is that name.
+//!    back to the frame stage is that name.
 //! 3. **Report**: each analyzer builds its sections ([`protocols::Sections`]), calls are linked
-//!    to their media, and the first half adds capture facts, endpoints, conversations and
+//!    to their media, and the frame stage adds capture facts, endpoints, conversations and
 //!    processes ([`report`]).
 //!
 //! ## Adding a protocol
@@ -51,18 +51,19 @@
 
 pub mod addr;
 mod analyzer;
-mod back;
 pub mod classify;
 mod correlate;
 pub mod defrag;
 pub mod extract;
 pub mod facts;
 pub mod flows;
+mod frame_stage;
 pub mod hierarchy;
 pub mod ike;
 pub mod mask;
+mod protocol_stage;
 #[cfg(not(target_arch = "wasm32"))]
-mod pipeline;
+mod protocol_thread;
 pub mod protocols;
 pub mod registry;
 pub mod report;

@@ -30,10 +30,8 @@ pub struct Segment<'a> {
     pub frame: u64,
     /// Capture time, ns since the epoch.
     pub ts_ns: i64,
-    /// UDP or TCP (ESP over IP uses `Udp` with port 0; see `ip_protocol`).
+    /// UDP, TCP, or another IP protocol (ESP over IP: `Ip(50)`, with ports 0).
     pub transport: Transport,
-    /// IP protocol number (17 UDP, 6 TCP, 50 ESP).
-    pub ip_protocol: u8,
     /// Source address and port (port 0 for ESP over IP).
     pub src: SocketAddr,
     /// Destination address and port.
@@ -197,7 +195,7 @@ pub trait Protocol: Send {
     }
 
     /// Whether this analyzer wants a TCP stream, judged on its first payload alone (no analyzer
-    /// state: the first half of the pipeline decides it, possibly on another thread).
+    /// state: the frame stage decides it, possibly on another thread).
     fn claims_stream(_first: &Segment<'_>) -> bool
     where
         Self: Sized,

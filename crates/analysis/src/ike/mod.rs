@@ -15,7 +15,7 @@ pub mod natd;
 mod report;
 mod tunnel;
 
-use crate::flows::{unordered, LookupMemo};
+use crate::flows::{unordered, LookupMemo, Transport};
 use crate::FastMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -163,7 +163,7 @@ impl IkeAnalyzer {
 
     /// Looks at an IP payload that is not UDP/TCP: ESP (protocol 50).
     pub fn ip(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
-        if seg.ip_protocol != proto::ESP {
+        if seg.transport != Transport::Ip(proto::ESP) {
             return None;
         }
         match EspPacket::new_checked(seg.payload) {

@@ -67,7 +67,6 @@ impl Feed {
             frame: self.frame,
             ts_ns: self.frame as i64 * 1_000_000,
             transport: Transport::Udp,
-            ip_protocol: 17,
             src: addr(src),
             dst: addr(dst),
             payload,
@@ -169,8 +168,11 @@ fn raw_esp_attaches_by_address_pair_and_unknown_esp_is_unattached() {
     let seg = |payload: &'static [u8], src: &str, dst: &str, proto: u8| Segment {
         frame: 1,
         ts_ns: 0,
-        transport: Transport::Udp,
-        ip_protocol: proto,
+        transport: if proto == 17 {
+            Transport::Udp
+        } else {
+            Transport::Ip(proto)
+        },
         src: addr(src),
         dst: addr(dst),
         payload,

@@ -308,7 +308,7 @@ impl RtpAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is this protocol's.
     pub fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         let p = seg.payload;
-        if seg.transport != Transport::Udp || seg.ip_protocol != 17 || p.len() < 2 {
+        if seg.transport != Transport::Udp || p.len() < 2 {
             return None;
         }
         match wire_rtp::demux(p[0]) {

@@ -17,7 +17,6 @@ fn seg<'a>(frame: u64, ms: i64, src: &str, dst: &str, payload: &'a [u8]) -> Segm
         frame,
         ts_ns: 1_700_000_000_000_000_000 + ms * 1_000_000,
         transport: Transport::Udp,
-        ip_protocol: 17,
         src: src.parse().unwrap(),
         dst: dst.parse().unwrap(),
         payload,

@@ -232,7 +232,7 @@ impl SipAnalyzer {
 
     /// Whether this analyzer wants a TCP stream, judged on its first payload: a SIP start line,
     /// SIP headers (the capture began mid-message), or port 5060 unless the bytes are TLS.
-    /// No analyzer state is involved: the first half of the pipeline decides it.
+    /// No analyzer state is involved: the frame stage decides it.
     pub fn claims_tcp(seg: &Segment<'_>) -> bool {
         let p = seg.payload;
         if wire_sip::looks_like_sip(p) {

@@ -186,7 +186,7 @@ impl StunAnalyzer {
 
     /// Whether this analyzer wants a TCP stream, judged on its first payload: a STUN header with
     /// the magic cookie (RFC 8489 §6.2.2; TURN over TCP starts with an Allocate).
-    /// No analyzer state is involved: the first half of the pipeline decides it.
+    /// No analyzer state is involved: the frame stage decides it.
     pub fn claims_tcp(seg: &Segment<'_>) -> bool {
         wire_stun::starts_stream(seg.payload)
     }

@@ -154,11 +154,7 @@ impl Transaction {
             .to_owned(),
             client: self.client.to_string(),
             server: self.server.to_string(),
-            transport: match self.transport {
-                Transport::Udp => "udp",
-                Transport::Tcp => "tcp",
-            }
-            .to_owned(),
+            transport: self.transport.to_string(),
             classic: self.classic,
             start: ctx.rel(self.first_ns),
             request_frame: self.request_frame,

@@ -119,11 +119,7 @@ impl Alloc {
         Allocation {
             client: self.client.to_string(),
             server: self.server.to_string(),
-            transport: match self.transport {
-                Transport::Udp => "udp",
-                Transport::Tcp => "tcp",
-            }
-            .to_owned(),
+            transport: self.transport.to_string(),
             start: ctx.rel(self.first_ns),
             requests: self.requests,
             challenges: self.challenges,

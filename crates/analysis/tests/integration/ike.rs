@@ -370,8 +370,11 @@ mod arbitrary_bytes {
         Segment {
             frame,
             ts_ns: frame as i64,
-            transport: Transport::Udp,
-            ip_protocol: proto,
+            transport: if proto == 17 {
+                Transport::Udp
+            } else {
+                Transport::Ip(proto)
+            },
             src,
             dst,
             payload,

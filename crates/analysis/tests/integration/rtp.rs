@@ -616,7 +616,6 @@ mod arbitrary {
                 frame,
                 ts_ns,
                 transport: Transport::Udp,
-                ip_protocol: 17,
                 src,
                 dst,
                 payload: bytes,

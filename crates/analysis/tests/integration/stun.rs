@@ -326,7 +326,6 @@ mod arbitrary_bytes {
             frame,
             ts_ns: frame as i64,
             transport: t,
-            ip_protocol: if t == Transport::Udp { 17 } else { 6 },
             src,
             dst,
             payload,

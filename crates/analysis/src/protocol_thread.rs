@@ -1,6 +1,6 @@
-//! The protocol half ([`crate::back`]) on a second thread, for native builds.
+//! The protocol stage ([`crate::protocol_stage`]) on a second thread, for native builds.
 //!
-//! The first half copies each frame's payload into a batch (one byte arena plus a fixed-size
+//! The frame stage copies each frame's payload into a batch (one byte arena plus a fixed-size
 //! record per frame) and sends full batches over a bounded channel; the second thread analyses
 //! them in frame order and sends each batch back, emptied, with the flow names it found. At most
 //! [`IN_FLIGHT`] + 1 batches ever exist, so memory stays bounded whatever the capture: about
@@ -12,10 +12,10 @@ use std::thread::JoinHandle;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::back::{Back, Job, TcpJob, Work, NO_SLOT};
 use crate::flows::FlowMemo;
 use crate::flows::Transport;
 use crate::hierarchy::Path;
+use crate::protocol_stage::{Delivery, Handoff, ProtocolStage, TcpDelivery};
 use crate::protocols::Segment;
 use crate::registry::ProtocolId;
 
@@ -38,16 +38,16 @@ enum Kind {
     Ip,
 }
 
-/// A TCP segment's [`TcpJob`]: owner, protocol name, and where its delivery lengths are in the
+/// A TCP segment's [`TcpDelivery`]: owner, protocol name, and where its delivery lengths are in the
 /// batch's `pieces`.
 type TcpRec = (Option<ProtocolId>, Option<&'static str>, usize, usize);
 
-/// A [`Work`] without its borrowed parts: the addresses (4 or 16 bytes each, source first) and
+/// A [`Handoff`] without its borrowed parts: the addresses (4 or 16 bytes each, source first) and
 /// then the payload live in the batch's arena. Kept small (64 bytes): every frame's record is
 /// written by one thread and read by the other, and a record holding the whole [`Segment`] was
 /// three times the size.
 #[derive(Debug, Clone, Copy)]
-struct Rec {
+struct HandoffRecord {
     frame: u64,
     ts_ns: i64,
     flow: u64,
@@ -56,13 +56,12 @@ struct Rec {
     start: u32,
     /// The payload's length (it follows the addresses).
     len: u32,
-    /// The flow-table slot (`u32::MAX` for [`NO_SLOT`]).
+    /// The flow-table slot (`u32::MAX` for none).
     slot: u32,
     prefix: u32,
     kind: Kind,
     ports: [u16; 2],
     transport: Transport,
-    ip_protocol: u8,
     /// Bit 0: the source is IPv6; bit 1: the destination is.
     v6: u8,
 }
@@ -98,14 +97,10 @@ fn get_ip(arena: &[u8], at: usize, v6: bool) -> (IpAddr, usize) {
     }
 }
 
-impl Rec {
-    fn work<'a>(&self, arena: &'a [u8], pieces: &'a [u32], tcp: &[TcpRec]) -> Work<'a> {
-        let slot = if self.slot == u32::MAX {
-            NO_SLOT
-        } else {
-            self.slot as usize
-        };
-        let work = |job| Work {
+impl HandoffRecord {
+    fn work<'a>(&self, arena: &'a [u8], pieces: &'a [u32], tcp: &[TcpRec]) -> Handoff<'a> {
+        let slot = (self.slot != u32::MAX).then_some(self.slot as usize);
+        let work = |job| Handoff {
             job,
             prefix: self.prefix,
             bytes: self.bytes,
@@ -113,7 +108,7 @@ impl Rec {
             slot,
         };
         if let Kind::Count = self.kind {
-            return work(Job::Count);
+            return work(Delivery::Count);
         }
         let (src, at) = get_ip(arena, self.start as usize, self.v6 & 1 != 0);
         let (dst, at) = get_ip(arena, at, self.v6 & 2 != 0);
@@ -121,27 +116,26 @@ impl Rec {
             frame: self.frame,
             ts_ns: self.ts_ns,
             transport: self.transport,
-            ip_protocol: self.ip_protocol,
             src: SocketAddr::new(src, self.ports[0]),
             dst: SocketAddr::new(dst, self.ports[1]),
             payload: arena.get(at..at + self.len as usize).unwrap_or(&[]),
             flow: self.flow,
         };
         work(match self.kind {
-            Kind::Count => Job::Count,
-            Kind::Udp => Job::Udp(seg),
+            Kind::Count => Delivery::Count,
+            Kind::Udp => Delivery::Udp(seg),
             Kind::Tcp(i) => {
                 let (owner, app, at, n) = tcp.get(i as usize).copied().unwrap_or_default();
-                Job::Tcp(
+                Delivery::Tcp(
                     seg,
-                    TcpJob {
+                    TcpDelivery {
                         owner,
                         app,
                         pieces: pieces.get(at..at + n).unwrap_or(&[]),
                     },
                 )
             }
-            Kind::Ip => Job::Ip(seg),
+            Kind::Ip => Delivery::Ip(seg),
         })
     }
 }
@@ -151,31 +145,31 @@ struct Batch {
     /// Prefixes numbered since the last batch, defined before its frames are analysed.
     defs: Vec<(u32, Path)>,
     arena: Vec<u8>,
-    /// TCP delivery lengths ([`TcpJob::pieces`]) of the batch's frames.
+    /// TCP delivery lengths ([`TcpDelivery::pieces`]) of the batch's frames.
     pieces: Vec<u32>,
     tcp: Vec<TcpRec>,
-    recs: Vec<Rec>,
+    recs: Vec<HandoffRecord>,
     names: Vec<Name>,
 }
 
-/// The first half's end of the pipeline.
+/// The frame stage's end of the pipeline.
 pub(crate) struct Worker {
     batch: Batch,
     to_back: Option<SyncSender<Batch>>,
     from_back: Receiver<Batch>,
     spares: Vec<Batch>,
     made: usize,
-    handle: Option<JoinHandle<Back>>,
+    handle: Option<JoinHandle<ProtocolStage>>,
 }
 
 impl Worker {
-    /// Starts the second thread with `back`; `None` if no thread can be started.
-    pub fn spawn(back: Back) -> Option<Worker> {
+    /// Starts the second thread with `stage`; `None` if no thread can be started.
+    pub fn spawn(stage: ProtocolStage) -> Option<Worker> {
         let (to_back, rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
         let (tx, from_back) = mpsc::channel::<Batch>();
         let handle = std::thread::Builder::new()
             .name("callscope-protocols".into())
-            .spawn(move || run(back, rx, tx))
+            .spawn(move || run(stage, rx, tx))
             .ok()?;
         Some(Worker {
             batch: Batch::default(),
@@ -188,10 +182,10 @@ impl Worker {
     }
 
     /// Queues a frame; `name` receives the flow names that came back meanwhile, in frame order.
-    pub fn push(&mut self, work: &Work<'_>, name: &mut dyn FnMut(usize, u64, &'static str)) {
+    pub fn push(&mut self, work: &Handoff<'_>, name: &mut dyn FnMut(usize, u64, &'static str)) {
         let seg = match work.job {
-            Job::Count => None,
-            Job::Udp(seg) | Job::Tcp(seg, _) | Job::Ip(seg) => Some(seg),
+            Delivery::Count => None,
+            Delivery::Udp(seg) | Delivery::Tcp(seg, _) | Delivery::Ip(seg) => Some(seg),
         };
         let payload = seg.map_or(&[][..], |s| s.payload);
         let full = self.batch.recs.len() >= BATCH_FRAMES
@@ -202,9 +196,9 @@ impl Worker {
             self.send(batch);
         }
         let kind = match work.job {
-            Job::Count => Kind::Count,
-            Job::Udp(_) => Kind::Udp,
-            Job::Tcp(_, tcp) => {
+            Delivery::Count => Kind::Count,
+            Delivery::Udp(_) => Kind::Udp,
+            Delivery::Tcp(_, tcp) => {
                 let at = self.batch.pieces.len();
                 self.batch.pieces.extend_from_slice(tcp.pieces);
                 self.batch
@@ -212,7 +206,7 @@ impl Worker {
                     .push((tcp.owner, tcp.app, at, tcp.pieces.len()));
                 Kind::Tcp(u32::try_from(self.batch.tcp.len() - 1).unwrap_or(u32::MAX))
             }
-            Job::Ip(_) => Kind::Ip,
+            Delivery::Ip(_) => Kind::Ip,
         };
         // The batch is sent before its arena reaches BATCH_BYTES, and no payload comes near
         // 4 GiB (frames and reassembled data are bounded far below), so offsets fit in u32.
@@ -226,19 +220,21 @@ impl Worker {
             arena.extend_from_slice(payload);
         }
         let seg = seg.unwrap_or(EMPTY);
-        self.batch.recs.push(Rec {
+        self.batch.recs.push(HandoffRecord {
             frame: seg.frame,
             ts_ns: work.ts_ns,
             flow: seg.flow,
             bytes: work.bytes,
             start,
             len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
-            slot: u32::try_from(work.slot).unwrap_or(u32::MAX),
+            slot: work
+                .slot
+                .and_then(|s| u32::try_from(s).ok())
+                .unwrap_or(u32::MAX),
             prefix: work.prefix,
             kind,
             ports,
             transport: seg.transport,
-            ip_protocol: seg.ip_protocol,
             v6,
         });
     }
@@ -250,16 +246,16 @@ impl Worker {
 
     /// Sends what is queued, waits for the second thread and returns its state; `name` receives
     /// the remaining flow names.
-    pub fn finish(mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> Back {
+    pub fn finish(mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> ProtocolStage {
         let batch = std::mem::take(&mut self.batch);
         if !batch.recs.is_empty() || !batch.defs.is_empty() {
             self.send(batch);
         }
-        let back = self.join();
+        let stage = self.join();
         while let Ok(batch) = self.from_back.try_recv() {
             apply(&batch.names, name);
         }
-        back
+        stage
     }
 
     fn send(&mut self, batch: Batch) {
@@ -305,12 +301,12 @@ impl Worker {
 
     /// Waits for the second thread; if it panicked, so does this one (as the single-threaded
     /// analyzer would have).
-    fn join(&mut self) -> Back {
+    fn join(&mut self) -> ProtocolStage {
         drop(self.to_back.take());
         match self.handle.take().map(JoinHandle::join) {
-            Some(Ok(back)) => back,
+            Some(Ok(stage)) => stage,
             Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => Back::default(),
+            None => ProtocolStage::default(),
         }
     }
 }
@@ -319,7 +315,6 @@ const EMPTY: Segment<'static> = Segment {
     frame: 0,
     ts_ns: 0,
     transport: crate::flows::Transport::Udp,
-    ip_protocol: 0,
     src: std::net::SocketAddr::V4(std::net::SocketAddrV4::new(
         std::net::Ipv4Addr::UNSPECIFIED,
         0,
@@ -338,21 +333,21 @@ fn apply(names: &[Name], name: &mut dyn FnMut(usize, u64, &'static str)) {
     }
 }
 
-/// The second thread: analyses batches in order until the first half hangs up.
-fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
+/// The second thread: analyses batches in order until the frame stage hangs up.
+fn run(mut stage: ProtocolStage, rx: Receiver<Batch>, tx: Sender<Batch>) -> ProtocolStage {
     // Only a flow's first name matters; sending later ones back would be wasted work.
     let mut named: FlowMemo<bool> = FlowMemo::default();
     for mut batch in rx {
         for (id, path) in batch.defs.drain(..) {
-            back.hierarchy.define(id, path);
+            stage.hierarchy.define(id, path);
         }
         for rec in &batch.recs {
             let work = rec.work(&batch.arena, &batch.pieces, &batch.tcp);
-            if let Some(app) = back.run(&work) {
+            if let (Some(app), Some(slot)) = (stage.run(&work), work.slot) {
                 let flow = work.flow();
                 if named.get_mut(flow).is_none() {
                     named.put(flow, true);
-                    batch.names.push((work.slot, flow, app));
+                    batch.names.push((slot, flow, app));
                 }
             }
         }
@@ -360,10 +355,10 @@ fn run(mut back: Back, rx: Receiver<Batch>, tx: Sender<Batch>) -> Back {
         batch.arena.clear();
         batch.pieces.clear();
         batch.tcp.clear();
-        // The first half may be gone (it panicked); the work is done either way.
+        // The frame stage may be gone (it panicked); the work is done either way.
         let _ = tx.send(batch);
     }
-    back
+    stage
 }
 
 #[cfg(test)]
@@ -373,7 +368,7 @@ mod tests {
 
     #[test]
     fn records_stay_one_cache_line() {
-        assert_eq!(std::mem::size_of::<Rec>(), 64);
+        assert_eq!(std::mem::size_of::<HandoffRecord>(), 64);
     }
 
     #[test]
@@ -382,7 +377,6 @@ mod tests {
             frame: 7,
             ts_ns: -3,
             transport: Transport::Tcp,
-            ip_protocol: 6,
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             payload,
@@ -390,17 +384,17 @@ mod tests {
         };
         let pieces = [2u32, 1];
         let works = [
-            Work {
-                job: Job::Udp(seg("10.0.0.1:5060", "[2001:db8::2]:5062", b"abc")),
+            Handoff {
+                job: Delivery::Udp(seg("10.0.0.1:5060", "[2001:db8::2]:5062", b"abc")),
                 prefix: 3,
                 bytes: 1 << 40,
                 ts_ns: -3,
-                slot: 9,
+                slot: Some(9),
             },
-            Work {
-                job: Job::Tcp(
+            Handoff {
+                job: Delivery::Tcp(
                     seg("[::1]:1", "127.0.0.1:2", b"xyz"),
-                    TcpJob {
+                    TcpDelivery {
                         owner: ProtocolId::from_index(2),
                         app: Some("sip"),
                         pieces: &pieces,
@@ -409,14 +403,14 @@ mod tests {
                 prefix: 4,
                 bytes: 60,
                 ts_ns: -3,
-                slot: NO_SLOT,
+                slot: None,
             },
-            Work {
-                job: Job::Count,
+            Handoff {
+                job: Delivery::Count,
                 prefix: 1,
                 bytes: 42,
                 ts_ns: 11,
-                slot: NO_SLOT,
+                slot: None,
             },
         ];
         let (to_back, _rx) = mpsc::sync_channel(1);

@@ -1,25 +1,26 @@
-//! The second half of the per-frame pipeline: protocol analyzers, TCP reassembly and the protocol
-//! hierarchy.
+//! The protocol stage of the per-frame pipeline: the protocol analyzers, the protocol hierarchy
+//! and the timeline.
 //!
-//! The first half ([`crate::analyzer`]: link → IP → UDP/TCP, flows, endpoints, processes, and TCP
-//! reassembly for the streams an analyzer claims) hands every frame over as a [`Work`]. The halves
+//! The frame stage ([`crate::analyzer`]: link → IP → UDP/TCP, flows, endpoints, processes, and TCP
+//! reassembly for the streams an analyzer claims) hands every frame over as a [`Handoff`]. The stages
 //! share nothing else: the only thing that flows back is the application protocol that names a
 //! flow. In the browser both run one after the other on
-//! each frame; natively [`crate::pipeline`] runs this half on a second thread, in frame order, so
+//! each frame; natively [`crate::protocol_thread`] runs this stage on a second thread, in frame order, so
 //! the report is the same either way.
 
 use callscope_wire::net;
 
 use crate::classify;
+use crate::flows::Transport;
 use crate::hierarchy::Hierarchy;
 use crate::protocols::{FinishContext, Sections, Segment};
 use crate::registry::{self, ProtocolId, Protocols};
 use crate::report::HierarchyNode;
 use crate::timeline::{self, Timeline, TimelineReport};
 
-/// A TCP segment as the first half reassembled it.
+/// A TCP segment as the frame stage reassembled it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct TcpJob<'a> {
+pub(crate) struct TcpDelivery<'a> {
     /// The analyzer that claimed the stream.
     pub owner: Option<ProtocolId>,
     /// The name of the frame's protocol (the owner's, or a port/payload guess).
@@ -29,51 +30,48 @@ pub(crate) struct TcpJob<'a> {
     pub pieces: &'a [u32],
 }
 
-/// What a frame asks of this half.
+/// What a frame asks of this stage.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Job<'a> {
+pub(crate) enum Delivery<'a> {
     /// Only the hierarchy count (ARP, ICMP, fragments waiting for the rest, …).
     Count,
     /// A UDP datagram (reassembled if it was fragmented).
     Udp(Segment<'a>),
     /// A TCP segment; the segment's payload is the in-order bytes it released.
-    Tcp(Segment<'a>, TcpJob<'a>),
+    Tcp(Segment<'a>, TcpDelivery<'a>),
     /// Another IP protocol (ESP); ports are 0 and the flow is 0.
     Ip(Segment<'a>),
 }
 
-/// One frame for this half.
+/// One frame for this stage.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Work<'a> {
+pub(crate) struct Handoff<'a> {
     /// What to do.
-    pub job: Job<'a>,
+    pub job: Delivery<'a>,
     /// The protocol path so far (link, network, transport), numbered by
-    /// [`crate::hierarchy::Prefixes`] and defined in this half's hierarchy beforehand.
+    /// [`crate::hierarchy::Prefixes`] and defined in this stage's hierarchy beforehand.
     pub prefix: u32,
     /// The frame's length on the wire.
     pub bytes: u64,
     /// The frame's capture time, ns since the epoch.
     pub ts_ns: i64,
-    /// The flow's slot in the flow table ([`NO_SLOT`] without a flow).
-    pub slot: usize,
+    /// The flow's slot in the flow table (None without a flow).
+    pub slot: Option<usize>,
 }
 
-/// No flow-table slot.
-pub(crate) const NO_SLOT: usize = usize::MAX;
-
-impl Work<'_> {
+impl Handoff<'_> {
     /// The flow id (0 without a flow).
     pub fn flow(&self) -> u64 {
         match self.job {
-            Job::Udp(seg) | Job::Tcp(seg, _) => seg.flow,
-            Job::Count | Job::Ip(_) => 0,
+            Delivery::Udp(seg) | Delivery::Tcp(seg, _) => seg.flow,
+            Delivery::Count | Delivery::Ip(_) => 0,
         }
     }
 }
 
 /// Protocol analyzers, the hierarchy and the timeline.
 #[derive(Default)]
-pub(crate) struct Back {
+pub(crate) struct ProtocolStage {
     pub protocols: Protocols,
     pub hierarchy: Hierarchy,
     pub timeline: Timeline,
@@ -82,19 +80,19 @@ pub(crate) struct Back {
     last_family: Option<((usize, usize), usize)>,
 }
 
-impl Back {
+impl ProtocolStage {
     /// Analyses one frame; returns the application protocol that names its flow, if any.
-    pub fn run(&mut self, work: &Work<'_>) -> Option<&'static str> {
+    pub fn run(&mut self, work: &Handoff<'_>) -> Option<&'static str> {
         let (leaf, app) = match work.job {
-            Job::Count => (None, None),
-            Job::Udp(seg) => {
+            Delivery::Count => (None, None),
+            Delivery::Udp(seg) => {
                 let app = self
                     .protocols
                     .udp(&seg)
                     .or_else(|| classify::udp(seg.src.port(), seg.dst.port(), seg.payload));
                 (app, app)
             }
-            Job::Tcp(seg, tcp) => {
+            Delivery::Tcp(seg, tcp) => {
                 if let Some(owner) = tcp.owner {
                     let mut at = 0;
                     for &len in tcp.pieces {
@@ -109,11 +107,11 @@ impl Back {
                 }
                 (tcp.app, tcp.app)
             }
-            Job::Ip(seg) => {
-                let name = self
-                    .protocols
-                    .ip(&seg)
-                    .or_else(|| ip_protocol_name(seg.ip_protocol));
+            Delivery::Ip(seg) => {
+                let name = self.protocols.ip(&seg).or_else(|| match seg.transport {
+                    Transport::Ip(protocol) => ip_protocol_name(protocol),
+                    Transport::Udp | Transport::Tcp => None,
+                });
                 (name, None)
             }
         };
@@ -132,17 +130,17 @@ impl Back {
     }
 }
 
-/// This half's part of the report.
-pub(crate) struct BackReport {
+/// This stage's part of the report.
+pub(crate) struct ProtocolStageReport {
     pub hierarchy: Vec<HierarchyNode>,
     /// The protocol analyzers' sections, calls bound to their media.
     pub sections: Sections,
     pub timeline: TimelineReport,
 }
 
-impl Back {
+impl ProtocolStage {
     /// Ends the analysis: the protocol reports (calls bound to their media) and the hierarchy,
-    /// with `meanwhile` (the first half's own report sections) run on this thread too. With
+    /// with `meanwhile` (the frame stage's own report sections) run on this thread too. With
     /// `parallel` (ignored on wasm32) the sections of analyzers that finish apart (RTP and
     /// RTCP, the largest) are built on a thread of their own at the same time: on a capture with
     /// thousands of streams this is a few percent of the run.
@@ -151,7 +149,7 @@ impl Back {
         ctx: &FinishContext,
         parallel: bool,
         meanwhile: impl FnOnce() -> T,
-    ) -> (BackReport, T) {
+    ) -> (ProtocolStageReport, T) {
         let (here, apart) = self.protocols.into_finishing();
         let hierarchy = self.hierarchy;
         let timeline = self.timeline.finish(ctx.start_ns);
@@ -163,7 +161,7 @@ impl Back {
             finish_beside(parallel, rest, move || apart.finish(ctx));
         let mut sections = registry::place(places.into_iter().chain(apart));
         crate::correlate::calls_and_media(&mut sections.sip, &mut sections.rtp);
-        let report = BackReport {
+        let report = ProtocolStageReport {
             hierarchy,
             sections,
             timeline,
