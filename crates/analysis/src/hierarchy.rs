@@ -149,8 +149,8 @@ impl Hierarchy {
         for (id, list) in self.by_prefix.into_iter().enumerate() {
             for (app, frames, bytes) in list {
                 let mut path = self.prefixes[id];
-                if let Some(app) = app {
-                    path.push(app);
+                for level in app.into_iter().flat_map(|a| a.split('/')) {
+                    path.push(level);
                 }
                 if path.len == 0 {
                     continue;

@@ -86,11 +86,11 @@ impl ProtocolStage {
         let (leaf, app) = match work.job {
             Delivery::Count => (None, None),
             Delivery::Udp(seg) => {
-                let app = self
+                let leaf = self
                     .protocols
                     .udp(&seg)
                     .or_else(|| classify::udp(seg.src.port(), seg.dst.port(), seg.payload));
-                (app, app)
+                (leaf, leaf.map(innermost))
             }
             Delivery::Tcp(seg, tcp) => {
                 if let Some(owner) = tcp.owner {
@@ -120,7 +120,7 @@ impl ProtocolStage {
         let family = match self.last_family {
             Some((last, f)) if last == id => f,
             _ => {
-                let f = timeline::family(leaf);
+                let f = timeline::family(leaf.map(innermost));
                 self.last_family = Some((id, f));
                 f
             }
@@ -128,6 +128,11 @@ impl ProtocolStage {
         self.timeline.add(work.ts_ns, family, work.bytes);
         app
     }
+}
+
+/// The innermost level of a hierarchy name (`esp` of `udpencap/esp`).
+fn innermost(name: &'static str) -> &'static str {
+    name.rsplit('/').next().unwrap_or(name)
 }
 
 /// This stage's part of the report.

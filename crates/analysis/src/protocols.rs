@@ -189,7 +189,8 @@ pub type Place = Box<dyn FnOnce(&mut Sections) + Send>;
 /// steps in the crate docs.
 pub trait Protocol: Send {
     /// A UDP datagram (reassembled if it was fragmented): the hierarchy name when this analyzer
-    /// claims it, else None and the next analyzer is asked.
+    /// claims it, else None and the next analyzer is asked. A name may have levels
+    /// (`udpencap/esp`); the innermost names the flow.
     fn udp(&mut self, _seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         None
     }

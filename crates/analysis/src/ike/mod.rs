@@ -173,6 +173,8 @@ impl IkeAnalyzer {
         Some("esp")
     }
 
+    /// RFC 3948 encapsulation: named as tshark's hierarchy has it, IKE and ESP one level below
+    /// `udpencap`.
     fn encapsulated(&mut self, seg: &Segment<'_>, key: (SocketAddr, SocketAddr)) -> &'static str {
         match classify_udp_encap(seg.payload) {
             UdpEncap::Keepalive => {
@@ -186,7 +188,7 @@ impl IkeAnalyzer {
             UdpEncap::Ike(bytes) => match Message::parse(bytes) {
                 Ok(msg) => {
                     self.message(&msg, seg, true);
-                    "isakmp"
+                    "udpencap/isakmp"
                 }
                 Err(_) => {
                     self.malformed += 1;
@@ -195,7 +197,7 @@ impl IkeAnalyzer {
             },
             UdpEncap::Esp(esp) => {
                 self.esp(&esp, seg, true);
-                "esp"
+                "udpencap/esp"
             }
             UdpEncap::Invalid => "udpencap",
         }

@@ -100,7 +100,10 @@ fn ikev2_through_a_nat_from_sa_init_to_delete() {
     f.udp(i4500, r4500, &marker(ike(35, 0x08, 1, RSPI, 46, &sk(35))));
     f.udp(r4500, i4500, &marker(ike(35, 0x20, 1, RSPI, 46, &sk(36))));
     for seq in 1..=3 {
-        assert_eq!(f.udp(i4500, r4500, &esp(0xdbe229d4, seq)), Some("esp"));
+        assert_eq!(
+            f.udp(i4500, r4500, &esp(0xdbe229d4, seq)),
+            Some("udpencap/esp")
+        );
         f.udp(r4500, i4500, &esp(0x375b67af, seq));
     }
     f.udp(i4500, r4500, &esp(0xdbe229d4, 5)); // 4 lost
@@ -232,7 +235,7 @@ fn other_udp_is_left_alone_and_rewritten_ports_need_a_known_sa() {
     );
     assert_eq!(
         f.udp("10.0.0.1:40096", "10.0.0.2:40500", &esp(7, 1)),
-        Some("esp")
+        Some("udpencap/esp")
     );
     assert_eq!(
         f.udp("10.0.0.1:1", "10.0.0.2:500", &[1, 2, 3]),

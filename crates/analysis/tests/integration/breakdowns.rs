@@ -49,6 +49,11 @@ fn breakdowns_add_up_to_their_totals_on_every_reference_capture() {
         }
         let mut by_leaf = [0u64; 5];
         for n in &r.hierarchy {
+            // The outermost node of a family counts (`udpencap` holds its `esp` and `isakmp`).
+            let parent = n.path.len().checked_sub(2).map(|i| n.path[i].as_str());
+            if parent.and_then(family_of_leaf).is_some() {
+                continue;
+            }
             if let Some(f) = n.path.last().and_then(|l| family_of_leaf(l)) {
                 by_leaf[f] += n.frames;
             }
