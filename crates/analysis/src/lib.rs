@@ -49,7 +49,7 @@
 //! 5. **Views**: the CLI's text (`crates/cli/src/text/`) and the page (`web/src/views/`).
 #![warn(missing_docs)]
 
-pub mod addr;
+pub use callscope_facts::addr;
 mod analyzer;
 pub mod classify;
 mod correlate;

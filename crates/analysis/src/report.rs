@@ -169,7 +169,7 @@ pub struct Conversation {
     /// Application protocol, when classified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
-    /// Owning process, when the capture says.
+    /// Owning process, when the capture or the facts say: [`Process::label`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
 }
@@ -191,6 +191,13 @@ pub struct Process {
     pub packets: u64,
     /// Their bytes.
     pub bytes: u64,
+}
+
+impl Process {
+    /// How a conversation names its process: `name (pid)`.
+    pub fn label(name: &str, pid: u32) -> String {
+        format!("{name} ({pid})")
+    }
 }
 
 /// Counters for what bounded memory made us drop.

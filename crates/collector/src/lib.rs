@@ -19,7 +19,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub use callscope_analysis::facts::{self, Facts};
+pub use callscope_facts::{self as facts, Facts};
 /// The pcapng writer `capture` records with (shared with the page's filtered-capture exports).
 pub use callscope_wire::capture::write as pcapng;
 

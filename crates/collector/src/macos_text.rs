@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use callscope_analysis::facts::Route;
+use callscope_facts::Route;
 
 use crate::names;
 

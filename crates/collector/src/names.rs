@@ -283,19 +283,19 @@ pub fn family(addr: IpAddr) -> &'static str {
     }
 }
 
-/// An address as a `facts.json` [`callscope_analysis::facts::Address`].
+/// An address as a `facts.json` [`callscope_facts::Address`].
 pub fn address(
     addr: IpAddr,
     prefix: u8,
     peer: Option<IpAddr>,
     broadcast: Option<IpAddr>,
-) -> callscope_analysis::facts::Address {
-    callscope_analysis::facts::Address {
+) -> callscope_facts::Address {
+    callscope_facts::Address {
         family: family(addr).into(),
         addr: addr.to_string(),
         prefix,
         scope: scope(addr).into(),
-        class: callscope_analysis::addr::class(addr).into(),
+        class: callscope_facts::addr::class(addr).into(),
         peer: peer.map(|p| p.to_string()),
         broadcast: broadcast.map(|b| b.to_string()),
     }

@@ -96,7 +96,7 @@ pub fn processes(report: &Report, links: &Links) -> Vec<ProcessLinks> {
         .map(|p| ProcessLinks {
             pid: p.pid,
             name: p.name.clone(),
-            label: format!("{} ({})", p.name, p.pid),
+            label: callscope_analysis::report::Process::label(&p.name, p.pid),
             ..ProcessLinks::default()
         })
         .collect();

@@ -123,7 +123,7 @@ impl FrameStage {
         let processes_named: Vec<String> = self
             .processes
             .iter()
-            .map(|p| format!("{} ({})", p.name, p.pid))
+            .map(|p| report::Process::label(&p.name, p.pid))
             .collect();
         let flows_evicted = self.flows.evicted;
         let conversations = self

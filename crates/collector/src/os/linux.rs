@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use callscope_analysis::facts::{Host, Interface, Route, Socket};
+use callscope_facts::{Host, Interface, Route, Socket};
 
 use crate::capture::{is_permission_error, privileges_message, Counts, Options};
 use crate::{names, pcapng, procfs, Error};

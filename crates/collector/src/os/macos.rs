@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use callscope_analysis::facts::{Host, Interface, Route, Socket};
+use callscope_facts::{Host, Interface, Route, Socket};
 use libproc::bsd_info::BSDInfo;
 use libproc::file_info::{pidfdinfo, ListFDs, ProcFDType};
 use libproc::net_info::{SocketFDInfo, SocketInfo, SocketInfoKind, TcpSIState};
@@ -402,15 +402,16 @@ pub fn capture(
 fn count_packets(file: &Path) -> Result<u64, Error> {
     let mut f =
         fs::File::open(file).map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-    let mut analyzer = callscope_analysis::Analyzer::new(callscope_analysis::Options::default());
+    let mut reader = callscope_wire::Reader::new();
+    let mut packets = 0u64;
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f
             .read(&mut buf)
             .map_err(|e| Error::io(format!("reading {}", file.display()), e))?;
-        if n == 0 || analyzer.feed(&buf[..n]).is_err() {
+        if n == 0 || reader.push(&buf[..n], &mut |_| packets += 1).is_err() {
             break;
         }
     }
-    Ok(analyzer.finish().capture.packets)
+    Ok(packets)
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use callscope_analysis::facts::{Host, Interface, Route, Socket};
+use callscope_facts::{Host, Interface, Route, Socket};
 
 use crate::capture::{Counts, Options};
 use crate::Error;
