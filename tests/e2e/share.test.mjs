@@ -228,8 +228,17 @@ test('exports: report JSON, table CSV, ladder SVG and text, series CSV', async (
   const csv = await saved('[data-testid=conversations-table-csv]');
   const lines = csv.text.trimEnd().split('\r\n');
   assert.equal(lines.length, cli.conversations.length + 1);
-  assert.equal(lines[0], 'Transport,A (initiator),B,Packets,Bytes,A→B,B→A,Start (s),Duration (s),Protocol,Process,Capture');
+  assert.equal(lines[0], 'Transport,A (initiator),B,Packets,Bytes,A→B,B→A,Start (s),Duration (s),Protocol,Process,ICMP errors,Capture');
   assert.equal(Number(lines[1].split(',')[4]), Math.max(...cli.conversations.map((c) => c.bytes)), 'largest first, plain numbers');
+  // The callee's ports were closed when the caller's last RTP and RTCP arrived: one ICMP error each.
+  const refused = cli.conversations.filter((c) => c.icmp_errors);
+  assert.deepEqual(refused.map((c) => c.protocol).sort(), ['rtcp', 'rtp']);
+  for (const c of refused) {
+    const e = c.icmp_errors[0];
+    const row = lines.find((l) => l.startsWith(`udp,${c.a},${c.b},`));
+    assert.ok(row.includes(`${e.error} from ${e.from}`), row);
+  }
+  assert.match(await page.textContent('[data-testid=conversations-table]'), /port unreachable from 10\.99\.8\.2/);
   const call = cli.sip.calls[0];
   await go(page, `#/calls/${call.call_id}`, 'ladder');
   const text = await saved('[data-testid=save-ladder-text]');

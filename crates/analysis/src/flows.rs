@@ -301,6 +301,18 @@ impl FlowTable {
         slot
     }
 
+    /// The id of the flow between `src` and `dst`, if the table holds it (nothing is counted).
+    pub fn find(&self, transport: Transport, src: SocketAddr, dst: SocketAddr) -> Option<u64> {
+        let (s, d) = (Side::of(src), Side::of(dst));
+        let packed = if s <= d {
+            PackedKey::new(transport, s, d)
+        } else {
+            PackedKey::new(transport, d, s)
+        };
+        let slot = *self.index.get(&packed)?;
+        self.slab.get(slot as usize).map(|e| e.flow.id)
+    }
+
     /// The flow in `slot` (from [`FlowTable::record`]).
     pub fn at_mut(&mut self, slot: usize) -> Option<&mut Flow> {
         self.slab

@@ -172,6 +172,24 @@ pub struct Conversation {
     /// Owning process, when the capture or the facts say: [`Process::label`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
+    /// ICMP/ICMPv6 errors that quote this conversation's packets (not counted in its packets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub icmp_errors: Vec<IcmpErrors>,
+}
+
+/// ICMP errors of one kind from one sender about a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IcmpErrors {
+    /// What the error says: `port unreachable`, `host unreachable`, `time exceeded`,
+    /// `packet too big`, `administratively prohibited`, …
+    pub error: String,
+    /// The address that sent it: the peer itself, or a router or firewall on the way.
+    pub from: String,
+    /// How many.
+    pub count: u64,
+    /// The first, seconds after the capture's first packet.
+    pub first: f64,
 }
 
 /// A process and its traffic.
@@ -212,4 +230,11 @@ pub struct Limits {
     pub fragments_dropped: u64,
     /// TCP payload bytes skipped by stream reassembly (gaps it could not wait for).
     pub tcp_bytes_dropped: u64,
+    /// ICMP errors not attached to their conversation (too many flows or kinds with errors).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub icmp_errors_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

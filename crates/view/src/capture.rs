@@ -13,6 +13,10 @@ pub fn limits_hit(r: &Report) -> Vec<(&'static str, u64)> {
         ("endpoints not tracked", r.limits.endpoints_dropped),
         ("IP fragments dropped", r.limits.fragments_dropped),
         ("TCP bytes not reassembled", r.limits.tcp_bytes_dropped),
+        (
+            "ICMP errors not attached to their conversation",
+            r.limits.icmp_errors_dropped,
+        ),
         ("IKE SAs not tracked", r.ike.tunnels_dropped),
         ("ESP SAs not tracked", r.ike.esp_sas_dropped),
         ("STUN transactions not tracked", r.stun.transactions_dropped),

@@ -120,9 +120,16 @@ pub fn media(r: &Report) -> String {
     parts.join(", ")
 }
 
-/// Network: `14 conversations, 9 endpoints`.
+/// Network: `14 conversations, 9 endpoints`, and the ICMP errors about them when there are any
+/// (`, 53 ICMP errors`).
 pub fn network(r: &Report) -> String {
-    format!(
+    let icmp: u64 = r
+        .conversations
+        .iter()
+        .flat_map(|c| &c.icmp_errors)
+        .map(|e| e.count)
+        .sum();
+    let mut line = format!(
         "{}, {}",
         plural(
             r.conversations.len() as u64,
@@ -130,7 +137,11 @@ pub fn network(r: &Report) -> String {
             "conversations"
         ),
         plural(r.endpoints.len() as u64, "endpoint", "endpoints")
-    )
+    );
+    if icmp > 0 {
+        line.push_str(&format!(", {}", plural(icmp, "ICMP error", "ICMP errors")));
+    }
+    line
 }
 
 /// Processes: `3 processes`.

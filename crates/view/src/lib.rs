@@ -17,6 +17,7 @@ pub mod export;
 pub mod extract;
 pub mod format;
 pub mod headline;
+pub mod icmp;
 pub mod ladder;
 pub mod ladder_svg;
 pub mod links;

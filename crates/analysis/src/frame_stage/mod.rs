@@ -4,6 +4,7 @@
 //! hierarchy, timeline), here or on its own thread. Its own report sections are built in
 //! [`report`].
 
+mod icmp;
 mod report;
 
 use crate::{FastMap, FastSet};
@@ -64,6 +65,8 @@ pub(crate) struct FrameStage {
     /// loopback both ends of a flow are processes of this host).
     process_flows: FastSet<(u64, usize)>,
     tcp: TcpStreams,
+    /// ICMP errors by the flow they quote.
+    icmp: icmp::IcmpByFlow,
     /// Which analyzer owns each TCP flow (decided on its first payload; None = nobody).
     tcp_owners: FastMap<u64, Option<ProtocolId>>,
     max_tcp_owners: usize,
@@ -175,6 +178,7 @@ impl FrameStage {
                 options.max_tcp_bytes,
                 options.max_tcp_streams,
             ),
+            icmp: icmp::IcmpByFlow::default(),
             tcp_owners: FastMap::default(),
             max_tcp_owners: options.max_flows,
             tcp_released: Vec::new(),
@@ -409,8 +413,11 @@ impl FrameStage {
                 (self.tcp_released, self.tcp_pieces) = (released, pieces);
                 return;
             }
-            Ok(Tp::Icmp { v6, .. }) => {
+            Ok(Tp::Icmp { v6, error, .. }) => {
                 self.endpoints.record(ip.src, ip.dst, bytes);
+                if let Some(error) = error {
+                    self.icmp.record(&self.flows, &error, ip.src, frame.ts_ns);
+                }
                 path.push(if v6 { "icmpv6" } else { "icmp" });
                 return self.count_only(&path, bytes, frame.ts_ns);
             }

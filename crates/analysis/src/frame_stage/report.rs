@@ -146,6 +146,7 @@ impl FrameStage {
                     duration: (flow.last_ns - flow.first_ns) as f64 / 1e9,
                     protocol: flow.protocol.map(str::to_owned),
                     process: flow.process.and_then(|p| processes_named.get(p).cloned()),
+                    icmp_errors: self.icmp.of(flow.id, secs),
                 }
             })
             .collect();
@@ -166,6 +167,7 @@ impl FrameStage {
             endpoints_dropped: self.endpoints.dropped,
             fragments_dropped: self.defrag.dropped,
             tcp_bytes_dropped: self.tcp.dropped_bytes,
+            icmp_errors_dropped: self.icmp.dropped,
         };
         FrameSections {
             capture,

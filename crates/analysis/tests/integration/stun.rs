@@ -35,7 +35,8 @@ impl<'a> Row<'a> {
     }
     /// tshark also dissects the STUN message an ICMP error quotes: the row then has two source
     /// addresses (the ICMP sender's and the quoted packet's). That copy is not a message on the
-    /// wire — callscope does not look inside ICMP — so such rows are left out of the comparison.
+    /// wire, so such rows are left out of the message comparison; callscope counts them as ICMP
+    /// errors on the conversation they quote instead.
     fn icmp_quoted(&self) -> bool {
         self.f.get(1).is_some_and(|s| s.contains(','))
             || self.f.get(2).is_some_and(|s| s.contains(','))
@@ -112,8 +113,23 @@ fn every_reference_capture_matches_tshark_stun() {
         let name = name(path);
         let mut fail = |what: String| failures.push(format!("{name}: {what}"));
         let all = rows(&text);
-        icmp += all.iter().filter(|r| r.icmp_quoted()).count();
+        let quoted = all.iter().filter(|r| r.icmp_quoted()).count();
+        icmp += quoted;
         let rows: Vec<&Row> = all.iter().filter(|r| !r.icmp_quoted()).collect();
+        // ... but each is an ICMP error on the STUN conversation it quotes (which may have more:
+        // an error quoting its ChannelData or media is not a STUN message to tshark).
+        let on_stun: u64 = r
+            .conversations
+            .iter()
+            .filter(|c| matches!(c.protocol.as_deref(), Some("stun" | "classicstun")))
+            .flat_map(|c| &c.icmp_errors)
+            .map(|e| e.count)
+            .sum();
+        if on_stun < quoted as u64 {
+            fail(format!(
+                "{on_stun} ICMP errors on STUN conversations, tshark dissects {quoted} quoted STUN messages"
+            ));
+        }
 
         let messages: u64 = rows.iter().map(|r| r.list(5).len() as u64).sum();
         let channel_data = rows.iter().filter(|r| r.list(5).is_empty()).count() as u64;
@@ -372,4 +388,37 @@ mod arbitrary_bytes {
             let _ = a.finish(&FinishContext { start_ns: 0 });
         }
     }
+}
+
+#[test]
+fn icmp_errors_are_attached_to_the_stun_flows_they_quote() {
+    let Some(shared) = support::shared_captures() else {
+        eprintln!("notice: ../shared/captures is absent; skipped");
+        return;
+    };
+    // tshark counts the STUN messages quoted by 53 ICMP errors as messages of their own.
+    let r = support::analyze_file(&shared.join("public/stun__signal_call.pcapng"));
+    let errors: Vec<_> = r
+        .conversations
+        .iter()
+        .flat_map(|c| c.icmp_errors.iter().map(move |e| (c, e)))
+        .collect();
+    assert_eq!(errors.iter().map(|(_, e)| e.count).sum::<u64>(), 53);
+    assert!(errors.iter().all(|(_, e)| e.error == "port unreachable"));
+    // The servers refused their port 443 (6 flows, 47 errors from the servers themselves); the
+    // host refused 3478 replies after its sockets closed (6 flows, 1 each, from the host).
+    let (from_server, from_host): (Vec<_>, Vec<_>) = errors
+        .iter()
+        .partition(|(c, e)| c.b.starts_with(&format!("{}:", e.from)));
+    assert_eq!(from_server.iter().map(|(_, e)| e.count).sum::<u64>(), 47);
+    assert!(from_server.iter().all(|(c, _)| c.b.ends_with(":443")));
+    assert_eq!(from_server.len(), 6);
+    assert_eq!(from_host.len(), 6);
+    assert!(from_host.iter().all(|(_, e)| e.count == 1));
+    assert!(from_host
+        .iter()
+        .all(|(c, e)| c.a.starts_with(&format!("{}:", e.from)) && c.b.ends_with(":3478")));
+    assert!(errors
+        .iter()
+        .all(|(c, _)| c.protocol.as_deref() == Some("stun")));
 }

@@ -93,6 +93,19 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         )?;
     }
 
+    if let Some(summary) = callscope_view::icmp::summary(r) {
+        writeln!(out, "\n{summary}")?;
+        for cv in convs.iter().filter(|c| !c.icmp_errors.is_empty()).take(top) {
+            let what = callscope_view::icmp::describe(&cv.icmp_errors).unwrap_or_default();
+            let protocol = cv.protocol.as_deref().unwrap_or("");
+            writeln!(
+                out,
+                "  {:<4} {} → {}  {protocol}  {what}",
+                cv.transport, cv.a, cv.b
+            )?;
+        }
+    }
+
     writeln!(
         out,
         "\nEndpoints ({} in all, top {} by packets)",

@@ -1,9 +1,10 @@
 //! Network and transport layers: IPv4 (with options) and IPv6 (with extension headers) through
-//! `etherparse`'s lax slicer, then UDP, TCP and ICMP.
+//! `etherparse`'s lax slicer, then UDP, TCP and ICMP (with the flow an ICMP error quotes).
 //!
 //! IP fragments are returned as fragments; reassembling them needs state and so happens in
 //! `callscope-analysis`, which then calls [`decode_transport`] on the whole datagram.
 
+pub mod icmp;
 mod transport;
 
 use std::net::IpAddr;

@@ -423,7 +423,7 @@ fn tcp_truncated_header() {
 #[test]
 fn icmp_echo_request() {
     let bytes = [8, 0, 0xf7, 0xff, 0, 1, 0, 1]; // type 8 echo request, code, checksum, id, seq
-    let Transport::Icmp { v6, kind } = decode_transport(proto::ICMP, &bytes).unwrap() else {
+    let Transport::Icmp { v6, kind, .. } = decode_transport(proto::ICMP, &bytes).unwrap() else {
         panic!("not ICMP")
     };
     assert!(!v6);
@@ -433,7 +433,7 @@ fn icmp_echo_request() {
 #[test]
 fn icmpv6_neighbor_solicitation() {
     let bytes = [135, 0, 0, 0, 0, 0, 0, 0]; // type 135, code, checksum, reserved
-    let Transport::Icmp { v6, kind } = decode_transport(proto::ICMPV6, &bytes).unwrap() else {
+    let Transport::Icmp { v6, kind, .. } = decode_transport(proto::ICMPV6, &bytes).unwrap() else {
         panic!("not ICMPv6")
     };
     assert!(v6);

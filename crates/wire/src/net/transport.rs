@@ -50,6 +50,8 @@ pub enum Transport<'a> {
         v6: bool,
         /// Message type.
         kind: u8,
+        /// The error and what it quotes, when the message is an error.
+        error: Option<super::icmp::IcmpError>,
     },
     /// Any other IP protocol (ESP, GRE, …): the bytes after the IP header.
     Other {
@@ -110,6 +112,7 @@ pub fn decode_transport(protocol: u8, bytes: &[u8]) -> Result<Transport<'_>, Tra
             Some(&kind) => Ok(Transport::Icmp {
                 v6: protocol == proto::ICMPV6,
                 kind,
+                error: super::icmp::error(protocol == proto::ICMPV6, bytes),
             }),
             None => Err(TransportError::Bad {
                 layer: if protocol == proto::ICMP {

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::components::table::{Cell, Column, Row, Rows, SortTable};
 use crate::context::use_shown;
 
-const COLUMNS: [Column; 12] = [
+const COLUMNS: [Column; 13] = [
     Column::text("Transport"),
     Column::text("A (initiator)"),
     Column::text("B"),
@@ -21,6 +21,8 @@ const COLUMNS: [Column; 12] = [
     Column::num("Duration (s)"),
     Column::text("Protocol"),
     Column::text("Process"),
+    Column::text("ICMP errors")
+        .help("ICMP errors that quote this conversation's packets: who refused it, and how"),
     Column::text("Capture")
         .help("A pcapng file of this conversation alone, read again from the capture"),
 ];
@@ -70,6 +72,7 @@ pub fn conversations() -> Html {
                         Cell::num(c.duration, format!("{:.4}", c.duration)),
                         Cell::opt(c.protocol.clone()),
                         Cell::opt(c.process.clone()),
+                        Cell::opt(callscope_view::icmp::describe(&c.icmp_errors)),
                         capture,
                     ])
                 })
