@@ -58,6 +58,8 @@ pub mod extract;
 pub mod facts;
 pub mod flows;
 mod frame_stage;
+#[cfg(feature = "testing")]
+pub mod fuzzing;
 pub mod hierarchy;
 pub mod ike;
 pub mod mask;

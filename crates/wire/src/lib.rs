@@ -15,6 +15,8 @@
 pub mod bytes;
 pub mod capture;
 pub mod esp;
+#[cfg(feature = "testing")]
+pub mod fuzzing;
 pub mod ike;
 pub mod link;
 pub mod megaco;

@@ -6,6 +6,7 @@ mod bad_input;
 mod breakdowns;
 mod captures;
 mod chunking;
+mod fuzz_harnesses;
 mod golden_reports;
 mod ike;
 mod processes;
