@@ -26,6 +26,8 @@ pub mod rtp;
 pub mod sdp;
 pub mod sip;
 pub mod stun;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 
 pub use capture::{CaptureFormat, Direction, Frame, ProcessInfo, ReadError, Reader};

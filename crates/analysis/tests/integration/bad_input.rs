@@ -3,7 +3,10 @@
 
 use std::io::Write;
 
+use std::net::SocketAddr;
+
 use callscope_analysis::{Analyzer, Options, ReadError, Report};
+use callscope_wire::testing::{self, Ipv4, Pcap};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use proptest::prelude::*;
@@ -14,25 +17,12 @@ use proptest::prelude::*;
 
 /// A little-endian µs pcap global header (pcap draft §4).
 fn pcap_header(link_type: u32) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend(0xa1b2_c3d4u32.to_le_bytes()); // magic
-    v.extend(2u16.to_le_bytes()); // version major
-    v.extend(4u16.to_le_bytes()); // version minor
-    v.extend(0u32.to_le_bytes()); // thiszone
-    v.extend(0u32.to_le_bytes()); // sigfigs
-    v.extend(65535u32.to_le_bytes()); // snaplen
-    v.extend(link_type.to_le_bytes()); // link type
-    v
+    Pcap::header(link_type)
 }
 
-/// A pcap record header claiming `caplen` bytes.
+/// A pcap record header at `secs` claiming `caplen` bytes.
 fn record_header(secs: u32, caplen: u32, orig_len: u32) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend(secs.to_le_bytes()); // ts seconds
-    v.extend(0u32.to_le_bytes()); // ts microseconds
-    v.extend(caplen.to_le_bytes()); // captured length
-    v.extend(orig_len.to_le_bytes()); // original length
-    v
+    Pcap::record_header(i64::from(secs) * 1_000_000, caplen, orig_len)
 }
 
 fn record(secs: u32, data: &[u8]) -> Vec<u8> {
@@ -41,37 +31,38 @@ fn record(secs: u32, data: &[u8]) -> Vec<u8> {
     v
 }
 
-/// An IPv4 header (checksum left zero) for `payload_len` bytes of `protocol`.
+/// An IPv4 header from 10.0.0.1 to 10.0.0.2 for `payload_len` bytes of `protocol` (the payload
+/// itself is the caller's, possibly shorter or longer than announced).
 fn ipv4_header(protocol: u8, flags_offset: u16, payload_len: usize) -> Vec<u8> {
-    let mut v = vec![0x45, 0x00]; // version 4, IHL 5; DSCP/ECN
-    v.extend((20 + payload_len as u16).to_be_bytes()); // total length
-    v.extend(0x0101u16.to_be_bytes()); // identification
-    v.extend(flags_offset.to_be_bytes()); // flags, fragment offset
-    v.extend([64, protocol, 0, 0]); // TTL, protocol, checksum
-    v.extend([10, 0, 0, 1]); // source 10.0.0.1
-    v.extend([10, 0, 0, 2]); // destination 10.0.0.2
-    v
+    let mut h = Ipv4 {
+        protocol,
+        id: 0x0101,
+        offset: usize::from(flags_offset & 0x1fff) * 8,
+        more: flags_offset & 0x2000 != 0,
+        dont_fragment: flags_offset & 0x4000 != 0,
+        ..Ipv4::default()
+    }
+    .emit(&[]);
+    h[2..4].copy_from_slice(&((20 + payload_len) as u16).to_be_bytes());
+    h
 }
 
 /// Ethernet + IPv4 + UDP 40000 → 5060 with a 4-byte payload: 46 bytes.
 fn eth_udp_packet() -> Vec<u8> {
-    let mut v = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00]; // dst, src, IPv4
-    v.extend(ipv4_header(17, 0, 12));
-    v.extend(40000u16.to_be_bytes()); // UDP source port
-    v.extend(5060u16.to_be_bytes()); // destination port
-    v.extend(12u16.to_be_bytes()); // length
-    v.extend([0, 0]); // checksum
-    v.extend(b"ping");
-    v
+    let (src, dst) = (
+        SocketAddr::from(([10, 0, 0, 1], 40000)),
+        SocketAddr::from(([10, 0, 0, 2], 5060)),
+    );
+    testing::ethernet(&testing::ip_udp(src, dst, b"ping"))
 }
 
 /// An Ethernet pcap with `n` copies of [`eth_udp_packet`], one second apart.
 fn udp_pcap(n: u32) -> Vec<u8> {
-    let mut f = pcap_header(1);
+    let mut f = Pcap::new(1);
     for i in 0..n {
-        f.extend(record(1_700_000_000 + i, &eth_udp_packet()));
+        f.record(i64::from(1_700_000_000 + i) * 1_000_000, &eth_udp_packet());
     }
-    f
+    f.into_bytes()
 }
 
 /// A pcapng block: type, length, body, length (little-endian).

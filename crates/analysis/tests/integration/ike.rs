@@ -7,9 +7,11 @@
 use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 use std::path::Path;
 
 use callscope_analysis::Report;
+use callscope_wire::testing::{Ipv4, Pcap};
 use support::tshark;
 
 fn name(path: &Path) -> String {
@@ -300,30 +302,6 @@ fn ikev1_main_mode_moves_to_4500() {
     assert_eq!(t.keepalives, 4);
 }
 
-fn pcap(link_type: u32, packets: &[Vec<u8>]) -> Vec<u8> {
-    let mut f = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    f.extend_from_slice(&65535u32.to_le_bytes());
-    f.extend_from_slice(&link_type.to_le_bytes());
-    for (i, p) in packets.iter().enumerate() {
-        f.extend_from_slice(&(i as u32).to_le_bytes());
-        f.extend_from_slice(&0u32.to_le_bytes());
-        f.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        f.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        f.extend_from_slice(p);
-    }
-    f
-}
-
-fn ipv4(protocol: u8, payload: &[u8]) -> Vec<u8> {
-    let len = (20 + payload.len()) as u16;
-    let mut p = vec![
-        0x45, 0, 0, 0, 0, 1, 0, 0, 64, protocol, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
-    ];
-    p[2..4].copy_from_slice(&len.to_be_bytes());
-    p.extend_from_slice(payload);
-    p
-}
-
 /// ESP straight over IP (protocol 50), as on a Mac's `en0` when no NAT is in the way.
 #[test]
 fn raw_esp_is_counted_per_spi_with_sequence_gaps() {
@@ -331,9 +309,20 @@ fn raw_esp_is_counted_per_spi_with_sequence_gaps() {
         let mut v = 0x0badcafe_u32.to_be_bytes().to_vec();
         v.extend_from_slice(&seq.to_be_bytes());
         v.extend_from_slice(&[0x55; 24]);
-        ipv4(50, &v)
+        Ipv4 {
+            src: Ipv4Addr::new(192, 0, 2, 1),
+            dst: Ipv4Addr::new(192, 0, 2, 2),
+            protocol: 50,
+            id: 1,
+            ..Ipv4::default()
+        }
+        .emit(&v)
     };
-    let file = pcap(101, &[esp(1), esp(2), esp(4), esp(4)]);
+    let mut file = Pcap::new(101);
+    for (i, packet) in [esp(1), esp(2), esp(4), esp(4)].iter().enumerate() {
+        file.record(i as i64 * 1_000_000, packet);
+    }
+    let file = file.into_bytes();
     let r = support::analyze_bytes(&file, 7);
     let e = &r.ike.esp_unattached;
     assert_eq!(e.len(), 1);

@@ -33,8 +33,10 @@ const ICMP_QUOTED: [(&str, u64); 3] = [
 ];
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 use callscope_analysis::Report;
+use callscope_wire::testing::{self, Ipv4, Pcap};
 use support::tshark;
 
 /// One row of tshark's `rtp,streams`.
@@ -401,35 +403,24 @@ fn dtmf_telephone_event_as_tshark() {
 
 // ---- synthetic captures through the whole pipeline -------------------------------------------
 
-/// A pcap (LINKTYPE_RAW) of IPv4/UDP datagrams: (µs, src port, dst port, payload).
+/// A pcap (LINKTYPE_RAW) of IPv4/UDP datagrams from 10.0.0.1 to 10.0.0.2: (µs after
+/// 2023-11-14 22:13:20 UTC, src port, dst port, payload).
 fn pcap(packets: &[(i64, u16, u16, Vec<u8>)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&101u32.to_le_bytes());
+    let mut file = Pcap::new(101);
     for (us, sport, dport, payload) in packets {
-        let udp_len = 8 + payload.len();
-        let total = 20 + udp_len;
-        let mut ip = vec![
-            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-        ];
-        ip[2..4].copy_from_slice(&(total as u16).to_be_bytes());
-        ip.extend_from_slice(&sport.to_be_bytes());
-        ip.extend_from_slice(&dport.to_be_bytes());
-        ip.extend_from_slice(&(udp_len as u16).to_be_bytes());
-        ip.extend_from_slice(&[0, 0]);
-        ip.extend_from_slice(payload);
-        let ts = 1_700_000_000_000_000 + us;
-        out.extend_from_slice(&((ts / 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&((ts % 1_000_000) as u32).to_le_bytes());
-        out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(ip.len() as u32).to_le_bytes());
-        out.extend_from_slice(&ip);
+        let udp = testing::udp(
+            SocketAddr::from(([10, 0, 0, 1], *sport)),
+            SocketAddr::from(([10, 0, 0, 2], *dport)),
+            payload,
+        );
+        let ip = Ipv4 {
+            dont_fragment: true,
+            ..Ipv4::default()
+        }
+        .emit(&udp);
+        file.record(1_700_000_000_000_000 + us, &ip);
     }
-    out
+    file.into_bytes()
 }
 
 fn rtp(pt: u8, marker: bool, seq: u16, ts: u32, ssrc: u32) -> Vec<u8> {

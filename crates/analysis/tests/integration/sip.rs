@@ -15,10 +15,11 @@
 use crate::support;
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use callscope_analysis::sip::report::{Call, LadderMessage};
 use callscope_analysis::{Analyzer, Options, Report};
+use callscope_wire::testing::{self, tcp_flags, Ipv4, Ipv6};
 use support::tshark;
 
 // ---------------------------------------------------------------------------------------------
@@ -468,40 +469,39 @@ fn public_calls_have_their_states_and_offer_answer_roles() {
 // Hand-built captures
 // ---------------------------------------------------------------------------------------------
 
-/// A pcap file being written: little-endian, µs, Ethernet.
+/// A pcap file being written: Ethernet, each frame some milliseconds after the one before.
 struct Pcap {
-    bytes: Vec<u8>,
-    t_us: u64,
+    file: testing::Pcap,
+    t_us: i64,
 }
 
 impl Pcap {
     fn new() -> Pcap {
-        let mut bytes = Vec::new();
-        bytes.extend(0xa1b2_c3d4u32.to_le_bytes());
-        bytes.extend(2u16.to_le_bytes());
-        bytes.extend(4u16.to_le_bytes());
-        bytes.extend([0u8; 8]);
-        bytes.extend(65535u32.to_le_bytes());
-        bytes.extend(1u32.to_le_bytes());
         Pcap {
-            bytes,
+            file: testing::Pcap::new(1),
             t_us: 1_700_000_000_000_000,
         }
     }
 
-    /// A frame `ms` milliseconds after the previous one.
-    fn frame(&mut self, ms: u64, ip_packet: &[u8], v6: bool) {
-        self.t_us += ms * 1000;
-        let mut eth = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
-        eth.extend(if v6 { [0x86, 0xdd] } else { [0x08, 0x00] });
-        eth.extend_from_slice(ip_packet);
-        self.bytes
-            .extend(((self.t_us / 1_000_000) as u32).to_le_bytes());
-        self.bytes
-            .extend(((self.t_us % 1_000_000) as u32).to_le_bytes());
-        self.bytes.extend((eth.len() as u32).to_le_bytes());
-        self.bytes.extend((eth.len() as u32).to_le_bytes());
-        self.bytes.extend(eth);
+    /// An IP packet `ms` milliseconds after the previous frame.
+    fn frame(&mut self, ms: u64, ip_packet: &[u8]) {
+        self.t_us += ms as i64 * 1000;
+        self.file.record(self.t_us, &testing::ethernet(ip_packet));
+    }
+
+    /// A TCP segment `ms` milliseconds after the previous frame, from `from` to `to` (IPv4 address
+    /// and port), with (sequence number, acknowledgement, flags).
+    fn tcp(
+        &mut self,
+        ms: u64,
+        from: ([u8; 4], u16),
+        to: ([u8; 4], u16),
+        (seq, ack, flags): (u32, u32, u8),
+        payload: &[u8],
+    ) {
+        let (from, to) = (SocketAddr::from(from), SocketAddr::from(to));
+        let segment = testing::tcp(from, to, seq, ack, flags, payload);
+        self.frame(ms, &testing::ip(from.ip(), to.ip(), 6, &segment));
     }
 
     /// Analyzes the file; with `SIP_TEST_PCAP_DIR` set, also writes it there (named after the
@@ -513,130 +513,75 @@ impl Pcap {
                 .unwrap_or("capture")
                 .replace("::", "_");
             let n = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
-            let _ = std::fs::write(format!("{dir}/{name}-{n}.pcap"), &self.bytes);
+            let _ = std::fs::write(format!("{dir}/{name}-{n}.pcap"), self.file.bytes());
         }
         let mut a = Analyzer::new(Options::default());
-        a.feed(&self.bytes).expect("readable");
+        a.feed(self.file.bytes()).expect("readable");
         a.finish()
     }
-}
-
-fn checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum = 0u32;
-    for chunk in chunks {
-        for pair in chunk.chunks(2) {
-            sum += u32::from(u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]));
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// An IPv4 packet; `offset` in bytes (a multiple of 8).
 fn ipv4(
     src: [u8; 4],
     dst: [u8; 4],
-    proto: u8,
+    protocol: u8,
     id: u16,
     offset: usize,
     more: bool,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut h = vec![0x45, 0];
-    h.extend(((20 + payload.len()) as u16).to_be_bytes());
-    h.extend(id.to_be_bytes());
-    h.extend((((offset / 8) as u16) | if more { 0x2000 } else { 0 }).to_be_bytes());
-    h.extend([64, proto, 0, 0]);
-    h.extend(src);
-    h.extend(dst);
-    let c = checksum(&[&h]);
-    h[10..12].copy_from_slice(&c.to_be_bytes());
-    h.extend_from_slice(payload);
-    h
+    Ipv4 {
+        src: src.into(),
+        dst: dst.into(),
+        protocol,
+        id,
+        offset,
+        more,
+        ..Ipv4::default()
+    }
+    .emit(payload)
 }
 
-/// An IPv6 packet, with a fragment header when `frag` is (id, offset, more).
+/// An IPv6 packet, with a fragment header when `fragment` is (id, offset, more).
 fn ipv6(
     src: [u8; 16],
     dst: [u8; 16],
-    proto: u8,
-    frag: Option<(u32, usize, bool)>,
+    next_header: u8,
+    fragment: Option<(u32, usize, bool)>,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut ext = Vec::new();
-    let next = match frag {
-        Some((id, offset, more)) => {
-            ext.extend([proto, 0]);
-            ext.extend((((offset / 8) as u16) << 3 | u16::from(more)).to_be_bytes());
-            ext.extend(id.to_be_bytes());
-            44
-        }
-        None => proto,
-    };
-    let mut h = vec![0x60, 0, 0, 0];
-    h.extend(((ext.len() + payload.len()) as u16).to_be_bytes());
-    h.extend([next, 64]);
-    h.extend(src);
-    h.extend(dst);
-    h.extend(ext);
-    h.extend_from_slice(payload);
-    h
-}
-
-/// A UDP datagram (header + payload); the checksum over the IPv6 pseudo-header when v6.
-fn udp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, payload: &[u8]) -> Vec<u8> {
-    let len = (8 + payload.len()) as u16;
-    let mut u = Vec::new();
-    u.extend(sport.to_be_bytes());
-    u.extend(dport.to_be_bytes());
-    u.extend(len.to_be_bytes());
-    u.extend([0, 0]);
-    u.extend_from_slice(payload);
-    if let (IpAddr::V6(s), IpAddr::V6(d)) = (src, dst) {
-        let mut pseudo = Vec::new();
-        pseudo.extend(s.octets());
-        pseudo.extend(d.octets());
-        pseudo.extend(u32::from(len).to_be_bytes());
-        pseudo.extend([0, 0, 0, 17]);
-        let c = checksum(&[&pseudo, &u]);
-        u[6..8].copy_from_slice(&c.to_be_bytes());
+    Ipv6 {
+        src: src.into(),
+        dst: dst.into(),
+        next_header,
+        fragment,
+        ..Ipv6::default()
     }
-    u
+    .emit(payload)
 }
 
-const SYN: u8 = 0x02;
-const ACK: u8 = 0x10;
-const PSH_ACK: u8 = 0x18;
-
-/// A TCP segment (20-byte header, checksum left zero).
-fn tcp(sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let mut t = Vec::new();
-    t.extend(sport.to_be_bytes());
-    t.extend(dport.to_be_bytes());
-    t.extend(seq.to_be_bytes());
-    t.extend(ack.to_be_bytes());
-    t.extend([0x50, flags]);
-    t.extend(65535u16.to_be_bytes());
-    t.extend([0, 0, 0, 0]);
-    t.extend_from_slice(payload);
-    t
+/// A UDP datagram (header + payload) with its checksum.
+fn udp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, payload: &[u8]) -> Vec<u8> {
+    testing::udp(
+        SocketAddr::new(src, sport),
+        SocketAddr::new(dst, dport),
+        payload,
+    )
 }
+
+const SYN: u8 = tcp_flags::SYN;
+const ACK: u8 = tcp_flags::ACK;
+const PSH_ACK: u8 = tcp_flags::PSH | tcp_flags::ACK;
 
 const A4: [u8; 4] = [192, 0, 2, 10];
 const B4: [u8; 4] = [198, 51, 100, 20];
 
+/// A UDP datagram between A4 and B4 (from A4 when `from_a`), `ms` after the previous frame.
 fn v4_udp(pcap: &mut Pcap, ms: u64, from_a: bool, sport: u16, dport: u16, msg: &str) {
     let (s, d) = if from_a { (A4, B4) } else { (B4, A4) };
-    let u = udp(
-        IpAddr::from(s),
-        sport,
-        IpAddr::from(d),
-        dport,
-        msg.as_bytes(),
-    );
-    pcap.frame(ms, &ipv4(s, d, 17, 1, 0, false, &u), false);
+    let (from, to) = (SocketAddr::from((s, sport)), SocketAddr::from((d, dport)));
+    pcap.frame(ms, &testing::ip_udp(from, to, msg.as_bytes()));
 }
 
 fn sdp(addr: &str, port: u16) -> String {
@@ -1024,37 +969,9 @@ fn a_busy_call_is_rejected_with_486() {
 /// The TCP handshake from A:40123 to B:5060; returns the next sequence numbers (A, B).
 fn tcp_handshake(p: &mut Pcap, sport: u16, dport: u16) -> (u32, u32) {
     let (a, b) = (1000u32, 5000u32);
-    p.frame(
-        0,
-        &ipv4(A4, B4, 6, 1, 0, false, &tcp(sport, dport, a, 0, SYN, b"")),
-        false,
-    );
-    p.frame(
-        1,
-        &ipv4(
-            B4,
-            A4,
-            6,
-            1,
-            0,
-            false,
-            &tcp(dport, sport, b, a + 1, SYN | ACK, b""),
-        ),
-        false,
-    );
-    p.frame(
-        1,
-        &ipv4(
-            A4,
-            B4,
-            6,
-            1,
-            0,
-            false,
-            &tcp(sport, dport, a + 1, b + 1, ACK, b""),
-        ),
-        false,
-    );
+    p.tcp(0, (A4, sport), (B4, dport), (a, 0, SYN), b"");
+    p.tcp(1, (B4, dport), (A4, sport), (b, a + 1, SYN | ACK), b"");
+    p.tcp(1, (A4, sport), (B4, dport), (a + 1, b + 1, ACK), b"");
     (a + 1, b + 1)
 }
 
@@ -1071,8 +988,14 @@ fn an_invite_over_three_tcp_segments_out_of_order_is_one_message() {
         let (a, b) = tcp_handshake(&mut p, sport, dport);
         let (one, two) = (bytes.len() / 3, 2 * bytes.len() / 3);
         let seg = |p: &mut Pcap, from: usize, to: usize| {
-            let t = tcp(sport, dport, a + from as u32, b, PSH_ACK, &bytes[from..to]);
-            p.frame(1, &ipv4(A4, B4, 6, 1, 0, false, &t), false);
+            let seq = a + from as u32;
+            p.tcp(
+                1,
+                (A4, sport),
+                (B4, dport),
+                (seq, b, PSH_ACK),
+                &bytes[from..to],
+            );
         };
         seg(&mut p, 0, one);
         seg(&mut p, two, bytes.len());
@@ -1097,43 +1020,18 @@ fn two_messages_in_one_tcp_segment_are_two_messages() {
     let id = "tcp2@192.0.2.10";
     let (a, b) = tcp_handshake(&mut p, 40124, 5060);
     let inv = invite(id, "");
-    p.frame(
-        1,
-        &ipv4(
-            A4,
-            B4,
-            6,
-            1,
-            0,
-            false,
-            &tcp(40124, 5060, a, b, PSH_ACK, inv.as_bytes()),
-        ),
-        false,
-    );
+    p.tcp(1, (A4, 40124), (B4, 5060), (a, b, PSH_ACK), inv.as_bytes());
     let both = [
         response("100 Trying", id, "1 INVITE", None, ""),
         response("180 Ringing", id, "1 INVITE", Some("x"), ""),
     ]
     .concat();
-    p.frame(
+    p.tcp(
         5,
-        &ipv4(
-            B4,
-            A4,
-            6,
-            1,
-            0,
-            false,
-            &tcp(
-                5060,
-                40124,
-                b,
-                a + inv.len() as u32,
-                PSH_ACK,
-                both.as_bytes(),
-            ),
-        ),
-        false,
+        (B4, 5060),
+        (A4, 40124),
+        (b, a + inv.len() as u32, PSH_ACK),
+        both.as_bytes(),
     );
     let r = p.analyze();
     assert_eq!(r.sip.messages, 3);
@@ -1161,11 +1059,7 @@ fn fragmented_udp_invites_are_reassembled_v4_and_v6() {
     let pieces = [(0, 1480), (1480, 2960), (2960, datagram.len())];
     for (i, &(from, to)) in pieces.iter().enumerate() {
         let more = i + 1 < pieces.len();
-        p.frame(
-            1,
-            &ipv4(A4, B4, 17, 77, from, more, &datagram[from..to]),
-            false,
-        );
+        p.frame(1, &ipv4(A4, B4, 17, 77, from, more, &datagram[from..to]));
     }
     let r = p.analyze();
     assert_eq!(r.sip.messages, 1, "{:#?}", r.sip);
@@ -1200,13 +1094,8 @@ fn fragmented_udp_invites_are_reassembled_v4_and_v6() {
     p.frame(
         1,
         &ipv6(a6, b6, 17, Some((9, cut, false)), &datagram[cut..]),
-        true,
     );
-    p.frame(
-        1,
-        &ipv6(a6, b6, 17, Some((9, 0, true)), &datagram[..cut]),
-        true,
-    );
+    p.frame(1, &ipv6(a6, b6, 17, Some((9, 0, true)), &datagram[..cut]));
     let r = p.analyze();
     assert_eq!(r.sip.messages, 1, "{:#?}", r.sip);
     let c = call(&r, id);
@@ -1221,19 +1110,7 @@ fn sip_on_an_odd_udp_port_is_found_and_tls_on_5061_is_left_alone() {
     v4_udp(&mut p, 0, true, 35000, 15060, &invite(id, ""));
     let (a, b) = tcp_handshake(&mut p, 40200, 5061);
     let client_hello = [22u8, 3, 1, 0, 5, 1, 0, 0, 1, 0];
-    p.frame(
-        1,
-        &ipv4(
-            A4,
-            B4,
-            6,
-            1,
-            0,
-            false,
-            &tcp(40200, 5061, a, b, PSH_ACK, &client_hello),
-        ),
-        false,
-    );
+    p.tcp(1, (A4, 40200), (B4, 5061), (a, b, PSH_ACK), &client_hello);
     let r = p.analyze();
     assert_eq!(r.sip.messages, 1);
     assert_eq!(call(&r, id).messages[0].dst, "198.51.100.20:15060");
@@ -1508,34 +1385,16 @@ fn hostile_sip_payloads_never_panic() {
             let mut p = Pcap::new();
             let mut payload = b"INVITE sip:a@b SIP/2.0\r\n".to_vec();
             payload.extend(&tail);
-            let u = udp(IpAddr::from(A4), 5060, IpAddr::from(B4), 5060, &payload);
-            p.frame(1, &ipv4(A4, B4, 17, 1, 0, false, &u), false);
+            let (from, to) = (SocketAddr::from((A4, 5060)), SocketAddr::from((B4, 5060)));
+            p.frame(1, &testing::ip_udp(from, to, &payload));
             let (a, b) = tcp_handshake(&mut p, 40000, 5060);
-            p.frame(
+            p.tcp(1, (A4, 40000), (B4, 5060), (a, b, PSH_ACK), &payload);
+            p.tcp(
                 1,
-                &ipv4(
-                    A4,
-                    B4,
-                    6,
-                    1,
-                    0,
-                    false,
-                    &tcp(40000, 5060, a, b, PSH_ACK, &payload),
-                ),
-                false,
-            );
-            p.frame(
-                1,
-                &ipv4(
-                    A4,
-                    B4,
-                    6,
-                    1,
-                    0,
-                    false,
-                    &tcp(40000, 5060, a + payload.len() as u32, b, PSH_ACK, &tail),
-                ),
-                false,
+                (A4, 40000),
+                (B4, 5060),
+                (a + payload.len() as u32, b, PSH_ACK),
+                &tail,
             );
             let _ = p.analyze();
             Ok(())

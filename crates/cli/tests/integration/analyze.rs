@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use callscope_wire::testing::Pcap;
+
 fn callscope() -> Command {
     Command::new(env!("CARGO_BIN_EXE_callscope"))
 }
@@ -52,21 +54,17 @@ fn one_line_error(path: &Path) -> String {
     err
 }
 
-/// A minimal little-endian pcap: global header and `records` Ethernet frames of 60 bytes.
+/// A minimal little-endian pcap: global header and `records` Ethernet frames of 60 bytes (ARP
+/// with a zero body), one second apart.
 fn pcap(records: usize) -> Vec<u8> {
-    let mut out = vec![
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
-    ];
+    let mut frame = vec![0xff; 12];
+    frame.extend_from_slice(&[0x08, 0x06]);
+    frame.extend_from_slice(&[0; 46]);
+    let mut file = Pcap::new(1);
     for i in 0..records {
-        out.extend_from_slice(&(1_700_000_000u32 + i as u32).to_le_bytes()); // ts_sec
-        out.extend_from_slice(&0u32.to_le_bytes()); // ts_usec
-        out.extend_from_slice(&60u32.to_le_bytes()); // caplen
-        out.extend_from_slice(&60u32.to_le_bytes()); // len
-        out.extend_from_slice(&[0xff; 12]); // dst, src MAC
-        out.extend_from_slice(&[0x08, 0x06]); // ARP
-        out.extend_from_slice(&[0; 46]);
+        file.record((1_700_000_000 + i as i64) * 1_000_000, &frame);
     }
-    out
+    file.into_bytes()
 }
 
 #[test]

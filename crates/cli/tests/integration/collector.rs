@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use callscope_analysis::facts::{self, Facts, Socket};
 use callscope_analysis::{Analyzer, Options, Report};
 use callscope_collector::pcapng;
+use callscope_wire::testing;
 
 fn callscope() -> Command {
     Command::new(env!("CARGO_BIN_EXE_callscope"))
@@ -473,41 +474,15 @@ fn capture_of_a_missing_interface_is_a_clear_error() {
     assert!(stderr.contains("no-such-if0"), "{stderr}");
 }
 
-/// An Ethernet frame with IPv4 and UDP or TCP (SYN) between two addresses.
+/// An Ethernet frame with IP and UDP ("ping") or a TCP SYN between two addresses.
 fn frame(src: SocketAddr, dst: SocketAddr, tcp: bool) -> Vec<u8> {
-    let (SocketAddr::V4(s), SocketAddr::V4(d)) = (src, dst) else {
-        panic!("IPv4 only")
-    };
-    let l4_len: u16 = if tcp { 20 } else { 8 + 4 };
-    let mut f = vec![0u8; 12];
-    f.extend_from_slice(&[0x08, 0x00]);
-    let total = 20 + l4_len;
-    f.extend_from_slice(&[
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        1,
-        0x40,
-        0,
-        64,
-        if tcp { 6 } else { 17 },
-        0,
-        0,
-    ]);
-    f.extend_from_slice(&s.ip().octets());
-    f.extend_from_slice(&d.ip().octets());
-    f.extend_from_slice(&s.port().to_be_bytes());
-    f.extend_from_slice(&d.port().to_be_bytes());
-    if tcp {
-        f.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
+    let ip = if tcp {
+        let syn = testing::tcp(src, dst, 1, 0, testing::tcp_flags::SYN, b"");
+        testing::ip(src.ip(), dst.ip(), 6, &syn)
     } else {
-        f.extend_from_slice(&l4_len.to_be_bytes());
-        f.extend_from_slice(&[0, 0]);
-        f.extend_from_slice(b"ping");
-    }
-    f
+        testing::ip_udp(src, dst, b"ping")
+    };
+    testing::ethernet(&ip)
 }
 
 fn socket(protocol: &str, local: &str, remote: Option<&str>, pid: u32, name: &str) -> Socket {

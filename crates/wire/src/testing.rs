@@ -1,0 +1,382 @@
+//! Packet and capture builders for tests (the `testing` feature): a header's fields in, its bytes
+//! out, as smoltcp's `Repr::emit`. Tests say what a packet is (`Ipv4 { protocol: 50, ..}`) instead
+//! of spelling its bytes, and every test builds packets the same way. Checksums are computed
+//! (RFC 1071), so tshark accepts a file written from them.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::net::proto;
+
+/// The Internet checksum (RFC 1071) over `chunks` as one byte string.
+pub fn checksum(chunks: &[&[u8]]) -> u16 {
+    let mut sum = 0u32;
+    let mut odd: Option<u8> = None;
+    for &b in chunks.iter().flat_map(|c| c.iter()) {
+        match odd.take() {
+            Some(hi) => sum += u32::from(u16::from_be_bytes([hi, b])),
+            None => odd = Some(b),
+        }
+    }
+    if let Some(hi) = odd {
+        sum += u32::from(u16::from_be_bytes([hi, 0]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// An IPv4 header (RFC 791 §3.1) without options.
+#[derive(Debug, Clone, Copy)]
+pub struct Ipv4 {
+    /// Source.
+    pub src: Ipv4Addr,
+    /// Destination.
+    pub dst: Ipv4Addr,
+    /// Protocol of the payload.
+    pub protocol: u8,
+    /// Identification.
+    pub id: u16,
+    /// Fragment offset in bytes (a multiple of 8).
+    pub offset: usize,
+    /// More fragments follow.
+    pub more: bool,
+    /// Don't fragment.
+    pub dont_fragment: bool,
+    /// Time to live.
+    pub ttl: u8,
+}
+
+impl Default for Ipv4 {
+    /// UDP from 10.0.0.1 to 10.0.0.2.
+    fn default() -> Self {
+        Ipv4 {
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+            protocol: proto::UDP,
+            id: 0,
+            offset: 0,
+            more: false,
+            dont_fragment: false,
+            ttl: 64,
+        }
+    }
+}
+
+impl Ipv4 {
+    /// The packet: this header (length and checksum filled in) and `payload`.
+    pub fn emit(&self, payload: &[u8]) -> Vec<u8> {
+        let mut h = vec![0x45, 0];
+        h.extend(((20 + payload.len()) as u16).to_be_bytes());
+        h.extend(self.id.to_be_bytes());
+        let flags =
+            if self.more { 0x2000 } else { 0 } | if self.dont_fragment { 0x4000 } else { 0 };
+        h.extend((((self.offset / 8) as u16) | flags).to_be_bytes());
+        h.extend([self.ttl, self.protocol, 0, 0]);
+        h.extend(self.src.octets());
+        h.extend(self.dst.octets());
+        let c = checksum(&[&h]);
+        h[10..12].copy_from_slice(&c.to_be_bytes());
+        h.extend_from_slice(payload);
+        h
+    }
+}
+
+/// An IPv6 header (RFC 8200 §3), with a fragment header (§4.5) when `fragment` is set.
+#[derive(Debug, Clone, Copy)]
+pub struct Ipv6 {
+    /// Source.
+    pub src: Ipv6Addr,
+    /// Destination.
+    pub dst: Ipv6Addr,
+    /// Protocol of the payload (after any fragment header).
+    pub next_header: u8,
+    /// Hop limit.
+    pub hop_limit: u8,
+    /// (identification, offset in bytes, more fragments).
+    pub fragment: Option<(u32, usize, bool)>,
+}
+
+impl Default for Ipv6 {
+    /// UDP from 2001:db8::1 to 2001:db8::2.
+    fn default() -> Self {
+        Ipv6 {
+            src: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
+            dst: Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2),
+            next_header: proto::UDP,
+            hop_limit: 64,
+            fragment: None,
+        }
+    }
+}
+
+impl Ipv6 {
+    /// The packet: this header (payload length filled in) and `payload`.
+    pub fn emit(&self, payload: &[u8]) -> Vec<u8> {
+        let mut ext = Vec::new();
+        let next = match self.fragment {
+            Some((id, offset, more)) => {
+                ext.extend([self.next_header, 0]);
+                ext.extend(((((offset / 8) as u16) << 3) | u16::from(more)).to_be_bytes());
+                ext.extend(id.to_be_bytes());
+                44
+            }
+            None => self.next_header,
+        };
+        let mut h = vec![0x60, 0, 0, 0];
+        h.extend(((ext.len() + payload.len()) as u16).to_be_bytes());
+        h.extend([next, self.hop_limit]);
+        h.extend(self.src.octets());
+        h.extend(self.dst.octets());
+        h.extend(ext);
+        h.extend_from_slice(payload);
+        h
+    }
+}
+
+/// The pseudo-header sum's part of a UDP/TCP checksum (RFC 768; RFC 8200 §8.1).
+fn pseudo_header(src: IpAddr, dst: IpAddr, protocol: u8, len: usize) -> Vec<u8> {
+    let mut p = Vec::new();
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => {
+            p.extend(s.octets());
+            p.extend(d.octets());
+            p.extend([0, protocol]);
+            p.extend((len as u16).to_be_bytes());
+        }
+        _ => {
+            let v6 = |a: IpAddr| match a {
+                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+                IpAddr::V6(v6) => v6,
+            };
+            p.extend(v6(src).octets());
+            p.extend(v6(dst).octets());
+            p.extend((len as u32).to_be_bytes());
+            p.extend([0, 0, 0, protocol]);
+        }
+    }
+    p
+}
+
+/// A UDP datagram (RFC 768) from `src` to `dst` with its checksum.
+pub fn udp(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    let len = 8 + payload.len();
+    let mut u = Vec::new();
+    u.extend(src.port().to_be_bytes());
+    u.extend(dst.port().to_be_bytes());
+    u.extend((len as u16).to_be_bytes());
+    u.extend([0, 0]);
+    u.extend_from_slice(payload);
+    let c = checksum(&[&pseudo_header(src.ip(), dst.ip(), proto::UDP, len), &u]);
+    // A computed 0 is sent as all ones (0 means "no checksum").
+    let c = if c == 0 { 0xffff } else { c };
+    u[6..8].copy_from_slice(&c.to_be_bytes());
+    u
+}
+
+/// TCP control bits (RFC 9293 §3.1).
+pub mod tcp_flags {
+    /// FIN.
+    pub const FIN: u8 = 0x01;
+    /// SYN.
+    pub const SYN: u8 = 0x02;
+    /// RST.
+    pub const RST: u8 = 0x04;
+    /// PSH.
+    pub const PSH: u8 = 0x08;
+    /// ACK.
+    pub const ACK: u8 = 0x10;
+}
+
+/// A TCP segment (RFC 9293 §3.1, a 20-byte header) from `src` to `dst` with its checksum.
+pub fn tcp(
+    src: SocketAddr,
+    dst: SocketAddr,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend(src.port().to_be_bytes());
+    t.extend(dst.port().to_be_bytes());
+    t.extend(seq.to_be_bytes());
+    t.extend(ack.to_be_bytes());
+    t.extend([0x50, flags]);
+    t.extend(65_535u16.to_be_bytes());
+    t.extend([0, 0, 0, 0]);
+    t.extend_from_slice(payload);
+    let c = checksum(&[&pseudo_header(src.ip(), dst.ip(), proto::TCP, t.len()), &t]);
+    t[16..18].copy_from_slice(&c.to_be_bytes());
+    t
+}
+
+/// An IP packet carrying `transport` (protocol `protocol`) from `src` to `dst`: IPv4 or IPv6 as
+/// the addresses are.
+pub fn ip(src: IpAddr, dst: IpAddr, protocol: u8, transport: &[u8]) -> Vec<u8> {
+    match (src, dst) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => Ipv4 {
+            src,
+            dst,
+            protocol,
+            ..Ipv4::default()
+        }
+        .emit(transport),
+        _ => {
+            let v6 = |a: IpAddr| match a {
+                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+                IpAddr::V6(v6) => v6,
+            };
+            Ipv6 {
+                src: v6(src),
+                dst: v6(dst),
+                next_header: protocol,
+                ..Ipv6::default()
+            }
+            .emit(transport)
+        }
+    }
+}
+
+/// An IP packet with a UDP datagram from `src` to `dst`.
+pub fn ip_udp(src: SocketAddr, dst: SocketAddr, payload: &[u8]) -> Vec<u8> {
+    ip(src.ip(), dst.ip(), proto::UDP, &udp(src, dst, payload))
+}
+
+/// An Ethernet II frame (02:00:00:00:00:01 → 02:00:00:00:00:02) around an IP packet, the
+/// EtherType taken from its version nibble.
+pub fn ethernet(ip_packet: &[u8]) -> Vec<u8> {
+    let ethertype: u16 = if ip_packet.first().is_some_and(|b| b >> 4 == 6) {
+        0x86dd
+    } else {
+        0x0800
+    };
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
+    f.extend(ethertype.to_be_bytes());
+    f.extend_from_slice(ip_packet);
+    f
+}
+
+/// A classic pcap file being written (little-endian, microseconds, snap length 65,535).
+#[derive(Debug, Clone)]
+pub struct Pcap {
+    bytes: Vec<u8>,
+}
+
+impl Pcap {
+    /// A file of LINKTYPE `link_type` (1 Ethernet, 101 raw IP, …).
+    pub fn new(link_type: u32) -> Pcap {
+        Pcap {
+            bytes: Pcap::header(link_type),
+        }
+    }
+
+    /// The 24-byte global header alone.
+    pub fn header(link_type: u32) -> Vec<u8> {
+        let mut h = Vec::with_capacity(24);
+        h.extend(0xa1b2_c3d4u32.to_le_bytes());
+        h.extend(2u16.to_le_bytes());
+        h.extend(4u16.to_le_bytes());
+        h.extend([0; 8]);
+        h.extend(65_535u32.to_le_bytes());
+        h.extend(link_type.to_le_bytes());
+        h
+    }
+
+    /// A 16-byte record header at `ts_us` µs since the epoch, claiming `caplen` and `orig_len`.
+    pub fn record_header(ts_us: i64, caplen: u32, orig_len: u32) -> Vec<u8> {
+        let mut h = Vec::with_capacity(16);
+        h.extend((ts_us.div_euclid(1_000_000) as u32).to_le_bytes());
+        h.extend((ts_us.rem_euclid(1_000_000) as u32).to_le_bytes());
+        h.extend(caplen.to_le_bytes());
+        h.extend(orig_len.to_le_bytes());
+        h
+    }
+
+    /// Appends a record of `data` at `ts_us` µs since the epoch.
+    pub fn record(&mut self, ts_us: i64, data: &[u8]) -> &mut Pcap {
+        let len = data.len() as u32;
+        self.bytes.extend(Pcap::record_header(ts_us, len, len));
+        self.bytes.extend_from_slice(data);
+        self
+    }
+
+    /// The file so far.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The file.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link;
+    use crate::net::{self, Network, Transport};
+    use crate::Reader;
+
+    #[test]
+    fn built_packets_decode_to_what_they_were_built_from() {
+        let (a, b): (SocketAddr, SocketAddr) = (
+            "[2001:db8::1]:5060".parse().unwrap(),
+            "[2001:db8::2]:5062".parse().unwrap(),
+        );
+        for (src, dst) in [
+            (a, b),
+            (
+                "10.0.0.1:40000".parse().unwrap(),
+                "10.0.0.2:3478".parse().unwrap(),
+            ),
+        ] {
+            let frame = ethernet(&ip_udp(src, dst, b"hello"));
+            let l = link::decode(1, &frame).unwrap();
+            let Ok(Network::Ip(ip)) = net::decode_network(l.next, l.payload) else {
+                panic!("not IP");
+            };
+            assert_eq!((ip.src, ip.dst), (src.ip(), dst.ip()));
+            let Ok(Transport::Udp {
+                src_port,
+                dst_port,
+                payload,
+            }) = net::decode_transport(ip.protocol, ip.payload)
+            else {
+                panic!("not UDP");
+            };
+            assert_eq!(
+                (src_port, dst_port, payload),
+                (src.port(), dst.port(), &b"hello"[..])
+            );
+            // A correct checksum sums (with the pseudo-header) to zero.
+            let pseudo = pseudo_header(src.ip(), dst.ip(), 17, 13);
+            let segment = &ip.payload[..13];
+            assert_eq!(checksum(&[&pseudo, segment]), 0);
+        }
+        let v4 = Ipv4::default().emit(b"x");
+        assert_eq!(checksum(&[&v4[..20]]), 0, "IPv4 header checksum");
+    }
+
+    #[test]
+    fn a_written_pcap_reads_back_frame_for_frame() {
+        let mut p = Pcap::new(101);
+        p.record(1_700_000_000_123_456, &Ipv4::default().emit(b"a"));
+        let (a, b): (SocketAddr, SocketAddr) =
+            ("10.0.0.1:1".parse().unwrap(), "10.0.0.2:2".parse().unwrap());
+        let syn = tcp(a, b, 7, 0, tcp_flags::SYN, b"");
+        p.record(1_700_000_001_000_000, &ip(a.ip(), b.ip(), proto::TCP, &syn));
+        let mut frames = Vec::new();
+        let mut r = Reader::new();
+        r.push(p.bytes(), &mut |f| frames.push((f.ts_ns, f.data.len())))
+            .unwrap();
+        assert_eq!(
+            frames,
+            [
+                (1_700_000_000_123_456_000, 21),
+                (1_700_000_001_000_000_000, 40)
+            ]
+        );
+    }
+}
