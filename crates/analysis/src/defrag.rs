@@ -1,9 +1,15 @@
 //! IP fragment reassembly (RFC 791 §3.2, RFC 8200 §4.5), bounded: a datagram is at most 64 KiB,
 //! buffers are held for a limited capture time, and the bytes held across all datagrams are capped.
 //! Whatever cannot be held is counted as dropped, never allocated.
+//!
+//! Expiry and eviction take the oldest datagram from an ordered index (by first fragment's time,
+//! then arrival), so a fragment costs O(log n) whatever is pending: a scan of every pending
+//! datagram per fragment made two million unfinished datagrams take a minute.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use crate::FastMap;
-use std::net::IpAddr;
 
 use callscope_wire::net::Fragment;
 
@@ -26,6 +32,8 @@ struct Pending {
     total: Option<u32>,
     held: usize,
     first_ns: i64,
+    /// Arrival order, for the index's ties.
+    seq: u64,
     fragments: u64,
 }
 
@@ -33,6 +41,12 @@ struct Pending {
 #[derive(Debug)]
 pub struct Defragmenter {
     pending: FastMap<Key, Pending>,
+    /// The pending datagrams, oldest first: (first fragment's time, arrival) → key.
+    by_age: BTreeMap<(i64, u64), Key>,
+    next_seq: u64,
+    /// Pending datagrams looked at by expiry and eviction (for the complexity test).
+    #[cfg(test)]
+    visits: u64,
     held: usize,
     max_bytes: usize,
     max_datagrams: usize,
@@ -46,6 +60,10 @@ impl Defragmenter {
     pub fn new(max_bytes: usize, max_datagrams: usize, max_age_ns: i64) -> Self {
         Defragmenter {
             pending: FastMap::default(),
+            by_age: BTreeMap::new(),
+            next_seq: 0,
+            #[cfg(test)]
+            visits: 0,
             held: 0,
             max_bytes,
             max_datagrams,
@@ -86,13 +104,21 @@ impl Defragmenter {
             self.dropped += 1;
             return None;
         }
-        let entry = self.pending.entry(key).or_insert_with(|| Pending {
-            parts: Vec::new(),
-            total: None,
-            held: 0,
-            first_ns: ts_ns,
-            fragments: 0,
-        });
+        let entry = match self.pending.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.next_seq += 1;
+                self.by_age.insert((ts_ns, self.next_seq), key);
+                e.insert(Pending {
+                    parts: Vec::new(),
+                    total: None,
+                    held: 0,
+                    first_ns: ts_ns,
+                    seq: self.next_seq,
+                    fragments: 0,
+                })
+            }
+        };
         if !frag.more {
             entry.total = Some(end);
         }
@@ -114,6 +140,7 @@ impl Defragmenter {
             return None;
         }
         let done = self.pending.remove(&key)?;
+        self.by_age.remove(&(done.first_ns, done.seq));
         self.held -= done.held;
         let mut out = vec![0u8; total as usize];
         let mut filled = 0usize;
@@ -129,29 +156,23 @@ impl Defragmenter {
         Some(out)
     }
 
+    /// Drops the datagrams whose first fragment is older than the timeout.
     fn expire(&mut self, now_ns: i64) {
-        let max_age = self.max_age_ns;
-        let mut freed = 0usize;
-        let mut dropped = 0u64;
-        self.pending.retain(|_, p| {
-            let keep = now_ns.saturating_sub(p.first_ns) <= max_age;
-            if !keep {
-                freed += p.held;
-                dropped += p.fragments;
+        while let Some((&(first_ns, _), _)) = self.by_age.first_key_value() {
+            #[cfg(test)]
+            {
+                self.visits += 1;
             }
-            keep
-        });
-        self.held -= freed;
-        self.dropped += dropped;
+            if now_ns.saturating_sub(first_ns) <= self.max_age_ns {
+                break;
+            }
+            self.evict_oldest();
+        }
     }
 
+    /// Drops the datagram whose first fragment came first.
     fn evict_oldest(&mut self) {
-        let Some(key) = self
-            .pending
-            .iter()
-            .min_by_key(|(_, p)| p.first_ns)
-            .map(|(k, _)| *k)
-        else {
+        let Some((_, key)) = self.by_age.pop_first() else {
             return;
         };
         if let Some(p) = self.pending.remove(&key) {
@@ -164,6 +185,7 @@ impl Defragmenter {
     pub fn finish(&mut self) {
         self.dropped += self.pending.values().map(|p| p.fragments).sum::<u64>();
         self.pending.clear();
+        self.by_age.clear();
         self.held = 0;
     }
 }
@@ -228,5 +250,55 @@ mod tests {
         let mut dg = Defragmenter::new(1 << 20, 16, 1_000);
         assert_eq!(dg.push(s, d, 17, f(65_528, false), &[0; 16], 0), None);
         assert_eq!(dg.dropped, 1);
+    }
+
+    /// Unfinished datagrams (a first fragment each, distinct ids), then one more fragment each:
+    /// the work per fragment must not grow with what is pending.
+    fn visits_for(n: u32) -> u64 {
+        let (s, d) = addrs();
+        let mut dg = Defragmenter::new(usize::MAX, usize::MAX, i64::MAX);
+        let data = [0u8; 8];
+        for id in 0..n {
+            let frag = Fragment {
+                id,
+                offset: 0,
+                more: true,
+            };
+            assert!(dg.push(s, d, 17, frag, &data, i64::from(id)).is_none());
+        }
+        assert_eq!(dg.pending.len(), n as usize);
+        dg.visits
+    }
+
+    #[test]
+    fn pending_datagrams_cost_each_fragment_the_same() {
+        let (small, large) = (visits_for(20_000), visits_for(40_000));
+        assert!(
+            large <= small * 2 + 10,
+            "doubling the fragments took {large} visits instead of about {}",
+            small * 2
+        );
+        assert!(large <= 40_000 * 2, "{large} visits for 40,000 fragments");
+    }
+
+    #[test]
+    fn the_oldest_datagram_is_evicted_first_and_expired_ones_go() {
+        let (s, d) = addrs();
+        let mut dg = Defragmenter::new(1 << 20, 2, 10);
+        let frag = |id| Fragment {
+            id,
+            offset: 0,
+            more: true,
+        };
+        dg.push(s, d, 17, frag(1), b"aaaaaaaa", 5);
+        dg.push(s, d, 17, frag(2), b"bbbbbbbb", 3);
+        dg.push(s, d, 17, frag(3), b"cccccccc", 6); // full: datagram 2 (t = 3) goes
+        assert_eq!(dg.dropped, 1);
+        assert!(dg.pending.keys().all(|k| k.id != 2));
+        dg.push(s, d, 17, frag(4), b"dddddddd", 16); // 16 - 5 > 10: datagram 1 expires
+        assert_eq!(dg.dropped, 2);
+        assert_eq!(dg.pending.len(), 2);
+        assert_eq!(dg.by_age.len(), 2);
+        assert_eq!(dg.held, 16);
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! Bounded: out-of-order bytes per stream and in total are capped. When a gap cannot be waited
 //! for, the stream skips it (counted in `dropped_bytes`) and carries on with what it holds, so a
-//! lost segment costs one message, not the rest of the connection.
+//! lost segment costs one message, not the rest of the connection. A direction is released when it
+//! ends (FIN, or RST) and holds nothing: only where it ended is remembered, so that a late
+//! retransmission is not delivered twice and short connections never use up the stream limit.
 
 use std::collections::BTreeMap;
 
@@ -21,7 +23,19 @@ struct Stream {
     /// `pending` keys are sequence numbers unwrapped relative to this base.
     base: u32,
     held: usize,
+    /// A FIN arrived while segments were still waiting for a gap: released once they drain.
     closed: bool,
+}
+
+/// How a segment ends its direction of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Close {
+    /// It does not.
+    No,
+    /// FIN: no data after this segment's; retransmissions may still fill earlier gaps.
+    Fin,
+    /// RST: nothing more at all.
+    Rst,
 }
 
 /// All reassembled streams.
@@ -35,6 +49,8 @@ pub struct TcpStreams {
     /// Initial sequence numbers from SYNs of streams nobody has claimed yet, so that a stream
     /// claimed on a later segment still knows where its bytes start.
     syns: FastMap<(SocketAddr, SocketAddr), u32>,
+    /// Where released directions ended (the next sequence number), bounded like `syns`.
+    ended: FastMap<(SocketAddr, SocketAddr), u32>,
     /// Bytes skipped because a gap could not be waited for.
     pub dropped_bytes: u64,
 }
@@ -54,6 +70,7 @@ impl TcpStreams {
             max_total,
             max_streams,
             syns: FastMap::default(),
+            ended: FastMap::default(),
             dropped_bytes: 0,
         }
     }
@@ -78,20 +95,24 @@ impl TcpStreams {
         dst: SocketAddr,
         seq: u32,
         syn: bool,
-        fin_or_rst: bool,
+        close: Close,
         payload: &[u8],
         deliver: &mut dyn FnMut(&[u8]),
     ) {
-        if !self.streams.contains_key(&(src, dst)) && self.streams.len() >= self.max_streams {
+        let key = (src, dst);
+        if !self.streams.contains_key(&key) && self.streams.len() >= self.max_streams {
             self.dropped_bytes += payload.len() as u64;
             return;
         }
-        let noted_syn = self.syns.remove(&(src, dst));
-        let stream = self.streams.entry((src, dst)).or_insert_with(|| {
+        let noted_syn = self.syns.remove(&key);
+        // A released direction resumes where it ended (a retransmission is trimmed away), unless
+        // a SYN starts a new connection on the same addresses.
+        let ended = self.ended.remove(&key).filter(|_| !syn);
+        let stream = self.streams.entry(key).or_insert_with(|| {
             let mut stream = Stream::default();
-            if let Some(isn) = noted_syn {
-                stream.next = Some(isn.wrapping_add(1));
-                stream.base = isn.wrapping_add(1);
+            if let Some(next) = noted_syn.map(|isn| isn.wrapping_add(1)).or(ended) {
+                stream.next = Some(next);
+                stream.base = next;
             }
             stream
         });
@@ -148,9 +169,53 @@ impl TcpStreams {
             }
             self.held -= Self::drain(stream, deliver);
         }
-        if fin_or_rst {
-            stream.closed = true;
+        match close {
+            Close::No => {}
+            Close::Fin => stream.closed = true,
+            Close::Rst => {
+                // Nothing will fill the gaps: deliver what is held after them.
+                let (freed, skipped) = Self::flush_gap(stream, deliver);
+                self.held -= freed;
+                self.dropped_bytes += skipped;
+                stream.closed = true;
+            }
         }
+        if stream.closed && stream.pending.is_empty() {
+            self.release(key);
+        }
+        if close == Close::Rst {
+            // A reset ends the connection: the other direction too.
+            let back = (dst, src);
+            if let Some(other) = self.streams.get_mut(&back) {
+                let (freed, skipped) = Self::flush_gap(other, deliver);
+                self.held -= freed;
+                self.dropped_bytes += skipped;
+                self.release(back);
+            }
+        }
+    }
+
+    /// Forgets a direction, remembering where it ended.
+    fn release(&mut self, key: (SocketAddr, SocketAddr)) {
+        if let Some(stream) = self.streams.remove(&key) {
+            self.held -= stream.held;
+            if let Some(next) = stream.next {
+                if self.ended.len() >= self.max_streams {
+                    self.ended.clear();
+                }
+                self.ended.insert(key, next);
+            }
+        }
+    }
+
+    /// Directions being reassembled.
+    pub fn len(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// No direction is being reassembled.
+    pub fn is_empty(&self) -> bool {
+        self.streams.is_empty()
     }
 
     /// Delivers pending segments that are now in order; returns the bytes freed.
@@ -211,7 +276,7 @@ mod tests {
         let (a, b) = addrs();
         let mut out = Vec::new();
         for (seq, syn, data) in segments {
-            streams.segment(a, b, *seq, *syn, false, data, &mut |bytes| {
+            streams.segment(a, b, *seq, *syn, Close::No, data, &mut |bytes| {
                 out.extend_from_slice(bytes)
             });
         }
@@ -286,10 +351,10 @@ mod tests {
         s.syn(a, b, 99);
         let mut out = Vec::new();
         // The second data segment arrives first and is the one that gets the stream claimed.
-        s.segment(a, b, 104, false, false, b"BBBB", &mut |x| {
+        s.segment(a, b, 104, false, Close::No, b"BBBB", &mut |x| {
             out.extend_from_slice(x)
         });
-        s.segment(a, b, 100, false, false, b"AAAA", &mut |x| {
+        s.segment(a, b, 100, false, Close::No, b"AAAA", &mut |x| {
             out.extend_from_slice(x)
         });
         assert_eq!(out, b"AAAABBBB");
@@ -311,5 +376,52 @@ mod tests {
         assert_eq!(out, b"aaccccccdddddd");
         assert_eq!(s.dropped_bytes, 10);
         assert_eq!(s.held, 0);
+    }
+
+    #[test]
+    fn ended_directions_are_released_and_their_retransmissions_not_delivered_again() {
+        let (a, b) = addrs();
+        let mut s = TcpStreams::new(1 << 16, 1 << 20, 2);
+        let mut out = Vec::new();
+        let mut seg = |s: &mut TcpStreams, seq, syn, close, data: &[u8]| {
+            s.segment(a, b, seq, syn, close, data, &mut |x| {
+                out.extend_from_slice(x)
+            });
+        };
+        seg(&mut s, 99, true, Close::No, b"");
+        seg(&mut s, 100, false, Close::No, b"INVITE");
+        seg(&mut s, 106, false, Close::Fin, b"!");
+        assert!(s.is_empty(), "released at FIN");
+        seg(&mut s, 100, false, Close::No, b"INVITE"); // a late retransmission
+        assert!(!s.is_empty());
+        seg(&mut s, 106, false, Close::Fin, b"!"); // and of the FIN
+        assert!(s.is_empty());
+        seg(&mut s, 5000, true, Close::No, b""); // a new connection on the same ports
+        seg(&mut s, 5001, false, Close::Rst, b"BYE");
+        assert!(s.is_empty(), "released at RST");
+        assert_eq!(out, b"INVITE!BYE");
+        assert_eq!(s.dropped_bytes, 0);
+    }
+
+    #[test]
+    fn a_fin_before_a_gap_fills_waits_for_it_and_a_rst_gives_up() {
+        let (a, b) = addrs();
+        let mut s = TcpStreams::new(1 << 16, 1 << 20, 8);
+        let mut out = Vec::new();
+        let mut seg = |s: &mut TcpStreams, seq, syn, close, data: &[u8]| {
+            s.segment(a, b, seq, syn, close, data, &mut |x| {
+                out.extend_from_slice(x)
+            });
+        };
+        seg(&mut s, 100, false, Close::No, b"AA");
+        seg(&mut s, 104, false, Close::Fin, b"CC");
+        assert_eq!(s.len(), 1, "waiting for bytes 102..104");
+        seg(&mut s, 102, false, Close::No, b"BB");
+        assert!(s.is_empty(), "released once drained");
+        seg(&mut s, 899, true, Close::No, b"xx"); // a new connection on the same ports
+        seg(&mut s, 910, false, Close::Rst, b"yy");
+        assert!(s.is_empty());
+        assert_eq!(out, b"AABBCCxxyy");
+        assert_eq!(s.dropped_bytes, 8, "the gap 902..910");
     }
 }

@@ -22,7 +22,7 @@ use crate::protocol_stage::{Delivery, Handoff, ProtocolStage, TcpDelivery};
 use crate::protocols::Segment;
 use crate::registry::{self, ProtocolId};
 use crate::report::{self as report_types, Report};
-use crate::tcp::TcpStreams;
+use crate::tcp::{Close, TcpStreams};
 use crate::{classify, Found, Options};
 
 /// Distinct malformed-packet reasons kept for the report.
@@ -388,7 +388,13 @@ impl FrameStage {
                     &seg,
                     seq,
                     flags.syn,
-                    flags.fin || flags.rst,
+                    if flags.rst {
+                        Close::Rst
+                    } else if flags.fin {
+                        Close::Fin
+                    } else {
+                        Close::No
+                    },
                     &mut released,
                     &mut pieces,
                 );
@@ -449,7 +455,7 @@ impl FrameStage {
         seg: &Segment<'_>,
         seq: u32,
         syn: bool,
-        fin: bool,
+        close: Close,
         released: &mut Vec<u8>,
         pieces: &mut Vec<u32>,
     ) -> (Option<ProtocolId>, Option<&'static str>) {
@@ -476,11 +482,18 @@ impl FrameStage {
         };
         match owner {
             Some(owner) => {
-                self.tcp
-                    .segment(seg.src, seg.dst, seq, syn, fin, seg.payload, &mut |bytes| {
+                self.tcp.segment(
+                    seg.src,
+                    seg.dst,
+                    seq,
+                    syn,
+                    close,
+                    seg.payload,
+                    &mut |bytes| {
                         pieces.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
                         released.extend_from_slice(bytes);
-                    });
+                    },
+                );
                 (
                     Some(owner),
                     (!seg.payload.is_empty()).then(|| owner.stream_name()),

@@ -975,6 +975,47 @@ fn tcp_handshake(p: &mut Pcap, sport: u16, dport: u16) -> (u32, u32) {
     (a + 1, b + 1)
 }
 
+/// Short SIP-over-TCP connections, many more than the reassembly's stream limit: each direction
+/// is released at its FIN (or RST), so every message of every connection is read. Before, the
+/// streams stayed until the end and the limit dropped every later connection's bytes.
+#[test]
+fn short_tcp_connections_never_use_up_the_stream_limit() {
+    let mut p = Pcap::new();
+    let fin_ack = tcp_flags::FIN | tcp_flags::ACK;
+    for i in 0..300u16 {
+        let id = format!("short{i}@192.0.2.10");
+        let sport = 20_000 + i;
+        let (a, b) = tcp_handshake(&mut p, sport, 5060);
+        let inv = invite(&id, "").replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+        let trying = response("100 Trying", &id, "1 INVITE", None, "");
+        let a2 = a + inv.len() as u32;
+        let b2 = b + trying.len() as u32;
+        p.tcp(1, (A4, sport), (B4, 5060), (a, b, PSH_ACK), inv.as_bytes());
+        p.tcp(
+            1,
+            (B4, 5060),
+            (A4, sport),
+            (b, a2, PSH_ACK),
+            trying.as_bytes(),
+        );
+        if i % 2 == 0 {
+            p.tcp(1, (A4, sport), (B4, 5060), (a2, b2, fin_ack), b"");
+            p.tcp(1, (B4, 5060), (A4, sport), (b2, a2 + 1, fin_ack), b"");
+        } else {
+            p.tcp(1, (A4, sport), (B4, 5060), (a2, b2, tcp_flags::RST), b"");
+        }
+    }
+    let mut analyzer = Analyzer::new(Options {
+        max_tcp_streams: 100,
+        ..Options::default()
+    });
+    analyzer.feed(p.file.bytes()).expect("readable");
+    let r = analyzer.finish();
+    assert_eq!(r.sip.messages, 600, "{:?}", r.sip.dropped);
+    assert_eq!(r.limits.tcp_bytes_dropped, 0);
+    assert_eq!(r.sip.calls.len(), 300);
+}
+
 /// tshark 4.0 finds this INVITE (at frame 6, on 5060 and on 15060) only with
 /// `-o tcp.reassemble_out_of_order:TRUE`; by default it does not reassemble out-of-order segments
 /// and reports no SIP at all. We reassemble them.
