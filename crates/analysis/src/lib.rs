@@ -73,6 +73,7 @@ pub mod rtp;
 pub mod sip;
 pub mod stun;
 pub mod tcp;
+pub mod time;
 pub mod timeline;
 
 pub use analyzer::{Analyzer, Found, Progress};

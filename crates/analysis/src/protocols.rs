@@ -159,7 +159,7 @@ pub struct FinishContext {
 impl FinishContext {
     /// Seconds since the capture's first packet.
     pub fn rel(&self, ts_ns: i64) -> f64 {
-        (ts_ns - self.start_ns) as f64 / 1e9
+        crate::time::secs_between(self.start_ns, ts_ns)
     }
 }
 

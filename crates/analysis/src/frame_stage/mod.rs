@@ -153,7 +153,7 @@ impl FrameStage {
     pub(crate) fn new(options: &Options) -> Self {
         FrameStage {
             first_ns: None,
-            last_ns: 0,
+            last_ns: i64::MIN,
             packets: 0,
             bytes: 0,
             captured_bytes: 0,
@@ -264,6 +264,14 @@ impl FrameStage {
 
     pub(crate) fn on_frame(&mut self, frame: Frame<'_>) {
         let bytes = u64::from(frame.orig_len);
+        if frame.ts_ns == i64::MIN || frame.ts_ns == i64::MAX {
+            // The reader saturates a time that nanoseconds since 1970 cannot hold: the frame is
+            // read, and its time counted as a problem.
+            self.malformed(
+                frame.index,
+                "timestamp outside the years 1677–2262 (held at the nearest end)".into(),
+            );
+        }
         self.packets += 1;
         self.bytes += bytes;
         self.captured_bytes += frame.data.len() as u64;

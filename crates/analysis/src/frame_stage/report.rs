@@ -56,7 +56,7 @@ impl FrameStage {
 
     fn own_sections(self, stats: &ReaderStats, ending: capture::Ending) -> FrameSections {
         let start_ns = self.first_ns.unwrap_or(0);
-        let secs = |ns: i64| (i128::from(ns) - i128::from(start_ns)) as f64 / 1e9;
+        let secs = |ns: i64| crate::time::secs_between(start_ns, ns);
         let (truncated, error) = match ending {
             capture::Ending::Clean => (false, None),
             capture::Ending::Truncated { detail } => (true, Some(detail)),
@@ -143,7 +143,7 @@ impl FrameStage {
                     bytes_a_to_b: flow.bytes_a_to_b,
                     bytes_b_to_a: flow.bytes_b_to_a,
                     start: secs(flow.first_ns),
-                    duration: (flow.last_ns - flow.first_ns) as f64 / 1e9,
+                    duration: crate::time::secs_between(flow.first_ns, flow.last_ns),
                     protocol: flow.protocol.map(str::to_owned),
                     process: flow.process.and_then(|p| processes_named.get(p).cloned()),
                     icmp_errors: self.icmp.of(flow.id, secs),

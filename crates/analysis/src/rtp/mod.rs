@@ -465,7 +465,7 @@ impl RtpAnalyzer {
 
     fn arrival_ms(&mut self, ts_ns: i64) -> f64 {
         let origin = *self.origin_ns.get_or_insert(ts_ns);
-        (ts_ns - origin) as f64 / 1e6
+        crate::time::ms_between(origin, ts_ns)
     }
 
     fn rtcp_datagram(&mut self, seg: &Segment<'_>) {
@@ -646,7 +646,7 @@ impl RtpAnalyzer {
 fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> RtpStream {
     let st = &s.stats;
     let expected = st.expected();
-    let duration = (s.last_ns - s.first_ns) as f64 / 1e9;
+    let duration = crate::time::secs_between(s.first_ns, s.last_ns);
     // The main payload: most packets, not comfort noise or events.
     let main = s
         .payload_types

@@ -308,7 +308,7 @@ impl RtcpState {
                         .rev()
                         .find(|(m, _)| *m == b.lsr)
                         .and_then(|(_, t)| {
-                            let rtt = (ts_ns - t) as f64 / 1e6 - dlsr * 1000.0;
+                            let rtt = crate::time::ms_between(*t, ts_ns) - dlsr * 1000.0;
                             if rtt >= 0.0 {
                                 Some(rtt)
                             } else if rtt > -RTT_SLACK_MS {

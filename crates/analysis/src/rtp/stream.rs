@@ -383,7 +383,7 @@ impl Stream {
         self.last_seq_ts = Some((a.seq, a.timestamp));
         self.jb.push(a.arrival_ms, a.timestamp, clock, a.marker);
         self.series.push(
-            a.ts_ns - self.first_ns,
+            crate::time::ns_between(self.first_ns, a.ts_ns),
             ext,
             out.jitter_ms.filter(|_| out.regular),
             out.delta_ms.filter(|_| out.regular),

@@ -320,7 +320,7 @@ impl CallTracker {
                     if !tx.report.responses.contains(&code) && tx.report.responses.len() < 16 {
                         tx.report.responses.push(code);
                     }
-                    let ms = (seen.ts_ns - tx.ts_ns) as f64 / 1e6;
+                    let ms = crate::time::ms_between(tx.ts_ns, seen.ts_ns);
                     if code >= 200 && tx.report.final_status.is_none() {
                         tx.report.final_status = Some(code);
                         tx.report.response_ms = Some(ms);
@@ -482,7 +482,7 @@ impl CallTracker {
         };
         let talk_time = match (self.bye, self.answer) {
             (Some((bye, _)), Some((_, answer))) => {
-                Some((bye - self.ack_ns.unwrap_or(answer)).max(0) as f64 / 1e9)
+                Some(crate::time::secs_between(self.ack_ns.unwrap_or(answer), bye).max(0.0))
             }
             _ => None,
         };
@@ -506,7 +506,7 @@ impl CallTracker {
             post_dial_delay_ms: self.pdd_ms,
             setup_ms: self.setup_ms,
             talk_time,
-            duration: Some((self.last_ns - self.first_ns) as f64 / 1e9),
+            duration: Some(crate::time::secs_between(self.first_ns, self.last_ns)),
             hangup_by: self.bye.map(|(_, who)| who.to_owned()),
             user_agents: self.user_agents,
             auth_challenges: self.auth_challenges,

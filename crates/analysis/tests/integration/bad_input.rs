@@ -462,3 +462,58 @@ proptest! {
         prop_assert_eq!(report.capture.error, None);
     }
 }
+
+/// A pcapng section with one Ethernet interface whose timestamps are whole seconds
+/// (`if_tsresol` 0) moved by `offset_secs` (`if_tsoffset`), and a frame at each of `ts`.
+fn pcapng_with_times(offset_secs: i64, ts: &[u64]) -> Vec<u8> {
+    let mut shb = Vec::new();
+    shb.extend(0x1a2b_3c4du32.to_le_bytes());
+    shb.extend(1u16.to_le_bytes());
+    shb.extend(0u16.to_le_bytes());
+    shb.extend([0xff; 8]);
+    let mut idb = Vec::new();
+    idb.extend(1u16.to_le_bytes()); // Ethernet
+    idb.extend(0u16.to_le_bytes());
+    idb.extend(0u32.to_le_bytes());
+    idb.extend([9, 0, 1, 0, 0, 0, 0, 0]); // if_tsresol = 10^0: seconds
+    idb.extend([14, 0, 8, 0]); // if_tsoffset
+    idb.extend(offset_secs.to_le_bytes());
+    idb.extend([0, 0, 0, 0]); // opt_endofopt
+    let mut f = ng_block(0x0a0d_0d0a, &shb);
+    f.extend(ng_block(1, &idb));
+    for &t in ts {
+        f.extend(ng_epb(t, &eth_udp_packet()));
+    }
+    f
+}
+
+/// Timestamps at the ends of what the formats can say: durations are never negative, times
+/// never wrap, and each absurd timestamp is a counted problem.
+#[test]
+fn extreme_timestamps_neither_wrap_nor_go_negative() {
+    for (offset, ts) in [
+        (i64::MIN, vec![0u64, 5]),
+        (i64::MAX, vec![0, 5]),
+        (0, vec![u64::MAX - 1, u64::MAX]),
+        (-2_000_000_000, vec![0, 5]), // 1906, before the epoch
+    ] {
+        let (fed, r) = analyze(&pcapng_with_times(offset, &ts));
+        assert!(fed.is_ok());
+        assert_eq!(r.capture.packets, 2);
+        let d = r.capture.duration;
+        assert!(
+            d.is_finite() && d >= 0.0,
+            "offset {offset}, ts {ts:?}: duration {d}"
+        );
+        let c = &r.conversations[0];
+        assert!(c.duration >= 0.0 && c.start >= 0.0, "{c:?}");
+        if offset == -2_000_000_000 {
+            assert_eq!(d, 5.0, "a capture before 1970 keeps its duration");
+            assert_eq!(r.capture.malformed, 0);
+        } else {
+            assert_eq!(d, 0.0, "both saturate at the same end");
+            assert_eq!(r.capture.malformed, 2, "{:?}", r.capture.malformed_reasons);
+            assert!(r.capture.malformed_reasons[0].reason.contains("timestamp"));
+        }
+    }
+}

@@ -321,7 +321,8 @@ fn timestamp_ns(ts: u64, iface: &SectionInterface) -> i64 {
     let secs = ts / units;
     let frac = ts % units;
     let frac_ns = (u128::from(frac) * 1_000_000_000 / u128::from(units)) as i64;
-    (secs as i64)
+    i64::try_from(secs)
+        .unwrap_or(i64::MAX)
         .saturating_add(iface.offset_secs)
         .saturating_mul(1_000_000_000)
         .saturating_add(frac_ns)
