@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use callscope_analysis::{Analyzer, Options, Report};
 
+use crate::safe_text::SafeText;
 use crate::{progress::ProgressBar, text};
 
 /// Bytes read per call: large enough to keep syscalls rare, small enough to keep memory flat.
@@ -125,12 +126,18 @@ pub fn run(args: Args) -> ExitCode {
 fn print(args: &Args, report: &Report) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    if let Some(id) = args.call.as_deref() {
-        crate::ladder::write(&mut out, report, id, args.json)?;
-    } else if args.json {
-        crate::json_out::write(&mut out, report)?;
-    } else {
-        text::write(&mut out, report, args.top)?;
+    if args.json {
+        match args.call.as_deref() {
+            Some(id) => crate::ladder::write(&mut out, report, id, true)?,
+            None => crate::json_out::write(&mut out, report)?,
+        }
+        return out.flush();
+    }
+    // Text shows strings from the capture: none may reach the terminal as a control character.
+    let mut out = SafeText(out);
+    match args.call.as_deref() {
+        Some(id) => crate::ladder::write(&mut out, report, id, false)?,
+        None => text::write(&mut out, report, args.top)?,
     }
     out.flush()
 }

@@ -2,6 +2,7 @@
 //! processes, as text close to `ifconfig`, `netstat -rn` and `lsof -i`, or as `facts.json`
 //! (schema "callscope.facts/1"). Needs no privileges; what they would add is said, not hidden.
 
+use crate::safe_text::SafeText;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,7 +47,8 @@ pub fn run(args: Args) -> ExitCode {
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
-        write_text(&mut out, &facts)
+        // Interface and process names are the host's: escaped like a capture's strings.
+        write_text(&mut SafeText(&mut out), &facts)
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ mod collect;
 mod json_out;
 mod ladder;
 mod progress;
+mod safe_text;
 mod text;
 
 use std::process::ExitCode;

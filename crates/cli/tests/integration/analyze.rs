@@ -264,3 +264,49 @@ fn a_calls_ladder_has_an_arrow_per_message_and_per_stream_in_time_order() {
         "{text}"
     );
 }
+
+/// A SIP INVITE whose Call-ID clears the screen and whose User-Agent rings the bell and sets the
+/// window title: the text report and the ladder show them escaped, the JSON exactly.
+#[test]
+fn control_characters_from_the_capture_never_reach_the_terminal() {
+    let call_id = "evil\u{1b}[2J@x";
+    let invite = format!(
+        "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n\
+From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\nCall-ID: {call_id}\r\n\
+CSeq: 1 INVITE\r\nUser-Agent: bell\u{7}\u{1b}]0;pwned\u{7}\r\nContent-Length: 0\r\n\r\n"
+    );
+    let (a, b) = (
+        std::net::SocketAddr::from(([10, 0, 0, 1], 5060)),
+        std::net::SocketAddr::from(([10, 0, 0, 2], 5060)),
+    );
+    let mut file = Pcap::new(101);
+    file.record(
+        1_700_000_000_000_000,
+        &callscope_wire::testing::ip_udp(a, b, invite.as_bytes()),
+    );
+    let path = temp("escapes.pcap", &file.into_bytes());
+    for args in [vec!["analyze"], vec!["analyze", "--call", call_id]] {
+        let out = callscope().args(&args).arg(&path).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("text");
+        assert!(
+            !text.bytes().any(|c| c == 0x1b || c == 0x07),
+            "{args:?}: raw control characters in\n{text}"
+        );
+        assert!(text.contains("evil\\x1b[2J@x"), "{args:?}: {text}");
+    }
+    let out = callscope()
+        .args(["analyze", "--json"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        report["sip"]["calls"][0]["call_id"], call_id,
+        "JSON keeps it exact"
+    );
+}
