@@ -86,7 +86,14 @@ pub fn run(args: Args) -> ExitCode {
                     return ExitCode::from(1);
                 }
             }
-            if report.capture.format.is_empty() {
+            // A file that ends inside its file header holds no packet, whatever its length: it
+            // is not a capture (exit 1), like a file of unknown format. (Stops on a corrupt
+            // record come through `stopped`; a header cut short only through the report.)
+            let header_only = stopped.is_none()
+                && report.capture.packets == 0
+                && !report.capture.truncated
+                && report.capture.error.is_some();
+            if report.capture.format.is_empty() || header_only {
                 let why = stopped
                     .clone()
                     .or_else(|| report.capture.error.clone())

@@ -1,8 +1,9 @@
 //! Text output that cannot drive the terminal: captures carry strings chosen by whoever sent the
 //! packets (Call-IDs, User-Agents, interface names), and an ESC or BEL among them would clear the
-//! screen, set the window title or colour the rest of the output. Every control character except
-//! the newline is written as an escape instead: C0 and DEL as `\x1b`, C1 as `\u{9b}`. JSON needs
-//! none of this (serde escapes control characters itself).
+//! screen, set the window title or colour the rest of the output. Every control character but the
+//! newline and the tab (which the text's own layout uses, and which move no more than a space
+//! does) is written as an escape instead: C0 and DEL as `\x1b`, C1 as `\u{9b}`. JSON needs none
+//! of this (serde escapes control characters itself).
 
 use std::io::{self, Write};
 
@@ -11,7 +12,7 @@ pub struct SafeText<W: Write>(pub W);
 
 fn escape(c: char, out: &mut Vec<u8>) {
     match c {
-        '\n' => out.push(b'\n'),
+        '\n' | '\t' => out.push(c as u8),
         '\u{0}'..='\u{1f}' | '\u{7f}' => out.extend(format!("\\x{:02x}", c as u32).bytes()),
         '\u{80}'..='\u{9f}' => out.extend(format!("\\u{{{:x}}}", c as u32).bytes()),
         c => {
@@ -22,9 +23,9 @@ fn escape(c: char, out: &mut Vec<u8>) {
 }
 
 fn needs_escape(b: &[u8]) -> bool {
-    // C0 (but the newline), DEL, or a UTF-8 lead byte 0xC2 that may start a C1 character.
+    // C0 (but the newline and tab), DEL, or a UTF-8 lead byte 0xC2 that may start a C1 character.
     b.iter()
-        .any(|&c| (c < 0x20 && c != b'\n') || c == 0x7f || c == 0xc2)
+        .any(|&c| (c < 0x20 && c != b'\n' && c != b'\t') || c == 0x7f || c == 0xc2)
 }
 
 impl<W: Write> Write for SafeText<W> {
@@ -38,7 +39,7 @@ impl<W: Write> Write for SafeText<W> {
             // Not text (formatting only writes text, so this is a caller's raw bytes): escape
             // the C0 controls and DEL byte by byte.
             Err(_) => buf.iter().for_each(|&b| {
-                if (b < 0x20 && b != b'\n') || b == 0x7f {
+                if (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f {
                     out.extend(format!("\\x{b:02x}").bytes());
                 } else {
                     out.push(b);
@@ -65,7 +66,7 @@ mod tests {
         let s = String::from_utf8(w.0).unwrap();
         assert_eq!(
             s,
-            "Call-ID: a\\x1b[2J\\x07b\\x0dc\\x09d\\x7fe\\u{9b}31m — ok\n"
+            "Call-ID: a\\x1b[2J\\x07b\\x0dc\td\\x7fe\\u{9b}31m — ok\n"
         );
         let mut plain = SafeText(Vec::new());
         write!(plain, "ünïcødé stays, and so does ¢").unwrap();

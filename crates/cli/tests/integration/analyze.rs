@@ -310,3 +310,29 @@ CSeq: 1 INVITE\r\nUser-Agent: bell\u{7}\u{1b}]0;pwned\u{7}\r\nContent-Length: 0\
         "JSON keeps it exact"
     );
 }
+
+/// A file that ends inside its file header holds no packet, whatever its length: one rule, one
+/// exit code (1), one line saying why. A gzip inside a gzip is named as such.
+#[test]
+fn a_file_cut_inside_its_header_is_not_a_capture_at_any_length() {
+    let pcap = Pcap::header(1);
+    let pcapng = std::fs::read(demo()).expect("demo");
+    for (name, whole, header) in [("pcap", &pcap[..], 24), ("pcapng", &pcapng[..], 28)] {
+        for cut in 1..header {
+            let path = temp(&format!("cut-{name}-{cut}"), &whole[..cut]);
+            let err = one_line_error(&path);
+            assert!(
+                err.contains("ends inside its"),
+                "{name} cut at {cut}: {err}"
+            );
+        }
+    }
+    let mut inner = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    inner.write_all(&pcap).expect("gzip");
+    let mut outer = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    outer
+        .write_all(&inner.finish().expect("gzip"))
+        .expect("gzip");
+    let err = one_line_error(&temp("nested.pcap.gz.gz", &outer.finish().expect("gzip")));
+    assert!(err.contains("a gzip file inside a gzip file"), "{err}");
+}

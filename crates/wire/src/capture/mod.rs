@@ -144,6 +144,9 @@ pub enum ReadError {
     /// The gzip stream is corrupt.
     #[error("gzip: {0}")]
     Gzip(String),
+    /// A gzip file inside a gzip file: only one layer is decompressed.
+    #[error("not a capture file: a gzip file inside a gzip file (decompress the outer one first)")]
+    NestedGzip,
 }
 
 /// What the reader saw, for the report's `capture` section.
@@ -346,6 +349,10 @@ impl Reader {
         }
         let left = self.buf.len() - self.start;
         let ending = match &self.format {
+            // A gzip stream that broke before its first bytes of capture says why.
+            Format::Sniffing if gzip_problem.is_some() => {
+                Ending::Stopped(ReadError::Gzip(gzip_problem.take().unwrap_or_default()))
+            }
             Format::Sniffing => Ending::Stopped(ReadError::ShortHeader {
                 what: "file",
                 have: left,
@@ -387,6 +394,8 @@ fn parse(
                 } else if magic == pcapng::SHB_MAGIC_BYTES {
                     *format = Format::Pcapng(pcapng::PcapngState::new());
                     stats.format = Some(CaptureFormat::Pcapng);
+                } else if stats.gzip && magic[..2] == [0x1f, 0x8b] {
+                    return (start, Err(ReadError::NestedGzip));
                 } else {
                     return (start, Err(ReadError::BadMagic { magic: hex(&magic) }));
                 }
