@@ -31,7 +31,7 @@ pub struct Args {
     /// Print the JSON report (the public contract, schema "callscope.report/1").
     #[arg(long)]
     json: bool,
-    /// Rows per table in the text report.
+    /// Rows per list in the text report (each list says how many it left out).
     #[arg(long, default_value_t = 20)]
     top: usize,
     /// Never show a progress bar.

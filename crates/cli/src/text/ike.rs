@@ -7,8 +7,6 @@ use std::io::{self, Write};
 use callscope_analysis::ike::{EspReport, TunnelReport};
 use callscope_analysis::Report;
 
-/// Tunnels listed before "… and N more".
-const MAX_LINES: usize = 200;
 /// ESP SAs named on a tunnel's line before "+N".
 const MAX_SPIS: usize = 4;
 
@@ -98,7 +96,7 @@ fn line(t: &TunnelReport) -> String {
     parts.join("  ")
 }
 
-pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     let ike = &r.ike;
     if ike.tunnels.is_empty() && ike.esp_unattached.is_empty() && ike.messages == 0 {
         return Ok(());
@@ -110,19 +108,18 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         ike.messages,
         ike.esp_packets
     )?;
-    for t in ike.tunnels.iter().take(MAX_LINES) {
+    for t in ike.tunnels.iter().take(top) {
         writeln!(out, "  {}", line(t))?;
     }
-    if ike.tunnels.len() > MAX_LINES {
-        writeln!(out, "  … and {} more", ike.tunnels.len() - MAX_LINES)?;
-    }
-    for e in &ike.esp_unattached {
+    super::more(out, ike.tunnels.len(), top)?;
+    for e in ike.esp_unattached.iter().take(top) {
         writeln!(
             out,
             "  ESP {} {} → {} ({}): {} packets, {} lost, {} replays, no IKE captured",
             e.spi, e.src, e.dst, e.encap, e.packets, e.lost, e.replays
         )?;
     }
+    super::more(out, ike.esp_unattached.len(), top)?;
     if ike.keepalives_unattached > 0 {
         writeln!(
             out,

@@ -132,7 +132,7 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             "  {:>7} {:<24} {:>6} {:>8} {:>12}  path",
             "pid", "name", "flows", "packets", "bytes"
         )?;
-        for p in &r.processes {
+        for p in r.processes.iter().take(top) {
             writeln!(
                 out,
                 "  {:>7} {:<24} {:>6} {:>8} {:>12}  {}",
@@ -144,11 +144,12 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
                 p.path.as_deref().unwrap_or("")
             )?;
         }
+        more(out, r.processes.len(), top)?;
     }
-    ike::write(out, r)?;
-    stun::write(out, r)?;
-    sip::write(out, r)?;
-    rtp::write(out, r)?;
+    ike::write(out, r, top)?;
+    stun::write(out, r, top)?;
+    sip::write(out, r, top)?;
+    rtp::write(out, r, top)?;
 
     // The same list, in the same words, as the page's overview.
     let limits = callscope_view::capture::limits_hit(r);
@@ -157,6 +158,18 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         for (what, n) in limits {
             writeln!(out, "  {n} {what}")?;
         }
+    }
+    Ok(())
+}
+
+/// Says how many rows of a list `--top` left out, if any.
+pub(crate) fn more(out: &mut dyn Write, total: usize, top: usize) -> io::Result<()> {
+    if total > top {
+        writeln!(
+            out,
+            "  … and {} more (--top {total} shows them all)",
+            total - top
+        )?;
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ fn split(addr: &str) -> (&str, &str) {
     (ip.trim_start_matches('[').trim_end_matches(']'), port)
 }
 
-pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     let rtp = &r.rtp;
     if !rtp.streams.is_empty() {
         writeln!(out)?;
@@ -26,7 +26,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             "Payload", "Pkts", "Lost", "Min Delta(ms)", "Mean Delta(ms)", "Max Delta(ms)",
             "Min Jitter(ms)", "Mean Jitter(ms)", "Max Jitter(ms)"
         )?;
-        for s in rtp.streams.iter().rev() {
+        for s in rtp.streams.iter().rev().take(top) {
             let (sip, sport) = split(&s.src);
             let (dip, dport) = split(&s.dst);
             let ssrc = format!("0x{}", s.ssrc.trim_start_matches("0x").to_ascii_uppercase());
@@ -53,6 +53,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 if s.problem { "X" } else { "" }
             )?;
         }
+        super::more(out, rtp.streams.len(), top)?;
         writeln!(
             out,
             "=============================================================="
@@ -68,7 +69,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             "  {:<10} {:>5} {:>6} {:>5} {:>5} {:>5} {:>9} {:>9} {:>8} {:>5}  call",
             "SSRC", "MOS", "R", "dup", "late", "seq!", "kbit/s", "RTT(ms)", "duration", "flags"
         )?;
-        for s in &rtp.streams {
+        for s in rtp.streams.iter().take(top) {
             let mut flags = String::new();
             if s.sdp {
                 flags.push('S');
@@ -95,11 +96,12 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 s.call_id.as_deref().unwrap_or("")
             )?;
         }
+        super::more(out, rtp.streams.len(), top)?;
         writeln!(
             out,
             "  flags: S announced by SDP, ? unconfirmed heuristic, E SRTP (ZRTP/DTLS keying)"
         )?;
-        for c in &rtp.calls {
+        for c in rtp.calls.iter().take(top) {
             writeln!(
                 out,
                 "  call {}: {} streams, MOS {}",
@@ -108,6 +110,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 c.mos.map_or("-".into(), |m| format!("{m:.2}"))
             )?;
         }
+        super::more(out, rtp.calls.len(), top)?;
         if rtp.streams_dropped > 0 {
             writeln!(
                 out,
@@ -129,7 +132,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             "  {:<46} {:<46} {:<10} {:>7} {:>9} {:>7} {:>9}  RTT(ms) / CNAME",
             "source", "destination", "SSRC", "packets", "lost(%)", "cum.lost", "jitter"
         )?;
-        for s in &rtcp.sources {
+        for s in rtcp.sources.iter().take(top) {
             let packets: u64 = s.packets.values().sum();
             let kinds: Vec<String> = s.packets.iter().map(|(k, n)| format!("{k}×{n}")).collect();
             writeln!(
@@ -148,6 +151,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 kinds.join(" ")
             )?;
         }
+        super::more(out, rtcp.sources.len(), top)?;
     }
     Ok(())
 }

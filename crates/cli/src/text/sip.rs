@@ -13,7 +13,7 @@ fn counts(map: &BTreeMap<String, u64>) -> String {
         .join(", ")
 }
 
-pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     let s = &r.sip;
     if s.messages == 0 && s.malformed == 0 {
         return Ok(());
@@ -43,13 +43,14 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             s.megaco.messages, s.megaco.session_descriptions
         )?;
     }
-    for m in &s.malformed_messages {
+    for m in s.malformed_messages.iter().take(top) {
         writeln!(
             out,
             "  malformed  frame {} {} → {}: {}",
             m.frame, m.src, m.dst, m.reason
         )?;
     }
+    super::more(out, s.malformed_messages.len(), top)?;
 
     if !s.calls.is_empty() {
         writeln!(out, "\nCalls ({})", s.calls.len())?;
@@ -58,7 +59,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             "  {:>10}  {:<40} {:<16} {:>9} {:>10} {:>5}  Call-ID",
             "time", "from → to", "state", "setup ms", "duration", "msgs"
         )?;
-        for c in &s.calls {
+        for c in s.calls.iter().take(top) {
             let parties = format!("{} → {}", c.caller, c.callee);
             let state = match c.status {
                 Some(code) => format!("{} {code}", c.state),
@@ -84,6 +85,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 c.call_id
             )?;
         }
+        super::more(out, s.calls.len(), top)?;
         writeln!(
             out,
             "  (callscope analyze FILE --call CALL-ID shows a call's ladder)"
@@ -92,7 +94,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
 
     if !s.registrations.is_empty() {
         writeln!(out, "\nRegistrations")?;
-        for g in &s.registrations {
+        for g in s.registrations.iter().take(top) {
             writeln!(
                 out,
                 "  {:<40} {} → {}  {} REGISTER, {} challenged, status {}, expires {}",
@@ -109,10 +111,11 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                     .unwrap_or_else(|| "-".into()),
             )?;
         }
+        super::more(out, s.registrations.len(), top)?;
     }
     if !s.options.is_empty() {
         writeln!(out, "\nOPTIONS")?;
-        for o in &s.options {
+        for o in s.options.iter().take(top) {
             writeln!(
                 out,
                 "  {} → {}  {} requests, {} responses, last {}",
@@ -125,6 +128,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                     .unwrap_or_else(|| "-".into())
             )?;
         }
+        super::more(out, s.options.len(), top)?;
     }
     let others: Vec<_> = s
         .exchanges
@@ -133,7 +137,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         .collect();
     if !others.is_empty() {
         writeln!(out, "\nOther SIP exchanges")?;
-        for e in others {
+        for e in others.iter().take(top) {
             let mut what = e.kind.to_uppercase();
             if let Some(ev) = &e.event {
                 what.push_str(&format!(" ({ev})"));
@@ -154,6 +158,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
                 e.call_id
             )?;
         }
+        super::more(out, others.len(), top)?;
     }
     if !s.user_agents.is_empty() {
         let uas: Vec<String> = s

@@ -6,10 +6,7 @@ use std::io::{self, Write};
 
 use callscope_analysis::Report;
 
-/// Groups listed before "… and N more".
-const MAX_LINES: usize = 100;
-
-pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     let s = &r.stun;
     if s.messages + s.classic_messages + s.channel_data == 0 {
         return Ok(());
@@ -27,7 +24,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         s.transactions.len()
     )?;
     let groups = callscope_view::stun::groups(s);
-    for g in groups.iter().take(MAX_LINES) {
+    for g in groups.iter().take(top) {
         let mut line = format!(
             "  {:<16} {} → {} {}  {} transaction{} ({})",
             g.method,
@@ -47,10 +44,8 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         line.push_str(&format!("  from {:.3} s", g.first));
         writeln!(out, "{line}")?;
     }
-    if groups.len() > MAX_LINES {
-        writeln!(out, "  … and {} more", groups.len() - MAX_LINES)?;
-    }
-    for a in &s.allocations {
+    super::more(out, groups.len(), top)?;
+    for a in s.allocations.iter().take(top) {
         let mut line = format!(
             "  TURN allocation  {} → {} {}",
             a.client, a.server, a.transport
@@ -93,6 +88,7 @@ pub fn write(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         }
         writeln!(out, "{line}")?;
     }
+    super::more(out, s.allocations.len(), top)?;
     if !s.software.is_empty() {
         writeln!(out, "  software: {}", s.software.join("; "))?;
     }

@@ -336,3 +336,44 @@ fn a_file_cut_inside_its_header_is_not_a_capture_at_any_length() {
     let err = one_line_error(&temp("nested.pcap.gz.gz", &outer.finish().expect("gzip")));
     assert!(err.contains("a gzip file inside a gzip file"), "{err}");
 }
+
+/// `--top` bounds every list of the text report, and each says how many it left out: fifty
+/// unanswered INVITEs with their RTP give five calls, five streams and a line for the rest.
+#[test]
+fn top_bounds_every_list_of_the_text_report() {
+    let mut file = Pcap::new(101);
+    for i in 0..50u16 {
+        let (a, b) = (
+            std::net::SocketAddr::from(([10, 0, 0, 1], 5060)),
+            std::net::SocketAddr::from(([10, 0, 1, (i % 200) as u8], 5060)),
+        );
+        let invite = format!(
+            "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
+From: <sip:a@example.com>;tag={i}\r\nTo: <sip:b@example.com>\r\nCall-ID: many{i}@x\r\n\
+CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        );
+        let t = 1_700_000_000_000_000 + i64::from(i) * 1000;
+        file.record(t, &callscope_wire::testing::ip_udp(a, b, invite.as_bytes()));
+    }
+    let path = temp("many-invites.pcap", &file.into_bytes());
+    let out = callscope()
+        .args(["analyze", "--top", "5"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("text");
+    assert_eq!(text.matches("many").count(), 5, "{text}");
+    assert!(
+        text.contains("… and 45 more (--top 50 shows them all)"),
+        "{text}"
+    );
+    let all = callscope()
+        .args(["analyze", "--top", "50"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let all = String::from_utf8(all.stdout).expect("text");
+    assert_eq!(all.matches("many").count(), 50);
+    assert!(!all.contains("more (--top"), "{all}");
+}
