@@ -98,7 +98,20 @@ impl FrameStage {
             start_unix: start_ns as f64 / 1e9,
             duration: secs(self.last_ns.max(start_ns)),
             malformed: self.malformed + stats.malformed_records,
-            malformed_reasons: self.reasons,
+            malformed_reasons: self
+                .reasons
+                .into_iter()
+                .chain(
+                    stats
+                        .malformed_reasons
+                        .iter()
+                        .map(|(reason, count, first)| report::Reason {
+                            reason: reason.clone(),
+                            count: *count,
+                            first_frame: *first,
+                        }),
+                )
+                .collect(),
             unknown_link_type: self.unknown_link_type,
             truncated,
             error,

@@ -160,12 +160,31 @@ pub struct ReaderStats {
     pub records: u64,
     /// Records or blocks that were malformed but skippable (counted, not delivered).
     pub malformed_records: u64,
+    /// Why, by distinct reason (at most [`MAX_REASONS`]): (reason, count, and the frame number
+    /// the first one would have had).
+    pub malformed_reasons: Vec<(String, u64, u64)>,
     /// Interfaces in file order (pcapng IDBs across sections; one for pcap).
     pub interfaces: Vec<InterfaceInfo>,
     /// Records whose caplen exceeded the interface's snaplen (accepted, as tshark does).
     pub caplen_over_snaplen: u64,
     /// Bytes of (decompressed) input consumed.
     pub bytes: u64,
+}
+
+/// Distinct malformed-record reasons kept.
+pub const MAX_REASONS: usize = 16;
+
+impl ReaderStats {
+    /// Counts a malformed record or block and why.
+    pub(crate) fn malformed(&mut self, reason: &str) {
+        self.malformed_records += 1;
+        let at = self.records + 1;
+        if let Some(r) = self.malformed_reasons.iter_mut().find(|r| r.0 == reason) {
+            r.1 += 1;
+        } else if self.malformed_reasons.len() < MAX_REASONS {
+            self.malformed_reasons.push((reason.to_owned(), 1, at));
+        }
+    }
 }
 
 /// How reading ended, from [`Reader::finish`].

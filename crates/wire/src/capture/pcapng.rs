@@ -16,8 +16,13 @@ use super::{
 pub(super) const SHB_MAGIC_BYTES: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 /// Obsolete packet block (pcapng appendix A); `pcap-parser` does not decode it.
 const LEGACY_PACKET_BLOCK: u32 = 0x0000_0002;
-/// Interfaces or process blocks kept per section; a file claiming more is hostile.
+/// Process blocks kept per section, and interfaces kept in the whole file (its sections
+/// together: a limit per section let 40 sections of 65,536 interfaces take 335 MB); a file
+/// claiming more is hostile.
 const MAX_PER_SECTION: usize = 65_536;
+const MAX_INTERFACES: usize = 65_536;
+/// Characters of an interface name kept.
+const MAX_NAME: usize = 256;
 
 /// `epb_flags` (pcapng §4.3.1): bits 0–1 give the direction.
 const OPT_EPB_FLAGS: u16 = 2;
@@ -47,6 +52,8 @@ pub(super) struct PcapngState {
     interfaces: Vec<SectionInterface>,
     processes: Vec<ProcessInfo>,
     blocks: u64,
+    /// The current section is of a version we do not read (pcapng §4.1: skip it).
+    skipping: Option<(u16, u16)>,
 }
 
 impl PcapngState {
@@ -57,6 +64,7 @@ impl PcapngState {
             interfaces: Vec::new(),
             processes: Vec::new(),
             blocks: 0,
+            skipping: None,
         }
     }
 
@@ -118,6 +126,27 @@ impl PcapngState {
         if is_shb {
             self.interfaces.clear();
             self.processes.clear();
+            // Version (pcapng §4.1), read here: a section of another major version is skipped
+            // whether or not its header decodes as a 1.x one.
+            let u16_at = |at: usize| {
+                let b = [
+                    block.get(at).copied().unwrap_or(0),
+                    block.get(at + 1).copied().unwrap_or(0),
+                ];
+                if self.big_endian {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                }
+            };
+            let (major, minor) = (u16_at(12), u16_at(14));
+            self.skipping = (major != 1).then_some((major, minor));
+        }
+        if let Some((major, minor)) = self.skipping {
+            stats.malformed(&format!(
+                "pcapng section of version {major}.{minor} skipped (only 1.x is defined)"
+            ));
+            return Ok(len);
         }
         if block_type == LEGACY_PACKET_BLOCK {
             self.legacy_packet(block, stats, sink);
@@ -130,24 +159,39 @@ impl PcapngState {
         };
         let Ok((_, parsed)) = parsed else {
             // The framing is sound, only the content is not: count it and go on with the next block.
-            stats.malformed_records += 1;
+            stats.malformed(&format!(
+                "pcapng block of type 0x{block_type:08x} whose content does not decode"
+            ));
             return Ok(len);
         };
         match parsed {
             Block::SectionHeader(_) => {}
-            Block::InterfaceDescription(_) | Block::ProcessInformation(_)
-                if self.interfaces.len() >= MAX_PER_SECTION
-                    || self.processes.len() >= MAX_PER_SECTION =>
-            {
+            Block::InterfaceDescription(_) if stats.interfaces.len() >= MAX_INTERFACES => {
                 // More than any real capture has: keep memory bounded, count the block.
-                stats.malformed_records += 1;
+                stats.malformed(&format!(
+                    "interface beyond the first {MAX_INTERFACES} of the file"
+                ));
+            }
+            Block::ProcessInformation(_) if self.processes.len() >= MAX_PER_SECTION => {
+                stats.malformed(&format!(
+                    "process block beyond the first {MAX_PER_SECTION} of a section"
+                ));
             }
             Block::InterfaceDescription(idb) => {
                 // Apple's tcpdump counts the C string's NUL in the option length.
-                let name = idb
-                    .if_name()
-                    .and_then(|r| r.ok())
-                    .map(|n| n.trim_end_matches('\0').to_owned());
+                let name = idb.if_name().and_then(|r| r.ok()).map(|n| {
+                    n.trim_end_matches('\0')
+                        .chars()
+                        .take(MAX_NAME)
+                        .collect::<String>()
+                });
+                let units = units_per_sec(idb.if_tsresol);
+                if units.is_none() {
+                    stats.malformed(&format!(
+                        "if_tsresol 0x{:02x} is no resolution; microseconds assumed",
+                        idb.if_tsresol
+                    ));
+                }
                 let link_type = u32::from(idb.linktype.0 as u16);
                 let global = stats.interfaces.len() as u32;
                 stats.interfaces.push(InterfaceInfo {
@@ -158,7 +202,7 @@ impl PcapngState {
                 self.interfaces.push(SectionInterface {
                     link_type,
                     snaplen: idb.snaplen,
-                    units_per_sec: units_per_sec(idb.if_tsresol).unwrap_or(1_000_000),
+                    units_per_sec: units.unwrap_or(1_000_000),
                     offset_secs: tsoffset(&idb.options, self.big_endian),
                     global,
                 });
@@ -166,7 +210,7 @@ impl PcapngState {
             Block::EnhancedPacket(epb) => self.enhanced_packet(&epb, stats, sink),
             Block::SimplePacket(spb) => {
                 let Some(iface) = self.interfaces.first() else {
-                    stats.malformed_records += 1;
+                    stats.malformed("simple packet block in a section without an interface");
                     return Ok(len);
                 };
                 // A simple packet block's caplen is implied: the lesser of the packet's length, the
@@ -204,7 +248,10 @@ impl PcapngState {
         sink: &mut dyn FnMut(Frame<'_>),
     ) {
         let Some(iface) = self.interfaces.get(epb.if_id as usize) else {
-            stats.malformed_records += 1;
+            stats.malformed(&format!(
+                "packet on interface {}, which its section does not describe (or beyond the limit)",
+                epb.if_id
+            ));
             return;
         };
         let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
@@ -261,7 +308,7 @@ impl PcapngState {
     ) {
         let body = &block[8..block.len() - 4];
         if body.len() < 20 {
-            stats.malformed_records += 1;
+            stats.malformed("obsolete packet block shorter than its header");
             return;
         }
         let if_id = if self.big_endian {
@@ -277,7 +324,9 @@ impl PcapngState {
             self.interfaces.get(usize::from(if_id)),
             body.get(20..20 + caplen),
         ) else {
-            stats.malformed_records += 1;
+            stats.malformed(
+                "obsolete packet block on an undescribed interface, or shorter than its caplen",
+            );
             return;
         };
         stats.records += 1;

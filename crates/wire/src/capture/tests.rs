@@ -1256,3 +1256,95 @@ fn gzip_error_keeps_what_was_inflated_before_it_in_any_chunking() {
         );
     }
 }
+
+// ---- hostile pcapng structure: bounded, skipped or counted with a reason -----------------------
+
+fn reasons(run: &Run) -> Vec<(String, u64)> {
+    run.stats
+        .malformed_reasons
+        .iter()
+        .map(|(r, n, _)| (r.clone(), *n))
+        .collect()
+}
+
+/// A section header of another major version (pcapng §4.1): the whole section is skipped, each
+/// block counted, and the next 1.x section read.
+#[test]
+fn a_section_of_another_major_version_is_skipped() {
+    let o = Order::Le;
+    let mut v2 = shb(o);
+    v2[12..14].copy_from_slice(&o.u16(2));
+    let mut f = shb(o);
+    f.extend(idb(o, 1, 0, &[]));
+    f.extend(epb(o, 0, 1, &[1; 20], 20, &[]));
+    f.extend(v2);
+    f.extend(idb(o, 1, 0, &[]));
+    f.extend(epb(o, 0, 2, &[2; 20], 20, &[]));
+    f.extend(shb(o));
+    f.extend(idb(o, 1, 0, &[]));
+    f.extend(epb(o, 0, 3, &[3; 20], 20, &[]));
+    let run = read(&f);
+    assert_eq!(run.ending, Ending::Clean);
+    let data: Vec<u8> = run.frames.iter().map(|g| g.data[0]).collect();
+    assert_eq!(data, [1, 3]);
+    assert_eq!(
+        reasons(&run),
+        [(
+            "pcapng section of version 2.0 skipped (only 1.x is defined)".to_owned(),
+            3
+        )]
+    );
+}
+
+/// Interfaces are bounded across the file, not per section: sections of many interfaces each
+/// keep at most 65,536 in all, and the rest are counted.
+#[test]
+fn interfaces_are_bounded_across_sections() {
+    let o = Order::Le;
+    let mut f = Vec::new();
+    for _ in 0..3 {
+        f.extend(shb(o));
+        for _ in 0..30_000 {
+            f.extend(idb(o, 1, 0, &[]));
+        }
+    }
+    let run = read(&f);
+    assert_eq!(run.stats.interfaces.len(), 65_536);
+    assert_eq!(run.stats.malformed_records, 90_000 - 65_536);
+    assert_eq!(
+        reasons(&run),
+        [(
+            "interface beyond the first 65536 of the file".to_owned(),
+            90_000 - 65_536
+        )]
+    );
+}
+
+/// A packet on an interface its section does not describe, and an if_tsresol that is no
+/// resolution, each say why they are counted.
+#[test]
+fn an_unknown_interface_and_a_bad_resolution_are_counted_with_a_reason() {
+    let o = Order::Le;
+    let mut f = shb(o);
+    f.extend(idb(o, 1, 0, &[if_tsresol(o, 0xff)]));
+    f.extend(epb(o, 0, 1_000_000, &[1; 20], 20, &[]));
+    f.extend(epb(o, 7, 1, &[2; 20], 20, &[]));
+    let run = read(&f);
+    assert_eq!(run.frames.len(), 1);
+    assert_eq!(run.frames[0].ts_ns, 1_000_000_000, "microseconds assumed");
+    assert_eq!(
+        reasons(&run),
+        [
+            (
+                "if_tsresol 0xff is no resolution; microseconds assumed".to_owned(),
+                1
+            ),
+            (
+                "packet on interface 7, which its section does not describe (or beyond the limit)"
+                    .to_owned(),
+                1
+            )
+        ]
+    );
+    assert_eq!(run.stats.malformed_records, 2);
+}
