@@ -25,6 +25,9 @@ struct Stream {
     held: usize,
     /// A FIN arrived while segments were still waiting for a gap: released once they drain.
     closed: bool,
+    /// The connection's first sequence number (after the SYN), kept across a release and a
+    /// resumption so that a replay of the same connection is known as one.
+    start: Option<u32>,
 }
 
 /// How a segment ends its direction of the connection.
@@ -49,8 +52,9 @@ pub struct TcpStreams {
     /// Initial sequence numbers from SYNs of streams nobody has claimed yet, so that a stream
     /// claimed on a later segment still knows where its bytes start.
     syns: FastMap<(SocketAddr, SocketAddr), u32>,
-    /// Where released directions ended (the next sequence number), bounded like `syns`.
-    ended: FastMap<(SocketAddr, SocketAddr), u32>,
+    /// Where released directions began and ended (first and next sequence numbers), bounded
+    /// like `syns`.
+    ended: FastMap<(SocketAddr, SocketAddr), (u32, u32)>,
     /// Bytes skipped because a gap could not be waited for.
     pub dropped_bytes: u64,
 }
@@ -106,13 +110,20 @@ impl TcpStreams {
         }
         let noted_syn = self.syns.remove(&key);
         // A released direction resumes where it ended (a retransmission is trimmed away), unless
-        // a SYN starts a new connection on the same addresses.
-        let ended = self.ended.remove(&key).filter(|_| !syn);
+        // a SYN starts a new connection on the same addresses: one with another initial sequence
+        // number (the same one is the old connection replayed, which tshark too sees as
+        // retransmissions).
+        let ended = self
+            .ended
+            .remove(&key)
+            .filter(|&(start, _)| !syn || seq.wrapping_add(1) == start);
         let stream = self.streams.entry(key).or_insert_with(|| {
             let mut stream = Stream::default();
-            if let Some(next) = noted_syn.map(|isn| isn.wrapping_add(1)).or(ended) {
-                stream.next = Some(next);
-                stream.base = next;
+            if let Some(isn) = noted_syn {
+                let first = isn.wrapping_add(1);
+                (stream.next, stream.base, stream.start) = (Some(first), first, Some(first));
+            } else if let Some((start, next)) = ended {
+                (stream.next, stream.base, stream.start) = (Some(next), next, Some(start));
             }
             stream
         });
@@ -122,6 +133,7 @@ impl TcpStreams {
             Some(n) => n,
             None => {
                 stream.base = data_seq;
+                stream.start = Some(data_seq);
                 data_seq
             }
         };
@@ -203,7 +215,8 @@ impl TcpStreams {
                 if self.ended.len() >= self.max_streams {
                     self.ended.clear();
                 }
-                self.ended.insert(key, next);
+                self.ended
+                    .insert(key, (stream.start.unwrap_or(stream.base), next));
             }
         }
     }
@@ -423,5 +436,29 @@ mod tests {
         assert!(s.is_empty());
         assert_eq!(out, b"AABBCCxxyy");
         assert_eq!(s.dropped_bytes, 8, "the gap 902..910");
+    }
+
+    /// The same connection replayed (same addresses, same initial sequence number), as a capture
+    /// merged with itself has it: tshark sees retransmissions, and so do we, however often.
+    #[test]
+    fn a_replayed_connection_is_not_delivered_again() {
+        let (a, b) = addrs();
+        let mut s = TcpStreams::new(1 << 16, 1 << 20, 8);
+        let mut out = Vec::new();
+        for isn in [99, 99, 99, 500] {
+            let mut seg = |s: &mut TcpStreams, seq, syn, close, data: &[u8]| {
+                s.segment(a, b, seq, syn, close, data, &mut |x| {
+                    out.extend_from_slice(x)
+                });
+            };
+            seg(&mut s, isn, true, Close::No, b"");
+            seg(&mut s, isn + 1, false, Close::No, b"INVITE");
+            seg(&mut s, isn + 7, false, Close::Fin, b"");
+            assert!(s.is_empty());
+        }
+        assert_eq!(
+            out, b"INVITEINVITE",
+            "the first and the new connection (ISN 500)"
+        );
     }
 }
