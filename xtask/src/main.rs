@@ -5,12 +5,15 @@
 //! - `bench`: generate a large capture and time callscope against capinfos and tshark.
 //! - `bench-browser`: the page's transfer size, the page beside Wiregasm, and a 10 GB capture in
 //!   one tab (memory, progress, Cancel).
+//! - `bench-memory`: the CLI's peak memory on captures made to exhaust each of its tables.
 //! - `dist`:  build the page into dist/ (no inline script, offline after one visit) to publish.
 //!
 //! Each install step checks first and skips what is present, so the commands are cheap to repeat.
 
+mod adversarial;
 mod bench;
 mod bench_browser;
+mod bench_memory;
 mod dist;
 mod gen_capture;
 mod serve;
@@ -30,13 +33,14 @@ fn main() -> Result<()> {
         "test" => test::run(rest),
         "bench" => bench::run(rest),
         "bench-browser" => bench_browser::run(rest),
+        "bench-memory" => bench_memory::run(rest),
         "dist" => dist::run(rest),
         "build-page" => {
             setup::page_tools()?;
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | build-page | dist>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),

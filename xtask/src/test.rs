@@ -8,8 +8,8 @@
 //!    code always compiles (the collector's live tests need root and libpcap-dev on Linux).
 //! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
 //!    runner), comparing every view's numbers with `callscope analyze --json`.
-//! 3. `bench-browser` on small files, so the benchmark itself is known to work (its goals are
-//!    reported, not enforced).
+//! 3. `bench-memory` at 1/100 scale and `bench-browser` on small files, so the benchmarks
+//!    themselves are known to work (their goals are reported, not enforced).
 
 use std::process::Command;
 
@@ -57,6 +57,9 @@ pub fn run(_args: &[String]) -> Result<()> {
 
     step("browser tests (Chromium + playwright-core)");
     setup::run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/e2e/"]))?;
+
+    step("the memory benchmark works (its adversarial captures at 1/100 of their size)");
+    crate::bench_memory::run(&["--scale".into(), "100".into()])?;
 
     step("the browser benchmark works (small files: 100 MB at scale, 5 MB beside Wiregasm)");
     crate::bench_browser::run(&[

@@ -357,16 +357,16 @@ impl FlowTable {
         self.evicted += evicted as u64;
     }
 
-    /// The flows in order of creation.
-    pub fn into_sorted(self) -> Vec<(FlowKey, Flow)> {
-        let mut v: Vec<(FlowKey, Flow)> = self
-            .slab
-            .into_iter()
-            .filter(|e| e.live)
-            .map(|e| (e.key, e.flow))
-            .collect();
-        v.sort_by_key(|(_, f)| f.id);
-        v
+    /// The flows in order of creation, sorted where they lie: the index is freed first and the
+    /// slab not copied, so that building the report does not hold the table twice over.
+    pub fn into_sorted(self) -> impl Iterator<Item = (FlowKey, Flow)> {
+        let FlowTable {
+            index, mut slab, ..
+        } = self;
+        drop(index);
+        slab.retain(|e| e.live);
+        slab.sort_unstable_by_key(|e| e.flow.id);
+        slab.into_iter().map(|e| (e.key, e.flow))
     }
 
     /// (initiator, responder) of a flow.
@@ -729,7 +729,7 @@ mod tests {
             100,
             3,
         );
-        let flows = t.into_sorted();
+        let flows: Vec<_> = t.into_sorted().collect();
         assert_eq!(flows.len(), 1);
         let (key, flow) = &flows[0];
         let (a, b) = FlowTable::sides(key, flow);
@@ -766,7 +766,7 @@ mod tests {
         );
         assert_eq!(t.evicted, 2);
         assert_eq!(t.len(), 15);
-        let ports: Vec<u16> = t.into_sorted().iter().map(|(k, _)| k.lo.port()).collect();
+        let ports: Vec<u16> = t.into_sorted().map(|(k, _)| k.lo.port()).collect();
         assert!(
             !ports.contains(&1000) && !ports.contains(&1001),
             "{ports:?}"

@@ -87,6 +87,12 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// Bounds and switches for one analysis.
+///
+/// The bounds of the frame stage's tables come from one memory budget ([`Options::with_budget`];
+/// 128 MiB by default, natively and in the page): an entry of each table costs about what is
+/// written beside its share, from peak-RSS runs of `cargo xtask bench-memory` (200,000 distinct
+/// UDP flows took 152 MiB in all, report and JSON included: ≈ 700 bytes a flow with its two
+/// endpoints). The protocol analyzers' own tables have fixed bounds of their own (see each).
 #[derive(Debug, Clone)]
 pub struct Options {
     /// Flows tracked at once; the idlest are evicted (and counted) beyond this.
@@ -110,32 +116,36 @@ pub struct Options {
     pub parallel: bool,
 }
 
+/// The memory budget of [`Options::default`] and [`Options::for_browser`].
+pub const DEFAULT_BUDGET: usize = 128 << 20;
+
 impl Default for Options {
-    /// Limits for a native process.
+    /// Limits for a native process: [`DEFAULT_BUDGET`], one thread.
     fn default() -> Self {
-        Options {
-            max_flows: 1_000_000,
-            max_endpoints: 1_000_000,
-            max_fragment_bytes: 32 << 20,
-            max_fragment_datagrams: 8192,
-            fragment_timeout_ns: 30_000_000_000,
-            max_tcp_stream_bytes: 1 << 20,
-            max_tcp_bytes: 64 << 20,
-            max_tcp_streams: 100_000,
-            parallel: false,
-        }
+        Options::with_budget(DEFAULT_BUDGET)
     }
 }
 
 impl Options {
-    /// Tighter limits for a browser tab.
-    pub fn for_browser() -> Self {
+    /// Bounds derived from a memory budget in bytes: flows and endpoints about 1 KiB each (an
+    /// eighth of the budget per 128 flows: 131,072 flows at 128 MiB), IP fragments an eighth,
+    /// out-of-order TCP bytes a sixteenth, TCP streams 8 KiB each (16,384 at 128 MiB).
+    pub fn with_budget(bytes: usize) -> Self {
         Options {
-            max_flows: 250_000,
-            max_endpoints: 250_000,
-            max_fragment_bytes: 8 << 20,
-            max_fragment_datagrams: 2048,
-            ..Options::default()
+            max_flows: (bytes / 1024).max(1024),
+            max_endpoints: (bytes / 1024).max(1024),
+            max_fragment_bytes: bytes / 8,
+            max_fragment_datagrams: (bytes / 16_384).max(64),
+            fragment_timeout_ns: 30_000_000_000,
+            max_tcp_stream_bytes: 1 << 20,
+            max_tcp_bytes: bytes / 16,
+            max_tcp_streams: (bytes / 8192).max(64),
+            parallel: false,
         }
+    }
+
+    /// Limits for a browser tab: the same budget (the worker's memory is the tab's).
+    pub fn for_browser() -> Self {
+        Options::with_budget(DEFAULT_BUDGET)
     }
 }

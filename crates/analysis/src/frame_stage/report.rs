@@ -142,7 +142,6 @@ impl FrameStage {
         let conversations = self
             .flows
             .into_sorted()
-            .into_iter()
             .map(|(key, flow)| {
                 let (a, b) = FlowTable::sides(&key, &flow);
                 report::Conversation {

@@ -77,8 +77,8 @@ pub struct SipLimits {
 impl Default for SipLimits {
     fn default() -> Self {
         SipLimits {
-            call_ids: 20_000,
-            arrows: 500_000,
+            call_ids: 10_000,
+            arrows: 250_000,
             call: CallLimits {
                 arrows: 2_000,
                 transactions: 256,
@@ -96,9 +96,9 @@ impl Default for SipLimits {
                 max_header: 64 * 1024,
                 max_body: 256 * 1024,
             },
-            stream_bytes: 32 << 20,
+            stream_bytes: 8 << 20,
             streams: 10_000,
-            details_bytes: 16 << 20,
+            details_bytes: 8 << 20,
         }
     }
 }

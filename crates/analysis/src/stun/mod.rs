@@ -37,11 +37,11 @@ use crate::flows::{unordered, LookupMemo, PairFilter, Transport};
 use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
 
 /// Transactions tracked.
-pub const MAX_TRANSACTIONS: usize = 65_536;
+pub const MAX_TRANSACTIONS: usize = 32_768;
 /// Allocations tracked.
 pub const MAX_ALLOCATIONS: usize = 4_096;
 /// Flows remembered as carrying STUN.
-const MAX_FLOWS: usize = 65_536;
+const MAX_FLOWS: usize = 32_768;
 /// Distinct public mappings kept.
 const MAX_MAPPINGS: usize = 1_024;
 /// Distinct SOFTWARE values kept.

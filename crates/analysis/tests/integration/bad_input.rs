@@ -517,3 +517,28 @@ fn extreme_timestamps_neither_wrap_nor_go_negative() {
         }
     }
 }
+
+/// The tables' bounds come from one budget: under 1 MiB, 3,000 distinct flows keep at most 1,024
+/// (the idlest evicted and counted), and the report still adds up.
+#[test]
+fn the_memory_budget_bounds_the_flow_and_endpoint_tables() {
+    let options = Options::with_budget(1 << 20);
+    assert_eq!((options.max_flows, options.max_endpoints), (1024, 1024));
+    let mut file = Pcap::new(101);
+    for i in 0..3000u32 {
+        let src = SocketAddr::from((std::net::Ipv4Addr::from(0x0a00_0001 + i), 40000));
+        let dst = SocketAddr::from(([192, 0, 2, 1], 9));
+        file.record(i64::from(i) * 1000, &testing::ip_udp(src, dst, b"x"));
+    }
+    let mut a = Analyzer::new(options);
+    a.feed(file.bytes()).expect("readable");
+    let r = a.finish();
+    assert!(r.conversations.len() <= 1024, "{}", r.conversations.len());
+    assert_eq!(r.conversations.len() as u64 + r.limits.flows_evicted, 3000);
+    assert!(r.endpoints.len() <= 1024);
+    assert!(r.limits.endpoints_dropped > 0);
+    assert_eq!(r.capture.packets, 3000);
+    let default = Options::default();
+    assert_eq!(default.max_flows, 131_072, "128 MiB by default");
+    assert_eq!(Options::for_browser().max_flows, default.max_flows);
+}
