@@ -28,6 +28,8 @@ struct Stream {
     /// The connection's first sequence number (after the SYN), kept across a release and a
     /// resumption so that a replay of the same connection is known as one.
     start: Option<u32>,
+    /// When a segment last came ([`TcpStreams::tick`]), for evicting the idlest.
+    touched: u64,
 }
 
 /// How a segment ends its direction of the connection.
@@ -57,6 +59,8 @@ pub struct TcpStreams {
     ended: FastMap<(SocketAddr, SocketAddr), (u32, u32)>,
     /// Bytes skipped because a gap could not be waited for.
     pub dropped_bytes: u64,
+    /// Segments seen: the clock of [`Stream::touched`].
+    tick: u64,
 }
 
 /// Offset of `seq` from `base`, allowing for wrap-around (RFC 9293 §3.4 modular arithmetic).
@@ -76,6 +80,7 @@ impl TcpStreams {
             syns: FastMap::default(),
             ended: FastMap::default(),
             dropped_bytes: 0,
+            tick: 0,
         }
     }
 
@@ -104,9 +109,11 @@ impl TcpStreams {
         deliver: &mut dyn FnMut(&[u8]),
     ) {
         let key = (src, dst);
+        self.tick += 1;
         if !self.streams.contains_key(&key) && self.streams.len() >= self.max_streams {
-            self.dropped_bytes += payload.len() as u64;
-            return;
+            // Full: the idlest eighth goes (their waiting bytes counted as dropped), so that
+            // connections that never ended cannot shut out the ones that follow.
+            self.evict_idle();
         }
         let noted_syn = self.syns.remove(&key);
         // A released direction resumes where it ended (a retransmission is trimmed away), unless
@@ -127,6 +134,7 @@ impl TcpStreams {
             }
             stream
         });
+        stream.touched = self.tick;
         // A SYN consumes one sequence number (RFC 9293 §3.4).
         let data_seq = if syn { seq.wrapping_add(1) } else { seq };
         let next = match stream.next {
@@ -204,6 +212,34 @@ impl TcpStreams {
                 self.dropped_bytes += skipped;
                 self.release(back);
             }
+        }
+    }
+
+    /// Releases the least recently used eighth of the directions (at least one), dropping (and
+    /// counting) the bytes they held out of order: amortised O(1) per new direction.
+    fn evict_idle(&mut self) {
+        let mut ages: Vec<u64> = self.streams.values().map(|s| s.touched).collect();
+        if ages.is_empty() {
+            return;
+        }
+        let cut = ages.len() / 8;
+        let (_, &mut threshold, _) = ages.select_nth_unstable(cut);
+        let idle: Vec<_> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| s.touched <= threshold)
+            .map(|(k, _)| *k)
+            .take(cut.max(1))
+            .collect();
+        for key in idle {
+            if let Some(stream) = self.streams.get_mut(&key) {
+                let dropped: usize = stream.pending.values().map(Vec::len).sum();
+                self.dropped_bytes += dropped as u64;
+                self.held -= stream.held;
+                stream.pending.clear();
+                stream.held = 0;
+            }
+            self.release(key);
         }
     }
 
@@ -459,6 +495,33 @@ mod tests {
         assert_eq!(
             out, b"INVITEINVITE",
             "the first and the new connection (ISN 500)"
+        );
+    }
+
+    /// Connections that never end do not shut out the ones that follow: when the table is full,
+    /// the idlest are let go (what they held out of order counted as dropped).
+    #[test]
+    fn the_idlest_directions_make_room_for_new_ones() {
+        let mut s = TcpStreams::new(1 << 16, 1 << 20, 8);
+        let b: SocketAddr = "10.0.0.2:5060".parse().unwrap();
+        let mut out = Vec::new();
+        for port in 0..40u16 {
+            let a = SocketAddr::from(([10, 0, 0, 1], 40_000 + port));
+            let mut deliver = |x: &[u8]| out.extend_from_slice(x);
+            s.segment(a, b, 100, true, Close::No, b"", &mut deliver);
+            s.segment(a, b, 101, false, Close::No, b"hi", &mut deliver);
+            s.segment(a, b, 110, false, Close::No, b"late", &mut deliver); // waits for 103..110
+        }
+        assert!(s.len() <= 8);
+        assert_eq!(
+            out.len(),
+            40 * 2,
+            "every connection's in-order bytes were read"
+        );
+        assert_eq!(
+            s.dropped_bytes,
+            (40 - s.len() as u64) * 4,
+            "the evicted ones' waiting bytes"
         );
     }
 }
