@@ -181,7 +181,7 @@ pub struct Sections {
 }
 
 /// An analyzer's finished sections, waiting to be put into [`Sections`]: built wherever
-/// [`Protocol::finish`] ran (possibly another thread), placed in registration order.
+/// [`Protocol::finish`] ran (possibly another thread), then put in place; each writes only its own.
 pub type Place = Box<dyn FnOnce(&mut Sections) + Send>;
 
 /// A protocol analyzer. Every method but [`Protocol::finish`] has a default that ignores its
