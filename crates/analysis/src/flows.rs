@@ -114,6 +114,17 @@ impl PackedKey {
         }
     }
 
+    /// The key of a packet from `src` to `dst`, and whether `src` is the `lo` side.
+    #[inline]
+    fn of_packet(transport: Transport, src: SocketAddr, dst: SocketAddr) -> (Self, bool) {
+        let (s, d) = (Side::of(src), Side::of(dst));
+        if s <= d {
+            (PackedKey::new(transport, s, d), true)
+        } else {
+            (PackedKey::new(transport, d, s), false)
+        }
+    }
+
     fn of(key: &FlowKey) -> Self {
         PackedKey::new(key.transport, Side::of(key.lo), Side::of(key.hi))
     }
@@ -229,13 +240,7 @@ impl FlowTable {
         bytes: u64,
         ts_ns: i64,
     ) -> FlowRef {
-        let (s, d) = (Side::of(src), Side::of(dst));
-        let src_is_lo = s <= d;
-        let packed = if src_is_lo {
-            PackedKey::new(transport, s, d)
-        } else {
-            PackedKey::new(transport, d, s)
-        };
+        let (packed, src_is_lo) = PackedKey::of_packet(transport, src, dst);
         let (slot, created) = match self.index.get(&packed) {
             Some(&slot) => (slot as usize, false),
             None => {
@@ -303,12 +308,7 @@ impl FlowTable {
 
     /// The id of the flow between `src` and `dst`, if the table holds it (nothing is counted).
     pub fn find(&self, transport: Transport, src: SocketAddr, dst: SocketAddr) -> Option<u64> {
-        let (s, d) = (Side::of(src), Side::of(dst));
-        let packed = if s <= d {
-            PackedKey::new(transport, s, d)
-        } else {
-            PackedKey::new(transport, d, s)
-        };
+        let (packed, _) = PackedKey::of_packet(transport, src, dst);
         let slot = *self.index.get(&packed)?;
         self.slab.get(slot as usize).map(|e| e.flow.id)
     }
