@@ -283,5 +283,27 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
         }
     }
     out.flush()?;
+    // Every raw-IP case in one file, one after the other: the tables fill together.
+    let raw: Vec<PathBuf> = cases
+        .iter()
+        .filter(|c| c.name != "interfaces")
+        .map(|c| c.path.clone())
+        .collect();
+    let path = dir.join("all.pcap");
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+    out.write_all(&Pcap::header(101))?;
+    for part in &raw {
+        let mut f = std::io::BufReader::new(File::open(part)?);
+        let mut header = [0u8; 24];
+        std::io::Read::read_exact(&mut f, &mut header)?;
+        std::io::copy(&mut f, &mut out)?;
+    }
+    out.flush()?;
+    cases.push(Case {
+        name: "all",
+        what: "all of the above in one file".into(),
+        path,
+    });
+
     Ok(cases)
 }

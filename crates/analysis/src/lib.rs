@@ -129,7 +129,7 @@ impl Default for Options {
 impl Options {
     /// Bounds derived from a memory budget in bytes: flows and endpoints about 1 KiB each (an
     /// eighth of the budget per 128 flows: 131,072 flows at 128 MiB), IP fragments an eighth,
-    /// out-of-order TCP bytes a thirty-second, TCP streams 8 KiB each (16,384 at 128 MiB).
+    /// out-of-order TCP bytes a thirty-second, TCP streams 16 KiB each (8,192 at 128 MiB).
     pub fn with_budget(bytes: usize) -> Self {
         Options {
             max_flows: (bytes / 1024).max(1024),
@@ -139,7 +139,7 @@ impl Options {
             fragment_timeout_ns: 30_000_000_000,
             max_tcp_stream_bytes: 1 << 20,
             max_tcp_bytes: bytes / 32,
-            max_tcp_streams: (bytes / 8192).max(64),
+            max_tcp_streams: (bytes / 16_384).max(64),
             parallel: false,
         }
     }
