@@ -172,9 +172,7 @@ impl TcpStreams {
                     }
                 } else {
                     // Cannot wait any longer: skip the gap, deliver what is held, keep this one.
-                    let (freed, skipped) = Self::flush_gap(stream, deliver);
-                    self.held -= freed;
-                    self.dropped_bytes += skipped;
+                    Self::flush_gap(stream, &mut self.held, &mut self.dropped_bytes, deliver);
                     let n = stream.next.unwrap_or(next);
                     let o = ahead(data_seq, n);
                     if o > 0 {
@@ -194,9 +192,7 @@ impl TcpStreams {
             Close::Fin => stream.closed = true,
             Close::Rst => {
                 // Nothing will fill the gaps: deliver what is held after them.
-                let (freed, skipped) = Self::flush_gap(stream, deliver);
-                self.held -= freed;
-                self.dropped_bytes += skipped;
+                Self::flush_gap(stream, &mut self.held, &mut self.dropped_bytes, deliver);
                 stream.closed = true;
             }
         }
@@ -207,9 +203,7 @@ impl TcpStreams {
             // A reset ends the connection: the other direction too.
             let back = (dst, src);
             if let Some(other) = self.streams.get_mut(&back) {
-                let (freed, skipped) = Self::flush_gap(other, deliver);
-                self.held -= freed;
-                self.dropped_bytes += skipped;
+                Self::flush_gap(other, &mut self.held, &mut self.dropped_bytes, deliver);
                 self.release(back);
             }
         }
@@ -232,13 +226,8 @@ impl TcpStreams {
             .take(cut.max(1))
             .collect();
         for key in idle {
-            if let Some(stream) = self.streams.get_mut(&key) {
-                let dropped: usize = stream.pending.values().map(Vec::len).sum();
-                self.dropped_bytes += dropped as u64;
-                self.held -= stream.held;
-                stream.pending.clear();
-                stream.held = 0;
-            }
+            // What it held out of order is lost with it (`release` frees it from the total).
+            self.dropped_bytes += self.streams.get(&key).map_or(0, |s| s.held as u64);
             self.release(key);
         }
     }
@@ -291,8 +280,14 @@ impl TcpStreams {
         freed
     }
 
-    /// Gives up on the gap before the first pending segment; returns (bytes freed, bytes skipped).
-    fn flush_gap(stream: &mut Stream, deliver: &mut dyn FnMut(&[u8])) -> (usize, u64) {
+    /// Gives up on the gaps before the pending segments, delivering them: the bytes freed come
+    /// off `held` (the total over all streams), the bytes skipped go to `dropped`.
+    fn flush_gap(
+        stream: &mut Stream,
+        held: &mut usize,
+        dropped: &mut u64,
+        deliver: &mut dyn FnMut(&[u8]),
+    ) {
         let mut freed = 0;
         let mut skipped = 0u64;
         while let Some((&key, _)) = stream.pending.iter().next() {
@@ -306,7 +301,8 @@ impl TcpStreams {
             }
             freed += Self::drain(stream, deliver);
         }
-        (freed, skipped)
+        *held -= freed;
+        *dropped += skipped;
     }
 }
 

@@ -10,10 +10,16 @@ use std::io::{self, Write};
 /// A writer that escapes control characters on their way to `W`.
 pub struct SafeText<W: Write>(pub W);
 
+/// C0 controls but the newline and the tab, and DEL: written as `\xNN`.
+fn is_escaped_byte(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f
+}
+
 fn escape(c: char, out: &mut Vec<u8>) {
     match c {
-        '\n' | '\t' => out.push(c as u8),
-        '\u{0}'..='\u{1f}' | '\u{7f}' => out.extend(format!("\\x{:02x}", c as u32).bytes()),
+        c if c.is_ascii() && is_escaped_byte(c as u8) => {
+            out.extend(format!("\\x{:02x}", c as u32).bytes())
+        }
         '\u{80}'..='\u{9f}' => out.extend(format!("\\u{{{:x}}}", c as u32).bytes()),
         c => {
             let mut b = [0u8; 4];
@@ -23,9 +29,8 @@ fn escape(c: char, out: &mut Vec<u8>) {
 }
 
 fn needs_escape(b: &[u8]) -> bool {
-    // C0 (but the newline and tab), DEL, or a UTF-8 lead byte 0xC2 that may start a C1 character.
-    b.iter()
-        .any(|&c| (c < 0x20 && c != b'\n' && c != b'\t') || c == 0x7f || c == 0xc2)
+    // An escaped byte, or a UTF-8 lead byte 0xC2 that may start a C1 character.
+    b.iter().any(|&c| is_escaped_byte(c) || c == 0xc2)
 }
 
 impl<W: Write> Write for SafeText<W> {
@@ -39,7 +44,7 @@ impl<W: Write> Write for SafeText<W> {
             // Not text (formatting only writes text, so this is a caller's raw bytes): escape
             // the C0 controls and DEL byte by byte.
             Err(_) => buf.iter().for_each(|&b| {
-                if (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f {
+                if is_escaped_byte(b) {
                     out.extend(format!("\\x{b:02x}").bytes());
                 } else {
                     out.push(b);

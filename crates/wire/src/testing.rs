@@ -134,6 +134,14 @@ impl Ipv6 {
     }
 }
 
+/// An address as IPv6 (IPv4 as IPv4-mapped, RFC 4291 §2.5.5.2), for a packet of mixed families.
+fn as_v6(a: IpAddr) -> Ipv6Addr {
+    match a {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    }
+}
+
 /// The pseudo-header sum's part of a UDP/TCP checksum (RFC 768; RFC 8200 §8.1).
 fn pseudo_header(src: IpAddr, dst: IpAddr, protocol: u8, len: usize) -> Vec<u8> {
     let mut p = Vec::new();
@@ -145,12 +153,8 @@ fn pseudo_header(src: IpAddr, dst: IpAddr, protocol: u8, len: usize) -> Vec<u8> 
             p.extend((len as u16).to_be_bytes());
         }
         _ => {
-            let v6 = |a: IpAddr| match a {
-                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-                IpAddr::V6(v6) => v6,
-            };
-            p.extend(v6(src).octets());
-            p.extend(v6(dst).octets());
+            p.extend(as_v6(src).octets());
+            p.extend(as_v6(dst).octets());
             p.extend((len as u32).to_be_bytes());
             p.extend([0, 0, 0, protocol]);
         }
@@ -222,19 +226,13 @@ pub fn ip(src: IpAddr, dst: IpAddr, protocol: u8, transport: &[u8]) -> Vec<u8> {
             ..Ipv4::default()
         }
         .emit(transport),
-        _ => {
-            let v6 = |a: IpAddr| match a {
-                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-                IpAddr::V6(v6) => v6,
-            };
-            Ipv6 {
-                src: v6(src),
-                dst: v6(dst),
-                next_header: protocol,
-                ..Ipv6::default()
-            }
-            .emit(transport)
+        _ => Ipv6 {
+            src: as_v6(src),
+            dst: as_v6(dst),
+            next_header: protocol,
+            ..Ipv6::default()
         }
+        .emit(transport),
     }
 }
 
