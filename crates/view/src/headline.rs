@@ -7,7 +7,7 @@ use callscope_analysis::Report;
 
 use crate::format::count;
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
@@ -123,12 +123,7 @@ pub fn media(r: &Report) -> String {
 /// Network: `14 conversations, 9 endpoints`, and the ICMP errors about them when there are any
 /// (`, 53 ICMP errors`).
 pub fn network(r: &Report) -> String {
-    let icmp: u64 = r
-        .conversations
-        .iter()
-        .flat_map(|c| &c.icmp_errors)
-        .map(|e| e.count)
-        .sum();
+    let icmp = crate::icmp::total(r);
     let mut line = format!(
         "{}, {}",
         plural(

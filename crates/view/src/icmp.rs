@@ -4,6 +4,7 @@ use callscope_analysis::report::IcmpErrors;
 use callscope_analysis::Report;
 
 use crate::format;
+use crate::headline::plural;
 
 /// A conversation's errors: `port unreachable ×5 from 35.158.183.167; time exceeded from 10.0.0.1`.
 pub fn describe(errors: &[IcmpErrors]) -> Option<String> {
@@ -24,33 +25,38 @@ pub fn describe(errors: &[IcmpErrors]) -> Option<String> {
     Some(parts.join("; "))
 }
 
+/// ICMP errors over all conversations.
+pub fn total(r: &Report) -> u64 {
+    r.conversations
+        .iter()
+        .flat_map(|c| &c.icmp_errors)
+        .map(|e| e.count)
+        .sum()
+}
+
 /// All of a report's: `53 ICMP errors on 12 conversations (port unreachable)`, or None.
 pub fn summary(r: &Report) -> Option<String> {
-    let mut count = 0;
-    let mut conversations = 0;
+    let count = total(r);
+    if count == 0 {
+        return None;
+    }
+    let with: Vec<_> = r
+        .conversations
+        .iter()
+        .filter(|c| !c.icmp_errors.is_empty())
+        .collect();
     let mut kinds: Vec<&str> = Vec::new();
-    for c in r.conversations.iter().filter(|c| !c.icmp_errors.is_empty()) {
-        conversations += 1;
-        for e in &c.icmp_errors {
-            count += e.count;
-            if !kinds.contains(&e.error.as_str()) {
-                kinds.push(&e.error);
-            }
+    for e in with.iter().flat_map(|c| &c.icmp_errors) {
+        if !kinds.contains(&e.error.as_str()) {
+            kinds.push(&e.error);
         }
     }
-    (count > 0).then(|| {
-        format!(
-            "{} ICMP {} on {} ({})",
-            format::count(count),
-            if count == 1 { "error" } else { "errors" },
-            if conversations == 1 {
-                "1 conversation".to_owned()
-            } else {
-                format!("{} conversations", format::count(conversations))
-            },
-            kinds.join(", ")
-        )
-    })
+    Some(format!(
+        "{} on {} ({})",
+        plural(count, "ICMP error", "ICMP errors"),
+        plural(with.len() as u64, "conversation", "conversations"),
+        kinds.join(", ")
+    ))
 }
 
 #[cfg(test)]
