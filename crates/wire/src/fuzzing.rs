@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::capture::Ending;
-use crate::link;
 use crate::net::{self, Network, Transport};
+use crate::{der, link, tls};
 use crate::{Frame, Reader};
 
 /// LINKTYPE_* values: NULL, EN10MB, RAW (12, 14, 101), LOOP, LINUX_SLL, PKTAP (149, 258), IPV4,
@@ -136,4 +136,103 @@ pub fn link_ip(data: &[u8]) {
             Transport::Icmp { .. } => {}
         }
     }
+}
+
+/// TLS over arbitrary bytes: `tls::split_records` → `tls::split_handshakes` over the handshake
+/// fragments → `ClientHello`, `ServerHello`, `first_certificate` → `der::certificate_names`; then
+/// the same from `split_handshakes` on the raw input, and each message parser on it directly, so
+/// every layer is reached without the fuzzer building the ones above it. Records, messages and
+/// the certificate lie inside the bytes they came from; framing consumes exactly the units it
+/// returns and stops with an error only where it stopped; the caps hold (16 ALPN names, 32 DNS
+/// names) and no decoded name holds a control character.
+pub fn tls_handshake(data: &[u8]) {
+    let split = tls::split_records(data);
+    let mut framed = 0;
+    let mut fragments = Vec::new();
+    for r in &split.records {
+        assert!(within(data, r.fragment), "record outside the input");
+        assert!(
+            r.fragment.len() <= tls::MAX_FRAGMENT_LEN,
+            "record over the limit"
+        );
+        framed += tls::RECORD_HEADER_LEN + r.fragment.len();
+        if r.content_type == tls::content_type::HANDSHAKE {
+            fragments.extend_from_slice(r.fragment);
+        }
+    }
+    assert_eq!(
+        framed, split.consumed,
+        "records do not add up to what was consumed"
+    );
+    if let Some(tls::NotTls::BadHeader { offset } | tls::NotTls::TooLong { offset, .. }) =
+        split.error
+    {
+        assert_eq!(
+            offset, split.consumed,
+            "framing stopped elsewhere than its error"
+        );
+    }
+    for stream in [&fragments[..], data] {
+        let (messages, consumed) = tls::split_handshakes(stream);
+        let mut framed = 0;
+        for (msg_type, body) in messages {
+            assert!(within(stream, body), "handshake body outside its stream");
+            framed += tls::HANDSHAKE_HEADER_LEN + body.len();
+            tls_message(msg_type, body);
+        }
+        assert_eq!(
+            framed, consumed,
+            "messages do not add up to what was consumed"
+        );
+    }
+    for msg_type in [tls::CLIENT_HELLO, tls::SERVER_HELLO, tls::CERTIFICATE] {
+        tls_message(msg_type, data);
+    }
+    certificate_names(data);
+}
+
+fn tls_message(msg_type: u8, body: &[u8]) {
+    match msg_type {
+        tls::CLIENT_HELLO => {
+            if let Some(hello) = tls::ClientHello::parse(body) {
+                assert!(hello.alpn.len() <= tls::MAX_ALPN, "ALPN over the cap");
+                assert!(hello
+                    .server_name
+                    .iter()
+                    .chain(&hello.alpn)
+                    .all(|s| printable(s)));
+            }
+        }
+        tls::SERVER_HELLO => {
+            if let Some(hello) = tls::ServerHello::parse(body) {
+                assert!(hello.alpn.iter().all(|s| printable(s)));
+            }
+        }
+        tls::CERTIFICATE => {
+            if let Some(cert) = tls::first_certificate(body) {
+                assert!(within(body, cert), "certificate outside its message");
+                certificate_names(cert);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn certificate_names(der: &[u8]) {
+    if let Some(names) = der::certificate_names(der) {
+        assert!(
+            names.dns_names.len() <= der::MAX_DNS_NAMES,
+            "dNSNames over the cap"
+        );
+        let mut strings = [&names.subject, &names.issuer]
+            .into_iter()
+            .chain(&names.subject_common_name)
+            .chain(&names.dns_names);
+        assert!(strings.all(|s| printable(s)), "control character in a name");
+    }
+}
+
+/// No control characters: what a peer names is shown, never a line break or an escape.
+fn printable(s: &str) -> bool {
+    !s.chars().any(char::is_control)
 }

@@ -14,6 +14,8 @@
 
 pub mod bytes;
 pub mod capture;
+pub mod der;
+pub mod dns;
 pub mod esp;
 #[cfg(feature = "testing")]
 pub mod fuzzing;

@@ -27,6 +27,50 @@ fn pcap_seed() -> Vec<u8> {
     f
 }
 
+/// A TLS 1.2 exchange as one stream of records: a ClientHello (SNI, ALPN), then a ServerHello and
+/// a Certificate with a real certificate, cut into records of 400 bytes.
+fn tls_seed() -> Vec<u8> {
+    fn prefixed(len_bytes: usize, data: &[u8]) -> Vec<u8> {
+        let mut v = (data.len() as u32).to_be_bytes()[4 - len_bytes..].to_vec();
+        v.extend_from_slice(data);
+        v
+    }
+    let ext = |kind: u16, data: Vec<u8>| [kind.to_be_bytes().to_vec(), prefixed(2, &data)].concat();
+    let mut sni = vec![0];
+    sni.extend(prefixed(2, b"courier.push.apple.com"));
+    let alpn = [prefixed(1, b"h2"), prefixed(1, b"http/1.1")].concat();
+    let extensions = [
+        ext(0, prefixed(2, &sni)),
+        ext(16, prefixed(2, &alpn)),
+        ext(43, vec![4, 3, 4, 3, 3]),
+    ]
+    .concat();
+    let mut client_hello = vec![3, 3];
+    client_hello.extend_from_slice(&[0x11; 32]);
+    client_hello.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
+    client_hello.extend(prefixed(2, &extensions));
+    let mut server_hello = vec![3, 3];
+    server_hello.extend_from_slice(&[0x22; 32]);
+    server_hello.extend_from_slice(&[0, 0xc0, 0x2f, 0]);
+    server_hello.extend(prefixed(2, &ext(16, prefixed(2, &prefixed(1, b"h2")))));
+    let cert = include_bytes!("../src/tls/testdata/example-cert.der");
+    let certificate = prefixed(3, &prefixed(3, cert));
+
+    let record = |fragment: &[u8]| [vec![22, 3, 3], prefixed(2, fragment)].concat();
+    let mut stream = record(&[vec![1], prefixed(3, &client_hello)].concat());
+    let flight = [
+        vec![2],
+        prefixed(3, &server_hello),
+        vec![11],
+        prefixed(3, &certificate),
+    ]
+    .concat();
+    for chunk in flight.chunks(400) {
+        stream.extend(record(chunk));
+    }
+    stream
+}
+
 proptest! {
     #[test]
     fn reader_survives_any_bytes_in_any_chunks(data in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -51,6 +95,24 @@ proptest! {
     }
 
     #[test]
+    fn tls_handshake_survives_any_bytes(data in proptest::collection::vec(any::<u8>(), 0..600)) {
+        fuzzing::tls_handshake(&data);
+    }
+
+    #[test]
+    fn tls_handshake_survives_a_damaged_exchange(
+        at in 0usize..1400,
+        byte in any::<u8>(),
+        cut in 0usize..1400,
+    ) {
+        let mut stream = tls_seed();
+        let n = stream.len();
+        stream[at % n] = byte;
+        stream.truncate(n - cut % n);
+        fuzzing::tls_handshake(&stream);
+    }
+
+    #[test]
     fn link_ip_survives_any_frame(data in proptest::collection::vec(any::<u8>(), 0..300)) {
         fuzzing::link_ip(&data);
     }
@@ -68,4 +130,14 @@ fn the_seed_is_read_whole_in_any_chunking() {
     let mut frame = vec![1u8];
     frame.extend_from_slice(&seed[24 + 16..24 + 16 + 46]);
     fuzzing::link_ip(&frame);
+}
+
+#[test]
+fn the_tls_seed_passes_the_harness_whole_and_cut_anywhere() {
+    let stream = tls_seed();
+    let split = callscope_wire::tls::split_records(&stream);
+    assert_eq!((split.records.len(), split.consumed), (4, stream.len()));
+    for n in 0..=stream.len() {
+        fuzzing::tls_handshake(&stream[..n]);
+    }
 }
