@@ -132,8 +132,15 @@ impl Index {
 /// Attributes the report's conversations that have no process to the processes `facts` says own
 /// their sockets, as "name (pid)" (the analyzer's own format), and adds or updates
 /// `report.processes` with their flows, packets and bytes. Conversations that already name a
-/// process (from the capture's own metadata) are left alone. Returns how many were attributed.
+/// process (from the capture's own metadata) are left alone. The verdicts are judged again with
+/// the facts (what an interface is, who owns a tunnel). Returns how many were attributed.
 pub fn attribute(report: &mut Report, facts: &Facts) -> usize {
+    let attributed = attribute_processes(report, facts);
+    report.verdicts = crate::verdicts::judge(report, Some(facts));
+    attributed
+}
+
+fn attribute_processes(report: &mut Report, facts: &Facts) -> usize {
     let index = Index::new(facts);
     if index.by_local.is_empty() {
         return 0;

@@ -11,14 +11,16 @@ use callscope_wire::fuzzing::within;
 use callscope_wire::ike::{self as wire_ike, Payload};
 use callscope_wire::sip::{self as wire_sip, framing::FrameLimits, Framing};
 use callscope_wire::stun::{self as wire_stun, Attribute};
-use callscope_wire::{megaco, rtcp, rtp as wire_rtp, sdp};
+use callscope_wire::{dns as wire_dns, megaco, rtcp, rtp as wire_rtp, sdp};
 
+use crate::dns::DnsAnalyzer;
 use crate::flows::Transport;
 use crate::ike::IkeAnalyzer;
 use crate::protocols::{FinishContext, MediaExpectation, RtpMap, Segment, Shared};
 use crate::rtp::RtpAnalyzer;
 use crate::sip::SipAnalyzer;
 use crate::stun::StunAnalyzer;
+use crate::tls::TlsAnalyzer;
 use crate::{Analyzer, Options, Report};
 
 /// LINKTYPE_* values the analyzer harness puts in its pcap header (see `callscope_wire::fuzzing`).
@@ -180,6 +182,82 @@ pub fn stun(data: &[u8]) {
     a.tcp_bytes(&seg(5, tcp, c, s, x), &mut shared);
     a.tcp_bytes(&seg(6, tcp, c, s, y), &mut shared);
     serializes("STUN report", &a.finish(&FinishContext { start_ns: 0 }));
+}
+
+/// The name sources: `dns::parse` and `dns::split_tcp` over the input (after byte 0), then the
+/// DNS analyzer on it as a UDP datagram each way on port 53 and as a TCP stream cut at byte 0,
+/// and the TLS analyzer on it as both directions of a stream cut there; the names table and
+/// verdicts over the resulting sections. Checks: TCP framing consumes only what it returns, and
+/// no name holds a control character.
+pub fn names(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    if let Some(m) = wire_dns::parse(rest) {
+        let names = m
+            .questions
+            .iter()
+            .map(|q| &q.name)
+            .chain(m.answers.iter().map(|a| &a.name));
+        for n in names {
+            assert!(
+                !n.chars().any(char::is_control),
+                "control character in {n:?}"
+            );
+        }
+    }
+    let (messages, used) = wire_dns::split_tcp(rest);
+    assert!(used <= rest.len(), "DNS framing past the input");
+    assert_eq!(
+        messages.iter().map(|m| m.len() + 2).sum::<usize>(),
+        used,
+        "DNS messages do not add up to what was consumed"
+    );
+    let (c, s) = (at([10, 0, 0, 1], 40000), at([10, 0, 0, 2], 53));
+    let (udp, tcp) = (Transport::Udp, Transport::Tcp);
+    let cut = usize::from(pick) % (rest.len() + 1);
+    let (x, y) = rest.split_at(cut);
+    let mut shared = Shared::default();
+    let mut dns = DnsAnalyzer::default();
+    let _ = crate::protocols::Protocol::udp(&mut dns, &seg(1, udp, c, s, rest), &mut shared);
+    let _ = crate::protocols::Protocol::udp(&mut dns, &seg(2, udp, s, c, rest), &mut shared);
+    crate::protocols::Protocol::stream_bytes(&mut dns, &seg(3, tcp, s, c, x), &mut shared);
+    crate::protocols::Protocol::stream_bytes(&mut dns, &seg(4, tcp, s, c, y), &mut shared);
+    let mut tls = TlsAnalyzer::default();
+    let server = at([10, 0, 0, 2], 443);
+    for (i, piece) in [x, y].into_iter().enumerate() {
+        let frame = 5 + 2 * i as u64;
+        crate::protocols::Protocol::stream_bytes(
+            &mut tls,
+            &seg(frame, tcp, c, server, piece),
+            &mut shared,
+        );
+        crate::protocols::Protocol::stream_bytes(
+            &mut tls,
+            &seg(frame + 1, tcp, server, c, piece),
+            &mut shared,
+        );
+    }
+    let ctx = FinishContext { start_ns: 0 };
+    let sections = crate::registry::place([
+        crate::protocols::Protocol::finish(Box::new(dns), &ctx),
+        crate::protocols::Protocol::finish(Box::new(tls), &ctx),
+    ]);
+    for n in &sections.names {
+        assert!(
+            !n.name.chars().any(char::is_control),
+            "control character in {:?}",
+            n.name
+        );
+    }
+    let mut report = Report {
+        dns: sections.dns,
+        tls: sections.tls,
+        ..Report::default()
+    };
+    crate::names::table::attach(&mut report, sections.names, 0);
+    report.verdicts = crate::verdicts::judge(&report, None);
+    serializes("names report", &report);
 }
 
 fn sip_message(message: &[u8]) {

@@ -54,6 +54,7 @@ mod analyzer;
 pub mod classify;
 mod correlate;
 pub mod defrag;
+pub mod dns;
 pub mod extract;
 pub mod facts;
 pub mod flows;
@@ -63,6 +64,8 @@ pub mod fuzzing;
 pub mod hierarchy;
 pub mod ike;
 pub mod mask;
+pub mod names;
+pub mod partial;
 mod protocol_stage;
 #[cfg(not(target_arch = "wasm32"))]
 mod protocol_thread;
@@ -75,6 +78,8 @@ pub mod stun;
 pub mod tcp;
 pub mod time;
 pub mod timeline;
+pub mod tls;
+pub mod verdicts;
 
 pub use analyzer::{Analyzer, Found, Progress};
 pub use callscope_wire::ReadError;

@@ -265,7 +265,45 @@ fn mask_messages(m: &mut Masker, messages: &mut [LadderMessage]) {
     }
 }
 
-/// Masks every phone number, user part and display name in the report's SIP section.
+impl Masker {
+    /// Free text (a verdict's words) with every value masked so far replaced by its pseudonym
+    /// where it stands as a word of its own (a user `s` leaves "calls" alone), the longest
+    /// first so that a number inside another is not half replaced.
+    pub fn text(&self, text: &str) -> String {
+        let mut pairs: Vec<(&String, &String)> = self.users.iter().chain(&self.names).collect();
+        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
+        let mut out = text.to_owned();
+        for (value, pseudonym) in pairs {
+            if !value.is_empty() && out.contains(value.as_str()) {
+                out = replace_words(&out, value, pseudonym);
+            }
+        }
+        out
+    }
+}
+
+/// `text` with each occurrence of `value` not inside a longer word replaced by `with`.
+fn replace_words(text: &str, value: &str, with: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(value) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + value.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if word(before) || word(after) {
+            out.push_str(value);
+        } else {
+            out.push_str(with);
+        }
+        rest = &rest[at + value.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Masks every phone number, user part and display name in the report's SIP section, and the
+/// same values wherever a verdict quotes them.
 pub fn mask_report(report: &mut Report) {
     let mut m = Masker::default();
     let sip = &mut report.sip;
@@ -320,12 +358,31 @@ pub fn mask_report(report: &mut Report) {
             p.path = Some(m.home(path));
         }
     }
+    for v in &mut report.verdicts {
+        v.title = m.text(&v.title);
+        v.detail = m.text(&v.detail);
+        if let Some(c) = &v.certain_if {
+            v.certain_if = Some(m.text(c));
+        }
+    }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdict_text_gets_the_same_pseudonyms_as_whole_words() {
+        let mut m = Masker::default();
+        m.uri("sip:+15550100@example.com");
+        m.uri("sip:s@example.com");
+        m.name("Alice Smith");
+        assert_eq!(
+            m.text("Call from +15550100 (Alice Smith) to s failed; s calls +155501009"),
+            "Call from number-1 (name-1) to user-1 failed; user-1 calls +155501009"
+        );
+    }
 
     #[test]
     fn numbers_and_users_get_stable_pseudonyms() {

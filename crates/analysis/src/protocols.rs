@@ -14,13 +14,15 @@
 //! every analyzer is then offered through [`Protocol::relayed`].
 
 use crate::FastMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
+use crate::dns::DnsReport;
 use crate::flows::Transport;
 use crate::ike::IkeReport;
 use crate::rtp::{RtcpReport, RtpReport};
 use crate::sip::SipReport;
 use crate::stun::StunReport;
+use crate::tls::TlsReport;
 use crate::Found;
 
 /// A UDP datagram, a TCP segment's payload, or an IP payload (ESP), with where it came from.
@@ -66,6 +68,49 @@ pub struct MediaExpectation {
     pub rtpmap: Vec<RtpMap>,
     /// RTCP shares the RTP port (RFC 5761 `a=rtcp-mux`).
     pub rtcp_mux: bool,
+}
+
+/// Where a name for an address came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NameSource {
+    /// A DNS answer (A/AAAA after its CNAMEs, or PTR).
+    Dns,
+    /// A TLS ClientHello's server name.
+    Sni,
+    /// A TLS server certificate's subject or subjectAltName.
+    Certificate,
+    /// A well-known port: a hint, not a name.
+    Port,
+}
+
+impl NameSource {
+    /// As the report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameSource::Dns => "dns",
+            NameSource::Sni => "sni",
+            NameSource::Certificate => "cert",
+            NameSource::Port => "port",
+        }
+    }
+}
+
+/// A name an analyzer learned for an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameSeen {
+    /// The address named.
+    pub addr: IpAddr,
+    /// The name (for DNS, the one asked).
+    pub name: String,
+    /// Where it came from.
+    pub source: NameSource,
+    /// DNS: the names from the one asked to the one that had the address (CNAMEs); empty when
+    /// the answer named the address directly.
+    pub chain: Vec<String>,
+    /// When it was learned (ns since the epoch).
+    pub ts_ns: i64,
+    /// Frame that said it.
+    pub frame: u64,
 }
 
 /// What analyzers share.
@@ -176,6 +221,14 @@ pub struct Sections {
     pub rtp: RtpReport,
     /// RTCP.
     pub rtcp: RtcpReport,
+    /// DNS.
+    pub dns: DnsReport,
+    /// TLS handshakes.
+    pub tls: TlsReport,
+    /// Names learned for addresses (DNS, TLS), in no particular order.
+    pub names: Vec<NameSeen>,
+    /// Names not kept (an analyzer's table full).
+    pub names_dropped: u64,
     /// TCP stream bytes an analyzer's framing had to discard (added to `limits.tcp_bytes_dropped`).
     pub stream_bytes_dropped: u64,
 }

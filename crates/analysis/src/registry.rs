@@ -2,7 +2,7 @@
 //! them all. Adding a protocol is one line in `REGISTERED` (see the crate docs for the steps).
 
 use crate::protocols::{FinishContext, Place, Protocol, Sections, Segment, Shared};
-use crate::{ike, rtp, sip, stun, Found};
+use crate::{dns, ike, rtp, sip, stun, tls, Found};
 
 /// A registered analyzer: how to make one, and what it claims of TCP.
 pub struct Registration {
@@ -10,13 +10,15 @@ pub struct Registration {
     make: fn() -> Box<dyn Protocol>,
     /// [`Protocol::claims_stream`].
     claims_stream: fn(&Segment<'_>) -> bool,
-    /// The hierarchy name of the TCP streams it claims.
-    stream_name: &'static str,
+    /// The hierarchy name of the frames of the TCP streams it claims; None: the first-pass
+    /// classification names each frame (as tshark counts only frames where a TLS record or a
+    /// DNS message starts).
+    stream_name: Option<&'static str>,
 }
 
 impl Registration {
     /// The registration of analyzer `P`, whose claimed TCP streams are named `stream_name`.
-    const fn of<P: Protocol + Default + 'static>(stream_name: &'static str) -> Self {
+    const fn of<P: Protocol + Default + 'static>(stream_name: Option<&'static str>) -> Self {
         Registration {
             make: make::<P>,
             claims_stream: P::claims_stream,
@@ -31,12 +33,15 @@ fn make<P: Protocol + Default + 'static>() -> Box<dyn Protocol> {
 
 /// Every analyzer, in the order a UDP datagram is offered to them: IKE/ESP first (it owns its
 /// ports outright), then STUN/TURN (whose first-byte demultiplexing must precede RTP's), SIP
-/// (with H.248), and RTP/RTCP last, as its heuristics accept what nobody else claimed.
-static REGISTERED: [Registration; 4] = [
-    Registration::of::<ike::IkeAnalyzer>("isakmp"),
-    Registration::of::<stun::StunAnalyzer>("stun"),
-    Registration::of::<sip::SipAnalyzer>("sip"),
-    Registration::of::<rtp::RtpAnalyzer>("rtp"),
+/// (with H.248), DNS (its ports only) and TLS (TCP only), and RTP/RTCP last, as its heuristics
+/// accept what nobody else claimed.
+static REGISTERED: [Registration; 6] = [
+    Registration::of::<ike::IkeAnalyzer>(Some("isakmp")),
+    Registration::of::<stun::StunAnalyzer>(Some("stun")),
+    Registration::of::<sip::SipAnalyzer>(Some("sip")),
+    Registration::of::<dns::DnsAnalyzer>(None),
+    Registration::of::<tls::TlsAnalyzer>(None),
+    Registration::of::<rtp::RtpAnalyzer>(Some("rtp")),
 ];
 
 /// An analyzer by its place in the registration list: the owner of a TCP stream.
@@ -44,8 +49,8 @@ static REGISTERED: [Registration; 4] = [
 pub struct ProtocolId(u8);
 
 impl ProtocolId {
-    /// The hierarchy name of the streams this analyzer claims.
-    pub fn stream_name(self) -> &'static str {
+    /// The hierarchy name of the frames of the streams this analyzer claims, when it names them.
+    pub fn stream_name(self) -> Option<&'static str> {
         REGISTERED[usize::from(self.0)].stream_name
     }
 

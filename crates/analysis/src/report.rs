@@ -32,6 +32,14 @@ pub struct Report {
     pub rtp: crate::rtp::RtpReport,
     /// RTCP reports.
     pub rtcp: crate::rtp::RtcpReport,
+    /// DNS questions and answers.
+    pub dns: crate::dns::DnsReport,
+    /// TLS handshakes.
+    pub tls: crate::tls::TlsReport,
+    /// Names for addresses, with where each came from, by address.
+    pub names: Vec<Name>,
+    /// Conclusions in plain words, each with its evidence, most specific first.
+    pub verdicts: Vec<crate::verdicts::Verdict>,
     /// Packets and bytes per time bucket (one second, wider for long captures) per protocol
     /// family, for every frame the hierarchy counts (those whose link layer decoded).
     pub timeline: crate::timeline::TimelineReport,
@@ -135,9 +143,50 @@ pub struct Endpoint {
     pub rx_bytes: u64,
     /// RFC 6890 class: `global`, `private`, `cgnat`, `link-local`, `ula`, `loopback`, `multicast`, …
     pub class: String,
-    /// A name for it, once something named it.
+    /// Its best name ([`Name`]: DNS first, then TLS, then a port hint), once something named it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+/// A name for an address (DESIGN.md: `names[] { addr, name, source }`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Name {
+    /// The address.
+    pub addr: String,
+    /// The name: for DNS the one asked, for TLS the server name or the certificate's; for a
+    /// port hint the service the port usually carries.
+    pub name: String,
+    /// `dns`, `sni` (TLS server name), `cert` (TLS certificate) or `port` (a hint only).
+    pub source: String,
+    /// DNS: the names from the one asked to the one that had the address, when CNAMEs led there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub chain: Vec<String>,
+    /// When it was learned, seconds into the capture.
+    pub first: f64,
+    /// The frame that said it (0 for a port hint).
+    pub frame: u64,
+    /// The mobile network a 3GPP name (or a carrier's own ePDG name) belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<MobileNetwork>,
+}
+
+/// A mobile network, from a 3GPP name (TS 23.003) or a listed carrier name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MobileNetwork {
+    /// What the name is for: `epdg`, `epdg-sos`, `ims`, `nai`, `other`.
+    pub role: String,
+    /// Mobile country code.
+    pub mcc: String,
+    /// Mobile network code, as the name writes it.
+    pub mnc: String,
+    /// Operator, from the bundled table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// Country, from the bundled table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// Totals for one unordered 5-tuple; `a` is the side that sent first.
@@ -172,6 +221,16 @@ pub struct Conversation {
     /// Owning process, when the capture or the facts say: [`Process::label`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
+    /// The initiator's name ([`Endpoint::name`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a_name: Option<String>,
+    /// The responder's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b_name: Option<String>,
+    /// What a well-known port on either side usually carries (`Apple push`, `IKE NAT-T`): a
+    /// hint, not a finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// ICMP/ICMPv6 errors that quote this conversation's packets (not counted in its packets).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub icmp_errors: Vec<IcmpErrors>,
@@ -233,6 +292,9 @@ pub struct Limits {
     /// ICMP errors not attached to their conversation (too many flows or kinds with errors).
     #[serde(skip_serializing_if = "is_zero")]
     pub icmp_errors_dropped: u64,
+    /// Names for addresses not kept (DNS answers or TLS names beyond their tables).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub names_dropped: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

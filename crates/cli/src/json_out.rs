@@ -33,6 +33,10 @@ pub fn write<W: Write>(out: &mut W, report: &Report) -> io::Result<()> {
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         out.write_all(&media)?;
+        member(out, "dns", &report.dns, false)?;
+        member(out, "tls", &report.tls, false)?;
+        member(out, "names", &report.names, false)?;
+        member(out, "verdicts", &report.verdicts, false)?;
         member(out, "timeline", &report.timeline, false)?;
         member(out, "limits", &report.limits, false)?;
         out.write_all(b"\n}\n")

@@ -139,6 +139,45 @@ pub fn network(r: &Report) -> String {
     line
 }
 
+/// Names: `7 names learned, 5 DNS questions (1 failed or unanswered), 3 TLS handshakes`; port
+/// hints are not names learned.
+pub fn names(r: &Report) -> String {
+    let learned = r.names.iter().filter(|n| n.source != "port").count() as u64;
+    let mut parts = vec![format!("{} learned", plural(learned, "name", "names"))];
+    if r.dns.messages > 0 {
+        let failed = r
+            .dns
+            .queries
+            .iter()
+            .filter(|q| q.responses == 0 || q.rcode.as_deref().is_some_and(|c| c != "NOERROR"))
+            .count() as u64;
+        parts.push(format!(
+            "{} ({failed} failed or unanswered)",
+            plural(r.dns.queries.len() as u64, "DNS question", "DNS questions")
+        ));
+    }
+    if !r.tls.sessions.is_empty() {
+        parts.push(plural(
+            r.tls.sessions.len() as u64,
+            "TLS handshake",
+            "TLS handshakes",
+        ));
+    }
+    parts.join(", ")
+}
+
+/// Verdicts: `2 verdicts: Wi-Fi calling tunnel to T-Mobile…` (the first's title).
+pub fn verdicts(r: &Report) -> String {
+    match r.verdicts.first() {
+        None => "No verdict: nothing here matched a rule.".to_owned(),
+        Some(v) => format!(
+            "{}: {}",
+            plural(r.verdicts.len() as u64, "verdict", "verdicts"),
+            v.title
+        ),
+    }
+}
+
 /// Processes: `3 processes`.
 pub fn processes(r: &Report) -> String {
     plural(r.processes.len() as u64, "process", "processes")
@@ -173,5 +212,17 @@ mod tests {
         }
         assert_eq!(calls(&r), "3 calls, 2 answered, 1 rejected");
         assert_eq!(network(&r), "0 conversations, 0 endpoints");
+        assert_eq!(names(&r), "0 names learned");
+        r.dns.messages = 3;
+        r.dns
+            .queries
+            .push(callscope_analysis::dns::report::DnsQuery {
+                queries: 1,
+                ..Default::default()
+            });
+        assert_eq!(
+            names(&r),
+            "0 names learned, 1 DNS question (1 failed or unanswered)"
+        );
     }
 }

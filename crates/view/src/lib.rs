@@ -22,5 +22,6 @@ pub mod ladder;
 pub mod ladder_svg;
 pub mod links;
 pub mod media;
+pub mod names;
 pub mod share;
 pub mod stun;

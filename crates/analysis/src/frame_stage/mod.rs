@@ -502,10 +502,12 @@ impl FrameStage {
                         released.extend_from_slice(bytes);
                     },
                 );
-                (
-                    Some(owner),
-                    (!seg.payload.is_empty()).then(|| owner.stream_name()),
-                )
+                let name = match owner.stream_name() {
+                    _ if seg.payload.is_empty() => None,
+                    Some(name) => Some(name),
+                    None => classify::tcp(seg.src.port(), seg.dst.port(), seg.payload),
+                };
+                (Some(owner), name)
             }
             None => (
                 None,

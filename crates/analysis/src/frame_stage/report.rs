@@ -33,25 +33,33 @@ impl FrameStage {
         };
         let parallel = self.parallel;
         let (stage, own) = stage.finish(&ctx, parallel, move || self.own_sections(stats, ending));
-        Report {
+        let sections = stage.sections;
+        let mut report = Report {
             schema: report::SCHEMA.to_owned(),
             capture: own.capture,
             hierarchy: stage.hierarchy,
             endpoints: own.endpoints,
             conversations: own.conversations,
             processes: own.processes,
-            ike: stage.sections.ike,
-            stun: stage.sections.stun,
-            sip: stage.sections.sip,
-            rtp: stage.sections.rtp,
-            rtcp: stage.sections.rtcp,
+            ike: sections.ike,
+            stun: sections.stun,
+            sip: sections.sip,
+            rtp: sections.rtp,
+            rtcp: sections.rtcp,
+            dns: sections.dns,
+            tls: sections.tls,
+            names: Vec::new(),
+            verdicts: Vec::new(),
             timeline: stage.timeline,
             limits: report::Limits {
-                tcp_bytes_dropped: own.limits.tcp_bytes_dropped
-                    + stage.sections.stream_bytes_dropped,
+                tcp_bytes_dropped: own.limits.tcp_bytes_dropped + sections.stream_bytes_dropped,
                 ..own.limits
             },
-        }
+        };
+        let dropped = crate::names::table::attach(&mut report, sections.names, ctx.start_ns);
+        report.limits.names_dropped = sections.names_dropped + dropped;
+        report.verdicts = crate::verdicts::judge(&report, None);
+        report
     }
 
     fn own_sections(self, stats: &ReaderStats, ending: capture::Ending) -> FrameSections {
@@ -159,6 +167,7 @@ impl FrameStage {
                     protocol: flow.protocol.map(str::to_owned),
                     process: flow.process.and_then(|p| processes_named.get(p).cloned()),
                     icmp_errors: self.icmp.of(flow.id, secs),
+                    ..report::Conversation::default()
                 }
             })
             .collect();
@@ -180,6 +189,7 @@ impl FrameStage {
             fragments_dropped: self.defrag.dropped,
             tcp_bytes_dropped: self.tcp.dropped_bytes,
             icmp_errors_dropped: self.icmp.dropped,
+            names_dropped: 0,
         };
         FrameSections {
             capture,

@@ -51,6 +51,11 @@ proptest! {
     }
 
     #[test]
+    fn names_harness(data in bytes(600)) {
+        fuzzing::names(&data);
+    }
+
+    #[test]
     fn sip_harness(data in bytes(600)) {
         fuzzing::sip(&data);
     }

@@ -14,3 +14,4 @@ mod rtp;
 mod sip;
 mod stun;
 mod support;
+mod verdicts;

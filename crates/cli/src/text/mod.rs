@@ -1,16 +1,20 @@
-//! The human-readable report: summary, protocol hierarchy, top conversations, top endpoints,
-//! processes. Layout follows tshark's `-z` tables so the two can be compared by eye.
+//! The human-readable report: verdicts first, then summary, protocol hierarchy, top
+//! conversations, top endpoints (with their names), processes, names, and the protocol sections.
+//! Layout follows tshark's `-z` tables so the two can be compared by eye.
 
 use std::io::{self, Write};
 
 use callscope_analysis::Report;
 
 mod ike;
+mod names;
 mod rtp;
 mod sip;
 mod stun;
+mod verdicts;
 
 pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
+    verdicts::write(out, r, top)?;
     let c = &r.capture;
     writeln!(out, "Capture")?;
     writeln!(out, "  format       {}", c.format)?;
@@ -76,21 +80,21 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10} {:>10}  protocol / process",
+        "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10} {:>10}  protocol / process / name of B",
         "", "A", "B", "packets", "bytes", "start", "duration"
     )?;
     for cv in convs.iter().take(top) {
-        let label = match (&cv.protocol, &cv.process) {
-            (Some(p), Some(q)) => format!("{p} / {q}"),
-            (Some(p), None) => p.clone(),
-            (None, Some(q)) => q.clone(),
-            (None, None) => String::new(),
-        };
-        writeln!(
-            out,
+        let label = [&cv.protocol, &cv.process, &cv.b_name]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let line = format!(
             "  {:<4} {:<46} {:<46} {:>8} {:>12} {:>10.6} {:>10.4}  {label}",
             cv.transport, cv.a, cv.b, cv.packets, cv.bytes, cv.start, cv.duration
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
 
     if let Some(summary) = callscope_view::icmp::summary(r) {
@@ -114,15 +118,21 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "  {:<40} {:>8} {:>12} {:>8} {:>8}  class",
-        "address", "packets", "bytes", "tx", "rx"
+        "  {:<40} {:>8} {:>12} {:>8} {:>8}  {:<12} name",
+        "address", "packets", "bytes", "tx", "rx", "class"
     )?;
     for e in r.endpoints.iter().take(top) {
-        writeln!(
-            out,
-            "  {:<40} {:>8} {:>12} {:>8} {:>8}  {}",
-            e.addr, e.packets, e.bytes, e.tx_packets, e.rx_packets, e.class
-        )?;
+        let line = format!(
+            "  {:<40} {:>8} {:>12} {:>8} {:>8}  {:<12} {}",
+            e.addr,
+            e.packets,
+            e.bytes,
+            e.tx_packets,
+            e.rx_packets,
+            e.class,
+            e.name.as_deref().unwrap_or("")
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
 
     if !r.processes.is_empty() {
@@ -146,6 +156,7 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         }
         more(out, r.processes.len(), top)?;
     }
+    names::write(out, r, top)?;
     ike::write(out, r, top)?;
     stun::write(out, r, top)?;
     sip::write(out, r, top)?;

@@ -180,6 +180,14 @@ impl Reducer {
                     |e| e.packets,
                 );
                 any |= self.top(&mut r.processes, keep, "processes", |p| p.bytes);
+                // Names learned before port hints; verdicts are always kept whole.
+                any |= self.top(&mut r.names, keep, "names", |n| {
+                    u64::from(n.source != "port")
+                });
+                any |= self.top(&mut r.dns.queries, keep, "DNS questions", |q| {
+                    q.queries + q.responses
+                });
+                any |= self.top(&mut r.tls.sessions, keep, "TLS handshakes", |_| 1);
                 any
             }
             7 => {

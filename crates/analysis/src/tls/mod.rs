@@ -1,0 +1,265 @@
+//! TLS over TCP: what a connection's handshake says in the clear (RFC 8446 §4, RFC 5246 §7.4):
+//! the server name and ALPN the client asked for, the version and ALPN the server chose, and for
+//! TLS ≤ 1.2 the server certificate's subject and issuer. Names learned go to `names`.
+//!
+//! A stream is claimed when its first payload is a handshake record. Each direction's records are
+//! cut from the in-order bytes ([`crate::partial`]) and their handshake fragments concatenated,
+//! so a ClientHello or a certificate chain split across records and segments is read whole. A
+//! direction stops being read at its ChangeCipherSpec (what follows is encrypted) and a
+//! connection once its handshake has said all it will; a stream that stops framing as TLS is
+//! given up and counted. QUIC's Initial packets are not decoded (their ClientHello is encrypted
+//! with keys derived from the connection id; not done yet).
+//!
+//! Bounded: [`MAX_SESSIONS`] connections reported, [`MAX_OPEN`] handshakes read at once,
+//! [`MAX_HANDSHAKE_BYTES`] of handshake messages per direction.
+
+pub mod report;
+
+use std::net::SocketAddr;
+
+use callscope_wire::der;
+use callscope_wire::tls::{
+    self as wire_tls, content_type, first_certificate, split_handshakes, split_records,
+    version_name, ClientHello, ServerHello, CERTIFICATE, CLIENT_HELLO, MAX_FRAGMENT_LEN,
+    RECORD_HEADER_LEN, SERVER_HELLO,
+};
+
+use crate::partial::Partial;
+use crate::protocols::{FinishContext, NameSeen, NameSource, Place, Protocol, Segment, Shared};
+use crate::FastMap;
+pub use report::TlsReport;
+use report::TlsSession;
+
+/// Connections reported.
+pub const MAX_SESSIONS: usize = 16_384;
+/// Connections whose handshake is being read at once; beyond, finished ones are forgotten.
+pub const MAX_OPEN: usize = 4_096;
+/// Handshake bytes kept per direction while a message completes (a certificate chain is a few
+/// KiB; 64 KiB is generous).
+pub const MAX_HANDSHAKE_BYTES: usize = 64 << 10;
+
+/// One connection, by its two ends in the order of the pair key.
+#[derive(Debug, Default)]
+struct Connection {
+    /// Its entry in the report, once a ClientHello named the client.
+    session: Option<usize>,
+    /// Handshake bytes per direction not yet cut into messages: [from the lower address, from
+    /// the higher].
+    pending: [Vec<u8>; 2],
+    /// Per direction: past its ChangeCipherSpec, or given up.
+    stopped: [bool; 2],
+    /// Nothing more to learn.
+    done: bool,
+}
+
+/// The TLS analyzer.
+#[derive(Debug)]
+pub struct TlsAnalyzer {
+    report: TlsReport,
+    start_ns: Vec<i64>,
+    open: FastMap<(SocketAddr, SocketAddr), Connection>,
+    records: Partial,
+    names: Vec<NameSeen>,
+}
+
+impl Default for TlsAnalyzer {
+    fn default() -> Self {
+        TlsAnalyzer {
+            report: TlsReport::default(),
+            start_ns: Vec::new(),
+            open: FastMap::default(),
+            records: Partial::new(RECORD_HEADER_LEN + MAX_FRAGMENT_LEN, 16 << 20, MAX_OPEN),
+            names: Vec::new(),
+        }
+    }
+}
+
+/// The pair key (lower address first) and the direction of `src` in it.
+fn key(src: SocketAddr, dst: SocketAddr) -> ((SocketAddr, SocketAddr), usize) {
+    if src <= dst {
+        ((src, dst), 0)
+    } else {
+        ((dst, src), 1)
+    }
+}
+
+impl TlsAnalyzer {
+    fn bytes(&mut self, seg: &Segment<'_>) {
+        let (k, dir) = key(seg.src, seg.dst);
+        if self.open.get(&k).is_some_and(|c| c.done || c.stopped[dir]) {
+            return;
+        }
+        if !self.open.contains_key(&k) {
+            if self.open.len() >= MAX_OPEN {
+                self.open.retain(|_, c| !c.done);
+                if self.open.len() >= MAX_OPEN {
+                    return;
+                }
+            }
+            self.open.insert(k, Connection::default());
+        }
+        let Some(conn) = self.open.get_mut(&k) else {
+            return;
+        };
+        let mut not_tls = false;
+        self.records
+            .push(seg.src, seg.dst, seg.payload, &mut |data| {
+                let split = split_records(data);
+                for r in &split.records {
+                    match r.content_type {
+                        content_type::HANDSHAKE if !conn.stopped[dir] => {
+                            let room = MAX_HANDSHAKE_BYTES.saturating_sub(conn.pending[dir].len());
+                            let take = r.fragment.len().min(room);
+                            conn.pending[dir].extend_from_slice(&r.fragment[..take]);
+                        }
+                        content_type::CHANGE_CIPHER_SPEC => conn.stopped[dir] = true,
+                        _ => {}
+                    }
+                }
+                if split.error.is_some() {
+                    not_tls = true;
+                    return None;
+                }
+                Some(split.consumed)
+            });
+        if not_tls {
+            conn.stopped[dir] = true;
+            if conn.session.is_none() {
+                self.report.not_tls += 1;
+                conn.done = true;
+            }
+        }
+        self.handshake(seg, k, dir);
+    }
+
+    /// Reads the whole handshake messages waiting in one direction.
+    fn handshake(&mut self, seg: &Segment<'_>, k: (SocketAddr, SocketAddr), dir: usize) {
+        let Some(conn) = self.open.get_mut(&k) else {
+            return;
+        };
+        let pending = std::mem::take(&mut conn.pending[dir]);
+        let (messages, used) = split_handshakes(&pending);
+        for (msg_type, body) in messages {
+            let Some(conn) = self.open.get_mut(&k) else {
+                return;
+            };
+            match msg_type {
+                CLIENT_HELLO if conn.session.is_none() => {
+                    let Some(hello) = ClientHello::parse(body) else {
+                        continue;
+                    };
+                    if self.report.sessions.len() >= MAX_SESSIONS {
+                        self.report.sessions_dropped += 1;
+                        conn.done = true;
+                        break;
+                    }
+                    conn.session = Some(self.report.sessions.len());
+                    let offered = hello
+                        .versions
+                        .iter()
+                        .copied()
+                        .max()
+                        .unwrap_or(hello.legacy_version);
+                    if let Some(sni) = &hello.server_name {
+                        self.names.push(NameSeen {
+                            addr: seg.dst.ip(),
+                            name: sni.clone(),
+                            source: NameSource::Sni,
+                            chain: Vec::new(),
+                            ts_ns: seg.ts_ns,
+                            frame: seg.frame,
+                        });
+                    }
+                    self.start_ns.push(seg.ts_ns);
+                    self.report.sessions.push(TlsSession {
+                        client: seg.src.to_string(),
+                        server: seg.dst.to_string(),
+                        sni: hello.server_name,
+                        alpn_offered: hello.alpn,
+                        version: version_name(offered).to_owned(),
+                        frame: seg.frame,
+                        ..TlsSession::default()
+                    });
+                }
+                SERVER_HELLO => {
+                    let (Some(i), Some(server)) = (conn.session, ServerHello::parse(body)) else {
+                        continue;
+                    };
+                    let s = &mut self.report.sessions[i];
+                    s.version = version_name(server.version).to_owned();
+                    s.alpn = server.alpn;
+                    // TLS 1.3 encrypts everything after the ServerHello (RFC 8446 §2).
+                    if server.version >= 0x0304 {
+                        conn.done = true;
+                    }
+                }
+                CERTIFICATE => {
+                    let Some(i) = conn.session else {
+                        continue;
+                    };
+                    conn.done = true;
+                    let Some(names) = first_certificate(body).and_then(der::certificate_names)
+                    else {
+                        continue;
+                    };
+                    let s = &mut self.report.sessions[i];
+                    let mut named: Vec<String> = names.subject_common_name.into_iter().collect();
+                    for n in names.dns_names {
+                        if !named.contains(&n) {
+                            named.push(n);
+                        }
+                    }
+                    if let Some(first) = named.first() {
+                        self.names.push(NameSeen {
+                            addr: seg.src.ip(),
+                            name: first.clone(),
+                            source: NameSource::Certificate,
+                            chain: Vec::new(),
+                            ts_ns: seg.ts_ns,
+                            frame: seg.frame,
+                        });
+                    }
+                    s.certificate_subject = Some(names.subject);
+                    s.certificate_issuer = Some(names.issuer);
+                    s.certificate_names = named;
+                }
+                _ => {}
+            }
+        }
+        if let Some(conn) = self.open.get_mut(&k) {
+            if conn.done {
+                conn.pending = Default::default();
+                self.records.forget(k.0, k.1);
+                self.records.forget(k.1, k.0);
+            } else if !conn.stopped[dir] {
+                conn.pending[dir] = pending.get(used..).unwrap_or_default().to_vec();
+            }
+        }
+    }
+}
+
+impl Protocol for TlsAnalyzer {
+    /// A stream whose first payload is a handshake record.
+    fn claims_stream(first: &Segment<'_>) -> bool {
+        wire_tls::is_record(first.payload) && first.payload[0] == content_type::HANDSHAKE
+    }
+
+    fn stream_bytes(&mut self, seg: &Segment<'_>, _shared: &mut Shared) {
+        self.bytes(seg);
+    }
+
+    fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
+        let mut report = self.report;
+        for (s, &ns) in report.sessions.iter_mut().zip(&self.start_ns) {
+            s.start = ctx.rel(ns);
+        }
+        let names = self.names;
+        Box::new(move |s| {
+            s.tls = report;
+            s.names.extend(names);
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use crate::flows::Transport;
+
+/// A real ClientHello record from `openssl s_client -servername courier.push.apple.com -alpn
+/// h2,http/1.1` and a TLS 1.2 server's flight up to ServerHelloDone (see the wire crate's
+/// testdata README).
+const CLIENT_HELLO_RECORD: &[u8] =
+    include_bytes!("../../../wire/src/tls/testdata/openssl-client-hello.bin");
+const TLS12_SERVER: &[u8] =
+    include_bytes!("../../../wire/src/tls/testdata/openssl-tls12-server.bin");
+const TLS13_SERVER_HELLO: &[u8] =
+    include_bytes!("../../../wire/src/tls/testdata/openssl-tls13-server-hello.bin");
+
+const CLIENT: &str = "192.0.2.10:50000";
+const SERVER: &str = "17.57.146.20:5223";
+
+fn seg<'a>(src: &str, dst: &str, payload: &'a [u8], frame: u64) -> Segment<'a> {
+    Segment {
+        frame,
+        ts_ns: frame as i64 * 1_000_000_000,
+        transport: Transport::Tcp,
+        src: src.parse().unwrap(),
+        dst: dst.parse().unwrap(),
+        payload,
+        flow: 1,
+    }
+}
+
+fn finish(a: TlsAnalyzer) -> crate::protocols::Sections {
+    crate::registry::place([Box::new(a).finish(&FinishContext { start_ns: 0 })])
+}
+
+#[test]
+fn a_hello_split_across_segments_and_a_tls12_certificate_name_the_server() {
+    assert!(TlsAnalyzer::claims_stream(&seg(
+        CLIENT,
+        SERVER,
+        CLIENT_HELLO_RECORD,
+        1
+    )));
+    let mut a = TlsAnalyzer::default();
+    let mut shared = Shared::default();
+    let (first, rest) = CLIENT_HELLO_RECORD.split_at(3);
+    a.stream_bytes(&seg(CLIENT, SERVER, first, 1), &mut shared);
+    a.stream_bytes(&seg(CLIENT, SERVER, rest, 2), &mut shared);
+    // The server's flight one byte at a time: the certificate is read once whole.
+    for (i, b) in TLS12_SERVER.chunks(1).enumerate() {
+        a.stream_bytes(&seg(SERVER, CLIENT, b, 3 + i as u64), &mut shared);
+    }
+    let s = finish(a);
+    assert_eq!(s.tls.sessions.len(), 1);
+    let t = &s.tls.sessions[0];
+    assert_eq!((t.client.as_str(), t.server.as_str()), (CLIENT, SERVER));
+    assert_eq!(t.sni.as_deref(), Some("courier.push.apple.com"));
+    assert_eq!(t.alpn_offered, ["h2", "http/1.1"]);
+    assert_eq!(t.alpn.as_deref(), Some("h2"));
+    assert_eq!(t.version, "TLS 1.2");
+    assert_eq!(t.frame, 2);
+    assert_eq!(t.start, 2.0);
+    assert_eq!(
+        t.certificate_subject.as_deref(),
+        Some("C=US, O=Example Org, CN=epdg.example.net")
+    );
+    assert_eq!(t.certificate_names, ["epdg.example.net", "alt.example.net"]);
+    let names: Vec<_> = s
+        .names
+        .iter()
+        .map(|n| (n.name.as_str(), n.source))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("courier.push.apple.com", NameSource::Sni),
+            ("epdg.example.net", NameSource::Certificate)
+        ]
+    );
+    assert!(s.names.iter().all(|n| n.addr.to_string() == "17.57.146.20"));
+}
+
+#[test]
+fn a_tls13_server_hello_ends_what_can_be_read() {
+    let mut a = TlsAnalyzer::default();
+    let mut shared = Shared::default();
+    a.stream_bytes(&seg(CLIENT, SERVER, CLIENT_HELLO_RECORD, 1), &mut shared);
+    a.stream_bytes(&seg(SERVER, CLIENT, TLS13_SERVER_HELLO, 2), &mut shared);
+    // Encrypted records after it are not read (and not held).
+    a.stream_bytes(
+        &seg(SERVER, CLIENT, &[23, 3, 3, 0, 200, 1, 2], 3),
+        &mut shared,
+    );
+    assert_eq!(a.records.held(), 0);
+    let s = finish(a);
+    assert_eq!(s.tls.sessions[0].version, "TLS 1.3");
+    assert_eq!(s.tls.sessions[0].certificate_subject, None);
+}
+
+#[test]
+fn a_stream_that_stops_being_tls_is_given_up() {
+    let mut a = TlsAnalyzer::default();
+    let mut shared = Shared::default();
+    a.stream_bytes(&seg(CLIENT, SERVER, &[22, 3, 1, 0, 2, 1], 1), &mut shared);
+    a.stream_bytes(
+        &seg(CLIENT, SERVER, b"GET / HTTP/1.1\r\n\r\n", 2),
+        &mut shared,
+    );
+    let s = finish(a);
+    assert_eq!(s.tls.not_tls, 1);
+    assert!(s.tls.sessions.is_empty());
+    assert!(!TlsAnalyzer::claims_stream(&seg(
+        CLIENT,
+        SERVER,
+        &[23, 3, 3, 0, 5],
+        1
+    )));
+}
+
+#[test]
+fn open_handshakes_are_bounded() {
+    let mut a = TlsAnalyzer::default();
+    let mut shared = Shared::default();
+    // Half a hello on more connections than can be open at once.
+    for i in 0..(MAX_OPEN + 10) {
+        let client = format!("10.{}.{}.{}:40000", i >> 16, (i >> 8) & 0xff, i & 0xff);
+        a.stream_bytes(
+            &seg(&client, SERVER, &CLIENT_HELLO_RECORD[..20], 1),
+            &mut shared,
+        );
+    }
+    assert!(a.open.len() <= MAX_OPEN);
+}

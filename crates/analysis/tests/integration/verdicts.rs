@@ -1,0 +1,305 @@
+//! Verdicts and names on whole captures: the generated reference captures, rewritten where a
+//! verdict needs a global peer or a DNS answer (the rewriting is here, so no derived capture is
+//! committed), and the public ones.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use callscope_analysis::verdicts::{Confidence, Verdict};
+use callscope_analysis::Report;
+use callscope_wire::testing::{ethernet, ip_udp, Pcap};
+use callscope_wire::Reader;
+use simple_dns::rdata::{RData, A};
+use simple_dns::{Name, Packet, Question, ResourceRecord, CLASS, QCLASS, QTYPE, TYPE};
+
+use crate::support::{analyze_bytes, analyze_file, shared_captures};
+
+const EPDG: &str = "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org";
+/// The rewritten responder: a global address (T-Mobile US announces 208.54.0.0/16).
+const PEER: Ipv4Addr = Ipv4Addr::new(208, 54, 70, 10);
+/// The rewritten initiator: a home network's private address.
+const PHONE: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 20);
+const RESOLVER: Ipv4Addr = Ipv4Addr::new(192, 168, 1, 1);
+
+/// Every frame of an Ethernet pcap: (time µs, bytes).
+fn frames(path: &std::path::Path) -> Vec<(i64, Vec<u8>)> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut reader = Reader::new();
+    let mut out = Vec::new();
+    reader
+        .push(&bytes, &mut |f| {
+            out.push((f.ts_ns / 1_000, f.data.to_vec()))
+        })
+        .unwrap();
+    reader.finish();
+    out
+}
+
+/// An IPv4/UDP Ethernet frame's addresses and payload.
+fn udp_of(frame: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
+    let ip = frame
+        .get(14..)
+        .filter(|_| frame.get(12..14) == Some(&[0x08, 0x00]))?;
+    let ihl = usize::from(ip.first()? & 0x0f) * 4;
+    if *ip.get(9)? != 17 {
+        return None;
+    }
+    let addr = |at: usize| Ipv4Addr::new(ip[at], ip[at + 1], ip[at + 2], ip[at + 3]);
+    let udp = ip.get(ihl..)?;
+    let port = |at: usize| u16::from_be_bytes([udp[at], udp[at + 1]]);
+    let len = usize::from(port(4));
+    Some((
+        SocketAddr::new(IpAddr::V4(addr(12)), port(0)),
+        SocketAddr::new(IpAddr::V4(addr(16)), port(2)),
+        udp.get(8..len)?,
+    ))
+}
+
+/// A DNS exchange asking for `name` and answering `addr`, 100 ms before `ts_us`.
+fn dns_answer(pcap: &mut Pcap, ts_us: i64, name: &str, addr: Ipv4Addr) {
+    let client = SocketAddr::from((PHONE, 53_111));
+    let server = SocketAddr::from((RESOLVER, 53));
+    let question = || {
+        Question::new(
+            Name::new_unchecked(name),
+            QTYPE::TYPE(TYPE::A),
+            QCLASS::CLASS(CLASS::IN),
+            false,
+        )
+    };
+    let mut query = Packet::new_query(0x4242);
+    query.questions.push(question());
+    let mut reply = Packet::new_reply(0x4242);
+    reply.questions.push(question());
+    reply.answers.push(ResourceRecord::new(
+        Name::new_unchecked(name),
+        CLASS::IN,
+        300,
+        RData::A(A {
+            address: u32::from(addr),
+        }),
+    ));
+    let q = query.build_bytes_vec().unwrap();
+    let r = reply.build_bytes_vec().unwrap();
+    pcap.record(ts_us - 100_000, &ethernet(&ip_udp(client, server, &q)));
+    pcap.record(ts_us - 90_000, &ethernet(&ip_udp(server, client, &r)));
+}
+
+/// The strongSwan IKEv2 NAT-T capture with its initiator at a home address and its responder
+/// at a global one, optionally preceded by a DNS answer naming the responder an ePDG.
+fn wifi_calling_capture(with_dns: bool) -> Option<Vec<u8>> {
+    let path = shared_captures()?.join("generated/ikev2-natt.pcap");
+    let frames = frames(&path);
+    let mut pcap = Pcap::new(1);
+    if with_dns {
+        dns_answer(&mut pcap, frames.first()?.0, EPDG, PEER);
+    }
+    let map = |a: SocketAddr| {
+        let ip = match a.ip() {
+            IpAddr::V4(ip) if ip == Ipv4Addr::new(10, 99, 1, 1) => PHONE,
+            IpAddr::V4(ip) if ip == Ipv4Addr::new(10, 99, 2, 2) => PEER,
+            IpAddr::V4(ip) => ip,
+            IpAddr::V6(_) => return a,
+        };
+        SocketAddr::from((ip, a.port()))
+    };
+    for (ts, frame) in &frames {
+        match udp_of(frame) {
+            Some((src, dst, payload)) => {
+                pcap.record(*ts, &ethernet(&ip_udp(map(src), map(dst), payload)))
+            }
+            None => pcap.record(*ts, frame),
+        };
+    }
+    Some(pcap.into_bytes())
+}
+
+fn verdict<'r>(r: &'r Report, rule: &str) -> Option<&'r Verdict> {
+    r.verdicts
+        .iter()
+        .find(|v| v.id == rule || v.id.starts_with(&format!("{rule}:")))
+}
+
+fn ids(r: &Report) -> Vec<&str> {
+    r.verdicts.iter().map(|v| v.id.as_str()).collect()
+}
+
+#[test]
+fn an_ike_tunnel_to_a_dns_named_epdg_is_wifi_calling_with_its_operator() {
+    let Some(bytes) = wifi_calling_capture(true) else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let r = analyze_bytes(&bytes, 1 << 16);
+    let name = r.names.iter().find(|n| n.source == "dns").unwrap();
+    assert_eq!(
+        (name.addr.as_str(), name.name.as_str()),
+        ("208.54.70.10", EPDG)
+    );
+    let net = name.network.as_ref().unwrap();
+    assert_eq!(
+        (net.role.as_str(), net.mcc.as_str(), net.mnc.as_str()),
+        ("epdg", "310", "260")
+    );
+    assert!(
+        net.operator.as_deref().unwrap().contains("T-Mobile"),
+        "{net:?}"
+    );
+    let e = r
+        .endpoints
+        .iter()
+        .find(|e| e.addr == "208.54.70.10")
+        .unwrap();
+    assert_eq!(e.name.as_deref(), Some(EPDG));
+
+    let v = verdict(&r, "wifi-calling").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(v.confidence, Confidence::Certain, "{v:?}");
+    assert!(v.title.contains("T-Mobile"), "{}", v.title);
+    assert!(
+        v.evidence.names.iter().any(|n| n == EPDG),
+        "{:?}",
+        v.evidence
+    );
+    assert_eq!(v.evidence.tunnels, [0]);
+    // The tunnel verdict it refines is there too, after it.
+    let first = r
+        .verdicts
+        .iter()
+        .position(|v| v.id.starts_with("wifi-calling"))
+        .unwrap();
+    let tunnel = r
+        .verdicts
+        .iter()
+        .position(|v| v.id.starts_with("ipsec-tunnel"))
+        .unwrap();
+    assert!(first < tunnel, "{:?}", ids(&r));
+}
+
+#[test]
+fn without_the_dns_answer_it_is_only_likely_and_names_no_operator() {
+    let Some(bytes) = wifi_calling_capture(false) else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let r = analyze_bytes(&bytes, 1 << 16);
+    assert!(r.names.iter().all(|n| n.source == "port"), "{:?}", r.names);
+    let v = verdict(&r, "wifi-calling").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(v.confidence, Confidence::Likely);
+    assert!(!v.title.contains("T-Mobile"), "{}", v.title);
+    assert!(
+        v.certain_if.as_deref().unwrap_or("").contains("ePDG"),
+        "{v:?}"
+    );
+}
+
+#[test]
+fn the_unrewritten_tunnel_between_private_addresses_is_an_ipsec_tunnel_only() {
+    let Some(dir) = shared_captures() else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let r = analyze_file(&dir.join("generated/ikev2-natt.pcap"));
+    assert!(verdict(&r, "wifi-calling").is_none(), "{:?}", ids(&r));
+    let v = verdict(&r, "ipsec-tunnel").unwrap();
+    assert_eq!(v.confidence, Confidence::Certain);
+    assert!(v.title.contains("IKEv2"), "{}", v.title);
+}
+
+#[test]
+fn sip_on_a_tunnel_link_is_said_to_be_inside_the_tunnel() {
+    let Some(dir) = shared_captures() else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let r = analyze_file(&dir.join("generated/sip-call-udp.null.pcap"));
+    assert_eq!(r.capture.link_types, ["NULL"]);
+    let v = verdict(&r, "sip-in-tunnel").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert!(v.detail.contains("INVITE"), "{}", v.detail);
+    // The same call on Ethernet says nothing of a tunnel.
+    let eth = analyze_file(&dir.join("generated/sip-call-udp.pcap"));
+    assert!(verdict(&eth, "sip-in-tunnel").is_none(), "{:?}", ids(&eth));
+}
+
+#[test]
+fn dns_and_tls_name_the_flows_and_a_refused_question_is_a_dns_failure() {
+    let Some(dir) = shared_captures() else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let r = analyze_file(&dir.join("generated/dns-tls.pcap"));
+    let has = |addr: &str, name: &str, source: &str| {
+        r.names
+            .iter()
+            .any(|n| n.addr == addr && n.name == name && n.source == source)
+    };
+    assert!(has("10.99.9.1", "media.example.test", "dns"));
+    assert!(has("10.99.9.1", "sip.example.test", "sni"));
+    assert!(has("fd00:99:9::1", "media.example.test", "sni"));
+    assert!(has("10.99.9.1", "media.example.test", "cert"));
+    // tshark: SNI in frames 35, 54 and 71.
+    let sni: Vec<(u64, &str)> = r
+        .tls
+        .sessions
+        .iter()
+        .map(|s| (s.frame, s.sni.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        sni,
+        [
+            (35, "media.example.test"),
+            (54, "sip.example.test"),
+            (71, "media.example.test")
+        ]
+    );
+    // Each TLS conversation is named by its own server name.
+    let named: Vec<_> = r
+        .conversations
+        .iter()
+        .filter(|c| c.protocol.as_deref() == Some("tls"))
+        .map(|c| c.b_name.as_deref().unwrap_or(""))
+        .collect();
+    assert_eq!(named.len(), 3);
+    assert!(named.contains(&"sip.example.test"), "{named:?}");
+    // tshark: frame 17 answers nonexistent.example.test with rcode 5.
+    let q = r
+        .dns
+        .queries
+        .iter()
+        .find(|q| q.name == "nonexistent.example.test")
+        .unwrap();
+    assert_eq!(q.rcode.as_deref(), Some("REFUSED"));
+    let v = verdict(&r, "dns-failures").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert!(
+        v.detail.contains("nonexistent.example.test"),
+        "{}",
+        v.detail
+    );
+}
+
+#[test]
+fn a_call_with_lost_media_gets_a_quality_verdict_naming_it() {
+    let Some(dir) = shared_captures() else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let path = dir.join("generated/sip-call-udp.pcap");
+    let clean = analyze_file(&path);
+    assert!(
+        verdict(&clean, "media-quality").is_none(),
+        "{:?}",
+        ids(&clean)
+    );
+    // Drop every tenth RTP packet (port 6000 both ways): 10 % lost.
+    let mut pcap = Pcap::new(1);
+    let mut rtp = 0;
+    for (ts, frame) in frames(&path) {
+        if let Some((src, dst, _)) = udp_of(&frame) {
+            if src.port() == 6000 && dst.port() == 6000 {
+                rtp += 1;
+                if rtp % 10 == 0 {
+                    continue;
+                }
+            }
+        }
+        pcap.record(ts, &frame);
+    }
+    let r = analyze_bytes(pcap.bytes(), 1 << 16);
+    let call = &r.sip.calls[0];
+    let v = verdict(&r, "media-quality").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(v.confidence, Confidence::Certain);
+    assert_eq!(v.evidence.calls, std::slice::from_ref(&call.call_id));
+    assert!(v.detail.contains('%'), "{}", v.detail);
+}
