@@ -7,6 +7,7 @@
 //!   one tab (memory, progress, Cancel).
 //! - `bench-memory`: the CLI's peak memory on captures made to exhaust each of its tables.
 //! - `dist`:  build the page into dist/ (no inline script, offline after one visit) to publish.
+//! - `demo`:  rebuild static/demo.pcapng (the page's demo capture) from ../shared/captures.
 //!
 //! Each install step checks first and skips what is present, so the commands are cheap to repeat.
 
@@ -14,6 +15,7 @@ mod adversarial;
 mod bench;
 mod bench_browser;
 mod bench_memory;
+mod demo;
 mod dist;
 mod gen_capture;
 mod serve;
@@ -35,12 +37,13 @@ fn main() -> Result<()> {
         "bench-browser" => bench_browser::run(rest),
         "bench-memory" => bench_memory::run(rest),
         "dist" => dist::run(rest),
+        "demo" => demo::run(rest),
         "build-page" => {
             setup::page_tools()?;
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist | demo>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),

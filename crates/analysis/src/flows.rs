@@ -173,6 +173,9 @@ pub struct Flow {
     /// Endpoint-table slots of the `lo` and `hi` addresses ([`NO_ENDPOINT`] when not kept),
     /// filled by the caller when the flow is created.
     pub endpoints: [u32; 2],
+    /// The interface (file order) of its first packet, filled by the caller when the flow is
+    /// created: which link a conversation was on (`en0`, or the tunnel's `ipsec0`).
+    pub interface: u32,
 }
 
 /// A packet's place in the table.
@@ -286,6 +289,7 @@ impl FlowTable {
                 protocol: None,
                 process: None,
                 endpoints: [NO_ENDPOINT; 2],
+                interface: 0,
             },
             live: true,
         };

@@ -221,6 +221,10 @@ pub struct Conversation {
     /// Owning process, when the capture or the facts say: [`Process::label`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
+    /// The interface of its first packet (`capture.interfaces[].index`), when the file has
+    /// more than one: which link carried it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface: Option<u32>,
     /// The initiator's name ([`Endpoint::name`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub a_name: Option<String>,

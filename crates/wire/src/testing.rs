@@ -310,6 +310,59 @@ impl Pcap {
     }
 }
 
+/// A DNS query for `name` (type A) and the response answering `addr` (RFC 1035 §4.1), as two
+/// UDP payloads.
+pub fn dns_exchange(id: u16, name: &str, addr: Ipv4Addr) -> (Vec<u8>, Vec<u8>) {
+    use simple_dns::rdata::{RData, A};
+    use simple_dns::{Name, Packet, Question, ResourceRecord, CLASS, QCLASS, QTYPE, TYPE};
+    let question = || {
+        Question::new(
+            Name::new_unchecked(name),
+            QTYPE::TYPE(TYPE::A),
+            QCLASS::CLASS(CLASS::IN),
+            false,
+        )
+    };
+    let mut query = Packet::new_query(id);
+    query.questions.push(question());
+    let mut reply = Packet::new_reply(id);
+    reply.questions.push(question());
+    reply.answers.push(ResourceRecord::new(
+        Name::new_unchecked(name),
+        CLASS::IN,
+        300,
+        RData::A(A {
+            address: u32::from(addr),
+        }),
+    ));
+    let bytes = |p: &Packet<'_>| p.build_bytes_vec().unwrap_or_default();
+    (bytes(&query), bytes(&reply))
+}
+
+/// An Ethernet frame of IPv4/UDP rebuilt with its addresses mapped by `map` (checksums
+/// recomputed); None for any other frame. For captures made into other stories (a lab
+/// peer given a public address).
+pub fn readdress_udp(frame: &[u8], map: impl Fn(SocketAddr) -> SocketAddr) -> Option<Vec<u8>> {
+    let l = crate::link::decode(1, frame).ok()?;
+    let crate::net::Network::Ip(ip) = crate::net::decode_network(l.next, l.payload).ok()? else {
+        return None;
+    };
+    if !ip.src.is_ipv4() || ip.fragment.is_some() {
+        return None;
+    }
+    let crate::net::Transport::Udp {
+        src_port,
+        dst_port,
+        payload,
+    } = crate::net::decode_transport(ip.protocol, ip.payload).ok()?
+    else {
+        return None;
+    };
+    let src = map(SocketAddr::new(ip.src, src_port));
+    let dst = map(SocketAddr::new(ip.dst, dst_port));
+    Some(ethernet(&ip_udp(src, dst, payload)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,6 +408,32 @@ mod tests {
         }
         let v4 = Ipv4::default().emit(b"x");
         assert_eq!(checksum(&[&v4[..20]]), 0, "IPv4 header checksum");
+    }
+
+    #[test]
+    fn a_readdressed_frame_keeps_its_payload_and_a_dns_exchange_decodes() {
+        let (q, r) = dns_exchange(7, "epdg.example", Ipv4Addr::new(192, 0, 2, 9));
+        let r = crate::dns::parse(&r).unwrap();
+        assert_eq!(r.answers[0].name, "epdg.example");
+        assert!(crate::dns::parse(&q).is_some_and(|q| !q.response));
+        let (a, b): (SocketAddr, SocketAddr) = (
+            "10.0.0.1:500".parse().unwrap(),
+            "10.0.0.2:500".parse().unwrap(),
+        );
+        let frame = ethernet(&ip_udp(a, b, b"ike"));
+        let moved = readdress_udp(&frame, |s| {
+            if s == b {
+                "203.0.113.7:500".parse().unwrap()
+            } else {
+                s
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            moved,
+            ethernet(&ip_udp(a, "203.0.113.7:500".parse().unwrap(), b"ike"))
+        );
+        assert!(readdress_udp(&frame[..10], |s| s).is_none());
     }
 
     #[test]

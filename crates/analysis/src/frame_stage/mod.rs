@@ -366,7 +366,7 @@ impl FrameStage {
             }) => {
                 path.push("udp");
                 let (src, dst) = sockets(src_port, dst_port);
-                let flow = self.flow(Transport::Udp, src, dst, bytes, frame.ts_ns, process);
+                let flow = self.flow(Transport::Udp, src, dst, bytes, &frame, process);
                 Handoff {
                     job: Delivery::Udp(segment(Transport::Udp, src, dst, payload, flow.id)),
                     prefix: self.prefix(&path),
@@ -384,7 +384,7 @@ impl FrameStage {
             }) => {
                 path.push("tcp");
                 let (src, dst) = sockets(src_port, dst_port);
-                let flow = self.flow(Transport::Tcp, src, dst, bytes, frame.ts_ns, process);
+                let flow = self.flow(Transport::Tcp, src, dst, bytes, &frame, process);
                 let seg = segment(Transport::Tcp, src, dst, payload, flow.id);
                 let (mut released, mut pieces) = (
                     std::mem::take(&mut self.tcp_released),
@@ -569,18 +569,18 @@ impl FrameStage {
         }
     }
 
-    /// Counts a packet in its flow and in the endpoint table (through the flow's endpoint
-    /// slots) and attributes the flow to a process.
+    /// Counts a packet of `frame` in its flow and in the endpoint table (through the flow's
+    /// endpoint slots) and attributes the flow to a process.
     fn flow(
         &mut self,
         transport: Transport,
         src: SocketAddr,
         dst: SocketAddr,
         bytes: u64,
-        ts_ns: i64,
+        frame: &Frame<'_>,
         process: Option<usize>,
     ) -> FlowRef {
-        let r = self.flows.record(transport, src, dst, bytes, ts_ns);
+        let r = self.flows.record(transport, src, dst, bytes, frame.ts_ns);
         let endpoints = &mut self.endpoints;
         let Some(flow) = self.flows.at_mut(r.slot) else {
             endpoints.record(src.ip(), dst.ip(), bytes);
@@ -589,6 +589,7 @@ impl FrameStage {
         if r.created {
             let (lo, hi) = if r.src_is_lo { (src, dst) } else { (dst, src) };
             flow.endpoints = [endpoints.slot(lo.ip()), endpoints.slot(hi.ip())];
+            flow.interface = frame.interface;
         }
         let [lo, hi] = flow.endpoints;
         if r.src_is_lo {

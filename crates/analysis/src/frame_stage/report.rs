@@ -147,6 +147,7 @@ impl FrameStage {
             .map(|p| report::Process::label(&p.name, p.pid))
             .collect();
         let flows_evicted = self.flows.evicted;
+        let several_interfaces = stats.interfaces.len() > 1;
         let conversations = self
             .flows
             .into_sorted()
@@ -167,6 +168,7 @@ impl FrameStage {
                     protocol: flow.protocol.map(str::to_owned),
                     process: flow.process.and_then(|p| processes_named.get(p).cloned()),
                     icmp_errors: self.icmp.of(flow.id, secs),
+                    interface: several_interfaces.then_some(flow.interface),
                     ..report::Conversation::default()
                 }
             })

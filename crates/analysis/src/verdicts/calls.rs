@@ -4,7 +4,7 @@
 
 use super::{class_of, count, flow, secs, Confidence, Evidence, Input, Verdict};
 use crate::names::{table::role_name, threegpp};
-use crate::report::Report;
+use crate::report::{Conversation, Report};
 use crate::sip::report::{Call, LadderMessage};
 
 /// Link types (as `capture.link_types` spells them) that tunnel interfaces use: macOS `utun` and
@@ -20,6 +20,16 @@ const TUNNEL_ONLY: &str = "a capture of the tunnel interface alone (or per-packe
 /// SIP peer (the P-CSCF, when this is IMS) and the IMS domain when a name shows one.
 pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
     let report = input.report;
+    if report.sip.messages == 0 {
+        return Vec::new();
+    }
+    // A file with several interfaces says which carried each conversation: only the SIP on a
+    // tunnel link counts then, and it is certain. With one interface the link types decide.
+    let scoped = tunnel_sip(report).map(|convs| scoped_report(report, &convs));
+    if scoped.as_ref().is_some_and(|s| s.conversations.is_empty()) {
+        return Vec::new();
+    }
+    let report = scoped.as_ref().unwrap_or(report);
     let capture = &report.capture;
     let tunnel_links: Vec<&str> = capture
         .link_types
@@ -27,7 +37,7 @@ pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
         .map(String::as_str)
         .filter(|l| TUNNEL_LINKS.contains(l))
         .collect();
-    if tunnel_links.is_empty() || report.sip.messages == 0 {
+    if tunnel_links.is_empty() {
         return Vec::new();
     }
     let interfaces = tunnel_interfaces(report);
@@ -43,7 +53,7 @@ pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
     {
         return Vec::new();
     }
-    let only_tunnels = tunnel_links.len() == capture.link_types.len();
+    let only_tunnels = scoped.is_some() || tunnel_links.len() == capture.link_types.len();
     let ims = ims_domain(report);
 
     let title = match (&ims, &peer) {
@@ -120,6 +130,96 @@ pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
 }
 
 /// Names of the capture's interfaces on tunnel links, in file order.
+/// The SIP conversations whose interface is a tunnel link, when conversations say which
+/// interface carried them (None: the file has one interface).
+fn tunnel_sip(report: &Report) -> Option<Vec<&Conversation>> {
+    if report.conversations.iter().all(|c| c.interface.is_none()) {
+        return None;
+    }
+    let on_tunnel = |c: &Conversation| {
+        let i = c.interface?;
+        let iface = report.capture.interfaces.iter().find(|f| f.index == i)?;
+        Some(TUNNEL_LINKS.contains(&iface.link_type.as_str()))
+    };
+    Some(
+        report
+            .conversations
+            .iter()
+            .filter(|c| c.protocol.as_deref() == Some("sip") && on_tunnel(c) == Some(true))
+            .collect(),
+    )
+}
+
+/// The report as far as the tunnel's SIP conversations go: their interfaces and link types,
+/// and the calls, exchanges and registrations between their addresses (methods counted again
+/// from those ladders).
+fn scoped_report(report: &Report, convs: &[&Conversation]) -> Report {
+    let pair = |a: &str, b: &str| {
+        convs
+            .iter()
+            .any(|c| (c.a == a && c.b == b) || (c.a == b && c.b == a))
+    };
+    let interfaces: Vec<_> = report
+        .capture
+        .interfaces
+        .iter()
+        .filter(|i| convs.iter().any(|c| c.interface == Some(i.index)))
+        .cloned()
+        .collect();
+    let mut link_types: Vec<String> = Vec::new();
+    for i in &interfaces {
+        if !link_types.contains(&i.link_type) {
+            link_types.push(i.link_type.clone());
+        }
+    }
+    let sip = &report.sip;
+    let calls: Vec<Call> = sip
+        .calls
+        .iter()
+        .filter(|c| {
+            pair(&c.caller_addr, &c.callee_addr) || c.messages.iter().any(|m| pair(&m.src, &m.dst))
+        })
+        .cloned()
+        .collect();
+    let exchanges: Vec<_> = sip
+        .exchanges
+        .iter()
+        .filter(|x| x.messages.iter().any(|m| pair(&m.src, &m.dst)))
+        .cloned()
+        .collect();
+    let mut methods = std::collections::BTreeMap::new();
+    let ladders = calls.iter().flat_map(|c| &c.messages);
+    for m in ladders.chain(exchanges.iter().flat_map(|x| &x.messages)) {
+        if let (Some(method), false) = (&m.method, m.retransmission) {
+            *methods.entry(method.clone()).or_insert(0) += 1;
+        }
+    }
+    Report {
+        capture: crate::report::CaptureSummary {
+            link_types,
+            interfaces,
+            ..report.capture.clone()
+        },
+        conversations: convs.iter().map(|c| (*c).clone()).collect(),
+        endpoints: report.endpoints.clone(),
+        names: report.names.clone(),
+        sip: crate::sip::SipReport {
+            messages: convs.iter().map(|c| c.packets).sum(),
+            methods,
+            registrations: sip
+                .registrations
+                .iter()
+                .filter(|r| pair(&r.client, &r.registrar))
+                .cloned()
+                .collect(),
+            calls,
+            exchanges,
+            ..crate::sip::SipReport::default()
+        },
+        ..Report::default()
+    }
+}
+
 fn tunnel_interfaces(report: &Report) -> Vec<&str> {
     report
         .capture
@@ -585,6 +685,62 @@ mod tests {
         assert_eq!(v[0].confidence, Confidence::Likely);
         assert!(v[0].certain_if.is_some());
         assert!(v[0].detail.contains("also holds EN10MB links"));
+    }
+
+    /// The same SIP on interface 1 (utun3, NULL) of a file whose interface 0 is Ethernet, with
+    /// another call on the Ethernet.
+    fn two_interfaces() -> Report {
+        let mut r = tunnel_sip();
+        r.capture.link_types = vec!["EN10MB".into(), "NULL".into()];
+        r.capture.interfaces[0].index = 1;
+        r.capture.interfaces.insert(
+            0,
+            Interface {
+                index: 0,
+                name: Some("en0".into()),
+                link_type: "EN10MB".into(),
+                ..Interface::default()
+            },
+        );
+        r.conversations[0].interface = Some(1);
+        r.conversations.push(Conversation {
+            transport: "udp".into(),
+            a: "192.168.1.20:5060".into(),
+            b: "198.51.100.7:5060".into(),
+            packets: 30,
+            protocol: Some("sip".into()),
+            interface: Some(0),
+            ..Conversation::default()
+        });
+        r.sip.calls[0].caller_addr = UE.into();
+        r.sip.calls[0].callee_addr = PCSCF.into();
+        r.sip.calls.push(Call {
+            call_id: "on-ethernet".into(),
+            caller_addr: "192.168.1.20:5060".into(),
+            callee_addr: "198.51.100.7:5060".into(),
+            ..Call::default()
+        });
+        r
+    }
+
+    #[test]
+    fn with_several_interfaces_only_the_sip_on_the_tunnel_counts_and_is_certain() {
+        let r = two_interfaces();
+        let v = &judge(&r, sip_in_tunnel)[0];
+        assert_eq!(v.confidence, Confidence::Certain, "{v:?}");
+        assert_eq!(v.evidence.calls, vec!["abc@10.45.3.7"]);
+        assert_eq!(v.evidence.flows, vec!["udp 10.45.3.7:5060 10.200.0.1:5060"]);
+        assert_eq!(v.evidence.interfaces, vec!["utun3"]);
+        assert!(
+            v.detail.contains("12 SIP messages on utun3"),
+            "{}",
+            v.detail
+        );
+        assert!(!v.detail.contains("EN10MB"), "{}", v.detail);
+        // SIP on the Ethernet only: nothing inside a tunnel.
+        let mut ethernet_only = two_interfaces();
+        ethernet_only.conversations.remove(0);
+        assert!(judge(&ethernet_only, sip_in_tunnel).is_empty());
     }
 
     #[test]

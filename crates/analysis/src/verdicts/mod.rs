@@ -129,6 +129,25 @@ pub fn judge(report: &Report, facts: Option<&Facts>) -> Vec<Verdict> {
     RULES.iter().flat_map(|rule| rule(&input)).collect()
 }
 
+/// Whether a verdict came from the host's facts, so that the report alone cannot give it again
+/// (a share link carries only these, and [`rejudge`] adds the rest back).
+pub fn needs_facts(v: &Verdict) -> bool {
+    v.id.starts_with("interface:")
+}
+
+/// The verdicts of a report that carries only those [`needs_facts`] keeps: judged again from
+/// the report (as it is now: masked, reduced), then the kept ones, in rule order (the facts'
+/// rule is the last).
+pub fn rejudge(report: &mut Report) {
+    let kept: Vec<Verdict> = std::mem::take(&mut report.verdicts)
+        .into_iter()
+        .filter(needs_facts)
+        .collect();
+    let mut verdicts = judge(report, None);
+    verdicts.extend(kept);
+    report.verdicts = verdicts;
+}
+
 /// The evidence string of a conversation.
 pub fn flow(transport: &str, a: &str, b: &str) -> String {
     format!("{transport} {a} {b}")

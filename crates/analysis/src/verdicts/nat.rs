@@ -241,7 +241,11 @@ pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
         detail.push_str(&format!(
             " {} more {} carried {} and {}.",
             rest.len(),
-            if rest.len() == 1 { "allocation" } else { "allocations" },
+            if rest.len() == 1 {
+                "allocation"
+            } else {
+                "allocations"
+            },
             count(messages, "ChannelData message"),
             count(indications, "Send/Data indication")
         ));
@@ -562,7 +566,9 @@ mod tests {
         assert!(v[0]
             .detail
             .contains("30 Send indications and 28 Data indications"));
-        assert!(v[0].detail.contains("No RTP was recognized inside the relayed data"));
+        assert!(v[0]
+            .detail
+            .contains("No RTP was recognized inside the relayed data"));
         assert!(!v[0].detail.contains("channel"));
     }
 
@@ -585,7 +591,9 @@ mod tests {
             "{}",
             v.detail
         );
-        assert!(v.detail.ends_with("No RTP was recognized inside the relayed data."));
+        assert!(v
+            .detail
+            .ends_with("No RTP was recognized inside the relayed data."));
         assert_eq!(v.evidence.flows.len(), 4);
     }
 

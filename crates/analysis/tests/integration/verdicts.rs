@@ -6,10 +6,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use callscope_analysis::verdicts::{Confidence, Verdict};
 use callscope_analysis::Report;
-use callscope_wire::testing::{ethernet, ip_udp, Pcap};
+use callscope_wire::net::{self, Network};
+use callscope_wire::testing::{dns_exchange, ethernet, ip_udp, readdress_udp, Pcap};
 use callscope_wire::Reader;
-use simple_dns::rdata::{RData, A};
-use simple_dns::{Name, Packet, Question, ResourceRecord, CLASS, QCLASS, QTYPE, TYPE};
 
 use crate::support::{analyze_bytes, analyze_file, shared_captures};
 
@@ -34,79 +33,45 @@ fn frames(path: &std::path::Path) -> Vec<(i64, Vec<u8>)> {
     out
 }
 
-/// An IPv4/UDP Ethernet frame's addresses and payload.
-fn udp_of(frame: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
-    let ip = frame
-        .get(14..)
-        .filter(|_| frame.get(12..14) == Some(&[0x08, 0x00]))?;
-    let ihl = usize::from(ip.first()? & 0x0f) * 4;
-    if *ip.get(9)? != 17 {
+/// The UDP ports of an Ethernet frame.
+fn udp_ports(frame: &[u8]) -> Option<(u16, u16)> {
+    let l = callscope_wire::link::decode(1, frame).ok()?;
+    let Network::Ip(ip) = net::decode_network(l.next, l.payload).ok()? else {
         return None;
-    }
-    let addr = |at: usize| Ipv4Addr::new(ip[at], ip[at + 1], ip[at + 2], ip[at + 3]);
-    let udp = ip.get(ihl..)?;
-    let port = |at: usize| u16::from_be_bytes([udp[at], udp[at + 1]]);
-    let len = usize::from(port(4));
-    Some((
-        SocketAddr::new(IpAddr::V4(addr(12)), port(0)),
-        SocketAddr::new(IpAddr::V4(addr(16)), port(2)),
-        udp.get(8..len)?,
-    ))
-}
-
-/// A DNS exchange asking for `name` and answering `addr`, 100 ms before `ts_us`.
-fn dns_answer(pcap: &mut Pcap, ts_us: i64, name: &str, addr: Ipv4Addr) {
-    let client = SocketAddr::from((PHONE, 53_111));
-    let server = SocketAddr::from((RESOLVER, 53));
-    let question = || {
-        Question::new(
-            Name::new_unchecked(name),
-            QTYPE::TYPE(TYPE::A),
-            QCLASS::CLASS(CLASS::IN),
-            false,
-        )
     };
-    let mut query = Packet::new_query(0x4242);
-    query.questions.push(question());
-    let mut reply = Packet::new_reply(0x4242);
-    reply.questions.push(question());
-    reply.answers.push(ResourceRecord::new(
-        Name::new_unchecked(name),
-        CLASS::IN,
-        300,
-        RData::A(A {
-            address: u32::from(addr),
-        }),
-    ));
-    let q = query.build_bytes_vec().unwrap();
-    let r = reply.build_bytes_vec().unwrap();
-    pcap.record(ts_us - 100_000, &ethernet(&ip_udp(client, server, &q)));
-    pcap.record(ts_us - 90_000, &ethernet(&ip_udp(server, client, &r)));
+    match net::decode_transport(ip.protocol, ip.payload).ok()? {
+        net::Transport::Udp {
+            src_port, dst_port, ..
+        } => Some((src_port, dst_port)),
+        _ => None,
+    }
 }
 
 /// The strongSwan IKEv2 NAT-T capture with its initiator at a home address and its responder
-/// at a global one, optionally preceded by a DNS answer naming the responder an ePDG.
+/// at a global one, optionally preceded by a DNS answer naming the responder an ePDG (the
+/// page's demo is made the same way by `cargo xtask demo`).
 fn wifi_calling_capture(with_dns: bool) -> Option<Vec<u8>> {
     let path = shared_captures()?.join("generated/ikev2-natt.pcap");
     let frames = frames(&path);
     let mut pcap = Pcap::new(1);
     if with_dns {
-        dns_answer(&mut pcap, frames.first()?.0, EPDG, PEER);
+        let (client, server) = (
+            SocketAddr::from((PHONE, 53_111)),
+            SocketAddr::from((RESOLVER, 53)),
+        );
+        let (query, answer) = dns_exchange(0x4242, EPDG, PEER);
+        let t = frames.first()?.0;
+        pcap.record(t - 100_000, &ethernet(&ip_udp(client, server, &query)));
+        pcap.record(t - 90_000, &ethernet(&ip_udp(server, client, &answer)));
     }
-    let map = |a: SocketAddr| {
-        let ip = match a.ip() {
-            IpAddr::V4(ip) if ip == Ipv4Addr::new(10, 99, 1, 1) => PHONE,
-            IpAddr::V4(ip) if ip == Ipv4Addr::new(10, 99, 2, 2) => PEER,
-            IpAddr::V4(ip) => ip,
-            IpAddr::V6(_) => return a,
-        };
-        SocketAddr::from((ip, a.port()))
+    let map = |a: SocketAddr| match a.ip() {
+        IpAddr::V4(ip) if ip == Ipv4Addr::new(10, 99, 1, 1) => SocketAddr::from((PHONE, a.port())),
+        IpAddr::V4(ip) if ip == Ipv4Addr::new(10, 99, 2, 2) => SocketAddr::from((PEER, a.port())),
+        _ => a,
     };
     for (ts, frame) in &frames {
-        match udp_of(frame) {
-            Some((src, dst, payload)) => {
-                pcap.record(*ts, &ethernet(&ip_udp(map(src), map(dst), payload)))
-            }
+        match readdress_udp(frame, map) {
+            Some(moved) => pcap.record(*ts, &moved),
             None => pcap.record(*ts, frame),
         };
     }
@@ -286,8 +251,8 @@ fn a_call_with_lost_media_gets_a_quality_verdict_naming_it() {
     let mut pcap = Pcap::new(1);
     let mut rtp = 0;
     for (ts, frame) in frames(&path) {
-        if let Some((src, dst, _)) = udp_of(&frame) {
-            if src.port() == 6000 && dst.port() == 6000 {
+        if let Some((src, dst)) = udp_ports(&frame) {
+            if src == 6000 && dst == 6000 {
                 rtp += 1;
                 if rtp % 10 == 0 {
                     continue;
