@@ -78,7 +78,7 @@ test('the demo button loads the embedded demo capture', async () => {
   await page.click('#demo');
   await page.waitForFunction(() => document.body.dataset.state === 'running' || document.body.dataset.state === 'done');
   assert.equal(await settled(page), 'done');
-  assert.equal(cli.capture.packets, 1723); // tshark's frame count for the four sections
+  assert.equal(cli.capture.packets, 2234); // tshark's frame count for the five sections
   assert.deepEqual(await numbersOnPage(), { packets: cli.capture.packets, endpoints: cli.endpoints.length, conversations: cli.conversations.length });
   assert.equal(await page.textContent('[data-testid=header-file]'), 'demo.pcapng');
   await page.screenshot({ path: path.join(artifacts, 'demo.png'), fullPage: true });
@@ -100,7 +100,7 @@ test('sorting a table by a column reorders its rows', async () => {
   const header = page.locator('[data-testid=conversations-table] th', { hasText: 'Packets' });
   await header.click(); // numeric columns sort descending first
   assert.equal(await header.getAttribute('aria-sort'), 'descending');
-  const first = async () => num(await page.locator('[data-testid=conversations-table] tbody tr:first-child td:nth-child(4)').textContent());
+  const first = async () => num(await page.locator('[data-testid=conversations-table] tbody tr:first-child td:nth-child(5)').textContent());
   const cli = cliReport(file);
   const counts = cli.conversations.map((c) => c.packets);
   assert.equal(await first(), Math.max(...counts));

@@ -228,8 +228,8 @@ test('exports: report JSON, table CSV, ladder SVG and text, series CSV', async (
   const csv = await saved('[data-testid=conversations-table-csv]');
   const lines = csv.text.trimEnd().split('\r\n');
   assert.equal(lines.length, cli.conversations.length + 1);
-  assert.equal(lines[0], 'Transport,A (initiator),B,Packets,Bytes,A→B,B→A,Start (s),Duration (s),Protocol,Process,ICMP errors,Capture');
-  assert.equal(Number(lines[1].split(',')[4]), Math.max(...cli.conversations.map((c) => c.bytes)), 'largest first, plain numbers');
+  assert.equal(lines[0], "Transport,A (initiator),B,B's name,Packets,Bytes,A→B,B→A,Start (s),Duration (s),Protocol,Process,ICMP errors,Capture");
+  assert.equal(Number(lines[1].split(',')[5]), Math.max(...cli.conversations.map((c) => c.bytes)), 'largest first, plain numbers');
   // The callee's ports were closed when the caller's last RTP and RTCP arrived: one ICMP error each.
   const refused = cli.conversations.filter((c) => c.icmp_errors);
   assert.deepEqual(refused.map((c) => c.protocol).sort(), ['rtcp', 'rtp']);

@@ -1,6 +1,7 @@
 // Every view of the page, opened through its address, shows the numbers of `callscope analyze
-// --json` for the same file: overview, tunnels, calls with their ladders and messages, NAT
-// traversal, media with plots, network, processes. Then back/forward, a keyboard-only walk, the
+// --json` for the same file: overview with its verdicts (whose evidence links open their views),
+// tunnels, calls with their ladders and messages, NAT traversal, media with plots, network,
+// names, processes. Then back/forward, a keyboard-only walk, the
 // mask switch, dark mode and a phone-sized window. Screenshots of every view go to artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +77,8 @@ async function checkOverview(name, cli) {
   mix.forEach((line, f) => assert.match(line.replace(/\u202f/g, ''), new RegExp(`(^|\\D)${totals[f]} packets`), `${line} has ${totals[f]} packets`));
   // Hovering the timeline reads out the bucket under the pointer; the arrow keys do too.
   if (cli.timeline.points.length > 0) {
+    // The verdicts above may push the timeline below the fold.
+    await page.locator('[data-testid=timeline] svg').scrollIntoViewIfNeeded();
     const box = await page.locator('[data-testid=timeline] svg').boundingBox();
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await page.waitForFunction(() => /=/.test(document.querySelector('[data-testid=timeline-readout]').textContent));
@@ -225,10 +228,56 @@ async function checkNetwork(name, cli) {
   assert.equal(num(await page.textContent('[data-testid=endpoints-table-count]')), cli.endpoints.length);
   assert.equal(await count('[data-testid=hierarchy] tbody tr'), cli.hierarchy.length);
   // Largest first, as the CLI lists them.
-  const bytes = (await column('conversations-table', 5)).map(num);
+  const bytes = (await column('conversations-table', 6)).map(num);
   assert.equal(bytes[0], Math.max(...cli.conversations.map((c) => c.bytes)));
   assert.deepEqual(bytes, [...bytes].sort((a, b) => b - a));
   await shot(`${name}-network`);
+}
+
+async function checkVerdicts(name, cli) {
+  await go(page, '#/', 'view-overview');
+  const titles = await texts('[data-testid=verdict] h3');
+  assert.equal(titles.length, cli.verdicts.length);
+  cli.verdicts.forEach((v, i) => {
+    assert.ok(titles[i].includes(v.title), `${titles[i]} shows ${v.title}`);
+    assert.ok(titles[i].toLowerCase().startsWith(v.confidence), `${titles[i]} says ${v.confidence}`);
+  });
+  if (cli.verdicts.length === 0) await page.waitForSelector('[data-testid=verdicts-none]');
+  // The first evidence link of each verdict opens a view of this report.
+  for (let i = 0; i < cli.verdicts.length; i += 1) {
+    await go(page, '#/', 'view-overview');
+    const link = page.locator('[data-testid=verdict]').nth(i).locator('[data-testid=evidence]').first();
+    if (await link.count() === 0) continue;
+    const href = await link.getAttribute('href');
+    await link.click();
+    await page.waitForFunction((h) => window.location.hash === h, href);
+    assert.equal(await count('[data-testid=not-found]'), 0, `${href} opens a view`);
+  }
+}
+
+async function checkNames(name, cli) {
+  const shown = cli.names.length > 0 || cli.dns.messages > 0;
+  await go(page, '#/', 'view-overview');
+  assert.equal(await count('[data-testid=tab-names]'), shown ? 1 : 0);
+  if (!shown) return;
+  await go(page, '#/names', 'view-names');
+  assert.equal(num(await page.textContent('[data-testid=names-table-count]')), cli.names.length);
+  if (cli.dns.messages > 0) {
+    assert.equal(num(await page.textContent('[data-testid=dns-table-count]')), cli.dns.queries.length);
+  }
+  if (cli.tls.sessions.length > 0) {
+    assert.equal(num(await page.textContent('[data-testid=tls-table-count]')), cli.tls.sessions.length);
+    const sni = await column('tls-table', 3);
+    assert.deepEqual(sni.slice(0, 100), cli.tls.sessions.slice(0, 100).map((t) => t.sni ?? '—'));
+  }
+  // Each conversation's responder name, as the CLI gives it.
+  await go(page, '#/network', 'view-network');
+  const cliNames = new Set(cli.conversations.map((c) => c.b_name).filter(Boolean));
+  const pageNames = (await column('conversations-table', 4)).filter((t) => t !== '—');
+  for (const n of pageNames) assert.ok(cliNames.has(n), `${n} is a name the CLI gives`);
+  if (cli.conversations.length <= 100) assert.equal(new Set(pageNames).size, cliNames.size);
+  await go(page, '#/names', 'view-names');
+  await shot(`${name}-names`);
 }
 
 async function checkProcesses(name, cli) {
@@ -256,11 +305,13 @@ for (const [name, file] of CAPTURES) {
     await load(file);
     assert.deepEqual(await page.evaluate(() => window.callscopeReport), cli);
     await checkOverview(name, cli);
+    await checkVerdicts(name, cli);
     await checkTunnels(name, cli);
     await checkCalls(name, cli);
     await checkNat(name, cli);
     await checkMedia(name, cli);
     await checkNetwork(name, cli);
+    await checkNames(name, cli);
     await checkProcesses(name, cli);
   });
 }
@@ -400,7 +451,7 @@ test('dark mode follows the system setting', async () => {
   await page.emulateMedia({ colorScheme: 'dark' });
   const dark = await background();
   assert.notEqual(light, dark);
-  for (const [hash, view] of [['#/', 'view-overview'], ['#/tunnels', 'view-tunnels'], ['#/calls/ef173a44dbe08a14/1', 'message-detail'], ['#/media/1', 'view-stream'], ['#/nat', 'view-nat']]) {
+  for (const [hash, view] of [['#/', 'view-overview'], ['#/tunnels', 'view-tunnels'], ['#/calls/ef173a44dbe08a14/1', 'message-detail'], ['#/media/1', 'view-stream'], ['#/nat', 'view-nat'], ['#/names', 'view-names']]) {
     await go(page, hash, view);
     await shot(`dark${hash.replace(/[#/]+/g, '-')}`);
   }
@@ -410,7 +461,7 @@ test('dark mode follows the system setting', async () => {
 test('a phone-sized window scrolls tables and the ladder, not the page', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await load(path.join(root, 'static/demo.pcapng'));
-  for (const [hash, view] of [['#/', 'view-overview'], ['#/tunnels', 'view-tunnels'], ['#/calls', 'view-calls'], ['#/calls/ef173a44dbe08a14', 'view-call'], ['#/nat', 'view-nat'], ['#/media', 'view-media'], ['#/media/2', 'view-stream'], ['#/network', 'view-network']]) {
+  for (const [hash, view] of [['#/', 'view-overview'], ['#/tunnels', 'view-tunnels'], ['#/calls', 'view-calls'], ['#/calls/ef173a44dbe08a14', 'view-call'], ['#/nat', 'view-nat'], ['#/media', 'view-media'], ['#/media/2', 'view-stream'], ['#/network', 'view-network'], ['#/names', 'view-names']]) {
     await go(page, hash, view);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `${hash} is ${width} px wide`);

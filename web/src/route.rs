@@ -18,6 +18,8 @@ pub enum Route {
     Media(Option<usize>),
     /// Hierarchy, conversations, endpoints.
     Network,
+    /// Names for addresses, DNS questions, TLS handshakes.
+    Names,
     /// Processes; one by pid.
     Processes(Option<u32>),
     /// An address the page does not know.
@@ -25,13 +27,14 @@ pub enum Route {
 }
 
 /// The sections, in tab order: route, tab title, address.
-pub const SECTIONS: [(&str, &str); 7] = [
+pub const SECTIONS: [(&str, &str); 8] = [
     ("overview", "Overview"),
     ("tunnels", "Tunnels"),
     ("calls", "Calls"),
     ("nat", "NAT traversal"),
     ("media", "Media"),
     ("network", "Network"),
+    ("names", "Names"),
     ("processes", "Processes"),
 ];
 
@@ -109,6 +112,7 @@ impl Route {
             ["media"] => Some(Route::Media(None)),
             ["media", n] => number(n).map(|i| Route::Media(Some(i))),
             ["network"] => Some(Route::Network),
+            ["names"] => Some(Route::Names),
             ["processes"] => Some(Route::Processes(None)),
             ["processes", pid] if pid.bytes().all(|b| b.is_ascii_digit()) => {
                 pid.parse().ok().map(|p| Route::Processes(Some(p)))
@@ -131,6 +135,7 @@ impl Route {
             Route::Media(None) => "#/media".into(),
             Route::Media(Some(i)) => format!("#/media/{}", i + 1),
             Route::Network => "#/network".into(),
+            Route::Names => "#/names".into(),
             Route::Processes(None) => "#/processes".into(),
             Route::Processes(Some(pid)) => format!("#/processes/{pid}"),
             Route::NotFound(hash) => hash.clone(),
@@ -146,6 +151,7 @@ impl Route {
             Route::Nat => "nat",
             Route::Media(_) => "media",
             Route::Network => "network",
+            Route::Names => "names",
             Route::Processes(_) => "processes",
         }
     }
@@ -185,6 +191,7 @@ mod tests {
             Route::Media(None),
             Route::Media(Some(11)),
             Route::Network,
+            Route::Names,
             Route::Processes(None),
             Route::Processes(Some(4242)),
         ];

@@ -38,6 +38,7 @@ fn count(shown: &ShownRef, section: &str) -> Option<u64> {
         "media" => r.rtp.streams.len() as u64,
         "network" => r.conversations.len() as u64,
         "processes" => r.processes.len() as u64,
+        "names" => r.names.iter().filter(|n| n.source != "port").count() as u64,
         _ => return None,
     })
 }
@@ -59,7 +60,11 @@ pub fn header(props: &Props) -> Html {
         let current = props.route.section();
         html! {
             <nav class="tabs" aria-label="Sections" data-testid="tabs">
-                { for SECTIONS.iter().filter(|(key, _)| *key != "processes" || !shown.report.processes.is_empty()).map(|(key, title)| {
+                { for SECTIONS.iter().filter(|(key, _)| match *key {
+                    "processes" => !shown.report.processes.is_empty(),
+                    "names" => !shown.report.names.is_empty() || shown.report.dns.messages > 0,
+                    _ => true,
+                }).map(|(key, title)| {
                     let n = count(shown, key);
                     html! {
                         <a href={Route::of_section(key).href()} aria-current={(current == *key).then_some("page")} data-testid={format!("tab-{key}")}>

@@ -4,6 +4,7 @@
 
 pub mod calls;
 pub mod media;
+pub mod names;
 pub mod nat;
 pub mod network;
 pub mod overview;
@@ -61,6 +62,7 @@ pub fn routed(props: &RoutedProps) -> Html {
             html! { <media::stream::StreamPage key={format!("s{i}")} index={*i} /> }
         }
         Route::Network => html! { <network::Network /> },
+        Route::Names => html! { <names::Names /> },
         Route::Processes(None) => html! { <processes::Processes /> },
         Route::Processes(Some(pid)) => {
             html! { <processes::process::ProcessPage key={format!("p{pid}")} pid={*pid} /> }

@@ -158,6 +158,8 @@ pub fn open(fragment: &str) -> Result<Shared, ShareError> {
             shared.report.schema
         )));
     }
+    let mut shared = shared;
+    callscope_analysis::verdicts::rejudge(&mut shared.report);
     Ok(shared)
 }
 
@@ -230,6 +232,12 @@ pub fn make(
     };
     // Reduce first what cannot fit anyway (masking a 100 MB report only to drop most of it
     // would be slow), then mask, then reduce while the encoded link is too long.
+    // Verdicts are judged again from the shared report when it is opened (masked and reduced
+    // as it is then); only those that needed the host's facts travel.
+    shared
+        .report
+        .verdicts
+        .retain(callscope_analysis::verdicts::needs_facts);
     let mut reducer = reduce::Reducer::new();
     while serde_json::to_vec(&shared.report).map_or(0, |j| j.len())
         > options.limit * PRE_REDUCE_RATIO
@@ -256,6 +264,8 @@ pub fn make(
     if link.len() > MAX_FRAGMENT {
         return Err(ShareError::Huge(link.len()));
     }
+    // What the link carries as it will be opened.
+    callscope_analysis::verdicts::rejudge(&mut shared.report);
     Ok((link, shared))
 }
 
@@ -296,6 +306,41 @@ mod tests {
         assert_eq!(back, shared);
         assert_eq!(back.report, report());
         assert!(back.left_out.is_empty());
+    }
+
+    #[test]
+    fn verdicts_are_judged_again_from_the_masked_report_not_carried() {
+        let mut r = report();
+        r.sip.calls[0].state = "rejected".into();
+        r.sip.calls[0].status = Some(486);
+        r.sip.calls[0].callee = "+15550199".into();
+        r.verdicts = callscope_analysis::verdicts::judge(&r, None);
+        assert!(
+            r.verdicts[0].title.contains("+15550100"),
+            "{:?}",
+            r.verdicts
+        );
+        let (link, shared) = make(&r, "call.pcap", 1.7e9, Options::default(), None).unwrap();
+        let carried = {
+            let body = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&link[PREFIX.len()..])
+                .unwrap();
+            let mut json = String::new();
+            flate2::read::DeflateDecoder::new(body.as_slice())
+                .read_to_string(&mut json)
+                .unwrap();
+            json
+        };
+        assert!(carried.contains("\"verdicts\":[]"), "{carried}");
+        let back = open(&link).unwrap();
+        assert_eq!(back, shared);
+        let v = &back.report.verdicts[0];
+        assert!(v.id.starts_with("call-failed"), "{v:?}");
+        assert!(
+            v.title.contains("number-1") && !v.title.contains("15550100"),
+            "{}",
+            v.title
+        );
     }
 
     #[test]

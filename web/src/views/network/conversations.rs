@@ -9,10 +9,12 @@ use yew::prelude::*;
 use crate::components::table::{Cell, Column, Row, Rows, SortTable};
 use crate::context::use_shown;
 
-const COLUMNS: [Column; 13] = [
+const COLUMNS: [Column; 14] = [
     Column::text("Transport"),
     Column::text("A (initiator)"),
     Column::text("B"),
+    Column::text("B's name")
+        .help("From DNS answers and TLS handshakes (see Names); a well-known port is only a hint"),
     Column::num("Packets"),
     Column::num("Bytes"),
     Column::num("A→B"),
@@ -64,13 +66,23 @@ pub fn conversations() -> Html {
                         Cell::text(&c.transport),
                         Cell::addr(&c.a),
                         Cell::addr(&c.b),
+                        Cell::opt(c.b_name.clone()),
                         Cell::count(c.packets),
                         Cell::num(c.bytes as f64, format::count(c.bytes)),
                         Cell::count(c.packets_a_to_b),
                         Cell::count(c.packets_b_to_a),
                         Cell::num(c.start, format!("{:.6}", c.start)),
                         Cell::num(c.duration, format!("{:.4}", c.duration)),
-                        Cell::opt(c.protocol.clone()),
+                        match (&c.protocol, &c.service) {
+                            (Some(p), Some(hint)) => {
+                                Cell::text(p).title(format!("port hint: {hint}"))
+                            }
+                            (Some(p), None) => Cell::text(p),
+                            (None, Some(hint)) => Cell::text(format!("{hint}?"))
+                                .class("muted")
+                                .title("port hint only"),
+                            (None, None) => Cell::opt(None::<String>),
+                        },
                         Cell::opt(c.process.clone()),
                         Cell::opt(callscope_view::icmp::describe(&c.icmp_errors)),
                         capture,
@@ -82,7 +94,7 @@ pub fn conversations() -> Html {
     html! {
         <section class="card">
             <h2>{ "Conversations" }</h2>
-            <SortTable columns={Rc::new(COLUMNS.to_vec())} rows={(*rows).clone()} testid="conversations-table" what="conversations" sort={Some((4, true))} />
+            <SortTable columns={Rc::new(COLUMNS.to_vec())} rows={(*rows).clone()} testid="conversations-table" what="conversations" sort={Some((5, true))} />
         </section>
     }
 }

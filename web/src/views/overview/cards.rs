@@ -41,6 +41,9 @@ pub fn cards() -> Html {
         ),
         (Route::Network, "Network", headline::network(r), true),
     ];
+    if !r.names.is_empty() || r.dns.messages > 0 {
+        cards.push((Route::Names, "Names", headline::names(r), true));
+    }
     if !r.processes.is_empty() {
         cards.push((
             Route::Processes(None),
