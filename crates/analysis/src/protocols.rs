@@ -229,6 +229,10 @@ pub struct Sections {
     pub names: Vec<NameSeen>,
     /// Names not kept (an analyzer's table full).
     pub names_dropped: u64,
+    /// DNS names asked not tracked.
+    pub dns_queries_dropped: u64,
+    /// TLS connections not tracked.
+    pub tls_sessions_dropped: u64,
     /// TCP stream bytes an analyzer's framing had to discard (added to `limits.tcp_bytes_dropped`).
     pub stream_bytes_dropped: u64,
 }

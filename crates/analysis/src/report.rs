@@ -299,6 +299,12 @@ pub struct Limits {
     /// Names for addresses not kept (DNS answers or TLS names beyond their tables).
     #[serde(skip_serializing_if = "is_zero")]
     pub names_dropped: u64,
+    /// DNS names asked that the `dns.queries` table had no room for.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dns_queries_dropped: u64,
+    /// TLS connections that the `tls.sessions` table had no room for.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tls_sessions_dropped: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -32,8 +32,8 @@ pub fn limits_hit(r: &Report) -> Vec<(&'static str, u64)> {
         ),
         ("RTP streams not tracked", r.rtp.streams_dropped),
         ("RTCP reports not kept", r.rtcp.reports_dropped),
-        ("DNS names asked not tracked", r.dns.queries_dropped),
-        ("TLS handshakes not tracked", r.tls.sessions_dropped),
+        ("DNS names asked not tracked", r.limits.dns_queries_dropped),
+        ("TLS handshakes not tracked", r.limits.tls_sessions_dropped),
         ("names for addresses not kept", r.limits.names_dropped),
     ]
     .into_iter()

@@ -38,6 +38,7 @@ pub struct DnsAnalyzer {
     seen: FastMap<(IpAddr, String), ()>,
     names: Vec<NameSeen>,
     names_dropped: u64,
+    queries_dropped: u64,
     tcp: Partial,
 }
 
@@ -50,6 +51,7 @@ impl Default for DnsAnalyzer {
             seen: FastMap::default(),
             names: Vec::new(),
             names_dropped: 0,
+            queries_dropped: 0,
             // A DNS message over TCP is at most 64 KiB (its length prefix).
             tcp: Partial::new(65_537, 4 << 20, 1_024),
         }
@@ -115,7 +117,7 @@ impl DnsAnalyzer {
             return Some(i);
         }
         if self.report.queries.len() >= MAX_QUERIES {
-            self.report.queries_dropped += 1;
+            self.queries_dropped += 1;
             return None;
         }
         let (client, server) = if message.response {
@@ -269,8 +271,10 @@ impl Protocol for DnsAnalyzer {
         let names = self.names;
         let dropped = self.names_dropped;
         let stream_bytes = self.tcp.dropped_bytes;
+        let queries_dropped = self.queries_dropped;
         Box::new(move |s| {
             s.dns = report;
+            s.dns_queries_dropped = queries_dropped;
             s.names.extend(names);
             s.names_dropped += dropped;
             s.stream_bytes_dropped += stream_bytes;

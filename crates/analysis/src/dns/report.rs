@@ -12,10 +12,10 @@ pub struct DnsReport {
     pub responses: u64,
     /// Messages whose header decoded but whose sections did not.
     pub malformed: u64,
-    /// One entry per name and record type asked, in order of the first question.
+    /// One entry per name and record type asked, in order of the first question (at most
+    /// 8,192; those not tracked are counted in `limits.dns_queries_dropped`, their messages
+    /// here).
     pub queries: Vec<DnsQuery>,
-    /// Names and types not tracked (table full); their messages are still counted.
-    pub queries_dropped: u64,
 }
 
 /// A name and record type, and what the answers said.

@@ -213,6 +213,6 @@ fn tables_are_bounded_and_count_what_they_drop() {
     }
     let s = finish(a);
     assert_eq!(s.dns.queries.len(), MAX_QUERIES);
-    assert_eq!(s.dns.queries_dropped, 3);
+    assert_eq!(s.dns_queries_dropped, 3);
     assert_eq!(s.dns.messages, MAX_QUERIES as u64 + 3);
 }

@@ -58,6 +58,8 @@ impl FrameStage {
         };
         let dropped = crate::names::table::attach(&mut report, sections.names, ctx.start_ns);
         report.limits.names_dropped = sections.names_dropped + dropped;
+        report.limits.dns_queries_dropped = sections.dns_queries_dropped;
+        report.limits.tls_sessions_dropped = sections.tls_sessions_dropped;
         report.verdicts = crate::verdicts::judge(&report, None);
         report
     }
@@ -192,6 +194,8 @@ impl FrameStage {
             tcp_bytes_dropped: self.tcp.dropped_bytes,
             icmp_errors_dropped: self.icmp.dropped,
             names_dropped: 0,
+            dns_queries_dropped: 0,
+            tls_sessions_dropped: 0,
         };
         FrameSections {
             capture,

@@ -32,7 +32,8 @@ use report::TlsSession;
 
 /// Connections reported.
 pub const MAX_SESSIONS: usize = 16_384;
-/// Connections whose handshake is being read at once; beyond, finished ones are forgotten.
+/// Connections whose handshake is being read at once; beyond, those past their ClientHello are
+/// forgotten first.
 pub const MAX_OPEN: usize = 4_096;
 /// Handshake bytes kept per direction while a message completes (a certificate chain is a few
 /// KiB; 64 KiB is generous).
@@ -60,6 +61,7 @@ pub struct TlsAnalyzer {
     open: FastMap<(SocketAddr, SocketAddr), Connection>,
     records: Partial,
     names: Vec<NameSeen>,
+    sessions_dropped: u64,
 }
 
 impl Default for TlsAnalyzer {
@@ -70,6 +72,7 @@ impl Default for TlsAnalyzer {
             open: FastMap::default(),
             records: Partial::new(RECORD_HEADER_LEN + MAX_FRAGMENT_LEN, 16 << 20, MAX_OPEN),
             names: Vec::new(),
+            sessions_dropped: 0,
         }
     }
 }
@@ -91,10 +94,7 @@ impl TlsAnalyzer {
         }
         if !self.open.contains_key(&k) {
             if self.open.len() >= MAX_OPEN {
-                self.open.retain(|_, c| !c.done);
-                if self.open.len() >= MAX_OPEN {
-                    return;
-                }
+                self.make_room();
             }
             self.open.insert(k, Connection::default());
         }
@@ -132,6 +132,25 @@ impl TlsAnalyzer {
         self.handshake(seg, k, dir);
     }
 
+    /// Forgets connections to make room for a new one: first those done or past their
+    /// ClientHello (what is left to learn of them is the server's side), then all.
+    fn make_room(&mut self) {
+        let mut forget: Vec<_> = self
+            .open
+            .iter()
+            .filter(|(_, c)| c.done || c.session.is_some())
+            .map(|(k, _)| *k)
+            .collect();
+        if self.open.len() - forget.len() >= MAX_OPEN {
+            forget = self.open.keys().copied().collect();
+        }
+        for k in forget {
+            self.open.remove(&k);
+            self.records.forget(k.0, k.1);
+            self.records.forget(k.1, k.0);
+        }
+    }
+
     /// Reads the whole handshake messages waiting in one direction.
     fn handshake(&mut self, seg: &Segment<'_>, k: (SocketAddr, SocketAddr), dir: usize) {
         let Some(conn) = self.open.get_mut(&k) else {
@@ -149,7 +168,7 @@ impl TlsAnalyzer {
                         continue;
                     };
                     if self.report.sessions.len() >= MAX_SESSIONS {
-                        self.report.sessions_dropped += 1;
+                        self.sessions_dropped += 1;
                         conn.done = true;
                         break;
                     }
@@ -254,8 +273,10 @@ impl Protocol for TlsAnalyzer {
             s.start = ctx.rel(ns);
         }
         let names = self.names;
+        let dropped = self.sessions_dropped;
         Box::new(move |s| {
             s.tls = report;
+            s.tls_sessions_dropped = dropped;
             s.names.extend(names);
         })
     }

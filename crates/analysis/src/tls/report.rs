@@ -6,10 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TlsReport {
-    /// Connections with a ClientHello, in order of it.
+    /// Connections with a ClientHello, in order of it (at most 16,384; those not tracked are
+    /// counted in `limits.tls_sessions_dropped`).
     pub sessions: Vec<TlsSession>,
-    /// Connections not tracked (table full).
-    pub sessions_dropped: u64,
     /// Streams that stopped framing as TLS records before their handshake was read.
     pub not_tls: u64,
 }

@@ -268,3 +268,38 @@ fn a_call_with_lost_media_gets_a_quality_verdict_naming_it() {
     assert_eq!(v.evidence.calls, std::slice::from_ref(&call.call_id));
     assert!(v.detail.contains('%'), "{}", v.detail);
 }
+
+#[test]
+fn public_webrtc_captures_show_direct_and_relayed_media_after_nat_traversal() {
+    let Some(dir) = shared_captures() else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    let r = analyze_file(&dir.join("public/stun__stun_dtls_rtp.pcapng"));
+    let direct = verdict(&r, "direct-media").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(direct.confidence, Confidence::Certain);
+    assert!(
+        direct
+            .title
+            .contains("192.168.12.156:37967 ↔ 142.250.82.76:19305"),
+        "{}",
+        direct.title
+    );
+    assert!(!direct.evidence.streams.is_empty() && !direct.evidence.frames.is_empty());
+    let relayed = verdict(&r, "relayed-media").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(relayed.confidence, Confidence::Certain);
+    assert!(
+        relayed.title.contains("142.250.82.249:3478"),
+        "{}",
+        relayed.title
+    );
+
+    let whatsapp = analyze_file(&dir.join("public/stun__whatsapp_call.pcapng"));
+    assert!(
+        verdict(&whatsapp, "direct-media").is_some(),
+        "{:?}",
+        ids(&whatsapp)
+    );
+    // STUN alone, no media after it: no media verdict.
+    let zeek = analyze_file(&dir.join("public/stun__zeek_webrtc-stun.pcap"));
+    assert!(zeek.verdicts.is_empty(), "{:?}", ids(&zeek));
+}
