@@ -186,7 +186,8 @@ pub fn stun(data: &[u8]) {
 
 /// The name sources: `dns::parse` and `dns::split_tcp` over the input (after byte 0), then the
 /// DNS analyzer on it as a UDP datagram each way on port 53 and as a TCP stream cut at byte 0,
-/// and the TLS analyzer on it as both directions of a stream cut there; the names table and
+/// `quic::crypto_frames` and `quic::initial_header` over it, and the TLS analyzer on it as a
+/// UDP datagram to port 443 (QUIC) and as both directions of a stream cut there; the names table and
 /// verdicts over the resulting sections. Checks: TCP framing consumes only what it returns, and
 /// no name holds a control character.
 pub fn names(data: &[u8]) {
@@ -223,8 +224,18 @@ pub fn names(data: &[u8]) {
     let _ = crate::protocols::Protocol::udp(&mut dns, &seg(2, udp, s, c, rest), &mut shared);
     crate::protocols::Protocol::stream_bytes(&mut dns, &seg(3, tcp, s, c, x), &mut shared);
     crate::protocols::Protocol::stream_bytes(&mut dns, &seg(4, tcp, s, c, y), &mut shared);
+    for (_, data) in callscope_wire::quic::crypto_frames(rest) {
+        assert!(within(rest, data), "CRYPTO frame outside the packet");
+    }
+    if let Some(h) = callscope_wire::quic::initial_header(rest) {
+        assert!(
+            h.end <= rest.len() && h.pn_offset <= h.end,
+            "Initial past the datagram"
+        );
+    }
     let mut tls = TlsAnalyzer::default();
     let server = at([10, 0, 0, 2], 443);
+    let _ = crate::protocols::Protocol::udp(&mut tls, &seg(9, udp, c, server, rest), &mut shared);
     for (i, piece) in [x, y].into_iter().enumerate() {
         let frame = 5 + 2 * i as u64;
         crate::protocols::Protocol::stream_bytes(

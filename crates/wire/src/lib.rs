@@ -23,6 +23,7 @@ pub mod ike;
 pub mod link;
 pub mod megaco;
 pub mod net;
+pub mod quic;
 pub mod rtcp;
 pub mod rtp;
 pub mod sdp;

@@ -363,6 +363,61 @@ pub fn readdress_udp(frame: &[u8], map: impl Fn(SocketAddr) -> SocketAddr) -> Op
     Some(ethernet(&ip_udp(src, dst, payload)))
 }
 
+/// A QUIC v1 client Initial packet (RFC 9000 §17.2.2) to `dcid` carrying `plain` (frames),
+/// sealed and header-protected with the keys anyone can derive (RFC 9001 §5): what a client's
+/// first datagrams look like, for tests of the reading side.
+pub fn quic_initial(dcid: &[u8], pn: u32, plain: &[u8]) -> Vec<u8> {
+    use aes::cipher::{BlockEncrypt, KeyInit};
+    use aes_gcm::aead::{Aead, Payload};
+    let Some(keys) = crate::quic::client_keys(crate::quic::V1, dcid) else {
+        return Vec::new();
+    };
+    // Type Initial, 4-byte packet number; no SCID, no token; Length as a 2-byte varint.
+    let mut packet = vec![0xc3];
+    packet.extend(crate::quic::V1.to_be_bytes());
+    packet.push(dcid.len() as u8);
+    packet.extend_from_slice(dcid);
+    packet.extend([0, 0]);
+    let length = 4 + plain.len() + 16;
+    packet.extend((0x4000 | length as u16).to_be_bytes());
+    let pn_offset = packet.len();
+    packet.extend(pn.to_be_bytes());
+    let mut nonce = keys.iv;
+    for (n, p) in nonce[8..].iter_mut().zip(pn.to_be_bytes()) {
+        *n ^= p;
+    }
+    let Ok(sealed) = aes_gcm::Aes128Gcm::new_from_slice(&keys.key).map(|aead| {
+        aead.encrypt(
+            aes_gcm::Nonce::from_slice(&nonce),
+            Payload {
+                msg: plain,
+                aad: &packet,
+            },
+        )
+    }) else {
+        return Vec::new();
+    };
+    packet.extend(sealed.unwrap_or_default());
+    let mut mask = aes::Block::clone_from_slice(&packet[pn_offset + 4..pn_offset + 20]);
+    if let Ok(hp) = aes::Aes128::new_from_slice(&keys.hp) {
+        hp.encrypt_block(&mut mask);
+    }
+    packet[0] ^= mask[0] & 0x0f;
+    for i in 0..4 {
+        packet[pn_offset + i] ^= mask[1 + i];
+    }
+    packet
+}
+
+/// A QUIC CRYPTO frame (RFC 9000 §19.6) at `offset` (both lengths as 2-byte varints).
+pub fn quic_crypto_frame(offset: u16, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x06];
+    f.extend((0x4000 | offset).to_be_bytes());
+    f.extend((0x4000 | data.len() as u16).to_be_bytes());
+    f.extend_from_slice(data);
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,6 +489,22 @@ mod tests {
             ethernet(&ip_udp(a, "203.0.113.7:500".parse().unwrap(), b"ike"))
         );
         assert!(readdress_udp(&frame[..10], |s| s).is_none());
+    }
+
+    #[test]
+    fn a_sealed_quic_initial_opens_to_its_frames() {
+        let frames = [quic_crypto_frame(3, b"lo"), vec![0; 30]].concat();
+        let packet = quic_initial(&[1, 2, 3, 4, 5, 6, 7, 8], 7, &frames);
+        let (h, plain) = crate::quic::open_client_initial(&packet).unwrap();
+        assert_eq!(
+            (h.dcid, h.end),
+            (&[1, 2, 3, 4, 5, 6, 7, 8][..], packet.len())
+        );
+        assert_eq!(plain, frames);
+        assert_eq!(crate::quic::crypto_frames(&plain), vec![(3, &b"lo"[..])]);
+        let mut damaged = packet.clone();
+        damaged[30] ^= 1;
+        assert!(crate::quic::open_client_initial(&damaged).is_none());
     }
 
     #[test]

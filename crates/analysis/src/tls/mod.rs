@@ -7,12 +7,13 @@
 //! so a ClientHello or a certificate chain split across records and segments is read whole. A
 //! direction stops being read at its ChangeCipherSpec (what follows is encrypted) and a
 //! connection once its handshake has said all it will; a stream that stops framing as TLS is
-//! given up and counted. QUIC's Initial packets are not decoded (their ClientHello is encrypted
-//! with keys derived from the connection id; not done yet).
+//! given up and counted. QUIC on UDP 443: the ClientHello is read from the client's Initial
+//! packets ([`quic`]).
 //!
 //! Bounded: [`MAX_SESSIONS`] connections reported, [`MAX_OPEN`] handshakes read at once,
 //! [`MAX_HANDSHAKE_BYTES`] of handshake messages per direction.
 
+mod quic;
 pub mod report;
 
 use std::net::SocketAddr;
@@ -62,6 +63,8 @@ pub struct TlsAnalyzer {
     records: Partial,
     names: Vec<NameSeen>,
     sessions_dropped: u64,
+    /// QUIC connections whose ClientHello is being read, by (client, server).
+    quic_open: FastMap<(SocketAddr, SocketAddr), quic::Hello>,
 }
 
 impl Default for TlsAnalyzer {
@@ -73,6 +76,7 @@ impl Default for TlsAnalyzer {
             records: Partial::new(RECORD_HEADER_LEN + MAX_FRAGMENT_LEN, 16 << 20, MAX_OPEN),
             names: Vec::new(),
             sessions_dropped: 0,
+            quic_open: FastMap::default(),
         }
     }
 }
@@ -132,6 +136,45 @@ impl TlsAnalyzer {
         self.handshake(seg, k, dir);
     }
 
+    /// Reports a connection by its ClientHello (sent `seg.src` → `seg.dst`) and names its
+    /// server by the SNI; None when the table is full (counted).
+    fn session(&mut self, seg: &Segment<'_>, hello: ClientHello, quic: bool) -> Option<usize> {
+        if self.report.sessions.len() >= MAX_SESSIONS {
+            self.sessions_dropped += 1;
+            return None;
+        }
+        // GREASE values (RFC 8701: 0x?a?a) are not versions.
+        let offered = hello
+            .versions
+            .iter()
+            .copied()
+            .filter(|v| v & 0x0f0f != 0x0a0a)
+            .max()
+            .unwrap_or(hello.legacy_version);
+        if let Some(sni) = &hello.server_name {
+            self.names.push(NameSeen {
+                addr: seg.dst.ip(),
+                name: sni.clone(),
+                source: NameSource::Sni,
+                chain: Vec::new(),
+                ts_ns: seg.ts_ns,
+                frame: seg.frame,
+            });
+        }
+        self.start_ns.push(seg.ts_ns);
+        self.report.sessions.push(TlsSession {
+            client: seg.src.to_string(),
+            server: seg.dst.to_string(),
+            sni: hello.server_name,
+            alpn_offered: hello.alpn,
+            version: version_name(offered).to_owned(),
+            quic,
+            frame: seg.frame,
+            ..TlsSession::default()
+        });
+        Some(self.report.sessions.len() - 1)
+    }
+
     /// Forgets connections to make room for a new one: first those done or past their
     /// ClientHello (what is left to learn of them is the server's side), then all.
     fn make_room(&mut self) {
@@ -167,38 +210,15 @@ impl TlsAnalyzer {
                     let Some(hello) = ClientHello::parse(body) else {
                         continue;
                     };
-                    if self.report.sessions.len() >= MAX_SESSIONS {
-                        self.sessions_dropped += 1;
+                    let session = self.session(seg, hello, false);
+                    let Some(conn) = self.open.get_mut(&k) else {
+                        return;
+                    };
+                    conn.session = session;
+                    if session.is_none() {
                         conn.done = true;
                         break;
                     }
-                    conn.session = Some(self.report.sessions.len());
-                    let offered = hello
-                        .versions
-                        .iter()
-                        .copied()
-                        .max()
-                        .unwrap_or(hello.legacy_version);
-                    if let Some(sni) = &hello.server_name {
-                        self.names.push(NameSeen {
-                            addr: seg.dst.ip(),
-                            name: sni.clone(),
-                            source: NameSource::Sni,
-                            chain: Vec::new(),
-                            ts_ns: seg.ts_ns,
-                            frame: seg.frame,
-                        });
-                    }
-                    self.start_ns.push(seg.ts_ns);
-                    self.report.sessions.push(TlsSession {
-                        client: seg.src.to_string(),
-                        server: seg.dst.to_string(),
-                        sni: hello.server_name,
-                        alpn_offered: hello.alpn,
-                        version: version_name(offered).to_owned(),
-                        frame: seg.frame,
-                        ..TlsSession::default()
-                    });
                 }
                 SERVER_HELLO => {
                     let (Some(i), Some(server)) = (conn.session, ServerHello::parse(body)) else {
@@ -258,6 +278,13 @@ impl TlsAnalyzer {
 }
 
 impl Protocol for TlsAnalyzer {
+    /// QUIC on UDP 443 (the port the first-pass classification calls QUIC): a client Initial
+    /// is read for its ClientHello.
+    fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
+        let on_443 = seg.src.port() == 443 || seg.dst.port() == 443;
+        (on_443 && self.quic(seg)).then_some("quic")
+    }
+
     /// A stream whose first payload is a handshake record.
     fn claims_stream(first: &Segment<'_>) -> bool {
         wire_tls::is_record(first.payload) && first.payload[0] == content_type::HANDSHAKE

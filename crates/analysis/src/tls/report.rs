@@ -32,6 +32,9 @@ pub struct TlsSession {
     pub alpn: Option<String>,
     /// Version the server chose (`TLS 1.3`), when its hello was seen; else the highest offered.
     pub version: String,
+    /// The handshake went over QUIC (read from the client's Initial packets, RFC 9001 §5).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub quic: bool,
     /// The server certificate's subject (TLS ≤ 1.2 only: 1.3 encrypts it), RFC 4514-like.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_subject: Option<String>,

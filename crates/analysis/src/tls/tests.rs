@@ -145,3 +145,40 @@ fn open_handshakes_are_bounded() {
     }
     assert!(a.open.len() <= MAX_OPEN);
 }
+
+#[test]
+fn a_quic_hello_in_frames_shuffled_across_initial_packets_is_read_whole() {
+    use callscope_wire::testing::{quic_crypto_frame, quic_initial};
+    // The handshake message of the recorded hello (after its 5-byte record header), in three
+    // CRYPTO frames: the last two in the first packet, the first (with padding) in the second.
+    let message = &CLIENT_HELLO_RECORD[5..];
+    let (a, rest) = message.split_at(100);
+    let (b, c) = rest.split_at(120);
+    let dcid = [0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08];
+    let first = quic_initial(
+        &dcid,
+        0,
+        &[quic_crypto_frame(220, c), quic_crypto_frame(100, b)].concat(),
+    );
+    let second = quic_initial(&dcid, 1, &[quic_crypto_frame(0, a), vec![0; 200]].concat());
+    let server = "17.57.146.20:443";
+    let mut tls = TlsAnalyzer::default();
+    let mut shared = Shared::default();
+    let mut udp = |payload: &[u8], frame| {
+        let mut s = seg(CLIENT, server, payload, frame);
+        s.transport = Transport::Udp;
+        tls.udp(&s, &mut shared)
+    };
+    assert_eq!(udp(&first, 1), Some("quic"));
+    assert_eq!(udp(&second, 2), Some("quic"));
+    assert_eq!(udp(b"not quic at all, long enough to sample", 3), None);
+    let s = finish(tls);
+    assert_eq!(s.tls.sessions.len(), 1);
+    let t = &s.tls.sessions[0];
+    assert!(t.quic);
+    assert_eq!(
+        (t.sni.as_deref(), t.frame),
+        (Some("courier.push.apple.com"), 2)
+    );
+    assert_eq!(t.alpn_offered, ["h2", "http/1.1"]);
+}

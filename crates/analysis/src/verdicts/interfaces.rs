@@ -220,7 +220,6 @@ mod tests {
     use super::*;
     use crate::facts::{Address, Route, Socket};
     use crate::ike::{IkeReport, TunnelReport};
-    use crate::report::MobileNetwork;
     use crate::report::Report;
 
     fn judge(report: &Report, facts: Option<&Facts>) -> Vec<Verdict> {
@@ -298,19 +297,7 @@ mod tests {
                 }],
                 ..IkeReport::default()
             },
-            names: vec![Name {
-                addr: "208.54.35.10".into(),
-                name: "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into(),
-                source: "dns".into(),
-                network: Some(MobileNetwork {
-                    role: "epdg".into(),
-                    mcc: "310".into(),
-                    mnc: "260".into(),
-                    operator: Some("T-Mobile".into()),
-                    country: Some("United States".into()),
-                }),
-                ..Name::default()
-            }],
+            names: vec![crate::verdicts::fixtures::epdg_name("208.54.35.10")],
             ..Report::default()
         }
     }

@@ -14,6 +14,30 @@ mod media;
 mod nat;
 mod tunnels;
 
+/// What the rules' tests share.
+#[cfg(test)]
+mod fixtures {
+    use crate::report::{MobileNetwork, Name};
+
+    /// A DNS name calling `addr` T-Mobile US's ePDG.
+    pub fn epdg_name(addr: &str) -> Name {
+        Name {
+            addr: addr.into(),
+            name: "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into(),
+            source: "dns".into(),
+            frame: 3,
+            network: Some(MobileNetwork {
+                role: "epdg".into(),
+                mcc: "310".into(),
+                mnc: "260".into(),
+                operator: Some("T-Mobile".into()),
+                country: Some("United States".into()),
+            }),
+            ..Name::default()
+        }
+    }
+}
+
 use std::net::{IpAddr, SocketAddr};
 
 use serde::{Deserialize, Serialize};

@@ -418,7 +418,8 @@ fn tunnel_process<'a>(report: &'a Report, t: &TunnelReport) -> Option<&'a str> {
 mod tests {
     use super::*;
     use crate::ike::{DeleteReport, EspReport, ExchangeReport, FloatReport, IkeReport};
-    use crate::report::{Conversation, Endpoint, MobileNetwork};
+    use crate::report::{Conversation, Endpoint};
+    use crate::verdicts::fixtures::epdg_name;
 
     const PHONE: &str = "192.168.1.20:500";
     const PHONE_4500: &str = "192.168.1.20:4500";
@@ -499,23 +500,6 @@ mod tests {
                 },
             ],
             ..Report::default()
-        }
-    }
-
-    fn epdg_name(addr: &str) -> Name {
-        Name {
-            addr: addr.into(),
-            name: "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into(),
-            source: "dns".into(),
-            frame: 3,
-            network: Some(MobileNetwork {
-                role: "epdg".into(),
-                mcc: "310".into(),
-                mnc: "260".into(),
-                operator: Some("T-Mobile".into()),
-                country: Some("United States".into()),
-            }),
-            ..Name::default()
         }
     }
 

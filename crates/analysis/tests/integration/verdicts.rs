@@ -303,3 +303,22 @@ fn public_webrtc_captures_show_direct_and_relayed_media_after_nat_traversal() {
     let zeek = analyze_file(&dir.join("public/stun__zeek_webrtc-stun.pcap"));
     assert!(zeek.verdicts.is_empty(), "{:?}", ids(&zeek));
 }
+
+#[test]
+fn a_quic_client_initial_gives_its_server_name_as_tshark_does() {
+    let Some(dir) = shared_captures() else {
+        return eprintln!("skipped: ../shared/captures is absent");
+    };
+    // tshark: frame 1 is the client's Initial, SNI localhost, ALPN h3.
+    let r = analyze_file(&dir.join("public/mac__dltnull_quic_handshake.pcap"));
+    assert_eq!(r.tls.sessions.len(), 1, "{:?}", r.tls);
+    let s = &r.tls.sessions[0];
+    assert!(s.quic);
+    assert_eq!((s.frame, s.sni.as_deref()), (1, Some("localhost")));
+    assert_eq!(s.alpn_offered, ["h3"]);
+    assert_eq!(s.version, "TLS 1.3");
+    assert!(r
+        .names
+        .iter()
+        .any(|n| n.name == "localhost" && n.source == "sni" && n.frame == 1));
+}
