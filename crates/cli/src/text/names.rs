@@ -60,14 +60,17 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         writeln!(out, "\nTLS ({} handshakes)", t.sessions.len())?;
         for s in t.sessions.iter().take(top) {
             let mut line = format!(
-                "  {} → {}  {}  {}",
+                "  {} → {}  {}  {}{}",
                 s.client,
                 s.server,
                 s.sni.as_deref().unwrap_or("(no server name)"),
-                s.version
+                s.version,
+                if s.quic { " over QUIC" } else { "" }
             );
             if let Some(alpn) = &s.alpn {
                 line.push_str(&format!("  alpn {alpn}"));
+            } else if !s.alpn_offered.is_empty() {
+                line.push_str(&format!("  alpn offered {}", s.alpn_offered.join(",")));
             }
             if let Some(subject) = &s.certificate_subject {
                 line.push_str(&format!("  cert {subject}"));

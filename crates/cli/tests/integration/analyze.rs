@@ -81,17 +81,25 @@ fn json_report_of_the_demo_follows_the_contract() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
     assert_eq!(v["schema"], "callscope.report/1");
-    assert_eq!(v["capture"]["packets"], 1723);
+    assert_eq!(v["capture"]["packets"], 2234);
     assert_eq!(v["capture"]["format"], "pcapng");
     for key in [
         "hierarchy",
         "endpoints",
         "conversations",
         "processes",
+        "dns",
+        "tls",
+        "names",
+        "verdicts",
         "limits",
     ] {
         assert!(!v[key].is_null(), "missing {key}");
     }
+    // The demo's story: Wi-Fi calling to a DNS-named ePDG, SIP inside ipsec0.
+    assert_eq!(v["verdicts"][0]["id"], "wifi-calling:1");
+    assert_eq!(v["verdicts"][0]["confidence"], "certain");
+    assert_eq!(v["verdicts"][1]["id"], "sip-in-tunnel");
     assert!(
         out.stderr.is_empty(),
         "no progress bar or warning when piped: {}",
@@ -108,15 +116,19 @@ fn text_report_names_the_sections() {
         .expect("run");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Verdicts\n  [certain] Wi-Fi calling tunnel to T-Mobile"));
     for heading in [
         "Capture",
         "Protocol hierarchy",
-        "Conversations (26 in all",
-        "Endpoints (20 in all",
+        "Conversations (29 in all",
+        "Endpoints (25 in all",
+        "Names (8 learned)",
+        "DNS (14 messages, 6 names asked, 1 failed or unanswered)",
+        "TLS (3 handshakes)",
     ] {
         assert!(text.contains(heading), "missing {heading:?} in\n{text}");
     }
-    assert!(text.contains("packets      1723"));
+    assert!(text.contains("packets      2234"));
 }
 
 #[test]

@@ -125,7 +125,11 @@ pub fn names_view() -> Html {
                     Cell::addr(&s.client),
                     Cell::addr(&s.server),
                     Cell::opt(s.sni.clone()).class("mono"),
-                    Cell::text(&s.version),
+                    Cell::text(if s.quic {
+                        format!("{} (QUIC)", s.version)
+                    } else {
+                        s.version.clone()
+                    }),
                     Cell::opt(alpn),
                     cert.unwrap_or_else(|| Cell::opt(None::<String>)),
                     Cell::num(s.start, format!("{:.3}", s.start)),
