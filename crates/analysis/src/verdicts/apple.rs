@@ -3,9 +3,11 @@
 //! connection (`apsd` to `*.push.apple.com`, TCP 5223 or 443), which is how an incoming FaceTime
 //! or iMessage reaches the device.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+
 use super::{
-    count, flow, names_of, port_of, same_pair, streams_between, Confidence, Evidence, Input,
-    Verdict,
+    count, flow, ip_of, port_of, same_pair, streams_between, Confidence, Evidence, Input, Verdict,
 };
 use crate::report::{Conversation, Report};
 
@@ -145,22 +147,23 @@ fn media_words(report: &Report, m: &Media<'_>) -> String {
 /// silent when only a DNS lookup shows the name (no connection seen).
 pub fn push(input: &Input<'_>) -> Vec<Verdict> {
     let report = input.report;
+    let names = PushNames::of(report);
     let mut found: Vec<Push<'_>> = report
         .conversations
         .iter()
         .filter(|c| c.transport == "tcp" && !c.a.is_empty() && !c.b.is_empty())
-        .filter_map(|c| push_conversation(report, c))
+        .filter_map(|c| push_conversation(&names, c))
         .collect();
     // TLS sessions to APNs whose conversation the table did not keep.
     for s in &report.tls.sessions {
         let covered = found
             .iter()
             .any(|p| same_pair(&p.a, &p.b, &s.client, &s.server));
-        if let Some(name) = tls_push_name(report, &s.client, &s.server).filter(|_| !covered) {
+        if let Some(name) = names.tls(&s.client, &s.server).filter(|_| !covered) {
             found.push(Push {
                 a: s.client.clone(),
                 b: s.server.clone(),
-                name: Some(name),
+                name: Some(name.to_owned()),
                 process: None,
                 packets: None,
             });
@@ -224,14 +227,52 @@ struct Push<'a> {
     packets: Option<u64>,
 }
 
+/// The push names of a report, looked up once (a capture has thousands of conversations and
+/// names): by address (names other than port hints) and by TLS client and server.
+struct PushNames<'a> {
+    by_host: HashMap<IpAddr, &'a str>,
+    by_tls: HashMap<(&'a str, &'a str), &'a str>,
+}
+
+impl<'a> PushNames<'a> {
+    fn of(report: &'a Report) -> PushNames<'a> {
+        let mut by_host = HashMap::new();
+        for n in report.names.iter().filter(|n| n.source != "port") {
+            if let (true, Some(ip)) = (is_push_name(&n.name), ip_of(&n.addr)) {
+                by_host.entry(ip).or_insert(n.name.as_str());
+            }
+        }
+        let mut by_tls = HashMap::new();
+        for s in &report.tls.sessions {
+            let name = s
+                .sni
+                .iter()
+                .chain(&s.certificate_names)
+                .find(|n| is_push_name(n));
+            if let Some(name) = name {
+                by_tls
+                    .entry((s.client.as_str(), s.server.as_str()))
+                    .or_insert(name.as_str());
+                by_tls
+                    .entry((s.server.as_str(), s.client.as_str()))
+                    .or_insert(name.as_str());
+            }
+        }
+        PushNames { by_host, by_tls }
+    }
+
+    /// The push name of a TLS session between the two addresses (SNI or certificate).
+    fn tls(&self, a: &str, b: &str) -> Option<&'a str> {
+        self.by_tls.get(&(a, b)).copied()
+    }
+}
+
 /// The conversation as an APNs connection, if its port or a name says it is one.
-fn push_conversation<'a>(report: &'a Report, c: &'a Conversation) -> Option<Push<'a>> {
-    let name = names_of(report, &c.b)
-        .filter(|n| n.source != "port")
-        .map(|n| n.name.as_str())
-        .find(|n| is_push_name(n))
-        .map(str::to_owned)
-        .or_else(|| tls_push_name(report, &c.a, &c.b));
+fn push_conversation<'a>(names: &PushNames<'_>, c: &'a Conversation) -> Option<Push<'a>> {
+    let name = ip_of(&c.b)
+        .and_then(|ip| names.by_host.get(&ip).copied())
+        .or_else(|| names.tls(&c.a, &c.b))
+        .map(str::to_owned);
     let by_port = c.service.as_deref() == Some(PUSH_SERVICE) || port_of(&c.b) == Some(PUSH_PORT);
     (by_port || name.is_some()).then(|| Push {
         a: c.a.clone(),
@@ -240,18 +281,6 @@ fn push_conversation<'a>(report: &'a Report, c: &'a Conversation) -> Option<Push
         process: c.process.as_deref(),
         packets: Some(c.packets),
     })
-}
-
-/// The push name a TLS session between the two addresses was for (SNI or certificate).
-fn tls_push_name(report: &Report, a: &str, b: &str) -> Option<String> {
-    report
-        .tls
-        .sessions
-        .iter()
-        .filter(|s| same_pair(&s.client, &s.server, a, b))
-        .flat_map(|s| s.sni.iter().chain(&s.certificate_names))
-        .find(|n| is_push_name(n))
-        .cloned()
 }
 
 /// `courier.push.apple.com`, `1-courier.push.apple.com`, `*.push.apple.com`…

@@ -202,12 +202,13 @@ fn transport(t: &str) -> &str {
 /// lists those streams with the client's and the server's addresses), else likely.
 pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
     let report = input.report;
+    let streams = StreamPairs::of(report);
     let active: Vec<(&Allocation, Vec<usize>)> = report
         .stun
         .allocations
         .iter()
         .filter(|a| carried_data(a) && !a.client.is_empty() && !a.server.is_empty())
-        .map(|a| (a, streams_between(report, &a.client, &a.server)))
+        .map(|a| (a, streams.between(&a.client, &a.server)))
         .collect();
     let Some((first, _)) = active.first() else {
         return Vec::new();
@@ -280,6 +281,37 @@ pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
             ..Evidence::default()
         },
     }]
+}
+
+/// The RTP streams with packets by their unordered address pair, indexed once (a capture may
+/// hold thousands of streams and of allocations).
+struct StreamPairs<'a>(std::collections::HashMap<(&'a str, &'a str), Vec<usize>>);
+
+impl<'a> StreamPairs<'a> {
+    fn of(report: &'a Report) -> StreamPairs<'a> {
+        let mut pairs = std::collections::HashMap::<_, Vec<usize>>::new();
+        for (j, s) in report
+            .rtp
+            .streams
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.packets > 0)
+        {
+            let key = if s.src <= s.dst {
+                (s.src.as_str(), s.dst.as_str())
+            } else {
+                (s.dst.as_str(), s.src.as_str())
+            };
+            pairs.entry(key).or_default().push(j);
+        }
+        StreamPairs(pairs)
+    }
+
+    /// What [`streams_between`] gives, from the index.
+    fn between(&self, a: &str, b: &str) -> Vec<usize> {
+        let key = if a <= b { (a, b) } else { (b, a) };
+        self.0.get(&key).cloned().unwrap_or_default()
+    }
 }
 
 /// Allocations described one by one in a verdict; the rest are summed.
