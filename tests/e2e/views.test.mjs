@@ -103,6 +103,12 @@ async function checkTunnels(name, cli) {
     const card = page.locator('[data-testid=tunnel]').nth(i);
     assert.equal(await card.locator('[data-testid=tunnel-ispi]').textContent(), t.ispi);
     assert.equal(await card.locator('[data-testid=tunnel-state]').textContent(), t.state);
+    // The responder's name (the demo's: the ePDG DNS named), as its endpoint carries it.
+    const host = t.responder.startsWith('[') ? t.responder.slice(1, t.responder.indexOf(']')) : t.responder.replace(/:\d+$/, '');
+    const name = cli.endpoints.find((e) => e.addr === host)?.name;
+    const shown = card.locator('[data-testid=tunnel-responder-name]');
+    if (name) assert.ok((await shown.textContent()).startsWith(name), `${name} on the tunnel card`);
+    else assert.equal(await shown.count(), 0);
     assert.equal(await card.locator('[data-testid=tunnel-axis] .ex').count(), t.exchanges.length);
     assert.equal(await card.locator('[data-testid=tunnel-axis] .ka').count(), t.keepalive_times?.length ?? 0);
     const spis = await card.locator(`[data-testid=esp-table-${i + 1}] tbody tr td:nth-child(1)`).allTextContents();

@@ -1,7 +1,7 @@
 //! How names and verdicts are written, the same words in the CLI and the page: where a name came
 //! from, the mobile network a 3GPP name belongs to, and a verdict's confidence.
 
-use callscope_analysis::report::{MobileNetwork, Name};
+use callscope_analysis::report::{MobileNetwork, Name, Report};
 use callscope_analysis::verdicts::Confidence;
 
 /// Where a name came from, in words.
@@ -46,6 +46,27 @@ pub fn with_chain(n: &Name) -> String {
     }
 }
 
+/// The best name of an address's host (`ip` or `ip:port`), as its endpoint carries it, with
+/// the mobile network when the name is a 3GPP one: `epdg.epc.mnc260.mcc310.pub.3gppnetwork.org
+/// (T-Mobile, United States — ePDG (Wi-Fi calling gateway), MCC 310 MNC 260)`.
+pub fn of_address(report: &Report, addr: &str) -> Option<String> {
+    let host = crate::addr::host(addr);
+    let name = report
+        .endpoints
+        .iter()
+        .find(|e| e.addr == host)
+        .and_then(|e| e.name.clone())?;
+    let net = report
+        .names
+        .iter()
+        .find(|n| n.addr == host && n.name == name)
+        .and_then(|n| n.network.as_ref());
+    Some(match net {
+        Some(net) => format!("{name} ({})", network(net)),
+        None => name,
+    })
+}
+
 /// A verdict's confidence, as a word for a badge.
 pub fn confidence(c: Confidence) -> &'static str {
     c.as_str()
@@ -79,5 +100,35 @@ mod tests {
             "unknown operator — IMS (carrier voice core), MCC 310 MNC 260"
         );
         assert_eq!(source("sni"), "TLS server name");
+    }
+
+    #[test]
+    fn an_address_is_named_by_its_endpoint_with_its_network() {
+        let mut r = Report::default();
+        r.endpoints.push(callscope_analysis::report::Endpoint {
+            addr: "208.54.70.10".into(),
+            name: Some("epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            of_address(&r, "208.54.70.10:4500").as_deref(),
+            Some("epdg.epc.mnc260.mcc310.pub.3gppnetwork.org")
+        );
+        r.names.push(Name {
+            addr: "208.54.70.10".into(),
+            name: "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into(),
+            network: Some(MobileNetwork {
+                role: "epdg".into(),
+                mcc: "310".into(),
+                mnc: "260".into(),
+                operator: Some("T-Mobile".into()),
+                country: None,
+            }),
+            ..Name::default()
+        });
+        assert!(of_address(&r, "208.54.70.10:4500")
+            .unwrap()
+            .ends_with("(T-Mobile — ePDG (Wi-Fi calling gateway), MCC 310 MNC 260)"));
+        assert_eq!(of_address(&r, "192.0.2.1:500"), None);
     }
 }

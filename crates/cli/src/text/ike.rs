@@ -110,6 +110,9 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     )?;
     for t in ike.tunnels.iter().take(top) {
         writeln!(out, "  {}", line(t))?;
+        if let Some(name) = callscope_view::names::of_address(r, &t.responder) {
+            writeln!(out, "    responder: {name}")?;
+        }
     }
     super::more(out, ike.tunnels.len(), top)?;
     for e in ike.esp_unattached.iter().take(top) {

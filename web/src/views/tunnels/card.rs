@@ -133,6 +133,9 @@ pub fn tunnel_card(props: &Props) -> Html {
                 }
             </p>
             <dl class="facts">
+                if let Some(name) = callscope_view::names::of_address(&shown.report, &t.responder) {
+                    { fact("Responder's name", html! { <span data-testid="tunnel-responder-name">{ name }</span> }) }
+                }
                 { fact("Initiator SPI", html! { <span class="mono" data-testid="tunnel-ispi">{ &t.ispi }</span> }) }
                 { fact("Responder SPI", html! { <span class="mono">{ &t.rspi }</span> }) }
                 { fact("Moved to UDP 4500", floated) }
