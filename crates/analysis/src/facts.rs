@@ -32,7 +32,7 @@ struct Index {
 
 /// An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, what a dual-stack socket shows for IPv4 peers)
 /// as the IPv4 address the capture carries.
-fn canonical(addr: SocketAddr) -> SocketAddr {
+pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
     match addr {
         SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
             Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
@@ -43,7 +43,7 @@ fn canonical(addr: SocketAddr) -> SocketAddr {
 }
 
 /// Parses an address as the report and facts print them; zone ids are dropped.
-fn parse_addr(s: &str) -> Option<SocketAddr> {
+pub(crate) fn parse_addr(s: &str) -> Option<SocketAddr> {
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Some(canonical(a));
     }

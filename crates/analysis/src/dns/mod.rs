@@ -16,7 +16,7 @@ use callscope_wire::{sip::looks_like_sip, stun};
 
 use crate::partial::Partial;
 use crate::protocols::{FinishContext, NameSeen, NameSource, Place, Protocol, Segment, Shared};
-use crate::FastMap;
+use crate::{FastMap, FastSet};
 pub use report::DnsReport;
 use report::{DnsQuery, MAX_ANSWERS};
 
@@ -35,7 +35,7 @@ pub struct DnsAnalyzer {
     index: FastMap<(String, u16), usize>,
     first_ns: Vec<i64>,
     /// Address → name pairs, each once.
-    seen: FastMap<(IpAddr, String), ()>,
+    seen: FastSet<(IpAddr, String)>,
     names: Vec<NameSeen>,
     names_dropped: u64,
     queries_dropped: u64,
@@ -48,7 +48,7 @@ impl Default for DnsAnalyzer {
             report: DnsReport::default(),
             index: FastMap::default(),
             first_ns: Vec::new(),
-            seen: FastMap::default(),
+            seen: FastSet::default(),
             names: Vec::new(),
             names_dropped: 0,
             queries_dropped: 0,
@@ -154,14 +154,14 @@ impl DnsAnalyzer {
             let Some(name) = chain.first().cloned() else {
                 continue;
             };
-            if self.seen.contains_key(&(addr, name.clone())) {
+            if self.seen.contains(&(addr, name.clone())) {
                 continue;
             }
             if self.names.len() >= MAX_NAMES {
                 self.names_dropped += 1;
                 continue;
             }
-            self.seen.insert((addr, name.clone()), ());
+            self.seen.insert((addr, name.clone()));
             self.names.push(NameSeen {
                 addr,
                 name,

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::{count, flow, host, ip_of, secs, Confidence, Evidence, Input, Verdict};
+use super::{count, flow, host, ip_of, numbered, secs, Confidence, Evidence, Input, Verdict};
 use crate::report::Report;
 use crate::rtp::RtpStream;
 use crate::sip::report::Call;
@@ -26,19 +26,14 @@ const BOTH_WAYS_SEEN: &str = "a capture taken where both directions pass (on the
 /// would show the same.
 pub fn one_way_audio(input: &Input<'_>) -> Vec<Verdict> {
     let report = input.report;
-    report
+    let verdicts = report
         .sip
         .calls
         .iter()
         .enumerate()
         .filter(|(_, c)| c.state == "answered" && !on_hold(c))
-        .filter_map(|(i, c)| one_way_call(report, i, c))
-        .enumerate()
-        .map(|(n, mut v)| {
-            v.id = format!("one-way-audio:{}", n + 1);
-            v
-        })
-        .collect()
+        .filter_map(|(i, c)| one_way_call(report, i, c));
+    numbered("one-way-audio", verdicts)
 }
 
 /// The one-way verdict of an answered call, if its streams flowed one way.

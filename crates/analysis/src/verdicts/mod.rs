@@ -172,6 +172,17 @@ pub fn rejudge(report: &mut Report) {
     report.verdicts = verdicts;
 }
 
+/// The verdicts of a rule that may say several, numbered `rule:1`, `rule:2`… in order.
+pub fn numbered(rule: &str, verdicts: impl Iterator<Item = Verdict>) -> Vec<Verdict> {
+    verdicts
+        .enumerate()
+        .map(|(n, mut v)| {
+            v.id = format!("{rule}:{}", n + 1);
+            v
+        })
+        .collect()
+}
+
 /// The evidence string of a conversation.
 pub fn flow(transport: &str, a: &str, b: &str) -> String {
     format!("{transport} {a} {b}")
@@ -179,24 +190,20 @@ pub fn flow(transport: &str, a: &str, b: &str) -> String {
 
 /// The IP address in an address as the report or the facts write it (`192.0.2.1:5060`,
 /// `[2001:db8::1]:5060`, `[fe80::1%en0]:5060`, or a bare address), IPv4-mapped IPv6 read as the
-/// IPv4 address the capture carries; rules compare hosts this way because sections spell ports
-/// (and their absence) differently.
+/// IPv4 address the capture carries (the facts' own reading, [`crate::facts::parse_addr`], for
+/// addresses with a port); rules compare hosts this way because sections spell ports (and their
+/// absence) differently.
 pub fn ip_of(text: &str) -> Option<IpAddr> {
-    let ip = match text.parse::<SocketAddr>() {
-        Ok(sock) => sock.ip(),
-        Err(_) => {
-            let host = text
-                .strip_prefix('[')
-                .and_then(|rest| rest.split_once(']'))
-                .map_or(text, |(host, _)| host);
-            let host = host.split('%').next().unwrap_or(host);
-            host.parse::<IpAddr>().ok()?
-        }
-    };
-    Some(match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    })
+    if let Some(addr) = crate::facts::parse_addr(text) {
+        return Some(addr.ip());
+    }
+    // A bare address, bracketed or not, possibly with a zone.
+    let host = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(text);
+    let ip: IpAddr = host.split('%').next()?.parse().ok()?;
+    Some(crate::facts::canonical(SocketAddr::new(ip, 0)).ip())
 }
 
 /// The port of an address as the report writes it (`192.0.2.1:5223`, `[2001:db8::1]:5223`).

@@ -4,8 +4,8 @@
 //! their carrier's IMS over Wi-Fi.
 
 use super::{
-    class_of, count, flow, host, ip_of, names_of, process_of, secs, Confidence, Evidence, Input,
-    Verdict,
+    class_of, count, flow, host, ip_of, names_of, numbered, process_of, secs, Confidence, Evidence,
+    Input, Verdict,
 };
 use crate::ike::{NatReport, TunnelReport};
 use crate::report::{Name, Report};
@@ -49,19 +49,14 @@ pub fn ipsec_tunnel(input: &Input<'_>) -> Vec<Verdict> {
 /// global address, silent otherwise.
 pub fn wifi_calling(input: &Input<'_>) -> Vec<Verdict> {
     let report = input.report;
-    report
+    let verdicts = report
         .ike
         .tunnels
         .iter()
         .enumerate()
         .filter(|(_, t)| shaped_like_wifi_calling(t))
-        .filter_map(|(i, t)| wifi_calling_one(report, i, t))
-        .enumerate()
-        .map(|(n, mut v)| {
-            v.id = format!("wifi-calling:{}", n + 1);
-            v
-        })
-        .collect()
+        .filter_map(|(i, t)| wifi_calling_one(report, i, t));
+    numbered("wifi-calling", verdicts)
 }
 
 /// IKEv2, started on UDP 500 and floated to 4500 with NAT detection, then ESP in UDP: the shape
