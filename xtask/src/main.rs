@@ -8,10 +8,12 @@
 //! - `bench-memory`: the CLI's peak memory on captures made to exhaust each of its tables.
 //! - `dist`:  build the page into dist/ (no inline script, offline after one visit) to publish.
 //! - `demo`:  rebuild static/demo.pcapng (the page's demo capture) from ../shared/captures.
+//! - `audio-fixtures`: write tests/captures/audio/tone-*.pcap, generated calls for the audio tests.
 //!
 //! Each install step checks first and skips what is present, so the commands are cheap to repeat.
 
 mod adversarial;
+mod audio_fixtures;
 mod bench;
 mod bench_browser;
 mod bench_memory;
@@ -38,12 +40,13 @@ fn main() -> Result<()> {
         "bench-memory" => bench_memory::run(rest),
         "dist" => dist::run(rest),
         "demo" => demo::run(rest),
+        "audio-fixtures" => audio_fixtures::run(rest),
         "build-page" => {
             setup::page_tools()?;
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist | demo>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist | demo | audio-fixtures>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),
