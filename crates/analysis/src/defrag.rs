@@ -83,7 +83,7 @@ impl Defragmenter {
         ts_ns: i64,
     ) -> Option<Vec<u8>> {
         let end = frag.offset.saturating_add(data.len() as u32);
-        if end > MAX_DATAGRAM || (frag.more && data.len() % 8 != 0) {
+        if end > MAX_DATAGRAM || (frag.more && !data.len().is_multiple_of(8)) {
             self.dropped += 1;
             return None;
         }

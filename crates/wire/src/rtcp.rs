@@ -470,7 +470,7 @@ pub fn looks_like_rtcp(bytes: &[u8]) -> bool {
                 | packet_type::APP
                 | packet_type::PSFB
         )
-        && bytes.len() % 4 == 0
+        && bytes.len().is_multiple_of(4)
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl PcapngState {
         }
         let block_type = u32_at(live, 0, self.big_endian);
         let len = u32_at(live, 4, self.big_endian);
-        if len < 12 || len % 4 != 0 {
+        if len < 12 || !len.is_multiple_of(4) {
             return Err(bad(format!(
                 "block length {len} is {}",
                 if len < 12 {

@@ -169,7 +169,7 @@ fn three_record_pcap() -> Vec<u8> {
 // ---------------------------------------------------------------------------------------------
 
 fn pad4(v: &mut Vec<u8>) {
-    while v.len() % 4 != 0 {
+    while !v.len().is_multiple_of(4) {
         v.push(0);
     }
 }

@@ -60,7 +60,7 @@ pub fn tcp_frame_len(buf: &[u8]) -> Framed {
                 return Framed::Incomplete(HEADER_LEN);
             }
             let len = be16(buf, 2).unwrap_or_default();
-            if len % 4 != 0 || be32(buf, 4).unwrap_or_default() != MAGIC_COOKIE {
+            if !len.is_multiple_of(4) || be32(buf, 4).unwrap_or_default() != MAGIC_COOKIE {
                 return Framed::Invalid;
             }
             done(buf, HEADER_LEN + usize::from(len))

@@ -321,7 +321,7 @@ impl<T: AsRef<[u8]>> StunPacket<T> {
             return Err(Error::NotStun);
         }
         let length = be16(b, field::LENGTH.start).unwrap_or_default();
-        if length % 4 != 0 {
+        if !length.is_multiple_of(4) {
             return Err(Error::BadLength(length));
         }
         let total = HEADER_LEN + usize::from(length);
