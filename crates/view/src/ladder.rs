@@ -34,6 +34,8 @@ pub enum RowKind {
     Message(usize),
     /// An RTP stream: its index in the report's `rtp.streams`.
     Media(usize),
+    /// A key pressed as RFC 4733 telephone-events: the stream's index and the press's.
+    Dtmf(usize, usize),
 }
 
 /// One arrow.
@@ -171,6 +173,22 @@ pub fn layout(
             sdp: false,
         })
         .collect();
+    // Each key press of a stream, where it was pressed.
+    for &(index, s) in streams {
+        let (from, to) = (columns.media(&s.src), columns.media(&s.dst));
+        for (k, p) in s.dtmf.iter().enumerate() {
+            media_rows.push(Row {
+                kind: RowKind::Dtmf(index, k),
+                time: p.start,
+                from,
+                to,
+                label: format!("DTMF {} ({:.0} ms)", p.key, p.duration_ms),
+                frame: p.frame,
+                retransmission: false,
+                sdp: false,
+            });
+        }
+    }
     media_rows.sort_by(|a, b| a.time.total_cmp(&b.time));
     // Merge by time; a stream goes after the messages of its instant (its SDP answer first).
     let mut out = Vec::with_capacity(rows.len() + media_rows.len());
@@ -224,7 +242,7 @@ pub fn text(ladder: &Ladder) -> Vec<String> {
         rail.iter().collect::<String>().trim_end()
     ));
     for row in &ladder.rows {
-        let media = matches!(row.kind, RowKind::Media(_));
+        let media = matches!(row.kind, RowKind::Media(_) | RowKind::Dtmf(..));
         let mut line = rail.clone();
         let (lo, hi) = (x(row.from.min(row.to)), x(row.from.max(row.to)));
         if lo == hi {
@@ -257,6 +275,7 @@ pub fn text(ladder: &Ladder) -> Vec<String> {
         }
         let note = match row.kind {
             RowKind::Media(i) => format!("  stream {} from frame {}", i + 1, row.frame),
+            RowKind::Dtmf(i, _) => format!("  stream {} frame {}", i + 1, row.frame),
             RowKind::Message(_) if row.retransmission => {
                 format!("  frame {} (retransmission)", row.frame)
             }
@@ -351,6 +370,36 @@ mod tests {
         );
         assert_eq!((l.rows[3].from, l.rows[3].to), (0, 1));
         assert_eq!(l.rows[3].label, "g711U 250 pkts, 2 lost");
+    }
+
+    #[test]
+    fn key_presses_are_rows_at_their_time() {
+        let mut a = stream("10.0.0.1:6000", "10.0.0.2:6002", 0.3);
+        a.dtmf = vec![callscope_analysis::rtp::DtmfPress {
+            key: "#".into(),
+            start: 0.32,
+            duration_ms: 100.0,
+            frame: 11,
+            ended: true,
+            volume: 10,
+        }];
+        let l = layout(&call(), &[(4, &a)], Options::default());
+        let row = l
+            .rows
+            .iter()
+            .find(|r| r.kind == RowKind::Dtmf(4, 0))
+            .unwrap();
+        assert_eq!(
+            (row.label.as_str(), row.from, row.to, row.frame),
+            ("DTMF # (100 ms)", 0, 1, 11)
+        );
+        let lines = text(&l);
+        assert!(
+            lines.iter().any(|l| l.contains("DTMF # (100 ms)")
+                && l.contains("==>")
+                && l.ends_with("stream 5 frame 11")),
+            "{lines:#?}"
+        );
     }
 
     #[test]

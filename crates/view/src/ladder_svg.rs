@@ -66,6 +66,7 @@ pub fn svg(ladder: &Ladder, title: &str) -> String {
         let kind = match row.kind {
             RowKind::Message(_) => "msg",
             RowKind::Media(_) => "media",
+            RowKind::Dtmf(..) => "media dtmf",
         };
         let mut class = kind.to_owned();
         if row.retransmission {

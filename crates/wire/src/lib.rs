@@ -29,6 +29,7 @@ pub mod rtp;
 pub mod sdp;
 pub mod sip;
 pub mod stun;
+pub mod telephone_event;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;

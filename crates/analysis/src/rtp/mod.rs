@@ -29,6 +29,8 @@
 //! counted in `packets_dropped`.
 
 mod codec;
+pub mod dtmf;
+pub mod jitter;
 mod rtcp;
 pub mod stats;
 mod stream;
@@ -45,6 +47,7 @@ use crate::protocols::{FinishContext, MediaExpectation, Place, Protocol, Segment
 use crate::Found;
 
 pub use codec::{emodel, impairment, mos_from_r, Impairment, Quality, JITTER_BUFFER_MS};
+pub use dtmf::DtmfPress;
 pub use rtcp::{Block as RtcpBlock, Report as RtcpEntry, Source as RtcpSource};
 pub use stream::{PayloadTypeCount, SeriesPoint, MAX_POINTS};
 
@@ -151,6 +154,12 @@ pub struct RtpStream {
     pub cn_packets: u64,
     /// RFC 4733 event packets (telephone-event).
     pub event_packets: u64,
+    /// The keys those events pressed, in order (at most [`dtmf::MAX_PRESSES`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dtmf: Vec<DtmfPress>,
+    /// Presses beyond that bound.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dtmf_dropped: u64,
     /// Packets a fixed jitter buffer would have discarded as late.
     pub late_discards: u64,
     /// Media clock (Hz) used for jitter; 0 when unknown (no jitter, as tshark).
@@ -526,6 +535,7 @@ impl RtpAnalyzer {
             name,
             rtpmap_rate: rate,
             via_sdp: exp.is_some(),
+            payload: pkt.payload(),
         });
     }
 
@@ -642,6 +652,10 @@ impl RtpAnalyzer {
     }
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// The report entry of one stream, with its quality estimate.
 fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> RtpStream {
     let st = &s.stats;
@@ -699,6 +713,8 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
         markers: s.markers,
         cn_packets: s.cn_packets,
         event_packets: s.event_packets,
+        dtmf: s.presses.report(s.event_clock, |ns| ctx.rel(ns)),
+        dtmf_dropped: s.presses.dropped,
         late_discards: s.late_discards(),
         clock: st.clock,
         bitrate_kbps: if duration > 0.0 {

@@ -41,6 +41,8 @@ pub struct Arrival<'a> {
     pub rtpmap_rate: u32,
     /// Found through SDP (tshark's conversation with `rtp_dyn_payload`).
     pub via_sdp: bool,
+    /// The RTP payload (after CSRCs, extension and padding).
+    pub payload: &'a [u8],
 }
 
 /// Packets of one payload type.
@@ -115,42 +117,6 @@ impl ExtSeq {
         self.max += i64::from(udelta);
         self.window = 1;
         self.max
-    }
-}
-
-/// Fixed jitter buffer simulation (see [`codec`]'s module docs).
-#[derive(Debug, Clone, Default)]
-struct JitterBuffer {
-    last_ts: Option<u32>,
-    nominal_ms: f64,
-    anchor: Option<f64>,
-    last_transit: f64,
-    late: u64,
-}
-
-impl JitterBuffer {
-    fn push(&mut self, arrival_ms: f64, timestamp: u32, clock: u32, marker: bool) {
-        if clock == 0 {
-            return;
-        }
-        if let Some(prev) = self.last_ts {
-            let step = timestamp.wrapping_sub(prev) as i32;
-            self.nominal_ms += f64::from(step) * 1000.0 / f64::from(clock);
-        }
-        self.last_ts = Some(timestamp);
-        let transit = arrival_ms - self.nominal_ms;
-        let resync = marker || (transit - self.last_transit).abs() > 1000.0;
-        self.last_transit = transit;
-        match self.anchor {
-            Some(a) if !resync => {
-                if transit - a > codec::JITTER_BUFFER_MS {
-                    self.late += 1;
-                } else if transit < a {
-                    self.anchor = Some(transit);
-                }
-            }
-            _ => self.anchor = Some(transit),
-        }
     }
 }
 
@@ -270,10 +236,13 @@ pub struct Stream {
     pub markers: u64,
     pub cn_packets: u64,
     pub event_packets: u64,
+    /// Key presses of its telephone-events, and their clock.
+    pub presses: super::dtmf::Presses,
+    pub event_clock: u32,
     pub in_order: u64,
     seq: ExtSeq,
     first_ext_seq: i64,
-    jb: JitterBuffer,
+    jb: super::jitter::JitterBuffer,
     series: Series,
     frame_ms: f64,
     last_seq_ts: Option<(u16, u32)>,
@@ -301,10 +270,12 @@ impl Stream {
             markers: 0,
             cn_packets: 0,
             event_packets: 0,
+            presses: super::dtmf::Presses::default(),
+            event_clock: 0,
             in_order: 0,
             seq: ExtSeq::default(),
             first_ext_seq: 0,
-            jb: JitterBuffer::default(),
+            jb: super::jitter::JitterBuffer::default(),
             series: Series::default(),
             frame_ms: 0.0,
             last_seq_ts: None,
@@ -342,6 +313,10 @@ impl Stream {
         }
         if a.name.is_some_and(super::stats::is_telephone_event) || a.name == Some("rtpevent") {
             self.event_packets += 1;
+            if let Some(event) = callscope_wire::telephone_event::Event::parse(a.payload) {
+                self.event_clock = clock;
+                self.presses.push(event, a.timestamp, a.ts_ns, a.frame);
+            }
         }
         let known = self.payload_types.len();
         match self.payload_types.iter_mut().find(|p| p.pt == a.pt) {
@@ -413,7 +388,7 @@ impl Stream {
 
     /// Packets the simulated jitter buffer discarded as late.
     pub fn late_discards(&self) -> u64 {
-        self.jb.late
+        self.jb.late()
     }
 
     /// Packetization interval estimate (ms), 0 when unknown.
@@ -487,20 +462,6 @@ mod tests {
         // A restart far away.
         s.push(30000);
         assert_eq!(s.jumps, 1);
-    }
-
-    #[test]
-    fn jitter_buffer_discards_late_packets() {
-        let mut jb = JitterBuffer::default();
-        for i in 0..10u32 {
-            let late = if i == 5 { 80.0 } else { 0.0 };
-            jb.push(f64::from(i) * 20.0 + late, i * 160, 8000, false);
-        }
-        assert_eq!(jb.late, 1);
-        // A timestamp jump of 5 s resynchronises instead of discarding everything after it.
-        jb.push(220.0, 10 * 160 + 40000, 8000, false);
-        jb.push(240.0, 11 * 160 + 40000, 8000, false);
-        assert_eq!(jb.late, 1);
     }
 
     #[test]

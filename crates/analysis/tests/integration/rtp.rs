@@ -576,3 +576,75 @@ fn fax_call_follows_the_gateway_controller_to_t38() {
     assert_eq!(to_gateway.packets, 132, "ends where T.38 starts");
     assert!(to_gateway.call.is_some(), "still bound to the SIP call");
 }
+
+/// RFC 4733 key presses against tshark 4.0.17's rtpevent dissector on the reference capture
+/// `sip__SIP_DTMF2.cap` (`tshark -r … -Y rtpevent -T fields -e frame.number -e
+/// frame.time_relative -e rtpevent.event_id -e rtpevent.end_of_event -e rtpevent.duration`):
+/// seven presses, each five packets from its first frame, ended by packets of duration 960
+/// (120 ms at 8 kHz).
+#[test]
+fn dtmf_presses_match_tshark_rtpevent() {
+    let Some(dir) = support::shared_captures() else {
+        return;
+    };
+    let r = support::analyze_file(&dir.join("public/sip__SIP_DTMF2.cap"));
+    let s = r
+        .rtp
+        .streams
+        .iter()
+        .find(|s| s.ssrc == "0x5711bf84")
+        .unwrap();
+    let got: Vec<(&str, u64, f64, f64, bool)> = s
+        .dtmf
+        .iter()
+        .map(|p| {
+            (
+                p.key.as_str(),
+                p.frame,
+                (p.start * 1e6).round() / 1e6,
+                p.duration_ms,
+                p.ended,
+            )
+        })
+        .collect();
+    let tshark = [
+        ("6", 339, 81.528601),
+        ("7", 441, 83.058665),
+        ("8", 473, 83.538694),
+        ("9", 503, 83.988738),
+        ("1", 543, 84.588733),
+        ("2", 577, 85.098766),
+        ("3", 615, 85.668781),
+    ];
+    let want: Vec<_> = tshark
+        .iter()
+        .map(|&(k, f, t)| (k, f, t, 120.0, true))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(s.event_packets, 35);
+    assert_eq!(s.dtmf_dropped, 0);
+}
+
+/// The generated tone call (`tests/captures/audio/tone-pcmu.pcap`, see its README): "1" at 2.2 s
+/// and "#" at 2.7 s, each 100 ms, on the caller's stream only.
+#[test]
+fn dtmf_presses_of_the_generated_call() {
+    let r = support::analyze_file(&support::root().join("tests/captures/audio/tone-pcmu.pcap"));
+    let presses: Vec<(&str, &str, f64, f64)> = r
+        .rtp
+        .streams
+        .iter()
+        .flat_map(|s| {
+            s.dtmf
+                .iter()
+                .map(move |p| (s.ssrc.as_str(), p.key.as_str(), p.start, p.duration_ms))
+        })
+        .collect();
+    assert_eq!(
+        presses,
+        [
+            ("0x11111111", "1", 2.2, 100.0),
+            ("0x11111111", "#", 2.7, 100.0)
+        ]
+    );
+}

@@ -112,10 +112,10 @@ pub fn ladder_svg(props: &Props) -> Html {
         };
         prev = Some(row.time);
         let (x1, x2) = (x(row.from), x(row.to));
-        let media = matches!(row.kind, RowKind::Media(_));
+        let media = matches!(row.kind, RowKind::Media(_) | RowKind::Dtmf(..));
         let href = match row.kind {
             RowKind::Message(i) => Route::Calls(Some(props.call_id.to_string()), Some(i)).href(),
-            RowKind::Media(i) => Route::Media(Some(i)).href(),
+            RowKind::Media(i) | RowKind::Dtmf(i, _) => Route::Media(Some(i)).href(),
         };
         let selected = matches!(row.kind, RowKind::Message(i) if Some(i) == props.selected);
         let class = classes!(
