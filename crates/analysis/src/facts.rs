@@ -43,7 +43,7 @@ pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
 }
 
 /// Parses an address as the report and facts print them; zone ids are dropped.
-pub(crate) fn parse_addr(s: &str) -> Option<SocketAddr> {
+pub fn parse_addr(s: &str) -> Option<SocketAddr> {
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Some(canonical(a));
     }

@@ -3,6 +3,7 @@
 //! capture with those facts beside it.
 
 mod analyze;
+mod audio;
 mod capture;
 mod collect;
 mod json_out;

@@ -1,0 +1,154 @@
+//! The second pass: reads the capture again and keeps, per requested stream, its RTP packets
+//! (header fields and payload) with their arrival times. Nothing else is kept, and no more than
+//! the audio bound allows.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use callscope_wire::link;
+use callscope_wire::net::{self, Network, Transport};
+use callscope_wire::rtp::Packet as RtpPacket;
+use callscope_wire::{ReadError, Reader};
+
+use crate::request::Request;
+
+/// Seconds of packets kept past the bound (a late packet may still play inside it).
+const SLACK_SECONDS: f64 = 2.0;
+
+/// One RTP packet of a stream.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Arrival, ms since the capture's first frame.
+    pub arrival_ms: f64,
+    /// Its frame number.
+    pub frame: u64,
+    pub seq: u16,
+    pub timestamp: u32,
+    pub pt: u8,
+    pub marker: bool,
+    pub payload: Vec<u8>,
+}
+
+/// Where a requested stream's packets go: (channel, track, SSRC).
+type Target = (usize, usize, u32);
+
+/// The packets of each requested stream, by (channel, track).
+pub struct Collector {
+    reader: Reader,
+    /// (source, destination) → (channel, track, SSRC) of the requested streams on it.
+    wanted: HashMap<(SocketAddr, SocketAddr), Vec<Target>>,
+    /// Per channel, per track.
+    pub received: Vec<Vec<Vec<Received>>>,
+    origin_ns: Option<i64>,
+    /// Arrival of the first requested packet (ms), where the bound starts.
+    first_ms: Option<f64>,
+    max_ms: f64,
+    /// Packets past the bound, not kept.
+    pub beyond_bound: u64,
+    /// Frames read.
+    pub frames: u64,
+}
+
+impl Collector {
+    /// A collector for `request`'s streams.
+    pub fn new(request: &Request) -> Collector {
+        let mut wanted: HashMap<_, Vec<_>> = HashMap::new();
+        let received = request
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(c, ch)| {
+                for (t, track) in ch.tracks.iter().enumerate() {
+                    wanted
+                        .entry((track.src, track.dst))
+                        .or_default()
+                        .push((c, t, track.ssrc));
+                }
+                vec![Vec::new(); ch.tracks.len()]
+            })
+            .collect();
+        Collector {
+            reader: Reader::new(),
+            wanted,
+            received,
+            origin_ns: None,
+            first_ms: None,
+            max_ms: (request.max_seconds.max(0.0) + SLACK_SECONDS) * 1000.0,
+            beyond_bound: 0,
+            frames: 0,
+        }
+    }
+
+    /// Reads the next bytes of the capture.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ReadError> {
+        let Collector {
+            reader,
+            wanted,
+            received,
+            origin_ns,
+            first_ms,
+            max_ms,
+            beyond_bound,
+            frames,
+        } = self;
+        reader.push(chunk, &mut |frame| {
+            *frames += 1;
+            let origin = *origin_ns.get_or_insert(frame.ts_ns);
+            let Some((src, dst, payload)) = udp(frame.link_type, frame.data) else {
+                return;
+            };
+            let Some(targets) = wanted.get(&(src, dst)) else {
+                return;
+            };
+            let Ok(rtp) = RtpPacket::new_checked(payload) else {
+                return;
+            };
+            let Some(&(c, t, _)) = targets.iter().find(|(_, _, s)| *s == rtp.ssrc()) else {
+                return;
+            };
+            let arrival_ms = frame.ts_ns.saturating_sub(origin) as f64 / 1e6;
+            let first = *first_ms.get_or_insert(arrival_ms);
+            if arrival_ms - first > *max_ms {
+                *beyond_bound += 1;
+                return;
+            }
+            received[c][t].push(Received {
+                arrival_ms,
+                frame: frame.index,
+                seq: rtp.sequence(),
+                timestamp: rtp.timestamp(),
+                pt: rtp.payload_type(),
+                marker: rtp.marker(),
+                payload: rtp.payload().to_vec(),
+            });
+        })
+    }
+
+    /// Ends reading; says how it ended (a capture cut short still gives what was read).
+    pub fn finish(&mut self) -> callscope_wire::capture::Ending {
+        self.reader.finish()
+    }
+}
+
+/// The addresses and payload of a UDP datagram (first fragments and whole datagrams only).
+fn udp(link_type: u32, data: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
+    let link = link::decode(link_type, data).ok()?;
+    let Ok(Network::Ip(ip)) = net::decode_network(link.next, link.payload) else {
+        return None;
+    };
+    if ip.fragment.is_some() {
+        return None;
+    }
+    match net::decode_transport(ip.protocol, ip.payload).ok()? {
+        Transport::Udp {
+            src_port,
+            dst_port,
+            payload,
+        } => Some((
+            SocketAddr::new(ip.src, src_port),
+            SocketAddr::new(ip.dst, dst_port),
+            payload,
+        )),
+        _ => None,
+    }
+}
