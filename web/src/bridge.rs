@@ -51,6 +51,8 @@ pub struct Decoder {
     pub extract: Callback<(Selection, String)>,
     /// Whether there is a file to export from (a shared report has none).
     pub has_file: bool,
+    /// The file being shown, for views that read it again (a call's audio).
+    pub file: Option<Blob>,
     /// What the last export did, in words.
     pub export_status: Option<AttrValue>,
     /// When the file being decoded was given ([`now_ms`]) and how long the worker took, until
@@ -184,7 +186,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
     // The file being shown, for filtered-capture exports (it is read again, never kept in memory).
     let file: Rc<RefCell<Option<Blob>>> = use_mut_ref(|| None);
     let has_file = use_state(|| false);
-    let exporting: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
+    let exporting: Rc<RefCell<Option<Job>>> = use_mut_ref(|| None);
     let export_status = use_state(|| None::<AttrValue>);
     let timing: Rc<RefCell<Timing>> = use_mut_ref(Timing::default);
 
@@ -297,7 +299,9 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                                 ]),
                             );
                         }
-                        FromWorker::Finishing { .. } | FromWorker::Extracted { .. } => {}
+                        FromWorker::Finishing { .. }
+                        | FromWorker::Extracted { .. }
+                        | FromWorker::Audio { .. } => {}
                     }
                     let finished = !matches!(
                         message,
@@ -363,40 +367,50 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         })
     };
 
+    let current_file = file.borrow().clone();
     Decoder {
         start,
         cancel,
         raw,
         extract,
         has_file: *has_file,
+        file: current_file,
         export_status: (*export_status).clone(),
         timing,
     }
 }
 
-/// Runs a filtered-capture export in a worker of its own; its pieces become one Blob, saved.
-fn start_export(
-    exporting: &Rc<RefCell<Option<Running>>>,
-    status: &UseStateHandle<Option<AttrValue>>,
+/// What a job's worker (an export, an audio decoding) reports.
+pub enum JobEvent {
+    /// Reading goes on.
+    Progress {
+        /// Bytes of the file read so far.
+        bytes: f64,
+        /// Bytes of the file.
+        total: f64,
+    },
+    /// A piece of an export's output.
+    Piece(JsValue),
+    /// The last message (`Extracted`, `Audio` or `Failed`), with the message's raw object (for
+    /// the buffers that travel beside its fields).
+    Finished(FromWorker, JsValue),
+}
+
+/// A job running in a worker of its own; dropping it terminates the worker.
+pub struct Job(#[allow(dead_code)] Running);
+
+/// Starts a worker that reads `blob` again for a job: the request `{file, [key]: value}` (the
+/// worker tells jobs apart by `key`: `selection` or `audio`). `on_event` gets its progress and
+/// its end; after the end the worker has nothing more to say.
+pub fn start_job(
     blob: Blob,
-    selection: Selection,
-    name: String,
-) {
-    exporting.borrow_mut().take();
-    let worker = match Worker::new("./worker_loader.js") {
-        Ok(w) => w,
-        Err(e) => {
-            status.set(Some(format!("Cannot start the export: {e:?}").into()));
-            return;
-        }
-    };
-    status.set(Some(format!("Writing {name}…").into()));
-    let pieces = js_sys::Array::new();
+    key: &'static str,
+    value: String,
+    mut on_event: impl FnMut(JobEvent) + 'static,
+) -> Result<Job, String> {
+    let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
     let on_message = {
         let worker = worker.clone();
-        let status = status.clone();
-        let exporting = exporting.clone();
-        let selection = serde_json::to_string(&selection).unwrap_or_default();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             if js_sys::Reflect::get(&data, &"type".into())
@@ -406,65 +420,103 @@ fn start_export(
                 == Some("piece")
             {
                 if let Ok(piece) = js_sys::Reflect::get(&data, &"data".into()) {
-                    pieces.push(&piece);
+                    on_event(JobEvent::Piece(piece));
                 }
                 return;
             }
-            match serde_wasm_bindgen::from_value::<FromWorker>(data) {
+            match serde_wasm_bindgen::from_value::<FromWorker>(data.clone()) {
                 Ok(FromWorker::Ready) => {
                     let request = js_sys::Object::new();
                     let _ = js_sys::Reflect::set(&request, &"file".into(), &blob);
-                    let _ = js_sys::Reflect::set(
-                        &request,
-                        &"selection".into(),
-                        &selection.clone().into(),
-                    );
+                    let _ = js_sys::Reflect::set(&request, &key.into(), &value.clone().into());
                     let _ = worker.post_message(&request);
                 }
-                Ok(FromWorker::Finishing { .. }) => {}
                 Ok(FromWorker::Progress { bytes, total, .. }) => {
-                    status.set(Some(
-                        format!(
-                            "Writing {name}: {:.0} of {:.0} MB read…",
-                            bytes / 1e6,
-                            total / 1e6
-                        )
-                        .into(),
-                    ));
+                    on_event(JobEvent::Progress { bytes, total });
                 }
-                Ok(FromWorker::Extracted { read, kept }) => {
-                    let saved = web_sys::BlobPropertyBag::new();
-                    saved.set_type("application/vnd.tcpdump.pcap");
-                    let result = Blob::new_with_u8_array_sequence_and_options(&pieces, &saved)
-                        .map_err(|e| format!("{e:?}"))
-                        .and_then(|b| crate::download::save_blob(&name, &b));
-                    status.set(Some(match result {
-                        Ok(()) => format!("{name}: {kept} of {read} packets, saved.").into(),
-                        Err(e) => format!("{name} could not be saved: {e}").into(),
-                    }));
-                    finish_later(&exporting);
-                }
-                Ok(FromWorker::Failed { message }) => {
-                    status.set(Some(
-                        format!("{name} could not be written: {message}").into(),
-                    ));
-                    finish_later(&exporting);
-                }
-                Ok(FromWorker::Done { .. }) | Err(_) => {}
+                Ok(
+                    m @ (FromWorker::Extracted { .. }
+                    | FromWorker::Audio { .. }
+                    | FromWorker::Failed { .. }),
+                ) => on_event(JobEvent::Finished(m, data)),
+                Ok(FromWorker::Finishing { .. } | FromWorker::Done { .. }) | Err(_) => {}
             }
         })
     };
-    let on_error = {
-        let status = status.clone();
-        Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-            status.set(Some(format!("The export stopped: {}", e.message()).into()));
-        })
-    };
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        web_sys::console::error_1(&format!("callscope job worker: {}", e.message()).into());
+    });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    *exporting.borrow_mut() = Some(Running {
+    Ok(Job(Running {
         worker,
         _on_message: on_message,
         _on_error: on_error,
+    }))
+}
+
+/// Runs a filtered-capture export in a worker of its own; its pieces become one Blob, saved.
+fn start_export(
+    exporting: &Rc<RefCell<Option<Job>>>,
+    status: &UseStateHandle<Option<AttrValue>>,
+    blob: Blob,
+    selection: Selection,
+    name: String,
+) {
+    exporting.borrow_mut().take();
+    status.set(Some(format!("Writing {name}…").into()));
+    let pieces = js_sys::Array::new();
+    let on_event = {
+        let status = status.clone();
+        let exporting = exporting.clone();
+        let name = name.clone();
+        move |event: JobEvent| match event {
+            JobEvent::Piece(piece) => {
+                pieces.push(&piece);
+            }
+            JobEvent::Progress { bytes, total } => {
+                status.set(Some(
+                    format!(
+                        "Writing {name}: {:.0} of {:.0} MB read…",
+                        bytes / 1e6,
+                        total / 1e6
+                    )
+                    .into(),
+                ));
+            }
+            JobEvent::Finished(FromWorker::Extracted { read, kept }, _) => {
+                let saved = web_sys::BlobPropertyBag::new();
+                saved.set_type("application/vnd.tcpdump.pcap");
+                let result = Blob::new_with_u8_array_sequence_and_options(&pieces, &saved)
+                    .map_err(|e| format!("{e:?}"))
+                    .and_then(|b| crate::download::save_blob(&name, &b));
+                status.set(Some(match result {
+                    Ok(()) => format!("{name}: {kept} of {read} packets, saved.").into(),
+                    Err(e) => format!("{name} could not be saved: {e}").into(),
+                }));
+                finish_job_later(&exporting);
+            }
+            JobEvent::Finished(FromWorker::Failed { message }, _) => {
+                status.set(Some(
+                    format!("{name} could not be written: {message}").into(),
+                ));
+                finish_job_later(&exporting);
+            }
+            JobEvent::Finished(..) => {}
+        }
+    };
+    let selection = serde_json::to_string(&selection).unwrap_or_default();
+    match start_job(blob, "selection", selection, on_event) {
+        Ok(job) => *exporting.borrow_mut() = Some(job),
+        Err(e) => status.set(Some(format!("Cannot start the export: {e}").into())),
+    }
+}
+
+/// Ends a job after the current callback returns (its closures must not be freed while one of
+/// them runs).
+pub fn finish_job_later(job: &Rc<RefCell<Option<Job>>>) {
+    let job = job.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        job.borrow_mut().take();
     });
 }

@@ -22,6 +22,9 @@ pub struct PageCtx {
     /// Writes a filtered capture (the flows, a file name); None without a capture file (a
     /// shared report carries no packets).
     pub extract: Option<Callback<(Selection, String)>>,
+    /// The capture file, for views that read it again (a call's audio); None for a shared
+    /// report.
+    pub file: Option<web_sys::Blob>,
     /// Milliseconds from the file being given to its report on screen, once drawn.
     pub drawn_ms: Option<f64>,
 }

@@ -70,6 +70,15 @@ pub enum FromWorker {
         /// Frames written.
         kept: u64,
     },
+    /// A call's or a stream's audio is decoded.
+    Audio {
+        /// What it holds (`callscope_audio::Summary` as JSON).
+        summary: String,
+        /// The WAV file; it travels beside the message's other fields in a transferred
+        /// `ArrayBuffer` (property `wav`).
+        #[serde(skip)]
+        wav: std::rc::Rc<Vec<u8>>,
+    },
     /// The file could not be read at all.
     Failed {
         /// Why, in one line.

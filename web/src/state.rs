@@ -323,7 +323,9 @@ impl Reducible for Page {
                 page.shown = None;
                 page.shared = None;
             }
-            Action::Worker(FromWorker::Ready | FromWorker::Extracted { .. }) => return self,
+            Action::Worker(
+                FromWorker::Ready | FromWorker::Extracted { .. } | FromWorker::Audio { .. },
+            ) => return self,
             Action::Worker(FromWorker::Progress {
                 bytes,
                 total,

@@ -17,6 +17,7 @@ pub mod render;
 pub mod request;
 pub mod schedule;
 pub mod wav;
+pub mod waveform;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,9 @@
 //! `Blob.arrayBuffer()`), feeds the `Analyzer`, posts progress about ten times a second and then
 //! the report. Given `{ file, selection }` instead, it reads the file a second time and writes the
 //! selected flows as pcapng (`callscope_analysis::extract`), posting the output in pieces as it
-//! grows, so neither side holds the packets.
+//! grows, so neither side holds the packets. Given `{ file, audio }`, it reads the file a second
+//! time and decodes a call's or a stream's audio (`callscope_audio`), posting the WAV file and
+//! what it holds.
 //!
 //! The page cancels by terminating the worker. Chromium only stops a worker at once when it is
 //! back in its event loop (a worker busy in one long task is stopped about two seconds later), so
@@ -27,23 +29,32 @@ fn main() {
         let data = event.data();
         let file = js_sys::Reflect::get(&data, &"file".into()).ok();
         let scope = reply_to.clone();
-        let request = match (
-            data.dyn_into::<Blob>(),
-            file.and_then(|f| f.dyn_into::<Blob>().ok()),
-        ) {
-            (Ok(blob), _) => Ok((blob, None)),
-            (Err(data), Some(blob)) => js_sys::Reflect::get(&data, &"selection".into())
+        let text = |key: &str| {
+            js_sys::Reflect::get(&data, &key.into())
                 .ok()
                 .and_then(|s| s.as_string())
-                .and_then(|s| serde_json::from_str::<Selection>(&s).ok())
-                .map(|selection| (blob, Some(selection)))
-                .ok_or("the export names no flows"),
+        };
+        let request = match (
+            data.clone().dyn_into::<Blob>(),
+            file.and_then(|f| f.dyn_into::<Blob>().ok()),
+        ) {
+            (Ok(blob), _) => Ok((blob, Job::Analyze)),
+            (Err(_), Some(blob)) => match (text("selection"), text("audio")) {
+                (Some(s), _) => serde_json::from_str::<Selection>(&s)
+                    .map(|s| (blob, Job::Extract(s)))
+                    .map_err(|_| "the export names no flows"),
+                (None, Some(a)) => serde_json::from_str::<callscope_audio::Request>(&a)
+                    .map(|a| (blob, Job::Audio(a)))
+                    .map_err(|_| "the audio request cannot be read"),
+                (None, None) => Err("expected a selection or an audio request"),
+            },
             _ => Err("expected a file"),
         };
         wasm_bindgen_futures::spawn_local(async move {
             let message = match request {
-                Ok((blob, None)) => analyze(&scope, &blob).await,
-                Ok((blob, Some(selection))) => extract(&scope, &blob, selection).await,
+                Ok((blob, Job::Analyze)) => analyze(&scope, &blob).await,
+                Ok((blob, Job::Extract(selection))) => extract(&scope, &blob, selection).await,
+                Ok((blob, Job::Audio(request))) => audio(&scope, &blob, request).await,
                 Err(message) => FromWorker::Failed {
                     message: message.into(),
                 },
@@ -57,6 +68,13 @@ fn main() {
     post(&scope, &FromWorker::Ready);
 }
 
+/// What the page asked for.
+enum Job {
+    Analyze,
+    Extract(Selection),
+    Audio(callscope_audio::Request),
+}
+
 fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     match message.serialize(&serializer) {
@@ -64,6 +82,12 @@ fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
             FromWorker::Done { json, .. } => {
                 let bytes = js_sys::Uint8Array::from(json.as_bytes());
                 let _ = js_sys::Reflect::set(&value, &"json".into(), &bytes);
+                let _ =
+                    scope.post_message_with_transfer(&value, &js_sys::Array::of1(&bytes.buffer()));
+            }
+            FromWorker::Audio { wav, .. } => {
+                let bytes = js_sys::Uint8Array::from(wav.as_slice());
+                let _ = js_sys::Reflect::set(&value, &"wav".into(), &bytes);
                 let _ =
                     scope.post_message_with_transfer(&value, &js_sys::Array::of1(&bytes.buffer()));
             }
@@ -314,6 +338,56 @@ async fn extract(
         Ok((_, summary)) => FromWorker::Extracted {
             read: summary.read,
             kept: summary.kept,
+        },
+        Err(e) => FromWorker::Failed {
+            message: e.to_string(),
+        },
+    }
+}
+
+/// Reads the file a second time for a call's or a stream's audio; posts the WAV and what it
+/// holds.
+async fn audio(
+    scope: &DedicatedWorkerGlobalScope,
+    blob: &Blob,
+    request: callscope_audio::Request,
+) -> FromWorker {
+    let started = now();
+    let total = blob.size();
+    let mut decoder = callscope_audio::Decoder::new(request);
+    let mut slices = Slices::new(blob);
+    let mut last_progress = started;
+    while let Some(slice) = slices.next().await {
+        let bytes = match slice {
+            Ok(bytes) => bytes,
+            Err(failed) => return failed,
+        };
+        if decoder.feed(bytes).is_err() {
+            break;
+        }
+        if now() - last_progress >= PROGRESS_EVERY_MS {
+            last_progress = now();
+            post(
+                scope,
+                &FromWorker::Progress {
+                    bytes: slices.read,
+                    total,
+                    packets: decoder.frames(),
+                    flows: 0,
+                    calls: 0,
+                    streams: 0,
+                    tunnels: 0,
+                    ms: last_progress - started,
+                    memory: wasm_memory(),
+                },
+            );
+        }
+    }
+    let audio = decoder.finish();
+    match serde_json::to_string(&audio.summary) {
+        Ok(summary) => FromWorker::Audio {
+            summary,
+            wav: std::rc::Rc::new(audio.wav()),
         },
         Err(e) => FromWorker::Failed {
             message: e.to_string(),

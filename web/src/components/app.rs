@@ -450,6 +450,7 @@ pub fn app() -> Html {
         tz,
         dispatch: page.dispatcher(),
         extract: (decoder.has_file && page.shared.is_none()).then(|| decoder.extract.clone()),
+        file: decoder.file.clone().filter(|_| page.shared.is_none()),
         drawn_ms: page.drawn_ms,
     };
 

@@ -6,5 +6,6 @@ pub mod chart;
 pub mod elapsed;
 pub mod header;
 pub mod landing;
+pub mod player;
 pub mod share;
 pub mod table;

@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use crate::components::player::{AudioPlayer, Inputs};
 use callscope_analysis::rtp::RtpStream;
 use callscope_analysis::sip::report::{Call, Exchange, LadderMessage, SdpMessage};
 use callscope_view::format;
@@ -63,6 +64,12 @@ pub fn call_page(props: &Props) -> Html {
             }
         },
     );
+    let audio = use_memo((shown.clone(), props.id.clone()), |(shown, id)| {
+        let r = &shown.as_ref()?.report;
+        let call = r.sip.calls.iter().find(|c| c.call_id == **id)?;
+        let request = callscope_audio::from_report::call(r, id)?;
+        Some(Inputs::new(r, request, Some(call)))
+    });
     let (Some(shown), Some(page)) = (shown, page) else {
         return html! {};
     };
@@ -171,10 +178,18 @@ pub fn call_page(props: &Props) -> Html {
         Found::Call(_, c) => c.messages_dropped,
         Found::Exchange(e) => e.messages_dropped,
     };
+    let listen = match (&found, audio.as_ref()) {
+        (Found::Call(..), Some(inputs)) => html! {
+            <AudioPlayer request={inputs.request.clone()} events={inputs.events.clone()} dtmf={inputs.dtmf.clone()}
+                name={AttrValue::from(crate::download::name(&shown.name, &format!("{file_stem}.wav")))} />
+        },
+        _ => html! {},
+    };
     html! {
         <div class="view" data-testid="view-call">
             <p class="crumbs">{ link(&Route::Calls(None, None), "← All calls") }</p>
             { summary }
+            { listen }
             <section class="card">
                 <div class="ladder-tools">
                     <h2>{ "Ladder" }</h2>

@@ -8,6 +8,7 @@ use callscope_view::{format, media};
 use yew::prelude::*;
 
 use crate::components::chart::{Chart, Kind, Marker, Series};
+use crate::components::player::{AudioPlayer, Inputs};
 use crate::context::{use_page, use_shown};
 use crate::route::Route;
 use crate::views::{fact, link};
@@ -99,6 +100,16 @@ pub fn stream_page(props: &Props) -> Html {
             width,
         )
     });
+    let audio = use_memo((shown.clone(), props.index), |(shown, index)| {
+        let r = &shown.as_ref()?.report;
+        let s = r.rtp.streams.get(*index)?;
+        let request = callscope_audio::from_report::stream(r, *index)?;
+        Some(Inputs::new(
+            r,
+            request,
+            s.call.and_then(|c| r.sip.calls.get(c)),
+        ))
+    });
     let (Some(shown), Some(page)) = (shown, page) else {
         return html! {};
     };
@@ -150,6 +161,10 @@ pub fn stream_page(props: &Props) -> Html {
                     { fact("Process", shown.links.stream_process(r, props.index).map_or_else(|| "unknown".to_owned(), str::to_owned)) }
                 </dl>
             </section>
+            if let Some(inputs) = audio.as_ref() {
+                <AudioPlayer request={inputs.request.clone()} events={inputs.events.clone()} dtmf={inputs.dtmf.clone()}
+                    name={AttrValue::from(crate::download::name(&shown.name, &format!("stream-{}.wav", props.index + 1)))} />
+            }
             <section class="card plots">
                 <div class="card-head">
                     <h2>{ "Over time" }</h2>
