@@ -406,11 +406,14 @@ pub fn start_job(
     blob: Blob,
     key: &'static str,
     value: String,
-    mut on_event: impl FnMut(JobEvent) + 'static,
+    on_event: impl FnMut(JobEvent) + 'static,
 ) -> Result<Job, String> {
     let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+    // Both the messages and a crash (a decoder's panic ends the worker) end the job.
+    let on_event = Rc::new(RefCell::new(on_event));
     let on_message = {
         let worker = worker.clone();
+        let on_event = on_event.clone();
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             let data = event.data();
             if js_sys::Reflect::get(&data, &"type".into())
@@ -420,7 +423,7 @@ pub fn start_job(
                 == Some("piece")
             {
                 if let Ok(piece) = js_sys::Reflect::get(&data, &"data".into()) {
-                    on_event(JobEvent::Piece(piece));
+                    (on_event.borrow_mut())(JobEvent::Piece(piece));
                 }
                 return;
             }
@@ -432,19 +435,25 @@ pub fn start_job(
                     let _ = worker.post_message(&request);
                 }
                 Ok(FromWorker::Progress { bytes, total, .. }) => {
-                    on_event(JobEvent::Progress { bytes, total });
+                    (on_event.borrow_mut())(JobEvent::Progress { bytes, total });
                 }
                 Ok(
                     m @ (FromWorker::Extracted { .. }
                     | FromWorker::Audio { .. }
                     | FromWorker::Failed { .. }),
-                ) => on_event(JobEvent::Finished(m, data)),
+                ) => (on_event.borrow_mut())(JobEvent::Finished(m, data)),
                 Ok(FromWorker::Finishing { .. } | FromWorker::Done { .. }) | Err(_) => {}
             }
         })
     };
     let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-        web_sys::console::error_1(&format!("callscope job worker: {}", e.message()).into());
+        let message = format!("the worker stopped: {}", e.message());
+        if let Ok(mut f) = on_event.try_borrow_mut() {
+            f(JobEvent::Finished(
+                FromWorker::Failed { message },
+                JsValue::NULL,
+            ));
+        }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -32,7 +32,12 @@ pub fn for_payload(pt: u8, name: &str) -> Kind {
         }
         "cn" | "cn(old)" | "telephone-event" | "rtpevent" => return Kind::Silent,
         _ if pt == 13 || pt == 19 => return Kind::Silent,
-        "" => return Kind::Unplayable(format!("payload type {pt} has no name (no SDP)")),
+        // tshark's placeholder for a dynamic type no SDP named.
+        n if n.is_empty() || n.starts_with("rtptype-") => {
+            return Kind::Unplayable(format!(
+                "payload type {pt} is not named by any SDP in the capture, so its codec is unknown"
+            ))
+        }
         _ => {
             return Kind::Unplayable(format!(
                 "no decoder for {name} (callscope plays G.711, G.722, G.729 and Opus)"
@@ -83,6 +88,10 @@ mod tests {
         }
         assert!(matches!(for_payload(101, "telephone-event"), Kind::Silent));
         assert!(matches!(for_payload(13, "CN"), Kind::Silent));
+        match for_payload(118, "RTPType-118") {
+            Kind::Unplayable(why) => assert!(why.contains("not named by any SDP"), "{why}"),
+            _ => panic!("an unnamed type is not playable"),
+        }
         match for_payload(3, "GSM") {
             Kind::Unplayable(why) => assert!(why.contains("no decoder for GSM"), "{why}"),
             _ => panic!("GSM has no decoder"),

@@ -8,12 +8,16 @@ use std::net::SocketAddr;
 use callscope_wire::link;
 use callscope_wire::net::{self, Network, Transport};
 use callscope_wire::rtp::Packet as RtpPacket;
+use callscope_wire::stun::channel_data_lax;
 use callscope_wire::{ReadError, Reader};
 
 use crate::request::Request;
 
 /// Seconds of packets kept past the bound (a late packet may still play inside it).
 const SLACK_SECONDS: f64 = 2.0;
+/// Payload bytes kept at most, whatever the bound in time: an hour of G.711 both ways is 58 MB,
+/// and a capture can claim a million packets in a second.
+pub const MAX_PAYLOAD_BYTES: usize = 128 << 20;
 
 /// One RTP packet of a stream.
 #[derive(Debug, Clone)]
@@ -43,8 +47,12 @@ pub struct Collector {
     /// Arrival of the first requested packet (ms), where the bound starts.
     first_ms: Option<f64>,
     max_ms: f64,
-    /// Packets past the bound, not kept.
-    pub beyond_bound: u64,
+    /// Packets past the bound in time, not kept.
+    pub beyond_time: u64,
+    /// Packets past [`MAX_PAYLOAD_BYTES`], not kept.
+    pub beyond_bytes: u64,
+    /// Payload bytes kept.
+    kept_bytes: usize,
     /// Frames read.
     pub frames: u64,
 }
@@ -74,7 +82,9 @@ impl Collector {
             origin_ns: None,
             first_ms: None,
             max_ms: (request.max_seconds.max(0.0) + SLACK_SECONDS) * 1000.0,
-            beyond_bound: 0,
+            beyond_time: 0,
+            beyond_bytes: 0,
+            kept_bytes: 0,
             frames: 0,
         }
     }
@@ -88,7 +98,9 @@ impl Collector {
             origin_ns,
             first_ms,
             max_ms,
-            beyond_bound,
+            beyond_time,
+            beyond_bytes,
+            kept_bytes,
             frames,
         } = self;
         reader.push(chunk, &mut |frame| {
@@ -100,6 +112,11 @@ impl Collector {
             let Some(targets) = wanted.get(&(src, dst)) else {
                 return;
             };
+            // RTP relayed by TURN arrives as ChannelData (RFC 8656 §12.4, first bits 01).
+            let payload = match payload.first() {
+                Some(b) if b >> 6 == 1 => channel_data_lax(payload).unwrap_or_default(),
+                _ => payload,
+            };
             let Ok(rtp) = RtpPacket::new_checked(payload) else {
                 return;
             };
@@ -109,9 +126,14 @@ impl Collector {
             let arrival_ms = frame.ts_ns.saturating_sub(origin) as f64 / 1e6;
             let first = *first_ms.get_or_insert(arrival_ms);
             if arrival_ms - first > *max_ms {
-                *beyond_bound += 1;
+                *beyond_time += 1;
                 return;
             }
+            if *kept_bytes + rtp.payload().len() > MAX_PAYLOAD_BYTES {
+                *beyond_bytes += 1;
+                return;
+            }
+            *kept_bytes += rtp.payload().len();
             received[c][t].push(Received {
                 arrival_ms,
                 frame: frame.index,

@@ -110,6 +110,8 @@ pub struct Summary {
     pub max_seconds: f64,
     /// Whether audio past the bound was cut.
     pub cut: bool,
+    /// Why, in words, when it was.
+    pub cut_why: Option<String>,
     /// The channels (left, right).
     pub channels: Vec<ChannelSummary>,
     /// Frames read.
@@ -171,7 +173,7 @@ impl Decoder {
         let (plans, start_ms) = render::plan_all(request, received);
         let start_ms = start_ms.unwrap_or(0.0);
         let cap = (request.max_seconds.max(0.0) * f64::from(rate)) as usize;
-        let mut cut = self.collector.beyond_bound > 0;
+        let mut cut = self.collector.beyond_time > 0;
         let mut channels = Vec::new();
         let mut summaries = Vec::new();
         for ((ch, packets), plans) in request.channels.iter().zip(received).zip(&plans) {
@@ -187,6 +189,18 @@ impl Decoder {
             channels.push(r.samples);
             summaries.push(r.summary);
         }
+        let cut_why = if self.collector.beyond_bytes > 0 {
+            Some(format!(
+                "{} packets past {} MB of RTP payload were not decoded",
+                self.collector.beyond_bytes,
+                collect::MAX_PAYLOAD_BYTES >> 20
+            ))
+        } else if cut {
+            Some(format!("audio past {} s was cut", request.max_seconds))
+        } else {
+            None
+        };
+        let cut = cut_why.is_some();
         let n = channels.iter().map(Vec::len).max().unwrap_or(0);
         for c in &mut channels {
             c.resize(n, 0);
@@ -200,6 +214,7 @@ impl Decoder {
                 mode: request.mode,
                 max_seconds: request.max_seconds,
                 cut,
+                cut_why,
                 channels: summaries,
                 frames: self.collector.frames,
                 reading,

@@ -165,6 +165,10 @@ fn the_bound_cuts_and_says_so() {
     let audio = decode(&bytes, request);
     assert_eq!(audio.summary.samples, 8000);
     assert!(audio.summary.cut);
+    assert_eq!(
+        audio.summary.cut_why.as_deref(),
+        Some("audio past 1 s was cut")
+    );
 }
 
 #[test]

@@ -113,8 +113,8 @@ pub fn text(summary: &Summary, report: &Report, out: &Path) -> String {
             Mode::Captured => "as captured",
         }
     );
-    if summary.cut {
-        let _ = writeln!(t, "  cut at {} s (--max-audio)", summary.max_seconds);
+    if let Some(why) = &summary.cut_why {
+        let _ = writeln!(t, "  cut: {why} (--max-audio bounds the length)");
     }
     if let Some(why) = &summary.reading {
         let _ = writeln!(t, "  {why}; the audio covers what was read");

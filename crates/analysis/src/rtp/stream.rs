@@ -314,7 +314,13 @@ impl Stream {
         if a.name.is_some_and(super::stats::is_telephone_event) || a.name == Some("rtpevent") {
             self.event_packets += 1;
             if let Some(event) = callscope_wire::telephone_event::Event::parse(a.payload) {
-                self.event_clock = clock;
+                // tshark gives events no clock; their durations count in the rtpmap's rate
+                // (RFC 4733 §2.1: the audio's when they share an SSRC), 8 kHz without one.
+                self.event_clock = if a.rtpmap_rate != 0 {
+                    a.rtpmap_rate
+                } else {
+                    clock
+                };
                 self.presses.push(event, a.timestamp, a.ts_ns, a.frame);
             }
         }

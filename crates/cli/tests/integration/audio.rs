@@ -184,3 +184,35 @@ fn a_public_g711_call_decodes_to_its_streams_length() {
         .iter()
         .all(|c| c.iter().any(|&v| v.unsigned_abs() > 1000)));
 }
+
+/// SRTP (keyed by ZRTP here) is listed as not playable with the reason; the call's plain
+/// stream still plays.
+#[test]
+fn encrypted_media_is_listed_not_played() {
+    let capture = root().join("../shared/captures/public/sip__Asterisk_ZFONE_XLITE.pcap");
+    if !capture.exists() {
+        return;
+    }
+    let out = out_dir().join("zfone.wav");
+    let o = analyze(&[
+        capture.to_str().unwrap(),
+        "--call",
+        "ZDYzOWVlNjEwM2NjZTBjNzliNmM1ZTNiOGZjNWFhN2E.",
+        "--wav",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        text.matches("not playable: encrypted (SRTP): the capture holds no keys")
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "0xbee0f2ed 192.168.10.41:64508 → 192.168.10.2:18874 g711U: 2 packets, 2 played"
+        ),
+        "{text}"
+    );
+}

@@ -549,8 +549,8 @@ fn ready_view(
                 { format!("{} Hz, {}, {:.1} s from {:.3} s into the capture. ", s.sample_rate, if s.channels.len() > 1 { "stereo (caller left, callee right)" } else { "mono" }, s.duration, s.start) }
                 <span class="key k-lost">{ "lost" }</span>{ " " }<span class="key k-late">{ "late" }</span>{ " " }<span class="key k-dtmf">{ "DTMF" }</span>{ " ▾ marker bit. Click the waveform or a SIP message to play from there." }
             </p>
-            if s.cut {
-                <p class="warning">{ format!("Only the first {} s were decoded (the bound on audio).", s.max_seconds) }</p>
+            if let Some(why) = &s.cut_why {
+                <p class="warning" data-testid="audio-cut">{ format!("Cut short: {why} (the bound on audio).") }</p>
             }
             if let Some(why) = &s.reading {
                 <p class="warning">{ format!("{why}; the audio covers what was read.") }</p>
