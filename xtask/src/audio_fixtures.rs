@@ -1,22 +1,24 @@
-//! `cargo xtask audio-fixtures`: writes `tests/captures/audio/tone-{pcmu,pcma,g722}.pcap`, the
-//! captures the audio-decoding tests read. Each is one SIP call over UDP (RFC 3261) whose two
+//! `cargo xtask audio-fixtures`: writes
+//! `tests/captures/audio/tone-{pcmu,pcma,g722,g729,opus}.pcap`, the captures the audio-decoding tests read. Each is one SIP call over UDP (RFC 3261) whose two
 //! RTP streams (RFC 3550) carry a known tone, so a test can decode the payload and compare it
 //! with the sine it was made from, and check how losses, late packets and DTMF are handled:
 //!
 //! - caller 192.0.2.10 → callee 198.51.100.20: 440 Hz; packets 50, 51 and 75 lost, 100 arriving
 //!   100 ms late and 120 arriving 80 ms late; DTMF "1" on packets 60–67 and "#" on 85–92
-//!   (RFC 4733, payload type 101);
+//!   (RFC 4733, payload type 101, on the audio's RTP clock);
 //! - callee → caller: 660 Hz, all 150 packets, on time.
 //!
 //! The encoder sees the whole tone in order, as a sender's does: frames lost on the way or
-//! replaced by DTMF events were still encoded (G.722's ADPCM state depends on every sample).
+//! replaced by DTMF events were still encoded (G.722's ADPCM state, G.729's and Opus's predictors
+//! depend on every sample).
 //! Generated, not captured: every byte follows from the constants below, so rerunning the
 //! command gives identical files.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use anyhow::{bail, Context, Result};
-use audio_codec::{create_encoder, CodecType};
+use audio_codec::opus::{OpusApplication, OpusEncoder};
+use audio_codec::{create_encoder, CodecType, Encoder};
 use callscope_wire::testing::{ethernet, ip_udp, Pcap};
 
 use crate::setup::root;
@@ -28,45 +30,95 @@ const CALLEE: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 20);
 const SIP_PORT: u16 = 5060;
 /// RTP packets per direction: 3 s of 20 ms frames.
 const PACKETS: usize = 150;
-/// One frame: 20 ms, 160 ticks of the 8 kHz RTP clock (G.722's too, RFC 3551 §4.5.2).
+/// One frame: 20 ms, 160 ticks of the 8 kHz RTP clock (G.722's too, RFC 3551 §4.5.2), 960 of
+/// Opus's 48 kHz one (RFC 7587 §4.1).
 const FRAME_US: i64 = 20_000;
-const FRAME_TICKS: u32 = 160;
 /// Payload type of telephone-event (RFC 4733), as both offers say.
 const EVENT_PT: u8 = 101;
 /// Tone amplitude: about −12 dBFS, far from clipping in any of the codecs.
 const AMPLITUDE: f64 = 8000.0;
 
-/// One codec's call: file name part, RTP payload type and name (RFC 3551 §6), encoder, and the
-/// rate its encoder samples at.
+/// One codec's call: file name part, RTP payload type, name and parameters (RFC 3551 §6, RFC
+/// 8866 §6.6–6.15), its RTP clock rate (the telephone-events', too: RFC 4733 §2.1 wants them on
+/// the audio's clock when they share its SSRC), encoder, and the rate its encoder samples at.
 struct Codec {
     name: &'static str,
     pt: u8,
+    /// `a=rtpmap` encoding name and parameters after the clock rate (Opus's channel count).
     rtpmap: &'static str,
-    kind: CodecType,
+    rtpmap_channels: &'static str,
+    fmtp: Option<&'static str>,
+    clock: u32,
+    encoder: fn() -> Box<dyn Encoder>,
     rate: u32,
 }
 
-const CODECS: [Codec; 3] = [
+/// Opus's encoder input: mono at 16 kHz, the rate callscope decodes at. In the VoIP application
+/// this is SILK-only wideband, the mode a telephony sender uses for speech; 32 kbit/s constant
+/// bitrate, so every packet is 80 bytes. The RTP clock is 48 kHz regardless (RFC 7587 §4.1).
+const OPUS_INPUT_RATE: u32 = 16_000;
+const OPUS_BITRATE: i32 = 32_000;
+
+fn opus_encoder() -> Box<dyn Encoder> {
+    let mut e = OpusEncoder::new_with_application(OPUS_INPUT_RATE, 1, OpusApplication::Voip);
+    e.set_bitrate(OPUS_BITRATE);
+    e.set_cbr(true);
+    Box::new(e)
+}
+
+const CODECS: [Codec; 5] = [
     Codec {
         name: "pcmu",
         pt: 0,
         rtpmap: "PCMU",
-        kind: CodecType::PCMU,
+        rtpmap_channels: "",
+        fmtp: None,
+        clock: 8000,
+        encoder: || create_encoder(CodecType::PCMU),
         rate: 8000,
     },
     Codec {
         name: "pcma",
         pt: 8,
         rtpmap: "PCMA",
-        kind: CodecType::PCMA,
+        rtpmap_channels: "",
+        fmtp: None,
+        clock: 8000,
+        encoder: || create_encoder(CodecType::PCMA),
         rate: 8000,
     },
     Codec {
         name: "g722",
         pt: 9,
         rtpmap: "G722",
-        kind: CodecType::G722,
+        rtpmap_channels: "",
+        fmtp: None,
+        clock: 8000,
+        encoder: || create_encoder(CodecType::G722),
         rate: 16_000,
+    },
+    // Two 10-byte frames per 20 ms packet (RFC 3551 §4.5.6); Annex B (VAD/DTX) off, as the
+    // encoder is, and as the fmtp says (RFC 7655 §6.1).
+    Codec {
+        name: "g729",
+        pt: 18,
+        rtpmap: "G729",
+        rtpmap_channels: "",
+        fmtp: Some("annexb=no"),
+        clock: 8000,
+        encoder: || create_encoder(CodecType::G729),
+        rate: 8000,
+    },
+    // Always `opus/48000/2` in SDP (RFC 7587 §7); the stream itself is mono.
+    Codec {
+        name: "opus",
+        pt: 111,
+        rtpmap: "opus",
+        rtpmap_channels: "/2",
+        fmtp: Some("minptime=20;useinbandfec=0"),
+        clock: 48_000,
+        encoder: opus_encoder,
+        rate: OPUS_INPUT_RATE,
     },
 ];
 
@@ -292,29 +344,31 @@ fn sip(start: &str, headers: &[&str], body: &str) -> String {
 
 /// An SDP offer or answer (RFC 8866 §5) for audio on `port`: the codec and telephone-event.
 fn sdp(codec: &Codec, user: &str, addr: Ipv4Addr, port: u16) -> String {
-    let (pt, name) = (codec.pt, codec.rtpmap);
-    [
+    let (pt, name, channels, clock) = (codec.pt, codec.rtpmap, codec.rtpmap_channels, codec.clock);
+    let mut lines = vec![
         "v=0".to_string(),
         format!("o={user} 1 1 IN IP4 {addr}"),
         "s=callscope tone".to_string(),
         format!("c=IN IP4 {addr}"),
         "t=0 0".to_string(),
         format!("m=audio {port} RTP/AVP {pt} {EVENT_PT}"),
-        format!("a=rtpmap:{pt} {name}/8000"),
-        format!("a=rtpmap:{EVENT_PT} telephone-event/8000"),
+        format!("a=rtpmap:{pt} {name}/{clock}{channels}"),
+    ];
+    lines.extend(codec.fmtp.map(|f| format!("a=fmtp:{pt} {f}")));
+    lines.extend([
+        format!("a=rtpmap:{EVENT_PT} telephone-event/{clock}"),
         format!("a=fmtp:{EVENT_PT} 0-16"),
         "a=ptime:20".to_string(),
         "a=sendrecv".to_string(),
-    ]
-    .iter()
-    .map(|l| format!("{l}\r\n"))
-    .collect()
+    ]);
+    lines.iter().map(|l| format!("{l}\r\n")).collect()
 }
 
 /// One direction's RTP packets that arrive: (µs after T0, source, destination, RTP packet).
 fn stream(codec: &Codec, d: &Direction) -> Vec<(i64, SocketAddr, SocketAddr, Vec<u8>)> {
-    let mut encoder = create_encoder(codec.kind);
+    let mut encoder = (codec.encoder)();
     let samples = (codec.rate / 50) as usize; // 20 ms
+    let frame_ticks = codec.clock / 50;
     let mut out = Vec::new();
     for i in 0..PACKETS {
         // Every frame is encoded, sent or not, so the encoder's state is the sender's.
@@ -323,11 +377,11 @@ fn stream(codec: &Codec, d: &Direction) -> Vec<(i64, SocketAddr, SocketAddr, Vec
             continue;
         }
         let seq = d.first_seq.wrapping_add(i as u16);
-        let ts_of = |k: usize| d.first_ts.wrapping_add(FRAME_TICKS * k as u32);
+        let ts_of = |k: usize| d.first_ts.wrapping_add(frame_ticks * k as u32);
         let packet = match d.events.iter().find(|(s, _)| (*s..*s + 8).contains(&i)) {
             Some(&(start, event)) => {
                 let k = i - start;
-                let payload = telephone_event(event, k);
+                let payload = telephone_event(event, k, frame_ticks);
                 rtp(EVENT_PT, k == 0, seq, ts_of(start), d.ssrc, &payload)
             }
             None => rtp(codec.pt, i == 0, seq, ts_of(i), d.ssrc, &audio),
@@ -354,12 +408,14 @@ fn rtp(pt: u8, marker: bool, seq: u16, ts: u32, ssrc: u32, payload: &[u8]) -> Ve
 }
 
 /// The `k`-th packet (0–7) of a 100 ms telephone event (RFC 4733 §2.3): five updates whose
-/// duration grows by one frame, then the end packet sent three times (§2.5.1.4), volume 10.
-fn telephone_event(event: u8, k: usize) -> [u8; 4] {
+/// duration grows by one frame of `frame_ticks`, then the end packet sent three times
+/// (§2.5.1.4), volume 10. 100 ms is 800 ticks at 8 kHz, 4800 at 48 kHz: both fit the field.
+fn telephone_event(event: u8, k: usize, frame_ticks: u32) -> [u8; 4] {
+    let frame = frame_ticks as u16;
     let (end, duration) = if k < 5 {
-        (false, FRAME_TICKS as u16 * (k as u16 + 1))
+        (false, frame * (k as u16 + 1))
     } else {
-        (true, FRAME_TICKS as u16 * 5)
+        (true, frame * 5)
     };
     let [hi, lo] = duration.to_be_bytes();
     [event, u8::from(end) << 7 | 10, hi, lo]
