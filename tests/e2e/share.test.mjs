@@ -94,6 +94,9 @@ test('an unmasked link opens the same report in another tab, with no file', asyn
   await tab.locator('[data-testid=calls-table] tbody tr a').first().click();
   await tab.waitForSelector('[data-testid=ladder]');
   assert.equal(await tab.locator('[data-testid=ladder] g.arrow.msg').count(), carried.report.sip.calls[0].messages.length);
+  // Listening needs the packets: the card says so instead of offering to decode.
+  assert.match(await tab.textContent('[data-testid=audio]'), /needs the capture itself: a shared report carries no packets/);
+  assert.equal(await tab.locator('[data-testid=audio-decode]').count(), 0);
   await tab.reload();
   await tab.waitForSelector('[data-testid=ladder]');
   await tab.screenshot({ path: path.join(artifacts, 'shared-call.png'), fullPage: true });

@@ -174,3 +174,75 @@ fn udp(link_type: u32, data: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{Channel, PayloadType, Track};
+    use callscope_wire::testing::{ethernet, ip_udp, Pcap};
+
+    fn rtp(seq: u16) -> Vec<u8> {
+        let mut p = vec![0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7];
+        p[2..4].copy_from_slice(&seq.to_be_bytes());
+        p[4..8].copy_from_slice(&(u32::from(seq) * 160).to_be_bytes());
+        p.extend([0xff; 160]);
+        p
+    }
+
+    /// RTP relayed by TURN (ChannelData on channel 0x4001) is collected like plain RTP, and
+    /// packets of other SSRCs or flows are not.
+    #[test]
+    fn channel_data_and_plain_rtp_are_collected() {
+        let (a, b) = (
+            "10.0.0.1:40000"
+                .parse()
+                .unwrap_or(SocketAddr::from(([0; 4], 0))),
+            "10.0.0.2:3478"
+                .parse()
+                .unwrap_or(SocketAddr::from(([0; 4], 0))),
+        );
+        let mut pcap = Pcap::new(1);
+        for seq in 0..3u16 {
+            let mut cd = vec![0x40, 0x01];
+            let inner = rtp(seq);
+            cd.extend((inner.len() as u16).to_be_bytes());
+            cd.extend(inner);
+            pcap.record(i64::from(seq) * 20_000, &ethernet(&ip_udp(a, b, &cd)));
+        }
+        pcap.record(60_000, &ethernet(&ip_udp(a, b, &rtp(3))));
+        let mut other = rtp(4);
+        other[11] = 8; // another SSRC
+        pcap.record(80_000, &ethernet(&ip_udp(a, b, &other)));
+        pcap.record(90_000, &ethernet(&ip_udp(b, a, &rtp(5))));
+        let request = Request::new(vec![Channel {
+            label: "a".into(),
+            tracks: vec![Track {
+                src: a,
+                dst: b,
+                ssrc: 7,
+                payload_types: vec![PayloadType {
+                    pt: 0,
+                    name: "PCMU".into(),
+                    clock: 8000,
+                }],
+                srtp: false,
+            }],
+        }]);
+        let mut c = Collector::new(&request);
+        c.feed(pcap.bytes()).unwrap_or_default();
+        let got: Vec<(u16, f64, usize)> = c.received[0][0]
+            .iter()
+            .map(|r| (r.seq, r.arrival_ms, r.payload.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 0.0, 160),
+                (1, 20.0, 160),
+                (2, 40.0, 160),
+                (3, 60.0, 160)
+            ]
+        );
+        assert_eq!(c.frames, 6);
+    }
+}
