@@ -38,6 +38,13 @@ pub fn for_payload(pt: u8, name: &str) -> Kind {
                 "payload type {pt} is not named by any SDP in the capture, so its codec is unknown"
             ))
         }
+        // The mobile codecs of VoLTE and Wi-Fi calling: their decoders are 3GPP's C code
+        // (opencore-amr, the EVS reference); no maintained pure-Rust one builds for wasm32.
+        "amr" | "amr-wb" | "evs" => {
+            return Kind::Unplayable(format!(
+                "no decoder for {name}: no maintained pure-Rust {name} decoder exists (3GPP's is C)"
+            ))
+        }
         _ => {
             return Kind::Unplayable(format!(
                 "no decoder for {name} (callscope plays G.711, G.722, G.729 and Opus)"
@@ -91,6 +98,12 @@ mod tests {
         match for_payload(118, "RTPType-118") {
             Kind::Unplayable(why) => assert!(why.contains("not named by any SDP"), "{why}"),
             _ => panic!("an unnamed type is not playable"),
+        }
+        match for_payload(104, "AMR-WB") {
+            Kind::Unplayable(why) => {
+                assert!(why.contains("no maintained pure-Rust AMR-WB"), "{why}")
+            }
+            _ => panic!("AMR-WB has no decoder"),
         }
         match for_payload(3, "GSM") {
             Kind::Unplayable(why) => assert!(why.contains("no decoder for GSM"), "{why}"),
