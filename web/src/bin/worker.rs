@@ -287,13 +287,48 @@ impl std::io::Write for Poster {
     }
 }
 
+/// Reads the file again for a job, slice by slice, into `feed` (which says whether to go on and
+/// how many frames it has read), posting progress ten times a second.
+async fn reread(
+    scope: &DedicatedWorkerGlobalScope,
+    blob: &Blob,
+    mut feed: impl FnMut(&[u8]) -> (bool, u64),
+) -> Result<(), FromWorker> {
+    let started = now();
+    let total = blob.size();
+    let mut slices = Slices::new(blob);
+    let mut last_progress = started;
+    while let Some(slice) = slices.next().await {
+        let (go_on, packets) = feed(slice?);
+        if !go_on {
+            break;
+        }
+        if now() - last_progress >= PROGRESS_EVERY_MS {
+            last_progress = now();
+            post(
+                scope,
+                &FromWorker::Progress {
+                    bytes: slices.read,
+                    total,
+                    packets,
+                    flows: 0,
+                    calls: 0,
+                    streams: 0,
+                    tunnels: 0,
+                    ms: last_progress - started,
+                    memory: wasm_memory(),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
 async fn extract(
     scope: &DedicatedWorkerGlobalScope,
     blob: &Blob,
     selection: Selection,
 ) -> FromWorker {
-    let started = now();
-    let total = blob.size();
     let poster = Poster {
         scope: scope.clone(),
         buffer: Vec::new(),
@@ -306,33 +341,8 @@ async fn extract(
             }
         }
     };
-    let mut slices = Slices::new(blob);
-    let mut last_progress = started;
-    while let Some(slice) = slices.next().await {
-        let bytes = match slice {
-            Ok(bytes) => bytes,
-            Err(failed) => return failed,
-        };
-        if extractor.feed(bytes).is_err() {
-            break;
-        }
-        if now() - last_progress >= PROGRESS_EVERY_MS {
-            last_progress = now();
-            post(
-                scope,
-                &FromWorker::Progress {
-                    bytes: slices.read,
-                    total,
-                    packets: 0,
-                    flows: 0,
-                    calls: 0,
-                    streams: 0,
-                    tunnels: 0,
-                    ms: last_progress - started,
-                    memory: wasm_memory(),
-                },
-            );
-        }
+    if let Err(failed) = reread(scope, blob, |bytes| (extractor.feed(bytes).is_ok(), 0)).await {
+        return failed;
     }
     match extractor.finish() {
         Ok((_, summary)) => FromWorker::Extracted {
@@ -352,36 +362,10 @@ async fn audio(
     blob: &Blob,
     request: callscope_audio::Request,
 ) -> FromWorker {
-    let started = now();
-    let total = blob.size();
     let mut decoder = callscope_audio::Decoder::new(request);
-    let mut slices = Slices::new(blob);
-    let mut last_progress = started;
-    while let Some(slice) = slices.next().await {
-        let bytes = match slice {
-            Ok(bytes) => bytes,
-            Err(failed) => return failed,
-        };
-        if decoder.feed(bytes).is_err() {
-            break;
-        }
-        if now() - last_progress >= PROGRESS_EVERY_MS {
-            last_progress = now();
-            post(
-                scope,
-                &FromWorker::Progress {
-                    bytes: slices.read,
-                    total,
-                    packets: decoder.frames(),
-                    flows: 0,
-                    calls: 0,
-                    streams: 0,
-                    tunnels: 0,
-                    ms: last_progress - started,
-                    memory: wasm_memory(),
-                },
-            );
-        }
+    let feed = |bytes: &[u8]| (decoder.feed(bytes).is_ok(), decoder.frames());
+    if let Err(failed) = reread(scope, blob, feed).await {
+        return failed;
     }
     let audio = decoder.finish();
     match serde_json::to_string(&audio.summary) {
