@@ -61,6 +61,8 @@ pub fn parse_netstat_routes(text: &str) -> Vec<Route> {
             default: prefix == 0,
             flags,
             metric: None,
+            scoped: false,
+            table: None,
         });
     }
     routes

@@ -82,8 +82,13 @@ pub struct Interface {
     /// IPv4 and IPv6 addresses.
     #[serde(default)]
     pub addresses: Vec<Address>,
-    /// A default route leaves through this interface.
+    /// The default route in effect (for either family) leaves through this interface.
     pub default_route: bool,
+    /// The process that holds the interface's kernel control socket (macOS: the
+    /// `com.apple.net.ipsec_control` or `utun_control` unit behind `ipsecN`/`utunN`), that is,
+    /// who made the tunnel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Holder>,
 }
 
 /// One address of an interface.
@@ -124,8 +129,16 @@ pub struct Route {
     /// Metric, when the OS has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<u32>,
-    /// A default route (destination /0): several when a VPN claims one too.
+    /// The default route in effect for its family (destination /0, unscoped, in the main
+    /// table): at most one per family is marked.
     pub default: bool,
+    /// Bound to its interface (macOS flag `I`: an interface-scoped route, used only by traffic
+    /// already bound to that interface), so not the system's default even when it is a /0.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scoped: bool,
+    /// The routing table it is in, when not the main one (Linux policy routing: `51820`, `local`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
 }
 
 /// One TCP or UDP socket.
@@ -158,6 +171,39 @@ pub struct Socket {
     /// Why the owner is unknown, when it is (e.g. "other user's process; needs root").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown: Option<String>,
+    /// The owner's command line, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The process the socket acts for, when another one owns it (macOS `so_e_pid`: an app
+    /// behind a daemon's delegated socket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_pid: Option<u32>,
+    /// That process's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_process: Option<String>,
+    /// Further processes holding the same socket (inherited descriptors), as `ss -p` lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_with: Vec<Holder>,
+    /// When the socket was first seen open (Unix seconds), for sockets sampled during a
+    /// capture; absent for a single snapshot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<f64>,
+    /// When it was last seen open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<f64>,
+}
+
+/// A process holding a socket or an interface.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Holder {
+    /// Process id.
+    pub pid: u32,
+    /// Its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
+    /// Its command line, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 impl Facts {

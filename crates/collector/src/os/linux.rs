@@ -64,6 +64,7 @@ fn new_interface(name: &str) -> Interface {
         mac: None,
         addresses: Vec::new(),
         default_route: false,
+        owner: None,
     }
 }
 
@@ -148,6 +149,8 @@ pub fn routes() -> Result<Vec<Route>, Error> {
             flags: names::linux_route_flags(r.flags),
             metric: Some(r.metric),
             default: r.prefix == 0 && r.flags & names::LINUX_RTF_REJECT == 0,
+            scoped: false,
+            table: None,
         })
         .collect())
 }

@@ -130,6 +130,7 @@ pub fn interfaces() -> Result<Vec<Interface>, Error> {
                 mac: i.mac_addr.and_then(|m| names::mac(m.octets())),
                 addresses,
                 default_route: false,
+                owner: None,
             }
         })
         .collect();
@@ -291,6 +292,7 @@ pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
                 user: user.clone(),
                 uid: Some(uid),
                 unknown: None,
+                ..Socket::default()
             });
         }
     }
