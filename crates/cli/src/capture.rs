@@ -1,6 +1,7 @@
 //! `callscope capture -i IFACE [-i IFACE…] [--seconds N] [--filter BPF] -o DIR`: a pcapng capture
 //! (one interface block per interface) with `facts.json` beside it, written at the start and
-//! again at the end. Stops after N seconds or on Ctrl-C, flushes, and says where the files are.
+//! again at the end. Stops after N seconds or on Ctrl-C (or SIGTERM, SIGHUP), flushes, and says
+//! where the files are.
 //!
 //! Exit codes: 0 captured; 1 failed; 2 not allowed (needs root or capture capabilities).
 
@@ -32,15 +33,22 @@ pub struct Args {
     output: PathBuf,
 }
 
+/// The longest capture `--seconds` asks for: a year.
+const MAX_SECONDS: f64 = 366.0 * 86_400.0;
+
 pub fn run(args: Args) -> ExitCode {
     let duration = match args.seconds {
-        Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+        Some(s) if s.is_finite() && s > 0.0 && s <= MAX_SECONDS => Some(Duration::from_secs_f64(s)),
         Some(s) => {
-            eprintln!("callscope: --seconds {s}: expected a number of seconds ≥ 0");
+            eprintln!(
+                "callscope: --seconds {s}: expected a number of seconds above 0 and at most {MAX_SECONDS} (a year)"
+            );
             return ExitCode::from(1);
         }
         None => None,
     };
+    // Ctrl-C, SIGTERM and SIGHUP all stop the capture the same way: the file is flushed, the
+    // end facts written, the summary printed.
     let stop = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     {
@@ -58,15 +66,17 @@ pub fn run(args: Args) -> ExitCode {
         snaplen: args.snaplen,
         dir: args.output,
     };
-    eprintln!(
-        "callscope: capturing on {}{} into {} (Ctrl-C stops)",
-        opts.interfaces.join(", "),
-        duration
-            .map(|d| format!(" for {:.1} s", d.as_secs_f64()))
-            .unwrap_or_default(),
-        opts.dir.display()
-    );
-    match capture::run(&opts, &stop) {
+    let mut started = || {
+        eprintln!(
+            "callscope: capturing on {}{} into {} (Ctrl-C stops)",
+            opts.interfaces.join(", "),
+            duration
+                .map(|d| format!(" for {:.1} s", d.as_secs_f64()))
+                .unwrap_or_default(),
+            opts.dir.display()
+        );
+    };
+    match capture::run(&opts, &stop, &mut started) {
         Ok(summary) => {
             println!(
                 "capture: {} ({} packets in {:.1} s{}; {})",

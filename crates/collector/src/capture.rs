@@ -61,23 +61,75 @@ pub struct Counts {
     pub method: String,
 }
 
-/// Records until `opts.duration` passes or `stop` becomes true (Ctrl-C), then flushes the file
-/// and writes the end facts.
-pub fn run(opts: &Options, stop: &AtomicBool) -> Result<Summary, Error> {
-    if opts.interfaces.is_empty() {
-        return Err(Error::Capture("name at least one interface (-i)".into()));
-    }
+/// Records until `opts.duration` passes or `stop` becomes true (Ctrl-C, SIGTERM, SIGHUP), then
+/// flushes the file and writes the end facts. `started` is called once every interface is open
+/// and the file's header is on disk. A capture that fails leaves nothing behind: the files it
+/// made, and the folder if it made it, are removed.
+pub fn run(opts: &Options, stop: &AtomicBool, started: &mut dyn FnMut()) -> Result<Summary, Error> {
+    check(opts)?;
+    let made_dir = !opts.dir.exists();
     fs::create_dir_all(&opts.dir)
         .map_err(|e| Error::io(format!("creating {}", opts.dir.display()), e))?;
     let capture = opts.dir.join(CAPTURE_FILE);
     let facts_path = opts.dir.join(FACTS_FILE);
+    let result = record(opts, stop, started, &capture, &facts_path);
+    if result.is_err() {
+        let _ = fs::remove_file(&capture);
+        let _ = fs::remove_file(&facts_path);
+        if made_dir {
+            let _ = fs::remove_dir(&opts.dir);
+        }
+    }
+    result
+}
+
+/// The interfaces a capture may name besides the host's own (Linux's all-interfaces device).
+const PSEUDO_INTERFACES: [&str; 1] = ["any"];
+
+/// Refuses what cannot be captured before anything is made: no interface, one named twice, one
+/// this host does not have.
+fn check(opts: &Options) -> Result<(), Error> {
+    if opts.interfaces.is_empty() {
+        return Err(Error::Capture("name at least one interface (-i)".into()));
+    }
+    for (i, name) in opts.interfaces.iter().enumerate() {
+        if opts.interfaces[..i].contains(name) {
+            return Err(Error::Capture(format!(
+                "-i {name} is given twice: each interface is captured once"
+            )));
+        }
+    }
+    if let Ok(have) = os::interfaces() {
+        let names: Vec<&str> = have.iter().map(|i| i.name.as_str()).collect();
+        if let Some(missing) = opts
+            .interfaces
+            .iter()
+            .find(|n| !names.contains(&n.as_str()) && !PSEUDO_INTERFACES.contains(&n.as_str()))
+        {
+            return Err(Error::Capture(format!(
+                "there is no interface {missing} on this host (it has {})",
+                names.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn record(
+    opts: &Options,
+    stop: &AtomicBool,
+    started: &mut dyn FnMut(),
+    capture: &Path,
+    facts_path: &Path,
+) -> Result<Summary, Error> {
     let mut start: Option<Facts> = None;
     let mut started_at = None;
-    let counts = os::capture(opts, &capture, stop, &mut || {
+    let counts = os::capture(opts, capture, stop, &mut || {
         let facts = collect();
-        write_facts(&facts_path, &facts)?;
+        write_facts(facts_path, &facts)?;
         start = Some(facts);
         started_at = Some(std::time::Instant::now());
+        started();
         Ok(())
     })?;
     let seconds = started_at.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
@@ -85,10 +137,10 @@ pub fn run(opts: &Options, stop: &AtomicBool) -> Result<Summary, Error> {
     if let Some(start) = &start {
         end.merge_earlier(start);
     }
-    write_facts(&facts_path, &end)?;
+    write_facts(facts_path, &end)?;
     Ok(Summary {
-        capture,
-        facts: facts_path,
+        capture: capture.to_owned(),
+        facts: facts_path.to_owned(),
         packets: counts.packets,
         dropped: counts.dropped,
         seconds,
@@ -96,13 +148,26 @@ pub fn run(opts: &Options, stop: &AtomicBool) -> Result<Summary, Error> {
     })
 }
 
-/// Writes facts as pretty JSON (via a temporary file, so a reader never sees half of it).
+/// Writes facts as pretty JSON (via a temporary file beside it, so a reader never sees half of
+/// it; the temporary file never outlives a failure).
 pub fn write_facts(path: &Path, facts: &Facts) -> Result<(), Error> {
+    if path.is_dir() {
+        return Err(Error::Capture(format!(
+            "{} is a folder: name the file to write (e.g. {})",
+            path.display(),
+            path.join("facts.json").display()
+        )));
+    }
     let text = serde_json::to_string_pretty(facts)
         .map_err(|e| Error::io("serializing facts", e.into()))?;
-    let tmp = path.with_extension("json.tmp");
-    fs::write(&tmp, text + "\n").map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    fs::rename(&tmp, path).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    let tmp = path.with_file_name(name);
+    let written = fs::write(&tmp, text + "\n").and_then(|()| fs::rename(&tmp, path));
+    written.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io(format!("writing {}", path.display()), e)
+    })
 }
 
 /// The message for a capture refused for lack of privileges.
@@ -152,7 +217,7 @@ mod tests {
             dir: std::env::temp_dir(),
         };
         assert!(matches!(
-            run(&opts, &AtomicBool::new(false)),
+            run(&opts, &AtomicBool::new(false), &mut || {}),
             Err(Error::Capture(_))
         ));
     }
