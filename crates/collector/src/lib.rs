@@ -24,7 +24,10 @@ pub use callscope_facts::{self as facts, Facts};
 pub use callscope_wire::capture::write as pcapng;
 
 pub mod capture;
+pub mod macos_netstat;
+pub mod macos_sockets;
 pub mod macos_text;
+pub mod macos_tunnels;
 pub mod names;
 mod os;
 pub mod procfs;

@@ -1,10 +1,13 @@
 //! macOS: interfaces from netdev (getifaddrs plus the MTU and the Wi-Fi/Ethernet type that
 //! SystemConfiguration knows), point-to-point peers from nix's getifaddrs, routes from the system
-//! `netstat -rn`, sockets and their processes from libproc (what `lsof -i` reads), live capture
-//! through the system tcpdump on the `pktap` pseudo-interface, written as pcapng (`-P`) so each
-//! packet carries the process that sent or received it.
+//! `netstat -rn`, sockets and their processes from libproc (what `lsof -i` reads) completed by
+//! `netstat -anv` (other users' sockets, effective processes), tunnel owners from the
+//! kernel-control sockets behind `utunN`/`ipsecN`, live capture through the system tcpdump on the
+//! `pktap` pseudo-interface, written as pcapng (`-P`) so each packet carries the process that
+//! sent or received it. What the tools print is parsed, and the views merged, by the
+//! platform-free `macos_*` modules; this file only asks the OS.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -14,19 +17,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use callscope_facts::{Host, Interface, Route, Socket};
+use callscope_facts::{Holder, Host, Interface, Route, Socket};
 use libproc::bsd_info::BSDInfo;
 use libproc::file_info::{pidfdinfo, ListFDs, ProcFDType};
+use libproc::kinfo::KProcInfo;
 use libproc::net_info::{SocketFDInfo, SocketInfo, SocketInfoKind, TcpSIState};
-use libproc::proc_pid::{listpidinfo, pidinfo, pidpath};
+use libproc::proc_pid::{kproc_info_raw, listpidinfo, pidinfo, pidpath};
 use libproc::processes::{pids_by_type, ProcFilter};
 
 use crate::capture::{is_permission_error, privileges_message, Counts, Options};
+use crate::macos_netstat::{self, Netstat};
+use crate::macos_sockets::{self, HeldSocket, ProcessInfo};
+use crate::macos_tunnels::{self, HeldControl};
 use crate::{macos_text, names, Error};
 
 const TCPDUMP: &str = "/usr/sbin/tcpdump";
 const NETSTAT: &str = "/usr/sbin/netstat";
 const NETWORKSETUP: &str = "/usr/sbin/networksetup";
+const PS: &str = "/bin/ps";
 
 fn privileged() -> bool {
     nix::unistd::geteuid().is_root()
@@ -39,6 +47,12 @@ fn run(program: &str, args: &[&str]) -> Result<String, Error> {
         .output()
         .map_err(|e| Error::io(format!("running {program}"), e))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `netstat ARGS`, parsed.
+fn netstat(args: &[&str]) -> Result<Netstat, String> {
+    let text = run(NETSTAT, args).map_err(|e| e.to_string())?;
+    macos_netstat::parse_netstat_anv(&text).map_err(|e| e.to_string())
 }
 
 /// Host name, Darwin release, collector, privileges.
@@ -94,7 +108,8 @@ fn peers() -> HashMap<(String, IpAddr), (Option<IpAddr>, Option<IpAddr>)> {
     map
 }
 
-/// Every interface, with flags as macOS ifconfig shows them and every address.
+/// Every interface, with flags as macOS ifconfig shows them, every address, and for `utunN` and
+/// `ipsecN` the process that made it.
 pub fn interfaces() -> Result<Vec<Interface>, Error> {
     let ports = run(NETWORKSETUP, &["-listallhardwareports"])
         .map(|t| macos_text::parse_hardware_ports(&t))
@@ -135,10 +150,39 @@ pub fn interfaces() -> Result<Vec<Interface>, Error> {
         })
         .collect();
     list.sort_by_key(|i| i.index);
+    let tunnels = list
+        .iter()
+        .any(|i| i.name.starts_with("utun") || i.name.starts_with("ipsec"));
+    if tunnels {
+        let owners = tunnel_owners();
+        let commands = commands(&owners.values().copied().collect());
+        let mut users = HashMap::new();
+        for i in &mut list {
+            if let Some(&pid) = owners.get(&i.name) {
+                i.owner = Some(Holder {
+                    pid,
+                    process: process_info(pid, &mut users).and_then(|p| p.name),
+                    command: commands.get(&pid).cloned(),
+                });
+            }
+        }
+    }
     Ok(list)
 }
 
-/// The routing tables as `netstat -rn` prints them (every default, a VPN's too).
+/// Tunnel interface → owning pid: the holders of `utun_control`/`ipsec_control` sockets that
+/// libproc shows, and for the rest the last users `netstat -anv -p kctl` names (from the
+/// `net.systm.kctl.pcblist` sysctl, which shows other users' sockets too).
+fn tunnel_owners() -> BTreeMap<String, u32> {
+    let held = scan().map(|s| s.controls).unwrap_or_default();
+    let listed = netstat(&["-anv", "-p", "kctl"])
+        .map(|n| n.controls)
+        .unwrap_or_default();
+    macos_tunnels::tunnel_owners(&held, &listed)
+}
+
+/// The routing tables as `netstat -rn` prints them: every default, the one in effect per family
+/// marked, interface-scoped ones (`utun`, `ipsec`) marked scoped.
 pub fn routes() -> Result<Vec<Route>, Error> {
     Ok(macos_text::parse_netstat_routes(&run(NETSTAT, &["-rn"])?))
 }
@@ -151,10 +195,12 @@ struct Inet {
 }
 
 /// Reads the internet-socket member of libproc's `socket_fdinfo`. libproc exposes XNU's C unions
-/// (`soi_proto`, `insi_laddr`) as Rust unions, whose fields only unsafe code may read. This is the
-/// one place that does: `soi_kind` says which member the kernel filled (checked before reading),
-/// `insi_vflag` says which address form, and every member is plain integers, so any bit pattern
-/// is a valid value. Ports are in network byte order, as lsof reads them (`ntohs(insi_lport)`).
+/// (`soi_proto`, `insi_laddr`) as Rust unions, whose fields only unsafe code may read. This and
+/// [`kern_ctl`] are the only places that do: `soi_kind` says which member the kernel filled
+/// (checked before reading), `insi_vflag` says which address form, and every member is plain
+/// integers, so any bit pattern is a valid value. Ports are in network byte order, as lsof reads
+/// them (`ntohs(insi_lport)`). Link-local IPv6 addresses may carry the kernel's embedded scope
+/// (KAME), cleared here as netstat's `inet6name` clears it.
 #[allow(unsafe_code)]
 fn inet(si: &SocketInfo) -> Option<Inet> {
     const INI_IPV6: u8 = 0x2;
@@ -187,12 +233,37 @@ fn inet(si: &SocketInfo) -> Option<Inet> {
             )
         }
     };
+    let unscoped = |ip: IpAddr| match ip {
+        IpAddr::V6(a) => IpAddr::V6(macos_sockets::unscoped(a)),
+        a => a,
+    };
     let port = |p: i32| u16::from_be(p as u16);
     Some(Inet {
-        local: SocketAddr::new(local, port(ini.insi_lport)),
-        remote: SocketAddr::new(remote, port(ini.insi_fport)),
+        local: SocketAddr::new(unscoped(local), port(ini.insi_lport)),
+        remote: SocketAddr::new(unscoped(remote), port(ini.insi_fport)),
         tcp_state,
     })
+}
+
+/// Reads the kernel-control member of libproc's `socket_fdinfo` (`soi_proto.pri_kern_ctl`,
+/// filled by XNU `fill_kernctlinfo`): the control's name and the unit this socket is connected
+/// to (`kcsi_unit`, the socket's `sc_unit`, which lsof prints; `kcsi_reg_unit` is the control's
+/// own registration unit). Same rules as [`inet`].
+#[allow(unsafe_code)]
+fn kern_ctl(si: &SocketInfo) -> Option<(String, u32)> {
+    if !matches!(SocketInfoKind::from(si.soi_kind), SocketInfoKind::KernCtl) {
+        return None;
+    }
+    // SAFETY: soi_kind == SOCKINFO_KERN_CTL means pri_kern_ctl is the member the kernel wrote;
+    // it is integers and a char array (copied out here), valid for any bits.
+    let ctl = unsafe { si.soi_proto.pri_kern_ctl };
+    let name: Vec<u8> = ctl
+        .kcsi_name
+        .iter()
+        .take_while(|c| **c != 0)
+        .map(|c| *c as u8)
+        .collect();
+    Some((String::from_utf8_lossy(&name).into_owned(), ctl.kcsi_unit))
 }
 
 /// TCP states as lsof prints them.
@@ -213,12 +284,25 @@ fn tcp_state(state: i32) -> &'static str {
     }
 }
 
-/// Every TCP and UDP socket of every process this user may inspect (all of them as root).
-pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
+/// What one pass over the descriptors of every process found.
+#[derive(Default)]
+struct Scan {
+    /// TCP and UDP sockets, one per descriptor.
+    sockets: Vec<HeldSocket>,
+    /// Kernel-control sockets (the tunnels' among them).
+    controls: Vec<HeldControl>,
+    /// Pids whose descriptors were read.
+    inspected: HashSet<u32>,
+    /// Processes whose descriptors could not be read (other users', without root).
+    hidden: usize,
+}
+
+/// Reads the socket descriptors of every process this user may inspect (all of them as root),
+/// as lsof does.
+fn scan() -> Result<Scan, Error> {
     let pids = pids_by_type(ProcFilter::All).map_err(|e| Error::io("listing processes", e))?;
     let mut users: HashMap<u32, Option<String>> = HashMap::new();
-    let mut sockets = Vec::new();
-    let mut hidden = 0usize;
+    let mut scan = Scan::default();
     for pid in pids {
         let Ok(pid_i) = i32::try_from(pid) else {
             continue;
@@ -227,25 +311,16 @@ pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
             continue;
         }
         let Ok(info) = pidinfo::<BSDInfo>(pid_i, 0) else {
-            hidden += 1;
+            scan.hidden += 1;
             continue;
         };
         let Ok(fds) = listpidinfo::<ListFDs>(pid_i, info.pbi_nfiles as usize) else {
-            hidden += 1;
+            scan.hidden += 1;
             continue;
         };
+        scan.inspected.insert(pid);
         let uid = info.pbi_uid;
-        let user = users
-            .entry(uid)
-            .or_insert_with(|| {
-                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                    .ok()
-                    .flatten()
-                    .map(|u| u.name)
-            })
-            .clone();
-        let mut name: Option<String> = None;
-        let mut path: Option<Option<String>> = None;
+        let mut owner: Option<(String, Option<String>)> = None;
         for fd in fds {
             if !matches!(ProcFDType::from(fd.proc_fdtype), ProcFDType::Socket) {
                 continue;
@@ -253,6 +328,10 @@ pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
             let Ok(sock) = pidfdinfo::<SocketFDInfo>(pid_i, fd.proc_fd) else {
                 continue;
             };
+            if let Some((control, unit)) = kern_ctl(&sock.psi) {
+                scan.controls.push(HeldControl { pid, control, unit });
+                continue;
+            }
             let protocol = match sock.psi.soi_protocol {
                 6 => "tcp",
                 17 => "udp",
@@ -267,39 +346,131 @@ pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
                 None if connected => "CONNECTED",
                 None => "UNCONN",
             };
-            let name = name
+            let (name, path) = owner
                 .get_or_insert_with(|| {
-                    libproc::proc_pid::name(pid_i).unwrap_or_else(|_| {
-                        let comm = info
-                            .pbi_comm
-                            .iter()
-                            .take_while(|c| **c != 0)
-                            .map(|c| *c as u8)
-                            .collect::<Vec<u8>>();
-                        String::from_utf8_lossy(&comm).into_owned()
-                    })
+                    let comm = info
+                        .pbi_comm
+                        .iter()
+                        .take_while(|c| **c != 0)
+                        .map(|c| *c as u8)
+                        .collect::<Vec<u8>>();
+                    let name = libproc::proc_pid::name(pid_i)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(&comm).into_owned());
+                    (name, pidpath(pid_i).ok())
                 })
                 .clone();
-            let path = path.get_or_insert_with(|| pidpath(pid_i).ok()).clone();
-            sockets.push(Socket {
-                protocol: protocol.into(),
-                local: inet.local.to_string(),
-                remote: connected.then(|| inet.remote.to_string()),
-                state: state.into(),
-                pid: Some(pid),
-                process: Some(name),
-                path,
-                user: user.clone(),
-                uid: Some(uid),
-                unknown: None,
-                ..Socket::default()
+            scan.sockets.push(HeldSocket {
+                so: sock.psi.soi_so,
+                socket: Socket {
+                    protocol: protocol.into(),
+                    local: inet.local.to_string(),
+                    remote: connected.then(|| inet.remote.to_string()),
+                    state: state.into(),
+                    pid: Some(pid),
+                    process: Some(name),
+                    path,
+                    user: user_name(uid, &mut users),
+                    uid: Some(uid),
+                    unknown: None,
+                    ..Socket::default()
+                },
             });
         }
     }
-    if hidden > 0 && !privileged() {
+    Ok(scan)
+}
+
+fn user_name(uid: u32, users: &mut HashMap<u32, Option<String>>) -> Option<String> {
+    users
+        .entry(uid)
+        .or_insert_with(|| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
+        .clone()
+}
+
+/// Any process by pid, whoever owns it: `proc_name` and `proc_pidpath` answer for every process,
+/// and `sysctl kern.proc.pid` (what ps reads) gives its effective uid. `None` once it has exited.
+fn process_info(pid: u32, users: &mut HashMap<u32, Option<String>>) -> Option<ProcessInfo> {
+    let pid_i = i32::try_from(pid).ok()?;
+    let kinfo = kproc_info_raw(pid_i).ok();
+    let name = libproc::proc_pid::name(pid_i)
+        .ok()
+        .filter(|n| !n.is_empty())
+        .or_else(|| {
+            kinfo
+                .as_ref()
+                .map(|k| KProcInfo::from(k).comm)
+                .filter(|c| !c.is_empty())
+        });
+    if name.is_none() && kinfo.is_none() {
+        return None;
+    }
+    let uid = kinfo.map(|k| k.kp_eproc.e_ucred.cr_uid);
+    Some(ProcessInfo {
+        name,
+        path: pidpath(pid_i).ok(),
+        uid,
+        user: uid.and_then(|u| user_name(u, users)),
+    })
+}
+
+/// Command lines of these processes, where ps may read them (this user's, or all as root).
+fn commands(pids: &BTreeSet<u32>) -> HashMap<u32, String> {
+    if pids.is_empty() {
+        return HashMap::new();
+    }
+    let list = pids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    run(PS, &["-ww", "-o", "pid=,command=", "-p", &list])
+        .map(|t| macos_text::parse_ps_commands(&t))
+        .unwrap_or_default()
+}
+
+/// Every TCP and UDP socket: libproc's, of the processes this user may inspect (all as root),
+/// completed by `netstat -anvl` with the sockets of the others and each socket's effective
+/// process. Only what is still unknown after both is noted.
+pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
+    let scan = scan()?;
+    let mut sockets = macos_sockets::fold_shared(scan.sockets);
+    let mut rows = Vec::new();
+    let mut gaps = Vec::new();
+    for proto in ["tcp", "udp"] {
+        match netstat(&["-anvl", "-p", proto]) {
+            Ok(n) if n.inet.is_empty() => {
+                gaps.push(format!("netstat -anvl -p {proto} listed no sockets"));
+            }
+            Ok(n) => {
+                if n.skipped > 0 {
+                    gaps.push(format!(
+                        "{} rows of netstat -anvl -p {proto} were not understood",
+                        n.skipped
+                    ));
+                }
+                rows.extend(n.inet);
+            }
+            Err(e) => gaps.push(format!("netstat -anvl -p {proto} could not be read ({e})")),
+        }
+    }
+    let mut users = HashMap::new();
+    macos_sockets::complete(&mut sockets, &rows, &scan.inspected, &mut |pid| {
+        process_info(pid, &mut users)
+    });
+    let commands = commands(&macos_sockets::pids(&sockets));
+    macos_sockets::fill_commands(&mut sockets, &commands);
+    if scan.hidden > 0 && !gaps.is_empty() && !privileged() {
         notes.push(format!(
-            "{hidden} processes of other users could not be inspected without privileges, so their \
-             sockets are not listed: run as root (sudo callscope collect) to see every socket"
+            "{} processes of other users could not be inspected without privileges and {}, so \
+             some of their sockets may not be listed: run as root (sudo callscope collect) to \
+             see every socket",
+            scan.hidden,
+            gaps.join("; ")
         ));
     }
     Ok(sockets)
