@@ -29,7 +29,8 @@ function writeFacts() {
     schema: 'callscope.facts/1',
     host: { hostname: 'test-mac', os: 'macos', collector: 'callscope test', privileged: false },
     time_unix: 1700000000,
-    interfaces: [],
+    // The host's address: the side of a flow the wildcard socket can own.
+    interfaces: [{ name: 'en0', index: 4, kind: 'wifi', flags: ['UP'], flags_value: 1, addresses: [{ family: 'ipv4', addr: second.a.slice(0, second.a.lastIndexOf(':')), prefix: 24, scope: 'global', class: 'private' }], default_route: true }],
     routes: [],
     sockets: [
       socket(first.transport, first.a, first.b, 4242, 'CommCenter'),

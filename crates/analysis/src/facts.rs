@@ -6,7 +6,7 @@
 //! address and port. What the capture itself says about processes always wins: attribution only
 //! fills conversations that have none.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 pub use callscope_facts::*;
@@ -21,13 +21,33 @@ struct Owner {
     path: Option<String>,
 }
 
-/// The sockets bound to one (transport, local address): each one's remote, if connected, and owner.
-type Bound = Vec<(Option<SocketAddr>, Owner)>;
+/// When a socket was seen open (Unix seconds), widened by [`SAMPLE_SLACK`]; `None` for a
+/// socket of a single snapshot (taken as open throughout).
+type Alive = Option<(f64, f64)>;
+
+/// How far before its first sighting and after its last a sampled socket may have been open:
+/// the collector samples about once a second.
+const SAMPLE_SLACK: f64 = 1.5;
+
+/// The sockets bound to one (transport, local address): each one's remote, if connected, when it
+/// was open, and its owner.
+type Bound = Vec<(Option<SocketAddr>, Alive, Owner)>;
 
 /// Sockets with a known owner, indexed for lookup by (transport, local, remote).
 struct Index {
     /// (transport, local) → sockets.
     by_local: HashMap<(String, SocketAddr), Bound>,
+    /// The host's own addresses (its interfaces' and loopback): only a side with one of them
+    /// can be the local end of a wildcard socket.
+    own: HashSet<IpAddr>,
+}
+
+/// A conversation's span, Unix seconds.
+type Span = (f64, f64);
+
+fn alive(window: Alive, span: Span) -> bool {
+    window
+        .is_none_or(|(first, last)| span.0 <= last + SAMPLE_SLACK && span.1 >= first - SAMPLE_SLACK)
 }
 
 /// An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, what a dual-stack socket shows for IPv4 peers)
@@ -73,11 +93,16 @@ impl Index {
                 .as_deref()
                 .and_then(parse_addr)
                 .filter(|r| !r.ip().is_unspecified() || r.port() != 0);
+            let window = match (s.first_seen, s.last_seen) {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            };
             by_local
                 .entry((s.protocol.clone(), local))
                 .or_default()
                 .push((
                     remote,
+                    window,
                     Owner {
                         pid,
                         name: name.clone(),
@@ -85,47 +110,80 @@ impl Index {
                     },
                 ));
         }
-        Index { by_local }
+        let own = facts
+            .interfaces
+            .iter()
+            .flat_map(|i| &i.addresses)
+            .filter_map(|a| a.addr.parse::<IpAddr>().ok())
+            .map(|ip| canonical(SocketAddr::new(ip, 0)).ip())
+            .collect();
+        Index { by_local, own }
     }
 
-    /// The socket bound to exactly `local` and connected to `remote`.
-    fn connected(&self, transport: &str, local: SocketAddr, remote: SocketAddr) -> Option<&Owner> {
+    /// Whether `ip` is one of the host's (loopback always is).
+    fn is_own(&self, ip: IpAddr) -> bool {
+        ip.is_loopback() || self.own.contains(&ip)
+    }
+
+    fn sockets(
+        &self,
+        transport: &str,
+        local: SocketAddr,
+    ) -> impl Iterator<Item = &(Option<SocketAddr>, Alive, Owner)> {
         self.by_local
-            .get(&(transport.to_owned(), local))?
-            .iter()
-            .find(|(r, _)| *r == Some(remote))
-            .map(|(_, o)| o)
+            .get(&(transport.to_owned(), local))
+            .into_iter()
+            .flatten()
+    }
+
+    /// The socket bound to exactly `local` and connected to `remote`, open during `span`.
+    fn connected(
+        &self,
+        transport: &str,
+        local: SocketAddr,
+        remote: SocketAddr,
+        span: Span,
+    ) -> Option<&Owner> {
+        self.sockets(transport, local)
+            .find(|(r, w, _)| *r == Some(remote) && alive(*w, span))
+            .map(|(_, _, o)| o)
     }
 
     /// A socket bound to exactly `local` and not connected elsewhere (a listener, an
-    /// unconnected UDP socket).
-    fn bound(&self, transport: &str, local: SocketAddr) -> Option<&Owner> {
-        self.by_local
-            .get(&(transport.to_owned(), local))?
-            .iter()
-            .find(|(r, _)| r.is_none())
-            .map(|(_, o)| o)
+    /// unconnected UDP socket), open during `span`.
+    fn bound(&self, transport: &str, local: SocketAddr, span: Span) -> Option<&Owner> {
+        self.sockets(transport, local)
+            .find(|(r, w, _)| r.is_none() && alive(*w, span))
+            .map(|(_, _, o)| o)
     }
 
     /// A socket bound to the wildcard address (`0.0.0.0` or `::`, which on a dual-stack socket
-    /// also receives IPv4) on `local`'s port and not connected elsewhere.
-    fn wildcard(&self, transport: &str, local: SocketAddr) -> Option<&Owner> {
+    /// also receives IPv4) on `local`'s port and not connected elsewhere, when `local` is one of
+    /// the host's own addresses: the far end of a flow may use the same port (IKE and SIP do) and
+    /// must not be credited to the local listener.
+    fn wildcard(&self, transport: &str, local: SocketAddr, span: Span) -> Option<&Owner> {
+        if !self.is_own(local.ip()) {
+            return None;
+        }
         let port = local.port();
         let v4 = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port);
         let v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
         let candidates: &[SocketAddr] = if local.is_ipv4() { &[v4, v6] } else { &[v6] };
-        candidates.iter().find_map(|w| self.bound(transport, *w))
+        candidates
+            .iter()
+            .find_map(|w| self.bound(transport, *w, span))
     }
 
-    /// The owner of a flow between `a` and `b`: a connected socket on either side first, then a
-    /// bound one, then a wildcard one; the initiator's side before the responder's at each step.
-    fn owner(&self, transport: &str, a: SocketAddr, b: SocketAddr) -> Option<&Owner> {
-        self.connected(transport, a, b)
-            .or_else(|| self.connected(transport, b, a))
-            .or_else(|| self.bound(transport, a))
-            .or_else(|| self.bound(transport, b))
-            .or_else(|| self.wildcard(transport, a))
-            .or_else(|| self.wildcard(transport, b))
+    /// The owner of a flow between `a` and `b` during `span`: a connected socket on either side
+    /// first, then a bound one, then a wildcard one; the initiator's side before the
+    /// responder's at each step.
+    fn owner(&self, transport: &str, a: SocketAddr, b: SocketAddr, span: Span) -> Option<&Owner> {
+        self.connected(transport, a, b, span)
+            .or_else(|| self.connected(transport, b, a, span))
+            .or_else(|| self.bound(transport, a, span))
+            .or_else(|| self.bound(transport, b, span))
+            .or_else(|| self.wildcard(transport, a, span))
+            .or_else(|| self.wildcard(transport, b, span))
     }
 }
 
@@ -159,7 +217,9 @@ fn attribute_processes(report: &mut Report, facts: &Facts) -> usize {
         let (Some(a), Some(b)) = (parse_addr(&c.a), parse_addr(&c.b)) else {
             continue;
         };
-        let Some(owner) = index.owner(&c.transport, a, b) else {
+        let start = report.capture.start_unix + c.start;
+        let span = (start, start + c.duration.max(0.0));
+        let Some(owner) = index.owner(&c.transport, a, b, span) else {
             continue;
         };
         c.process = Some(Process::label(&owner.name, owner.pid));
@@ -215,6 +275,18 @@ mod tests {
             packets,
             bytes: packets * 100,
             ..Conversation::default()
+        }
+    }
+
+    /// An interface with the host's address `ip`.
+    fn own(ip: &str) -> Interface {
+        Interface {
+            name: "en0".into(),
+            addresses: vec![Address {
+                addr: ip.into(),
+                ..Address::default()
+            }],
+            ..Interface::default()
         }
     }
 
@@ -280,11 +352,12 @@ mod tests {
             ],
             ..Report::default()
         };
-        let f = facts(vec![
+        let mut f = facts(vec![
             socket("udp", "0.0.0.0:5060", None, 1, "sipd"),
             // A dual-stack listener also takes IPv4 connections.
             socket("tcp", "[::]:443", Some("[::]:0"), 2, "httpd"),
         ]);
+        f.interfaces = vec![own("10.0.0.2")];
         assert_eq!(attribute(&mut report, &f), 2);
         assert_eq!(report.conversations[0].process.as_deref(), Some("sipd (1)"));
         assert_eq!(
@@ -430,24 +503,88 @@ mod tests {
         );
     }
 
+    /// Issue 15: the far end's port is not the host's. With pid 1 on `0.0.0.0:5060` and pid 2 on
+    /// `[::]:5062`, neither a flow to a remote 5060 nor one from a remote 5062 is theirs; the
+    /// flow that reaches the host's own 5060 is pid 1's.
     #[test]
-    fn merge_keeps_sockets_that_closed() {
-        let start = Facts {
-            time_unix: 100.0,
-            ..facts(vec![
-                socket("udp", "10.0.0.2:1", None, 1, "a"),
-                socket("udp", "10.0.0.2:2", None, 2, "b"),
-            ])
+    fn wildcard_sockets_own_only_the_hosts_side() {
+        let mut report = Report {
+            conversations: vec![
+                conversation("udp", "192.0.2.2:54000", "198.51.100.7:5060", 3),
+                conversation("udp", "198.51.100.7:5062", "192.0.2.2:5070", 3),
+                conversation("udp", "198.51.100.7:5062", "192.0.2.2:5060", 3),
+            ],
+            ..Report::default()
         };
-        let mut end = Facts {
-            time_unix: 110.0,
-            ..facts(vec![
-                socket("udp", "10.0.0.2:2", None, 2, "b"),
-                socket("udp", "10.0.0.2:3", None, 3, "c"),
-            ])
+        let mut f = facts(vec![
+            socket("udp", "0.0.0.0:5060", None, 1, "sipd"),
+            socket("udp", "[::]:5062", None, 2, "other"),
+        ]);
+        f.interfaces = vec![own("192.0.2.2")];
+        assert_eq!(attribute(&mut report, &f), 1);
+        let got: Vec<_> = report
+            .conversations
+            .iter()
+            .map(|c| c.process.as_deref())
+            .collect();
+        assert_eq!(got, [None, None, Some("sipd (1)")]);
+        // Without the host's addresses nothing says which side is local: no wildcard match.
+        let mut report = Report {
+            conversations: vec![conversation(
+                "udp",
+                "198.51.100.7:5062",
+                "192.0.2.2:5060",
+                3,
+            )],
+            ..Report::default()
         };
-        end.merge_earlier(&start);
-        assert_eq!(end.sockets.len(), 3);
-        assert_eq!(end.since_unix, Some(100.0));
+        f.interfaces.clear();
+        assert_eq!(attribute(&mut report, &f), 0);
+    }
+
+    /// Sockets sampled during a capture own the flows of their lifetime only: the same port,
+    /// reused by another process later, goes to that process.
+    #[test]
+    fn sampled_sockets_own_the_flows_of_their_lifetime() {
+        let mut report = Report {
+            conversations: vec![
+                {
+                    let mut c = conversation("udp", "10.0.0.2:40000", "203.0.113.9:3478", 2);
+                    c.start = 1.0;
+                    c.duration = 2.0;
+                    c
+                },
+                {
+                    let mut c = conversation("udp", "10.0.0.2:40000", "203.0.113.9:3478", 2);
+                    c.start = 30.0;
+                    c.duration = 1.0;
+                    c
+                },
+                {
+                    let mut c = conversation("udp", "10.0.0.2:40000", "203.0.113.9:3478", 2);
+                    c.start = 100.0;
+                    c
+                },
+            ],
+            ..Report::default()
+        };
+        report.capture.start_unix = 1_000.0;
+        let sampled = |pid, name: &str, first: f64, last: f64| {
+            let mut s = socket("udp", "10.0.0.2:40000", None, pid, name);
+            s.first_seen = Some(first);
+            s.last_seen = Some(last);
+            s
+        };
+        let f = facts(vec![
+            sampled(1, "early", 1_000.5, 1_004.0),
+            sampled(2, "later", 1_029.6, 1_031.0),
+        ]);
+        assert_eq!(attribute(&mut report, &f), 2);
+        let got: Vec<_> = report
+            .conversations
+            .iter()
+            .map(|c| c.process.as_deref())
+            .collect();
+        assert_eq!(got, [Some("early (1)"), Some("later (2)"), None]);
     }
 }

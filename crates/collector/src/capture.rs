@@ -1,6 +1,8 @@
 //! `callscope capture`: a pcapng capture of one or more interfaces with `facts.json` written
-//! beside it when the capture starts and again when it ends (the end snapshot keeps the sockets
-//! that closed meanwhile, so every flow in the file can still be attributed).
+//! beside it when the capture starts and again when it ends. Between the two the socket table
+//! is sampled every second; the end facts list every socket seen, with when it was first and
+//! last open, so every flow in the file can be attributed to the process that held its port at
+//! the time, even one that closed before the end.
 //!
 //! Linux captures through libpcap (one thread per interface feeding one writer, one IDB per
 //! interface); macOS runs the system tcpdump on the `pktap` pseudo-interface with `-P` so the
@@ -8,9 +10,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::sampler::Sampler;
 use crate::{collect, os, Error, Facts};
 
 /// Name of the capture file inside the output folder.
@@ -99,8 +103,8 @@ fn check(opts: &Options) -> Result<(), Error> {
             )));
         }
     }
-    if let Ok(have) = os::interfaces() {
-        let names: Vec<&str> = have.iter().map(|i| i.name.as_str()).collect();
+    if let Ok(have) = os::interface_names() {
+        let names: Vec<&str> = have.iter().map(String::as_str).collect();
         if let Some(missing) = opts
             .interfaces
             .iter()
@@ -115,6 +119,9 @@ fn check(opts: &Options) -> Result<(), Error> {
     Ok(())
 }
 
+/// How often the socket table is sampled while capturing.
+const SAMPLE_EVERY: Duration = Duration::from_secs(1);
+
 fn record(
     opts: &Options,
     stop: &AtomicBool,
@@ -122,21 +129,38 @@ fn record(
     capture: &Path,
     facts_path: &Path,
 ) -> Result<Summary, Error> {
+    let sampler = Mutex::new(Sampler::default());
+    let capturing = AtomicBool::new(true);
     let mut start: Option<Facts> = None;
     let mut started_at = None;
-    let counts = os::capture(opts, capture, stop, &mut || {
-        let facts = collect();
-        write_facts(facts_path, &facts)?;
-        start = Some(facts);
-        started_at = Some(std::time::Instant::now());
-        started();
-        Ok(())
+    let counts = std::thread::scope(|scope| {
+        let counts = os::capture(opts, capture, stop, &mut || {
+            let facts = collect();
+            write_facts(facts_path, &facts)?;
+            lock(&sampler).add(facts.sockets.clone(), facts.time_unix);
+            start = Some(facts);
+            started_at = Some(std::time::Instant::now());
+            started();
+            // Sockets that open and close during the capture: sampled until it ends.
+            scope.spawn(|| sample(&sampler, &capturing));
+            Ok(())
+        });
+        capturing.store(false, Ordering::Relaxed);
+        counts
     })?;
     let seconds = started_at.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
     let mut end = collect();
-    if let Some(start) = &start {
-        end.merge_earlier(start);
+    let mut sampler = sampler.into_inner().unwrap_or_else(PoisonError::into_inner);
+    sampler.add(std::mem::take(&mut end.sockets), end.time_unix);
+    if sampler.dropped > 0 {
+        end.notes.push(format!(
+            "{} sockets seen during the capture were not kept (at most {} are)",
+            sampler.dropped,
+            crate::sampler::MAX_SOCKETS
+        ));
     }
+    end.sockets = sampler.into_sockets();
+    end.since_unix = start.as_ref().map(|s| s.time_unix);
     write_facts(facts_path, &end)?;
     Ok(Summary {
         capture: capture.to_owned(),
@@ -146,6 +170,26 @@ fn record(
         seconds,
         method: counts.method,
     })
+}
+
+fn lock(sampler: &Mutex<Sampler>) -> std::sync::MutexGuard<'_, Sampler> {
+    sampler.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Adds the socket table to `sampler` every [`SAMPLE_EVERY`] while `capturing`.
+fn sample(sampler: &Mutex<Sampler>, capturing: &AtomicBool) {
+    let mut last = std::time::Instant::now();
+    while capturing.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+        if last.elapsed() < SAMPLE_EVERY {
+            continue;
+        }
+        last = std::time::Instant::now();
+        let mut notes = Vec::new();
+        if let Ok(sockets) = os::sockets(&mut notes) {
+            lock(sampler).add(sockets, crate::now_unix());
+        }
+    }
 }
 
 /// Writes facts as pretty JSON (via a temporary file beside it, so a reader never sees half of

@@ -31,6 +31,7 @@ pub mod macos_tunnels;
 pub mod names;
 mod os;
 pub mod procfs;
+pub mod sampler;
 
 /// Why collecting or capturing failed.
 #[derive(Debug, thiserror::Error)]

@@ -183,6 +183,24 @@ pub fn socket_inode(link: &str) -> Option<u64> {
         .ok()
 }
 
+/// A process's command line from `/proc/PID/cmdline` (arguments separated by NULs, proc(5)),
+/// joined by spaces and cut at `max` characters; `None` for a kernel thread (empty).
+pub fn command_line(raw: &[u8], max: usize) -> Option<String> {
+    let text = String::from_utf8_lossy(raw);
+    let joined = text
+        .split('\0')
+        .filter(|a| !a.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if joined.is_empty() {
+        return None;
+    }
+    Some(match joined.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    })
+}
+
 /// The name to show for a process: `comm` is cut to 15 bytes by the kernel, so when the
 /// executable's file name starts with it, the full file name is the better name.
 pub fn process_name(comm: &str, exe: Option<&str>) -> String {
@@ -204,6 +222,16 @@ pub fn process_name(comm: &str, exe: Option<&str>) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_lines_join_their_arguments() {
+        assert_eq!(
+            command_line(b"/usr/sbin/charon\0--debug\0\0", 100).as_deref(),
+            Some("/usr/sbin/charon --debug")
+        );
+        assert_eq!(command_line(b"", 100), None);
+        assert_eq!(command_line("aé\0b".as_bytes(), 2).as_deref(), Some("aé…"));
+    }
 
     // Rows as a little-endian machine prints them (x86-64, aarch64 Linux).
     #[cfg(target_endian = "little")]

@@ -206,21 +206,6 @@ pub struct Holder {
     pub command: Option<String>,
 }
 
-impl Facts {
-    /// Adds the sockets of an earlier snapshot that this one no longer has (they closed during a
-    /// capture but their flows are still in it), and records when that snapshot was taken.
-    pub fn merge_earlier(&mut self, earlier: &Facts) {
-        let key = |s: &Socket| (s.protocol.clone(), s.local.clone(), s.remote.clone(), s.pid);
-        let have: std::collections::HashSet<_> = self.sockets.iter().map(key).collect();
-        for s in &earlier.sockets {
-            if !have.contains(&key(s)) {
-                self.sockets.push(s.clone());
-            }
-        }
-        self.since_unix = Some(earlier.since_unix.unwrap_or(earlier.time_unix));
-    }
-}
-
 /// Why a `facts.json` could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FactsError {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
-use callscope_facts::{Host, Interface, Route, Socket};
+use callscope_facts::{Holder, Host, Interface, Route, Socket};
 
 use crate::capture::{is_permission_error, privileges_message, Counts, Options};
 use crate::{names, pcapng, procfs, Error};
@@ -68,6 +68,11 @@ fn new_interface(name: &str) -> Interface {
         default_route: false,
         owner: None,
     }
+}
+
+/// The interfaces' names only (what `capture -i` is checked against).
+pub fn interface_names() -> Result<Vec<String>, Error> {
+    Ok(interfaces()?.into_iter().map(|i| i.name).collect())
 }
 
 /// Every interface, with flags as ifconfig shows them and every address.
@@ -162,22 +167,31 @@ pub fn routes() -> Result<Vec<Route>, Error> {
 struct Proc {
     name: String,
     path: Option<String>,
+    command: Option<String>,
 }
+
+/// The longest command line kept (a JVM's can run to pages).
+const MAX_COMMAND: usize = 4096;
 
 fn proc_info(pid: u32) -> Proc {
     let path = fs::read_link(format!("/proc/{pid}/exe"))
         .ok()
         .map(|p| p.to_string_lossy().into_owned());
     let comm = read(&format!("/proc/{pid}/comm")).unwrap_or_default();
+    let command = fs::read(format!("/proc/{pid}/cmdline"))
+        .ok()
+        .and_then(|raw| procfs::command_line(&raw, MAX_COMMAND));
     Proc {
         name: procfs::process_name(&comm, path.as_deref()),
         path,
+        command,
     }
 }
 
-/// Socket inode → owning pid (the lowest, when a socket is shared after fork), and how many
+/// Socket inode → the pids holding it (ascending: the first is named its owner, the others
+/// share it after a fork or a passed descriptor, as `ss -p` lists them), and how many
 /// processes' descriptors could not be read.
-fn socket_owners() -> (HashMap<u64, u32>, usize) {
+fn socket_owners() -> (HashMap<u64, Vec<u32>>, usize) {
     let mut pids: Vec<u32> = fs::read_dir("/proc")
         .map(|d| {
             d.flatten()
@@ -186,7 +200,7 @@ fn socket_owners() -> (HashMap<u64, u32>, usize) {
         })
         .unwrap_or_default();
     pids.sort_unstable();
-    let mut owners = HashMap::new();
+    let mut owners: HashMap<u64, Vec<u32>> = HashMap::new();
     let mut unreadable = 0;
     for pid in pids {
         let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
@@ -198,7 +212,10 @@ fn socket_owners() -> (HashMap<u64, u32>, usize) {
                 .ok()
                 .and_then(|l| procfs::socket_inode(&l.to_string_lossy()))
             {
-                owners.entry(inode).or_insert(pid);
+                let holders = owners.entry(inode).or_default();
+                if holders.last() != Some(&pid) {
+                    holders.push(pid);
+                }
             }
         }
     }
@@ -241,12 +258,21 @@ pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
                 uid: Some(row.uid),
                 ..Socket::default()
             };
-            match owners.get(&row.inode) {
-                Some(&pid) if row.inode != 0 => {
+            match owners.get(&row.inode).and_then(|h| h.split_first()) {
+                Some((&pid, others)) if row.inode != 0 => {
                     let p = procs.entry(pid).or_insert_with(|| proc_info(pid));
                     s.pid = Some(pid);
                     s.process = Some(p.name.clone());
                     s.path = p.path.clone();
+                    s.command = p.command.clone();
+                    for &other in others {
+                        let p = procs.entry(other).or_insert_with(|| proc_info(other));
+                        s.shared_with.push(Holder {
+                            pid: other,
+                            process: Some(p.name.clone()),
+                            command: p.command.clone(),
+                        });
+                    }
                 }
                 _ if row.inode == 0 => {
                     s.unknown = Some("no process holds it (TIME_WAIT or closing)".into());

@@ -109,6 +109,12 @@ fn peers() -> HashMap<(String, IpAddr), (Option<IpAddr>, Option<IpAddr>)> {
 }
 
 /// Every interface, with flags as macOS ifconfig shows them, every address, and for `utunN` and
+/// The interfaces' names only (what `capture -i` is checked against), without the process scan
+/// that names tunnel owners.
+pub fn interface_names() -> Result<Vec<String>, Error> {
+    Ok(netdev::get_interfaces().into_iter().map(|i| i.name).collect())
+}
+
 /// `ipsecN` the process that made it.
 pub fn interfaces() -> Result<Vec<Interface>, Error> {
     let ports = run(NETWORKSETUP, &["-listallhardwareports"])

@@ -25,6 +25,11 @@ pub fn interfaces() -> Result<Vec<Interface>, Error> {
 }
 
 /// Not available here.
+pub fn interface_names() -> Result<Vec<String>, Error> {
+    Err(Error::Unsupported("reading interfaces"))
+}
+
+/// Not available here.
 pub fn routes() -> Result<Vec<Route>, Error> {
     Err(Error::Unsupported("reading routes"))
 }
