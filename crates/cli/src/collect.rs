@@ -151,7 +151,7 @@ fn write_routes(out: &mut dyn Write, routes: &[Route]) -> io::Result<()> {
                 names::route_flag_letters(&r.flags),
                 r.interface,
                 r.metric.map(|m| m.to_string()).unwrap_or_default(),
-                if r.default { "yes" } else { "" }
+                default_note(r)
             )?;
         }
     }
@@ -198,4 +198,14 @@ fn write_sockets(out: &mut dyn Write, sockets: &[Socket]) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The Default column: `yes` for the default in effect; a /0 that is not says why.
+fn default_note(r: &Route) -> String {
+    match (&r.table, r.scoped, r.default) {
+        (_, _, true) => "yes".into(),
+        (Some(t), _, _) => format!("table {t}"),
+        (None, true, _) => "scoped".into(),
+        _ => String::new(),
+    }
 }

@@ -24,6 +24,7 @@ pub use callscope_facts::{self as facts, Facts};
 pub use callscope_wire::capture::write as pcapng;
 
 pub mod capture;
+pub mod linux_policy_routes;
 pub mod macos_netstat;
 pub mod macos_sockets;
 pub mod macos_text;

@@ -202,6 +202,78 @@ fn default_routes_match_ip_route() {
     }
 }
 
+/// Policy routing, in a network namespace made for the test: two defaults in the main table
+/// (metrics 0 and 50) and one in table 51820 as wg-quick adds. Only the main table's lowest
+/// metric is *the* default; the table's is listed with its table.
+#[cfg(target_os = "linux")]
+#[test]
+fn defaults_of_other_tables_are_listed_with_their_table() {
+    if !is_root() {
+        eprintln!("notice: namespaces need root; skipping defaults_of_other_tables");
+        return;
+    }
+    let ns = format!("callscope-{}", std::process::id());
+    let ip = |args: &[&str]| {
+        Command::new("ip")
+            .args(args)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !ip(&["netns", "add", &ns]) {
+        eprintln!("notice: cannot create a network namespace here; skipping");
+        return;
+    }
+    let inside = |args: &[&str]| {
+        let mut all = vec!["netns", "exec", &ns, "ip"];
+        all.extend_from_slice(args);
+        assert!(ip(&all), "ip {args:?}");
+    };
+    inside(&["link", "set", "lo", "up"]);
+    inside(&["addr", "add", "10.9.0.2/24", "dev", "lo"]);
+    inside(&[
+        "route", "add", "default", "via", "10.9.0.3", "dev", "lo", "metric", "50",
+    ]);
+    inside(&["route", "add", "default", "via", "10.9.0.1", "dev", "lo"]);
+    inside(&["route", "add", "default", "dev", "lo", "table", "51820"]);
+    let out = Command::new("ip")
+        .args(["netns", "exec", &ns])
+        .arg(env!("CARGO_BIN_EXE_callscope"))
+        .args(["collect", "--json"])
+        .output()
+        .expect("collect in the namespace");
+    let text = Command::new("ip")
+        .args(["netns", "exec", &ns])
+        .arg(env!("CARGO_BIN_EXE_callscope"))
+        .arg("collect")
+        .output()
+        .expect("collect text");
+    ip(&["netns", "del", &ns]);
+    let facts = facts_of(&out);
+    let defaults: Vec<_> = facts
+        .routes
+        .iter()
+        .filter(|r| r.family == "ipv4" && r.destination == "0.0.0.0/0")
+        .map(|r| {
+            (
+                r.gateway.as_deref(),
+                r.metric,
+                r.default,
+                r.table.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        defaults,
+        [
+            (Some("10.9.0.1"), Some(0), true, None),
+            (Some("10.9.0.3"), Some(50), false, None),
+            (None, None, false, Some("51820")),
+        ]
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("table 51820"), "{text}");
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn collect_text_reads_like_ifconfig_netstat_and_lsof() {

@@ -16,7 +16,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use callscope_facts::{Holder, Host, Interface, Route, Socket};
 
 use crate::capture::{is_permission_error, privileges_message, Counts, Options};
-use crate::{names, pcapng, procfs, Error};
+use crate::{linux_policy_routes, names, pcapng, procfs, Error};
 
 fn read(path: &str) -> Option<String> {
     fs::read_to_string(path).ok()
@@ -126,7 +126,8 @@ pub fn interfaces() -> Result<Vec<Interface>, Error> {
     Ok(list)
 }
 
-/// The IPv4 main table and the IPv6 routes, as `ip route` / `ip -6 route` show them.
+/// The IPv4 main table and the IPv6 routes, as `ip route` / `ip -6 route` show them, with the
+/// default routes of other tables (policy routing) listed with their table.
 pub fn routes() -> Result<Vec<Route>, Error> {
     let v4 = fs::read_to_string("/proc/net/route")
         .map_err(|e| Error::io("reading /proc/net/route", e))?;
@@ -146,7 +147,7 @@ pub fn routes() -> Result<Vec<Route>, Error> {
             .filter(|r| !matches!(r.destination, IpAddr::V6(d) if d.is_multicast()))
             .map(|r| ("ipv6", r)),
     );
-    Ok(rows
+    let mut routes: Vec<Route> = rows
         .into_iter()
         .map(|(family, r)| Route {
             family: family.into(),
@@ -159,7 +160,20 @@ pub fn routes() -> Result<Vec<Route>, Error> {
             scoped: false,
             table: None,
         })
-        .collect())
+        .collect();
+    // Defaults in other tables (policy routing), listed with their table; `ip` is iproute2,
+    // present wherever policy routing is configured. Without it, the main table is all there is.
+    for (flag, family) in [("-4", "ipv4"), ("-6", "ipv6")] {
+        if let Ok(out) = std::process::Command::new("ip")
+            .args([flag, "-j", "route", "show", "table", "all"])
+            .output()
+        {
+            let json = String::from_utf8_lossy(&out.stdout);
+            routes.extend(linux_policy_routes::other_table_defaults(&json, family));
+        }
+    }
+    linux_policy_routes::mark_the_default(&mut routes);
+    Ok(routes)
 }
 
 /// A process as a socket's owner.

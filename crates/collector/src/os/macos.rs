@@ -112,7 +112,10 @@ fn peers() -> HashMap<(String, IpAddr), (Option<IpAddr>, Option<IpAddr>)> {
 /// The interfaces' names only (what `capture -i` is checked against), without the process scan
 /// that names tunnel owners.
 pub fn interface_names() -> Result<Vec<String>, Error> {
-    Ok(netdev::get_interfaces().into_iter().map(|i| i.name).collect())
+    Ok(netdev::get_interfaces()
+        .into_iter()
+        .map(|i| i.name)
+        .collect())
 }
 
 /// `ipsecN` the process that made it.
@@ -483,6 +486,27 @@ pub fn sockets(notes: &mut Vec<String>) -> Result<Vec<Socket>, Error> {
 }
 
 /// Captures with the system tcpdump on `pktap,IF1,IF2…` into pcapng (`-P`, Apple's option), so
+/// Stops tcpdump: SIGINT makes it flush and close the file (Ctrl-C in a terminal reaches it
+/// directly; SIGTERM or SIGHUP sent to callscope alone do not, hence this); SIGKILL if it has
+/// not exited two seconds later.
+fn stop_tcpdump(child: &mut std::process::Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGINT,
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// the file holds one interface block per interface and each packet's process.
 pub fn capture(
     opts: &Options,
@@ -548,7 +572,11 @@ pub fn capture(
             Error::Capture(format!("tcpdump stopped ({status}): {text}"))
         });
     }
-    started()?;
+    if let Err(e) = started() {
+        // Never leave tcpdump behind.
+        stop_tcpdump(&mut child);
+        return Err(e);
+    }
     let began = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) || opts.duration.is_some_and(|d| began.elapsed() >= d) {
@@ -562,14 +590,7 @@ pub fn capture(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    // SIGINT makes tcpdump flush and close the file (Ctrl-C in a terminal reaches it directly).
-    if let Ok(pid) = i32::try_from(child.id()) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGINT,
-        );
-    }
-    let _ = child.wait();
+    stop_tcpdump(&mut child);
     Ok(Counts {
         packets: count_packets(file)?,
         dropped: None,
