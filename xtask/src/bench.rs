@@ -52,8 +52,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let root = setup::root();
 
     step("tools");
-    // libpcap-dev: the callscope binary links libpcap for `callscope capture`.
-    setup::apt(&["tshark", "wireshark-common", "time", "libpcap-dev"])?;
+    setup::apt(&["tshark", "wireshark-common", "time"])?;
 
     step("building callscope (release)");
     setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;

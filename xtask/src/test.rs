@@ -5,7 +5,8 @@
 //!    ../shared/captures in place, and the page's own logic (route, state, table, chart) natively
 //!    (`cargo test -p callscope-web --lib`).
 //!    Then `cargo check --target aarch64-apple-darwin` of the collector and the CLI, so the macOS
-//!    code always compiles (the collector's live tests need root and libpcap-dev on Linux).
+//!    code always compiles (the collector's live tests need root, and libpcap's run-time library
+//!    on Linux, which `callscope capture` loads when it starts).
 //! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
 //!    runner), comparing every view's numbers with `callscope analyze --json`.
 //! 3. `bench-memory` at 1/100 scale and `bench-browser` on small files, so the benchmarks
@@ -19,7 +20,7 @@ use crate::setup::{self, step};
 
 pub fn run(_args: &[String]) -> Result<()> {
     setup::page_tools()?;
-    setup::apt(&["chromium", "libpcap-dev"])?;
+    setup::apt(&["chromium", "libpcap0.8"])?;
     setup::rust_target("aarch64-apple-darwin")?;
     setup::rust_component("clippy")?;
     setup::rust_component("rustfmt")?;

@@ -540,6 +540,23 @@ fn ctrl_c_stops_a_capture_cleanly() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The binary does not link libpcap (`capture` loads it when it starts), so building and
+/// installing callscope needs no libpcap development files.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_does_not_link_libpcap() {
+    let Ok(out) = Command::new("ldd")
+        .arg(env!("CARGO_BIN_EXE_callscope"))
+        .output()
+    else {
+        eprintln!("notice: ldd is missing; not checking the binary's libraries");
+        return;
+    };
+    let libs = String::from_utf8_lossy(&out.stdout);
+    assert!(libs.contains("libc.so"), "{libs}");
+    assert!(!libs.contains("libpcap"), "{libs}");
+}
+
 /// Mistakes on the command line: one clear line each, nothing announced, nothing left behind.
 #[test]
 fn capture_mistakes_are_one_line_and_leave_nothing() {

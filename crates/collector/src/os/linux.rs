@@ -15,6 +15,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 
 use callscope_facts::{Holder, Host, Interface, Route, Socket};
 
+use super::libpcap::{Capture as PcapCapture, Lib};
 use crate::capture::{is_permission_error, privileges_message, Counts, Options};
 use crate::{linux_policy_routes, names, pcapng, procfs, Error};
 
@@ -326,9 +327,8 @@ enum Msg {
     Failed(String),
 }
 
-fn open(name: &str, opts: &Options) -> Result<pcap::Capture<pcap::Active>, Error> {
-    let fail = |e: pcap::Error| {
-        let said = e.to_string();
+fn open<'lib>(lib: &'lib Lib, name: &str, opts: &Options) -> Result<PcapCapture<'lib>, Error> {
+    let fail = |said: String| {
         if is_permission_error(&said) {
             Error::Privileges(privileges_message(name, &said))
         } else {
@@ -340,21 +340,15 @@ fn open(name: &str, opts: &Options) -> Result<pcap::Capture<pcap::Active>, Error
     // burst overflows the ring. Reads are non-blocking and the reader waits in poll(2) with a
     // timeout: libpcap's own blocking read on Linux can wait past its timeout when nothing
     // arrives, and an idle interface must not keep the capture from stopping.
-    let mut cap = pcap::Capture::from_device(name)
-        .map_err(fail)?
-        .promisc(false)
-        .snaplen(opts.snaplen.min(i32::MAX as u32) as i32)
-        .buffer_size(KERNEL_BUFFER_BYTES)
-        .timeout(READ_TIMEOUT_MS)
-        .precision(pcap::Precision::Nano)
-        .open()
+    let snaplen = i32::try_from(opts.snaplen).unwrap_or(i32::MAX);
+    let cap = PcapCapture::open(lib, name, snaplen, KERNEL_BUFFER_BYTES, READ_TIMEOUT_MS)
         .map_err(fail)?;
     if let Some(filter) = &opts.filter {
-        cap.filter(filter, true)
+        cap.filter(filter)
             .map_err(|e| Error::Capture(format!("bad filter {filter:?}: {e}")))?;
     }
-    cap.setnonblock()
-        .map_err(|e| Error::Capture(format!("cannot capture on {name}: {e}")))
+    cap.set_nonblocking().map_err(fail)?;
+    Ok(cap)
 }
 
 /// Whether `name` is a loopback device (ARPHRD_LOOPBACK, 772).
@@ -363,10 +357,14 @@ fn is_loopback(name: &str) -> bool {
 }
 
 /// Waits until `cap` has packets to read, or READ_TIMEOUT_MS.
-fn wait_readable(cap: &pcap::Capture<pcap::Active>) {
-    use std::os::fd::AsFd;
-    let mut fds = [PollFd::new(cap.as_fd(), PollFlags::POLLIN)];
-    let _ = poll(&mut fds, PollTimeout::from(READ_TIMEOUT_MS as u16));
+fn wait_readable(cap: &PcapCapture<'_>) {
+    match cap.fd() {
+        Some(fd) => {
+            let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+            let _ = poll(&mut fds, PollTimeout::from(READ_TIMEOUT_MS as u16));
+        }
+        None => std::thread::sleep(Duration::from_millis(5)),
+    }
 }
 
 /// The kernel's capture buffer per interface (tcpdump's default is 2 MiB; a burst of 20,000
@@ -383,9 +381,10 @@ pub fn capture(
     stop: &AtomicBool,
     started: &mut dyn FnMut() -> Result<(), Error>,
 ) -> Result<Counts, Error> {
+    let lib = Lib::load().map_err(Error::Capture)?;
     let mut caps = Vec::new();
     for name in &opts.interfaces {
-        caps.push((name.clone(), open(name, opts)?));
+        caps.push((name.clone(), open(&lib, name, opts)?));
     }
     let out =
         fs::File::create(file).map_err(|e| Error::io(format!("creating {}", file.display()), e))?;
@@ -397,7 +396,7 @@ pub fn capture(
     let mut writer =
         pcapng::Writer::new(BufWriter::new(out), &crate::collector_name(), &os).map_err(io)?;
     for (name, cap) in &caps {
-        let link_type = u16::try_from(cap.get_datalink().0).unwrap_or(0);
+        let link_type = u16::try_from(cap.datalink().map_err(Error::Capture)?).unwrap_or(0);
         writer
             .interface(link_type, opts.snaplen, name, 9, opts.filter.as_deref())
             .map_err(io)?;
@@ -418,31 +417,27 @@ pub fn capture(
             let halt = &halt;
             handles.push(scope.spawn(move || {
                 while !halt.load(Ordering::Relaxed) {
-                    match cap.next_packet() {
-                        Ok(p) => {
-                            let ts = p.header.ts;
-                            let ts_ns = (ts.tv_sec as u64)
-                                .saturating_mul(1_000_000_000)
-                                .saturating_add(ts.tv_usec as u64);
+                    match cap.next() {
+                        Ok(Some(p)) => {
                             let msg = Msg::Packet {
                                 interface: i as u32,
-                                ts_ns,
+                                ts_ns: p.ts_ns,
                                 data: p.data.to_vec(),
-                                orig_len: p.header.len,
+                                orig_len: p.len,
                             };
                             if tx.send(msg).is_err() {
                                 break;
                             }
                         }
                         // Nothing waiting: sleep until something is, or the timeout.
-                        Err(pcap::Error::TimeoutExpired) => wait_readable(&cap),
+                        Ok(None) => wait_readable(&cap),
                         Err(e) => {
                             let _ = tx.send(Msg::Failed(format!("capture on {name} failed: {e}")));
                             break;
                         }
                     }
                 }
-                let dropped = cap.stats().map(|s| u64::from(s.dropped)).unwrap_or(0);
+                let dropped = cap.dropped();
                 // On a loopback device the kernel hands the capture socket each packet twice
                 // (leaving and arriving) and counts both copies when its ring is full; libpcap
                 // keeps only the arriving one, so half the kernel's count is what was lost.

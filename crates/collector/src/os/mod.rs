@@ -3,6 +3,8 @@
 //! folder knows which.
 
 #[cfg(target_os = "linux")]
+mod libpcap;
+#[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
 pub use linux::*;
