@@ -540,6 +540,38 @@ fn ctrl_c_stops_a_capture_cleanly() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A socket held by two processes (a descriptor inherited by a child, as after fork) lists
+/// both, with their command lines, as `ss -p` does.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_shared_socket_lists_every_holder() {
+    use nix::fcntl::{fcntl, FcntlArg, FdFlag};
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    let local = socket.local_addr().expect("addr");
+    // Let the child inherit it.
+    fcntl(&socket, FcntlArg::F_SETFD(FdFlag::empty())).expect("fcntl");
+    let mut child = Command::new("sleep").arg("5").spawn().expect("sleep");
+    // But not callscope itself.
+    fcntl(&socket, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).expect("fcntl");
+    let out = callscope()
+        .args(["collect", "--json"])
+        .output()
+        .expect("run");
+    let _ = child.kill();
+    let _ = child.wait();
+    let facts = facts_of(&out);
+    let s = find(&facts, "udp", local, None);
+    let (pid, _, _) = me();
+    assert_eq!(s.pid, Some(pid));
+    assert!(s.command.as_deref().is_some_and(|c| !c.is_empty()), "{s:?}");
+    let holders: Vec<_> = s
+        .shared_with
+        .iter()
+        .map(|h| (h.pid, h.process.as_deref(), h.command.as_deref()))
+        .collect();
+    assert_eq!(holders, [(child.id(), Some("sleep"), Some("sleep 5"))]);
+}
+
 /// The binary does not link libpcap (`capture` loads it when it starts), so building and
 /// installing callscope needs no libpcap development files.
 #[cfg(target_os = "linux")]
