@@ -10,6 +10,9 @@ use super::{ip_of, Confidence, Evidence, Input, Verdict};
 use crate::facts::{Facts, Interface};
 use crate::report::{Name, Process};
 
+/// The iOS and macOS telephony daemon: it brings up the carrier's IPsec tunnel for Wi-Fi calling.
+const TELEPHONY_DAEMON: &str = "CommCenter";
+
 /// What kind of interface a name or kind shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -84,9 +87,25 @@ fn interface_verdict(
         Kind::Cellular => ("the cellular data interface", "cellular data interface"),
         Kind::Tunnel => ("a tunnel interface", "tunnel interface"),
     };
-    let title = match tie {
-        Some(_) => format!("{}: {title_what} of the Wi-Fi calling tunnel", i.name),
-        None => format!("{}: {title_what}", i.name),
+    // The process holding the interface's kernel control socket made it (macOS facts).
+    let owner = i.owner.as_ref().map(|o| {
+        (
+            o,
+            Process::label(o.process.as_deref().unwrap_or("?"), o.pid),
+        )
+    });
+    let telephony = kind == Kind::Ipsec
+        && owner
+            .as_ref()
+            .is_some_and(|(o, _)| o.process.as_deref() == Some(TELEPHONY_DAEMON));
+    let title = match (tie, &owner) {
+        (Some(_), _) => format!("{}: {title_what} of the Wi-Fi calling tunnel", i.name),
+        (None, _) if telephony => format!(
+            "{}: {title_what} of the carrier's Wi-Fi calling tunnel",
+            i.name
+        ),
+        (None, Some((_, label))) => format!("{}: {title_what} made by {label}", i.name),
+        (None, None) => format!("{}: {title_what}", i.name),
     };
     let mut detail = format!("{} is {what}.", i.name);
     if !i.flags.is_empty() && !i.flags.iter().any(|f| f == "UP") {
@@ -102,7 +121,22 @@ fn interface_verdict(
              goes there.",
         );
     }
-    let processes = socket_owners(facts, i);
+    if let Some((_, label)) = &owner {
+        detail.push_str(&format!(
+            " It was made by {label}, the process holding its kernel control socket{}.",
+            if telephony {
+                " (the telephony daemon, which brings up the carrier's Wi-Fi calling tunnel)"
+            } else {
+                ""
+            }
+        ));
+    }
+    let mut processes = socket_owners(facts, i);
+    if let Some((_, label)) = &owner {
+        if !processes.contains(label) {
+            processes.insert(0, label.clone());
+        }
+    }
     if !processes.is_empty() {
         detail.push_str(&format!(
             " Processes with sockets on its addresses: {}.",
@@ -118,16 +152,22 @@ fn interface_verdict(
             epdg_words(name)
         ));
     }
+    // Certain: the capture ties it to an ePDG tunnel, or the facts name who made it (what a
+    // utun is for is its owner's business; an ipsec made by the telephony daemon is Wi-Fi
+    // calling's).
+    let certain = tie.is_some()
+        || telephony
+        || (owner.is_some() && matches!(kind, Kind::Utun | Kind::Tunnel));
     Verdict {
         id: format!("interface:{}", i.name),
         title,
         detail,
-        confidence: if tie.is_some() {
+        confidence: if certain {
             Confidence::Certain
         } else {
             Confidence::Likely
         },
-        certain_if: tie.is_none().then(|| certain_if(kind).to_owned()),
+        certain_if: (!certain).then(|| certain_if(kind).to_owned()),
         evidence: Evidence {
             tunnels: tie.map(|(t, _)| t).into_iter().collect(),
             names: tie.map(|(_, n)| n.name.clone()).into_iter().collect(),
@@ -143,7 +183,8 @@ fn certain_if(kind: Kind) -> &'static str {
     match kind {
         Kind::Ipsec => {
             "an IKE tunnel in the capture to a peer named as an operator's ePDG, with this the \
-             host's only ipsec interface"
+             host's only ipsec interface, or facts collected on the Mac naming CommCenter as the \
+             process that made it"
         }
         Kind::Utun => {
             "the process that owns the tunnel (a VPN client, networkserviceproxy for Private \
@@ -392,5 +433,45 @@ mod tests {
             ..Facts::default()
         };
         assert!(judge(&Report::default(), Some(&unnamed)).is_empty());
+    }
+
+    /// macOS facts name who made a tunnel: CommCenter's ipsec0 is the Wi-Fi calling tunnel
+    /// (certain, without a capture), and a utun made by a VPN client says so.
+    #[test]
+    fn an_owner_named_by_the_facts_makes_it_certain() {
+        let mut f = facts();
+        f.interfaces[1].owner = Some(crate::facts::Holder {
+            pid: 88,
+            process: Some("CommCenter".into()),
+            command: None,
+        });
+        f.interfaces[2].owner = Some(crate::facts::Holder {
+            pid: 501,
+            process: Some("WireGuard".into()),
+            command: None,
+        });
+        let v = judge(&Report::default(), Some(&f));
+        assert_eq!(
+            v[0].title,
+            "ipsec0: IPsec tunnel interface of the carrier's Wi-Fi calling tunnel"
+        );
+        assert_eq!(v[0].confidence, Confidence::Certain);
+        assert!(v[0]
+            .detail
+            .contains("made by CommCenter (88), the process holding its kernel control socket"));
+        assert_eq!(
+            v[1].title,
+            "utun3: user tunnel interface made by WireGuard (501)"
+        );
+        assert_eq!(v[1].confidence, Confidence::Certain);
+        assert_eq!(v[1].certain_if, None);
+        // Another owner of an ipsec interface does not say what it is for.
+        f.interfaces[1].owner.as_mut().unwrap().process = Some("racoon".into());
+        let v = judge(&Report::default(), Some(&f));
+        assert_eq!(v[0].confidence, Confidence::Likely);
+        assert_eq!(
+            v[0].title,
+            "ipsec0: IPsec tunnel interface made by racoon (88)"
+        );
     }
 }
