@@ -28,6 +28,10 @@ pub struct Args {
     /// Bytes kept per packet.
     #[arg(long, default_value_t = 262_144)]
     snaplen: u32,
+    /// The kernel's capture buffer per interface, MiB (larger rides out longer bursts).
+    #[arg(long, value_name = "MiB", default_value_t = capture::DEFAULT_BUFFER_MIB,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    buffer: u32,
     /// Folder for capture.pcapng and facts.json (created when missing).
     #[arg(short, long, value_name = "DIR")]
     output: PathBuf,
@@ -64,6 +68,7 @@ pub fn run(args: Args) -> ExitCode {
         duration,
         filter: args.filter,
         snaplen: args.snaplen,
+        buffer_mib: args.buffer,
         dir: args.output,
     };
     let mut started = || {

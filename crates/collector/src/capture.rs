@@ -17,6 +17,10 @@ use std::time::Duration;
 use crate::sampler::Sampler;
 use crate::{collect, os, Error, Facts};
 
+/// The kernel buffer a capture asks for by default: tcpdump's is 2 MiB; a burst of 20,000 small
+/// datagrams on `lo` needs about 10 MiB of ring.
+pub const DEFAULT_BUFFER_MIB: u32 = 32;
+
 /// Name of the capture file inside the output folder.
 pub const CAPTURE_FILE: &str = "capture.pcapng";
 /// Name of the facts file inside the output folder.
@@ -33,6 +37,8 @@ pub struct Options {
     pub filter: Option<String>,
     /// Bytes kept per packet.
     pub snaplen: u32,
+    /// The kernel's capture buffer per interface, MiB (tcpdump's `-B`, in MiB rather than KiB).
+    pub buffer_mib: u32,
     /// Output folder (created when missing).
     pub dir: PathBuf,
 }
@@ -258,6 +264,7 @@ mod tests {
             duration: None,
             filter: None,
             snaplen: 65535,
+            buffer_mib: DEFAULT_BUFFER_MIB,
             dir: std::env::temp_dir(),
         };
         assert!(matches!(

@@ -341,8 +341,8 @@ fn open<'lib>(lib: &'lib Lib, name: &str, opts: &Options) -> Result<PcapCapture<
     // timeout: libpcap's own blocking read on Linux can wait past its timeout when nothing
     // arrives, and an idle interface must not keep the capture from stopping.
     let snaplen = i32::try_from(opts.snaplen).unwrap_or(i32::MAX);
-    let cap = PcapCapture::open(lib, name, snaplen, KERNEL_BUFFER_BYTES, READ_TIMEOUT_MS)
-        .map_err(fail)?;
+    let buffer = i32::try_from(u64::from(opts.buffer_mib) << 20).unwrap_or(i32::MAX);
+    let cap = PcapCapture::open(lib, name, snaplen, buffer, READ_TIMEOUT_MS).map_err(fail)?;
     if let Some(filter) = &opts.filter {
         cap.filter(filter)
             .map_err(|e| Error::Capture(format!("bad filter {filter:?}: {e}")))?;
@@ -367,9 +367,6 @@ fn wait_readable(cap: &PcapCapture<'_>) {
     }
 }
 
-/// The kernel's capture buffer per interface (tcpdump's default is 2 MiB; a burst of 20,000
-/// small datagrams on `lo` needs about 10 MiB of ring).
-const KERNEL_BUFFER_BYTES: i32 = 32 << 20;
 /// The longest a read waits for packets before the capture looks at its stop flag.
 const READ_TIMEOUT_MS: i32 = 100;
 

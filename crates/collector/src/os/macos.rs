@@ -517,8 +517,19 @@ pub fn capture(
     let interface = format!("pktap,{}", opts.interfaces.join(","));
     let file_arg = file.to_string_lossy().into_owned();
     let snaplen = opts.snaplen.to_string();
+    // tcpdump's -B is in KiB.
+    let buffer_kib = (u64::from(opts.buffer_mib) * 1024).to_string();
     let mut args: Vec<&str> = vec![
-        "-i", &interface, "-P", "-n", "-s", &snaplen, "-w", &file_arg,
+        "-i",
+        &interface,
+        "-P",
+        "-n",
+        "-s",
+        &snaplen,
+        "-B",
+        &buffer_kib,
+        "-w",
+        &file_arg,
     ];
     // Packet-buffered output, so a killed tcpdump still leaves every packet in the file.
     args.push("-U");
