@@ -9,6 +9,7 @@
 //! - `dist`:  build the page into dist/ (no inline script, offline after one visit) to publish.
 //! - `demo`:  rebuild static/demo.pcapng (the page's demo capture) from ../shared/captures.
 //! - `audio-fixtures`: write tests/captures/audio/tone-*.pcap, generated calls for the audio tests.
+//! - `fuzz`:  install nightly and cargo-fuzz, run every fuzz target for N seconds, print executions.
 //!
 //! Each install step checks first and skips what is present, so the commands are cheap to repeat.
 
@@ -19,6 +20,7 @@ mod bench_browser;
 mod bench_memory;
 mod demo;
 mod dist;
+mod fuzz;
 mod gen_capture;
 mod serve;
 mod setup;
@@ -41,12 +43,13 @@ fn main() -> Result<()> {
         "dist" => dist::run(rest),
         "demo" => demo::run(rest),
         "audio-fixtures" => audio_fixtures::run(rest),
+        "fuzz" => fuzz::run(rest),
         "build-page" => {
             setup::page_tools()?;
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist | demo | audio-fixtures>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist | demo | audio-fixtures | fuzz [--seconds N] [TARGET…]>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),

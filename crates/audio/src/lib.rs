@@ -13,6 +13,8 @@
 pub mod codecs;
 pub mod collect;
 pub mod from_report;
+#[cfg(feature = "testing")]
+pub mod fuzzing;
 pub mod render;
 pub mod request;
 pub mod schedule;

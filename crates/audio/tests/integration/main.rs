@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod codecs;
+mod fuzz;
 mod support;
 mod tones;
