@@ -278,20 +278,25 @@ fn losses(
             false
         }
     });
+    // The nearest packet that played at or after each position, and at or before it (one pass
+    // each way, so a stream of unplayable packets with many gaps costs no more than one).
+    let placed_of = |&(e, at): &(i64, Option<f64>)| at.map(|at| (e, at));
+    let mut next_placed = vec![None; by_ext.len()];
+    let mut seen = None;
+    for (k, p) in by_ext.iter().enumerate().rev() {
+        seen = placed_of(p).or(seen);
+        next_placed[k] = seen;
+    }
+    let mut prev_placed = None;
     let mut lost = 0;
     for (k, w) in by_ext.windows(2).enumerate() {
+        prev_placed = placed_of(&w[0]).or(prev_placed);
         let missing = w[1].0 - w[0].0 - 1;
         if missing <= 0 {
             continue;
         }
         lost += missing as u64;
-        let after = by_ext[k + 1..]
-            .iter()
-            .find_map(|&(e, at)| at.map(|at| (e, at)));
-        let before = by_ext[..=k]
-            .iter()
-            .rev()
-            .find_map(|&(e, at)| at.map(|at| (e, at)));
+        let (after, before) = (next_placed[k + 1], prev_placed);
         let first_missing = w[0].0 + 1;
         let at_ms = match (after, before) {
             (Some((e, at)), _) => at - (e - first_missing) as f64 * frame_ms,
