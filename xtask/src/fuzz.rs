@@ -1,3 +1,6 @@
+//! `cargo xtask fuzz --regressions` writes the committed regression corpus instead (see
+//! [`write_regressions`]); the normal tests replay it.
+//!
 //! `cargo xtask fuzz [--seconds N] [TARGET…]`: runs every cargo-fuzz target of `fuzz/` (or the
 //! ones named) for N seconds each (default 60), one after the other, with overflow checks and
 //! debug assertions on (cargo-fuzz's default build), after installing what that needs: a nightly
@@ -22,6 +25,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--regressions" => return write_regressions(),
             "--seconds" => {
                 seconds = it
                     .next()
@@ -146,4 +150,56 @@ fn targets(fuzz: &Path) -> Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// The largest regression input kept (the corpus stays small enough to commit and replay).
+const MAX_REGRESSION_BYTES: u64 = 64 << 10;
+
+/// Writes `fuzz/regressions/analyzer/`: one small input per adversarial class of issue 16 (the
+/// memory benchmark's generators at 1/20,000 scale: distinct flows, RTP port pairs, TCP gaps,
+/// unanswered INVITEs, STUN flows, tiny fragments, short TCP connections, all of them together)
+/// and per hostile file shape (a header cut short, gzip inside gzip), each in the analyzer
+/// harness's layout (`0x80` + a whole file). Re-running gives the same files.
+fn write_regressions() -> Result<()> {
+    let out = root().join("fuzz/regressions/analyzer");
+    std::fs::create_dir_all(&out)?;
+    let scratch = root().join("target/fuzz-regressions");
+    let cases = crate::adversarial::write_all(&scratch, 20_000)?;
+    let mut written = 0;
+    let mut put = |name: &str, file: &[u8]| -> Result<()> {
+        let mut data = vec![0x80];
+        data.extend_from_slice(file);
+        std::fs::write(out.join(name), data)?;
+        written += 1;
+        Ok(())
+    };
+    let mut sample = Vec::new();
+    for case in &cases {
+        let bytes = std::fs::read(&case.path)?;
+        if bytes.len() as u64 > MAX_REGRESSION_BYTES {
+            eprintln!("skipping {} ({} bytes)", case.name, bytes.len());
+            continue;
+        }
+        if case.name == "invites" {
+            sample = bytes.clone();
+        }
+        put(case.name, &bytes)?;
+    }
+    for cut in [1, 3, 20, 27] {
+        put(
+            &format!("header-cut-{cut}"),
+            &sample[..cut.min(sample.len())],
+        )?;
+    }
+    let gzip = |b: &[u8]| -> Result<Vec<u8>> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut e, b)?;
+        Ok(e.finish()?)
+    };
+    put("gzip-in-gzip", &gzip(&gzip(&sample)?)?)?;
+    let gz = gzip(&sample)?;
+    put("gzip-cut", &gz[..gz.len() / 2])?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!("wrote {written} files to {}", out.display());
+    Ok(())
 }
