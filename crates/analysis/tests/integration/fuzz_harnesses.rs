@@ -120,7 +120,8 @@ fn analyzer_harness_on_the_reference_captures() {
 #[test]
 fn the_regression_corpus_replays() {
     let dir = support::root().join("fuzz/regressions");
-    let harnesses: [(&str, fn(&[u8])); 6] = [
+    type Harness = fn(&[u8]);
+    let harnesses: [(&str, Harness); 6] = [
         ("analyzer", fuzzing::analyzer),
         ("ike", fuzzing::ike),
         ("stun", fuzzing::stun),
