@@ -73,8 +73,9 @@ pub struct Counts {
 
 /// Records until `opts.duration` passes or `stop` becomes true (Ctrl-C, SIGTERM, SIGHUP), then
 /// flushes the file and writes the end facts. `started` is called once every interface is open
-/// and the file's header is on disk. A capture that fails leaves nothing behind: the files it
-/// made, and the folder if it made it, are removed.
+/// and the file's header is on disk. A capture that fails to open leaves nothing behind (the
+/// files it made, and the folder if it made it, are removed); one that fails later keeps the
+/// packets it wrote.
 pub fn run(opts: &Options, stop: &AtomicBool, started: &mut dyn FnMut()) -> Result<Summary, Error> {
     check(opts)?;
     let made_dir = !opts.dir.exists();
@@ -82,8 +83,14 @@ pub fn run(opts: &Options, stop: &AtomicBool, started: &mut dyn FnMut()) -> Resu
         .map_err(|e| Error::io(format!("creating {}", opts.dir.display()), e))?;
     let capture = opts.dir.join(CAPTURE_FILE);
     let facts_path = opts.dir.join(FACTS_FILE);
-    let result = record(opts, stop, started, &capture, &facts_path);
-    if result.is_err() {
+    let mut opened = false;
+    let mut on_start = || {
+        opened = true;
+        started();
+    };
+    let result = record(opts, stop, &mut on_start, &capture, &facts_path);
+    // A capture that never opened leaves nothing; one that failed later keeps what it recorded.
+    if result.is_err() && !opened {
         let _ = fs::remove_file(&capture);
         let _ = fs::remove_file(&facts_path);
         if made_dir {
