@@ -134,6 +134,11 @@ test('a G.722 stream plays at 16 kHz from its stream page', async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=save-wav]')]);
   const cli = cliWav(tone('g722'), ['--stream', '0x11111111']);
   assert.ok(fs.readFileSync(await download.path()).equals(cli.bytes));
+  // The other stream's page has a player of its own, not this stream's audio.
+  const other = await page.evaluate(() => window.callscopeReport.rtp.streams.findIndex((s) => s.ssrc === '0x22222222'));
+  await go(page, `#/media/${other + 1}`, 'view-stream');
+  await page.waitForSelector('[data-testid=audio-decode]');
+  assert.equal(await page.locator('[data-testid=audio-play]').count(), 0);
 });
 
 test('dark and phone screenshots of the player', async () => {

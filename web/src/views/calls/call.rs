@@ -180,7 +180,8 @@ pub fn call_page(props: &Props) -> Html {
     };
     let listen = match (&found, audio.as_ref()) {
         (Found::Call(..), Some(inputs)) => html! {
-            <AudioPlayer request={inputs.request.clone()} events={inputs.events.clone()} dtmf={inputs.dtmf.clone()}
+            // Keyed by the call: another call's page starts with its own player, not this one's audio.
+            <AudioPlayer key={props.id.to_string()} request={inputs.request.clone()} events={inputs.events.clone()} dtmf={inputs.dtmf.clone()}
                 name={AttrValue::from(crate::download::name(&shown.name, &format!("{file_stem}.wav")))} />
         },
         _ => html! {},

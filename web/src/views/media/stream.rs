@@ -162,7 +162,8 @@ pub fn stream_page(props: &Props) -> Html {
                 </dl>
             </section>
             if let Some(inputs) = audio.as_ref() {
-                <AudioPlayer request={inputs.request.clone()} events={inputs.events.clone()} dtmf={inputs.dtmf.clone()}
+                // Keyed by the stream: another stream's page starts with its own player.
+                <AudioPlayer key={props.index} request={inputs.request.clone()} events={inputs.events.clone()} dtmf={inputs.dtmf.clone()}
                     name={AttrValue::from(crate::download::name(&shown.name, &format!("stream-{}.wav", props.index + 1)))} />
             }
             <section class="card plots">
