@@ -18,42 +18,77 @@ pub enum Kind {
     Unplayable(String),
 }
 
-/// The decoder for a payload type named `name` (the report's name: tshark's for static types,
-/// SDP's rtpmap for dynamic ones).
-pub fn for_payload(pt: u8, name: &str) -> Kind {
-    let lower = name.to_ascii_lowercase();
-    let codec = match lower.as_str() {
-        "g711u" | "pcmu" => CodecType::PCMU,
-        "g711a" | "pcma" => CodecType::PCMA,
-        "g722" => CodecType::G722,
-        "g729" | "g729a" => CodecType::G729,
-        "opus" => {
-            return Kind::Speech(audio_codec::create_opus_decoder(OPUS_RATE, 1), OPUS_RATE);
+/// A decoder, before it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codec {
+    Table(CodecType),
+    Opus,
+}
+
+impl Codec {
+    /// The rate it decodes at (G.722 at 16 kHz, G.711 and G.729 at 8 kHz).
+    fn rate(self) -> u32 {
+        match self {
+            Codec::Table(CodecType::G722) => 16_000,
+            Codec::Table(_) => 8000,
+            Codec::Opus => OPUS_RATE,
         }
-        "cn" | "cn(old)" | "telephone-event" | "rtpevent" => return Kind::Silent,
-        _ if pt == 13 || pt == 19 => return Kind::Silent,
+    }
+
+    fn decoder(self) -> Box<dyn Decoder> {
+        match self {
+            Codec::Table(t) => audio_codec::create_decoder(t),
+            Codec::Opus => audio_codec::create_opus_decoder(OPUS_RATE, 1),
+        }
+    }
+}
+
+/// What a payload type named `name` is, without making its decoder: the codec, or `Err` with
+/// no sound of its own (`None`: comfort noise, telephone-event) or why it cannot be played.
+fn classify(pt: u8, name: &str) -> Result<Codec, Option<String>> {
+    let lower = name.to_ascii_lowercase();
+    Ok(match lower.as_str() {
+        "g711u" | "pcmu" => Codec::Table(CodecType::PCMU),
+        "g711a" | "pcma" => Codec::Table(CodecType::PCMA),
+        "g722" => Codec::Table(CodecType::G722),
+        "g729" | "g729a" => Codec::Table(CodecType::G729),
+        "opus" => Codec::Opus,
+        "cn" | "cn(old)" | "telephone-event" | "rtpevent" => return Err(None),
+        _ if pt == 13 || pt == 19 => return Err(None),
         // tshark's placeholder for a dynamic type no SDP named.
         n if n.is_empty() || n.starts_with("rtptype-") => {
-            return Kind::Unplayable(format!(
+            return Err(Some(format!(
                 "payload type {pt} is not named by any SDP in the capture, so its codec is unknown"
-            ))
+            )))
         }
         // The mobile codecs of VoLTE and Wi-Fi calling: their decoders are 3GPP's C code
         // (opencore-amr, the EVS reference); no maintained pure-Rust one builds for wasm32.
         "amr" | "amr-wb" | "evs" => {
-            return Kind::Unplayable(format!(
+            return Err(Some(format!(
                 "no decoder for {name}: no maintained pure-Rust {name} decoder exists (3GPP's is C)"
-            ))
+            )))
         }
         _ => {
-            return Kind::Unplayable(format!(
+            return Err(Some(format!(
                 "no decoder for {name} (callscope plays G.711, G.722, G.729 and Opus)"
-            ))
+            )))
         }
-    };
-    let decoder = audio_codec::create_decoder(codec);
-    let rate = decoder.sample_rate();
-    Kind::Speech(decoder, rate)
+    })
+}
+
+/// The rate a payload type named `name` decodes at, when it is speech (no decoder is made).
+pub fn speech_rate(pt: u8, name: &str) -> Option<u32> {
+    classify(pt, name).ok().map(Codec::rate)
+}
+
+/// The decoder for a payload type named `name` (the report's name: tshark's for static types,
+/// SDP's rtpmap for dynamic ones).
+pub fn for_payload(pt: u8, name: &str) -> Kind {
+    match classify(pt, name) {
+        Ok(codec) => Kind::Speech(codec.decoder(), codec.rate()),
+        Err(None) => Kind::Silent,
+        Err(Some(why)) => Kind::Unplayable(why),
+    }
 }
 
 /// Decodes one payload; `None` when the decoder refused it or failed on it (a payload from a
@@ -89,6 +124,7 @@ mod tests {
                 Kind::Speech(d, r) => {
                     assert_eq!(r, rate, "{name}");
                     assert_eq!(d.sample_rate(), rate, "{name}");
+                    assert_eq!(speech_rate(pt, name), Some(rate), "{name}");
                 }
                 _ => panic!("{name} should be speech"),
             }

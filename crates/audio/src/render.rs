@@ -30,7 +30,7 @@ pub fn output_rate(request: &Request, received: &[Vec<Vec<Received>>]) -> u32 {
                 .iter()
                 .filter(|p| packets.iter().any(|r| r.pt == p.pt))
             {
-                if let Kind::Speech(_, r) = codecs::for_payload(pt.pt, &pt.name) {
+                if let Some(r) = codecs::speech_rate(pt.pt, &pt.name) {
                     rate = rate.max(r);
                 }
             }
@@ -87,8 +87,9 @@ impl Timeline {
     /// Mixes `pcm` (already at the timeline's rate) in from `at_ms`.
     fn write(&mut self, at_ms: f64, pcm: &[i16]) {
         let from = self.index(at_ms);
-        let to = (from + pcm.len()).min(self.cap);
-        if to < from + pcm.len() {
+        let end = from.saturating_add(pcm.len());
+        let to = end.min(self.cap);
+        if to < end {
             self.cut = true;
         }
         if to <= from {
