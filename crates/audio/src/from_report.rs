@@ -111,6 +111,15 @@ pub fn call(report: &Report, call_id: &str) -> Option<Request> {
     Some(Request::new(vec![left, right]))
 }
 
+/// The report's stream a request's track was made from (same SSRC, source and destination).
+pub fn stream_of<'r>(report: &'r Report, track: &Track) -> Option<&'r RtpStream> {
+    report.rtp.streams.iter().find(|s| {
+        u32::from_str_radix(s.ssrc.trim_start_matches("0x"), 16).ok() == Some(track.ssrc)
+            && socket(&s.src) == Some(track.src)
+            && socket(&s.dst) == Some(track.dst)
+    })
+}
+
 /// One stream (index into `rtp.streams`) as one channel.
 pub fn stream(report: &Report, index: usize) -> Option<Request> {
     let s = report.rtp.streams.get(index)?;

@@ -182,7 +182,7 @@ fn audio(args: &Args, wanted: &crate::audio::Wanted<'_>, report: &Report, name: 
             return ExitCode::from(1);
         }
     };
-    match crate::audio::write(wanted, request) {
+    match crate::audio::write(wanted, request.clone()) {
         Ok(summary) => {
             let mut out = io::stdout().lock();
             let written = if args.json {
@@ -190,7 +190,7 @@ fn audio(args: &Args, wanted: &crate::audio::Wanted<'_>, report: &Report, name: 
                     .map_err(io::Error::from)
                     .and_then(|()| writeln!(out))
             } else {
-                let text = crate::audio::text(&summary, report, wanted.out);
+                let text = crate::audio::text(&summary, &request, report, wanted.out);
                 SafeText(&mut out).write_all(text.as_bytes())
             };
             match written {

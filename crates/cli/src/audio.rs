@@ -94,8 +94,9 @@ fn temporary(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-/// What was written, as text.
-pub fn text(summary: &Summary, report: &Report, out: &Path) -> String {
+/// What was written, as text; `request` is what was decoded (its tracks name the report's
+/// streams, whose key presses are listed under them).
+pub fn text(summary: &Summary, request: &Request, report: &Report, out: &Path) -> String {
     let mut t = String::new();
     let layout = match summary.channels.len() {
         1 => "mono",
@@ -120,7 +121,7 @@ pub fn text(summary: &Summary, report: &Report, out: &Path) -> String {
         let _ = writeln!(t, "  {why}; the audio covers what was read");
     }
     let sides = ["left", "right"];
-    for (ch, side) in summary.channels.iter().zip(sides) {
+    for ((ch, side), asked) in summary.channels.iter().zip(sides).zip(&request.channels) {
         let side = if summary.channels.len() == 1 {
             ""
         } else {
@@ -135,7 +136,8 @@ pub fn text(summary: &Summary, report: &Report, out: &Path) -> String {
         if ch.tracks.is_empty() {
             let _ = writeln!(t, "    no stream (silence)");
         }
-        for tr in &ch.tracks {
+        // The summary lists the request's tracks, in order.
+        for (tr, track) in ch.tracks.iter().zip(&asked.tracks) {
             let _ = write!(
                 t,
                 "    {} {} → {} {}: {} packets, {} played, {} lost, {} late",
@@ -158,11 +160,7 @@ pub fn text(summary: &Summary, report: &Report, out: &Path) -> String {
             if let Some(why) = &tr.not_playable {
                 let _ = writeln!(t, "      not playable: {why}");
             }
-            let presses = report
-                .rtp
-                .streams
-                .iter()
-                .find(|s| s.ssrc == tr.ssrc && s.src == tr.src && s.dst == tr.dst)
+            let presses = from_report::stream_of(report, track)
                 .map(|s| s.dtmf.as_slice())
                 .unwrap_or_default();
             for p in presses {

@@ -56,12 +56,7 @@ impl Inputs {
         let mut dtmf = Vec::new();
         for (c, ch) in request.channels.iter().enumerate() {
             for t in &ch.tracks {
-                let ssrc = format!("0x{:08x}", t.ssrc);
-                let stream = report.rtp.streams.iter().find(|s| {
-                    s.ssrc == ssrc
-                        && callscope_analysis::facts::parse_addr(&s.src) == Some(t.src)
-                        && callscope_analysis::facts::parse_addr(&s.dst) == Some(t.dst)
-                });
+                let stream = callscope_audio::from_report::stream_of(report, t);
                 for p in stream.map(|s| s.dtmf.as_slice()).unwrap_or_default() {
                     dtmf.push((c, p.start, p.key.clone()));
                 }
