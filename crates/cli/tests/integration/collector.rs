@@ -506,18 +506,8 @@ fn ctrl_c_stops_a_capture_cleanly() {
         return;
     }
     let dir = temp_dir("ctrl-c");
-    let child = callscope()
-        .args(["capture", "-i", "lo", "--filter", "udp port 9", "-o"])
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn capture");
-    // Wait until the start facts are written (the capture is open), then send what Ctrl-C sends.
-    let started = Instant::now();
-    while !dir.join("facts.json").exists() && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // Once the capture is open, send what Ctrl-C sends.
+    let child = start_capture(&dir, "udp port 9");
     let sender = UdpSocket::bind("127.0.0.1:0").expect("udp");
     for _ in 0..3 {
         sender.send_to(b"x", "127.0.0.1:9").expect("send");
