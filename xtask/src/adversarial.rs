@@ -72,6 +72,31 @@ CSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5060>\r\nContent-Length: 0\r\n\r\
     )
 }
 
+/// pcapng sections of 65,536 interface blocks each (little-endian, Ethernet, no options): the
+/// interface list that once grew without bound.
+pub fn interface_storm(sections: u32) -> Vec<u8> {
+    let block = |block_type: u32, body: &[u8]| {
+        let len = 12 + body.len() as u32;
+        let mut v = block_type.to_le_bytes().to_vec();
+        v.extend(len.to_le_bytes());
+        v.extend_from_slice(body);
+        v.extend(len.to_le_bytes());
+        v
+    };
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend([1, 0, 0, 0]);
+    shb.extend([0xff; 8]);
+    let idb = block(1, &[1, 0, 0, 0, 0, 0, 0, 0]);
+    let mut out = Vec::with_capacity(sections as usize * 65_536 * idb.len());
+    for _ in 0..sections {
+        out.extend(block(0x0a0d_0d0a, &shb));
+        for _ in 0..65_536 {
+            out.extend_from_slice(&idb);
+        }
+    }
+    out
+}
+
 /// Writes every case into `dir` (each takes a few seconds); `scale` divides the packet counts
 /// (1 = the sizes the issue measured).
 pub fn write_all(dir: &Path, scale: u32) -> Result<Vec<Case>> {
@@ -263,26 +288,7 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
         "interfaces",
         format!("{sections} pcapng sections of 65,536 interface blocks"),
     );
-    let mut out = BufWriter::new(File::create(&path)?);
-    let block = |block_type: u32, body: &[u8]| {
-        let len = 12 + body.len() as u32;
-        let mut v = block_type.to_le_bytes().to_vec();
-        v.extend(len.to_le_bytes());
-        v.extend_from_slice(body);
-        v.extend(len.to_le_bytes());
-        v
-    };
-    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
-    shb.extend([1, 0, 0, 0]);
-    shb.extend([0xff; 8]);
-    let idb = block(1, &[1, 0, 0, 0, 0, 0, 0, 0]);
-    for _ in 0..sections {
-        out.write_all(&block(0x0a0d_0d0a, &shb))?;
-        for _ in 0..65_536 {
-            out.write_all(&idb)?;
-        }
-    }
-    out.flush()?;
+    std::fs::write(&path, interface_storm(sections))?;
     // Every raw-IP case in one file, one after the other: the tables fill together.
     let raw: Vec<PathBuf> = cases
         .iter()

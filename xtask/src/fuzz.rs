@@ -158,7 +158,8 @@ const MAX_REGRESSION_BYTES: u64 = 64 << 10;
 /// Writes `fuzz/regressions/analyzer/`: one small input per adversarial class of issue 16 (the
 /// memory benchmark's generators at 1/20,000 scale: distinct flows, RTP port pairs, TCP gaps,
 /// unanswered INVITEs, STUN flows, tiny fragments, short TCP connections, all of them together)
-/// and per hostile file shape (a header cut short, gzip inside gzip), each in the analyzer
+/// and per hostile file shape (a header cut short, gzip inside gzip, two sections of 65,536
+/// interface blocks gzipped), each in the analyzer
 /// harness's layout (`0x80` + a whole file). Re-running gives the same files.
 fn write_regressions() -> Result<()> {
     let out = root().join("fuzz/regressions/analyzer");
@@ -172,6 +173,11 @@ fn write_regressions() -> Result<()> {
         std::fs::write(out.join(name), data)?;
         written += 1;
         Ok(())
+    };
+    let gzip = |b: &[u8]| -> Result<Vec<u8>> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut e, b)?;
+        Ok(e.finish()?)
     };
     let mut sample = Vec::new();
     for case in &cases {
@@ -191,11 +197,14 @@ fn write_regressions() -> Result<()> {
             &sample[..cut.min(sample.len())],
         )?;
     }
-    let gzip = |b: &[u8]| -> Result<Vec<u8>> {
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        std::io::Write::write_all(&mut e, b)?;
-        Ok(e.finish()?)
-    };
+    // Two sections of interface blocks (beyond the file's 65,536-interface bound), gzipped: 2.6 MB
+    // of blocks in a few KB.
+    let storm = gzip(&crate::adversarial::interface_storm(2))?;
+    anyhow::ensure!(
+        storm.len() as u64 <= MAX_REGRESSION_BYTES,
+        "interface storm too large"
+    );
+    put("interfaces.gz", &storm)?;
     put("gzip-in-gzip", &gzip(&gzip(&sample)?)?)?;
     let gz = gzip(&sample)?;
     put("gzip-cut", &gz[..gz.len() / 2])?;

@@ -436,7 +436,8 @@ fn analyze(options: Options, header: &[u8], rest: &[u8]) -> Report {
 /// The whole `Analyzer`: feed (two chunks) and finish, then the report as JSON. Byte 0 chooses the
 /// framing: bit 7 clear, a valid pcap header for `LINK_TYPES[(b0 & 0x3f) % 13]` comes first and
 /// the rest are its records; bit 7 set, the rest is a whole file (pcapng, gzip…). Bit 6: tiny
-/// limits, so flow eviction and the fragment and TCP buffer limits run too. Bit 5: also analysed
+/// limits, so flow eviction, the fragment and TCP buffer limits and the protocol tables' bounds
+/// run too. Bit 5: also analysed
 /// with the protocol stage on its own thread, and the two reports must be equal.
 pub fn analyzer(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
@@ -449,7 +450,8 @@ pub fn analyzer(data: &[u8]) {
             max_fragment_bytes: 2048,
             max_fragment_datagrams: 2,
             fragment_timeout_ns: 1_000_000_000,
-            ..Options::default()
+            // Every protocol table at its floor, so their bounds run too.
+            ..Options::with_budget(1 << 16)
         }
     } else {
         Options::default()

@@ -51,6 +51,7 @@
 
 pub use callscope_facts::addr;
 mod analyzer;
+pub mod budget;
 pub mod classify;
 mod correlate;
 pub mod defrag;
@@ -93,13 +94,14 @@ pub type FastSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// Bounds and switches for one analysis.
 ///
-/// The bounds of the frame stage's tables come from one memory budget ([`Options::with_budget`];
-/// 128 MiB by default, natively and in the page): an entry of each table costs about what is
-/// written beside its share, from peak-RSS runs of `cargo xtask bench-memory` (200,000 distinct
-/// UDP flows took 152 MiB in all, report and JSON included: ≈ 700 bytes a flow with its two
-/// endpoints). The protocol analyzers' own tables have fixed bounds of their own (see each).
+/// Every table that grows with the capture is bounded by a share of one memory budget
+/// ([`Options::with_budget`]; 128 MiB by default, natively and in the page): the shares and what
+/// an entry costs are in [`budget`]. The frame stage's bounds are fields here; the protocol
+/// analyzers derive theirs from [`Options::budget`].
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The memory budget, bytes, that the bounds below and the protocol analyzers' come from.
+    pub budget: usize,
     /// Flows tracked at once; the idlest are evicted (and counted) beyond this.
     pub max_flows: usize,
     /// IP addresses tracked in the endpoint table.
@@ -121,8 +123,7 @@ pub struct Options {
     pub parallel: bool,
 }
 
-/// The memory budget of [`Options::default`] and [`Options::for_browser`].
-pub const DEFAULT_BUDGET: usize = 128 << 20;
+pub use budget::DEFAULT_BUDGET;
 
 impl Default for Options {
     /// Limits for a native process: [`DEFAULT_BUDGET`], one thread.
@@ -132,19 +133,18 @@ impl Default for Options {
 }
 
 impl Options {
-    /// Bounds derived from a memory budget in bytes: flows and endpoints about 1 KiB each (an
-    /// eighth of the budget per 128 flows: 131,072 flows at 128 MiB), IP fragments an eighth,
-    /// out-of-order TCP bytes a thirty-second, TCP streams 16 KiB each (8,192 at 128 MiB).
+    /// Bounds derived from a memory budget in bytes (see [`budget`] for each table's share).
     pub fn with_budget(bytes: usize) -> Self {
         Options {
-            max_flows: (bytes / 1024).max(1024),
-            max_endpoints: (bytes / 1024).max(1024),
-            max_fragment_bytes: bytes / 8,
-            max_fragment_datagrams: (bytes / 16_384).max(64),
+            budget: bytes,
+            max_flows: budget::FLOWS.bound(bytes),
+            max_endpoints: budget::ENDPOINTS.bound(bytes),
+            max_fragment_bytes: budget::FRAGMENT_BYTES.bound(bytes),
+            max_fragment_datagrams: budget::FRAGMENT_DATAGRAMS.bound(bytes),
             fragment_timeout_ns: 30_000_000_000,
-            max_tcp_stream_bytes: 1 << 20,
-            max_tcp_bytes: bytes / 32,
-            max_tcp_streams: (bytes / 16_384).max(64),
+            max_tcp_stream_bytes: (1 << 20).min(budget::TCP_BYTES.bound(bytes)),
+            max_tcp_bytes: budget::TCP_BYTES.bound(bytes),
+            max_tcp_streams: budget::TCP_STREAMS.bound(bytes),
             parallel: false,
         }
     }

@@ -81,6 +81,14 @@ pub(crate) struct ProtocolStage {
 }
 
 impl ProtocolStage {
+    /// A stage whose analyzers' tables fit their shares of `budget` bytes.
+    pub fn with_budget(budget: usize) -> Self {
+        ProtocolStage {
+            protocols: Protocols::with_budget(budget),
+            ..ProtocolStage::default()
+        }
+    }
+
     /// Analyses one frame; returns the application protocol that names its flow, if any.
     pub fn run(&mut self, work: &Handoff<'_>) -> Option<&'static str> {
         let (leaf, app) = match work.job {

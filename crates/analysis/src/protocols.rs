@@ -245,6 +245,12 @@ pub type Place = Box<dyn FnOnce(&mut Sections) + Send>;
 /// input, so an analyzer implements only what its protocol uses. To add a protocol, see the
 /// steps in the crate docs.
 pub trait Protocol: Send {
+    /// A fresh analyzer whose tables fit their shares of a memory budget of `budget` bytes
+    /// (each table's bound from [`crate::budget`]).
+    fn with_budget(budget: usize) -> Self
+    where
+        Self: Sized;
+
     /// A UDP datagram (reassembled if it was fragmented): the hierarchy name when this analyzer
     /// claims it, else None and the next analyzer is asked. A name may have levels
     /// (`udpencap/esp`); the innermost names the flow.

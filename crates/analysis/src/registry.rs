@@ -6,8 +6,8 @@ use crate::{dns, ike, rtp, sip, stun, tls, Found};
 
 /// A registered analyzer: how to make one, and what it claims of TCP.
 pub struct Registration {
-    /// A fresh analyzer with default bounds.
-    make: fn() -> Box<dyn Protocol>,
+    /// A fresh analyzer whose tables fit their shares of a memory budget.
+    make: fn(usize) -> Box<dyn Protocol>,
     /// [`Protocol::claims_stream`].
     claims_stream: fn(&Segment<'_>) -> bool,
     /// The hierarchy name of the frames of the TCP streams it claims; None: the first-pass
@@ -18,7 +18,7 @@ pub struct Registration {
 
 impl Registration {
     /// The registration of analyzer `P`, whose claimed TCP streams are named `stream_name`.
-    const fn of<P: Protocol + Default + 'static>(stream_name: Option<&'static str>) -> Self {
+    const fn of<P: Protocol + 'static>(stream_name: Option<&'static str>) -> Self {
         Registration {
             make: make::<P>,
             claims_stream: P::claims_stream,
@@ -27,8 +27,8 @@ impl Registration {
     }
 }
 
-fn make<P: Protocol + Default + 'static>() -> Box<dyn Protocol> {
-    Box::new(P::default())
+fn make<P: Protocol + 'static>(budget: usize) -> Box<dyn Protocol> {
+    Box::new(P::with_budget(budget))
 }
 
 /// Every analyzer, in the order a UDP datagram is offered to them: IKE/ESP first (it owns its
@@ -78,10 +78,7 @@ pub struct Protocols {
 
 impl Default for Protocols {
     fn default() -> Self {
-        Protocols {
-            analyzers: REGISTERED.iter().map(|r| (r.make)()).collect(),
-            shared: Shared::default(),
-        }
+        Protocols::with_budget(crate::DEFAULT_BUDGET)
     }
 }
 
@@ -94,6 +91,14 @@ impl std::fmt::Debug for Protocols {
 }
 
 impl Protocols {
+    /// One of each analyzer, their tables sized by `budget` bytes ([`crate::budget`]).
+    pub fn with_budget(budget: usize) -> Self {
+        Protocols {
+            analyzers: REGISTERED.iter().map(|r| (r.make)(budget)).collect(),
+            shared: Shared::default(),
+        }
+    }
+
     /// Offers a UDP datagram to each analyzer in turn; returns the name the first claimant gave.
     pub fn udp(&mut self, seg: &Segment<'_>) -> Option<&'static str> {
         for i in 0..self.analyzers.len() {

@@ -305,6 +305,22 @@ pub struct Limits {
     /// TLS connections that the `tls.sessions` table had no room for.
     #[serde(skip_serializing_if = "is_zero")]
     pub tls_sessions_dropped: u64,
+    /// Every table that reached its bound and dropped something (the counters above and each
+    /// section's own, in one place), with the bound the memory budget gave it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableLimit>,
+}
+
+/// A table that reached its bound (see `callscope_analysis::budget`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TableLimit {
+    /// The table, e.g. `flows`, `rtp_streams`.
+    pub table: String,
+    /// Entries (or bytes, for the byte tables) it could hold.
+    pub bound: u64,
+    /// What it dropped or evicted, in the unit of the counter it mirrors.
+    pub dropped: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

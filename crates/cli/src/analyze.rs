@@ -39,6 +39,11 @@ pub struct Args {
     /// Never show a progress bar.
     #[arg(long)]
     no_progress: bool,
+    /// The analysis's memory budget in MiB, shared by every table that grows with the capture
+    /// (flows, calls, streams…); beyond its share a table drops and counts, and the report's
+    /// `limits.tables` lists it.
+    #[arg(long, value_name = "MiB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(16..=65_536))]
+    memory: u64,
     /// A facts.json from `callscope collect --json` or `callscope capture`: names the process
     /// behind each flow by its local address and port.
     #[arg(long, value_name = "FILE")]
@@ -244,7 +249,7 @@ fn analyze(args: &Args) -> anyhow::Result<(Report, Option<String>)> {
     let mut bar = ProgressBar::new(total, show);
     let mut analyzer = Analyzer::new(Options {
         parallel: true,
-        ..Options::default()
+        ..Options::with_budget(usize::try_from(args.memory << 20).unwrap_or(usize::MAX))
     });
     let stop = feed_all(&mut input, &mut analyzer, &mut |a| {
         bar.update(&a.snapshot())

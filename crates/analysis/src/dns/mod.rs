@@ -4,8 +4,9 @@
 //! An address answer (A/AAAA) names its address with the name that was *asked*, found by
 //! following the response's CNAMEs back to its question (`www.example.com → edge.example.net →
 //! 192.0.2.7` names 192.0.2.7 `www.example.com`, chain kept); a PTR answer names the address its
-//! reverse name spells. Bounded: [`MAX_QUERIES`] names asked and [`MAX_NAMES`] names learned,
-//! what does not fit is counted; TCP messages wait in [`crate::partial`] buffers.
+//! reverse name spells. Bounded by the memory budget ([`crate::budget::DNS_QUERIES`] names asked,
+//! [`crate::budget::NAMES`] names learned); what does not fit is counted; TCP messages wait in
+//! [`crate::partial`] buffers.
 
 pub mod report;
 
@@ -20,16 +21,16 @@ use crate::{FastMap, FastSet};
 pub use report::DnsReport;
 use report::{DnsQuery, MAX_ANSWERS};
 
-/// Names and record types tracked.
-pub const MAX_QUERIES: usize = 8_192;
-/// Address → name pairs learned.
-pub const MAX_NAMES: usize = 16_384;
 /// CNAME links followed from an answer back to its question.
 const MAX_CHAIN: usize = 8;
 
 /// The DNS analyzer.
 #[derive(Debug)]
 pub struct DnsAnalyzer {
+    /// Names and record types tracked.
+    max_queries: usize,
+    /// Address → name pairs learned.
+    max_names: usize,
     report: DnsReport,
     /// Per (lower-case name, type): where its entry is in `report.queries`, with its first time.
     index: FastMap<(String, u16), usize>,
@@ -44,7 +45,15 @@ pub struct DnsAnalyzer {
 
 impl Default for DnsAnalyzer {
     fn default() -> Self {
+        DnsAnalyzer::with_budget(crate::DEFAULT_BUDGET)
+    }
+}
+
+impl DnsAnalyzer {
+    fn bounded(budget: usize) -> Self {
         DnsAnalyzer {
+            max_queries: crate::budget::DNS_QUERIES.bound(budget),
+            max_names: crate::budget::NAMES.bound(budget),
             report: DnsReport::default(),
             index: FastMap::default(),
             first_ns: Vec::new(),
@@ -53,7 +62,7 @@ impl Default for DnsAnalyzer {
             names_dropped: 0,
             queries_dropped: 0,
             // A DNS message over TCP is at most 64 KiB (its length prefix).
-            tcp: Partial::new(65_537, 4 << 20, 1_024),
+            tcp: Partial::new(65_537, crate::budget::DNS_STREAM_BYTES.bound(budget), 1_024),
         }
     }
 }
@@ -116,7 +125,7 @@ impl DnsAnalyzer {
         if let Some(&i) = self.index.get(&key) {
             return Some(i);
         }
-        if self.report.queries.len() >= MAX_QUERIES {
+        if self.report.queries.len() >= self.max_queries {
             self.queries_dropped += 1;
             return None;
         }
@@ -157,7 +166,7 @@ impl DnsAnalyzer {
             if self.seen.contains(&(addr, name.clone())) {
                 continue;
             }
-            if self.names.len() >= MAX_NAMES {
+            if self.names.len() >= self.max_names {
                 self.names_dropped += 1;
                 continue;
             }
@@ -235,6 +244,10 @@ fn reverse_address(name: &str) -> Option<IpAddr> {
 }
 
 impl Protocol for DnsAnalyzer {
+    fn with_budget(budget: usize) -> Self {
+        DnsAnalyzer::bounded(budget)
+    }
+
     fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
         let protocol = protocol_of(seg)?;
         // What the first-pass classification names SIP or STUN stays theirs.

@@ -207,12 +207,15 @@ fn tcp_messages_are_read_across_segments() {
 fn tables_are_bounded_and_count_what_they_drop() {
     let mut a = DnsAnalyzer::default();
     let mut shared = Shared::default();
-    for i in 0..(MAX_QUERIES + 3) {
+    for i in 0..(crate::budget::DNS_QUERIES.at_default + 3) {
         let q = query(&format!("n{i}.example"));
         a.udp(&seg(CLIENT, SERVER, &q, i as u64 + 1), &mut shared);
     }
     let s = finish(a);
-    assert_eq!(s.dns.queries.len(), MAX_QUERIES);
+    assert_eq!(s.dns.queries.len(), crate::budget::DNS_QUERIES.at_default);
     assert_eq!(s.dns_queries_dropped, 3);
-    assert_eq!(s.dns.messages, MAX_QUERIES as u64 + 3);
+    assert_eq!(
+        s.dns.messages,
+        crate::budget::DNS_QUERIES.at_default as u64 + 3
+    );
 }

@@ -13,8 +13,6 @@ use crate::flows::{FlowTable, Transport};
 use crate::report::IcmpErrors;
 use crate::FastMap;
 
-/// Flows with ICMP errors tracked.
-const MAX_FLOWS: usize = 65_536;
 /// Distinct (error, sender) pairs kept per flow.
 const MAX_KINDS: usize = 8;
 
@@ -27,14 +25,25 @@ struct Seen {
 }
 
 /// ICMP errors per flow id.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct IcmpByFlow {
+    /// Flows with errors kept ([`crate::budget::ICMP_FLOWS`]).
+    max_flows: usize,
     by_flow: FastMap<u64, Vec<Seen>>,
     /// Errors not kept beyond the bounds.
     pub dropped: u64,
 }
 
 impl IcmpByFlow {
+    /// Keeps errors for at most `max_flows` flows.
+    pub fn new(max_flows: usize) -> Self {
+        IcmpByFlow {
+            max_flows,
+            by_flow: FastMap::default(),
+            dropped: 0,
+        }
+    }
+
     /// Counts `error`, sent by `from`, on the flow of the packet it quotes.
     pub fn record(&mut self, flows: &FlowTable, error: &IcmpError, from: IpAddr, ts_ns: i64) {
         let q = &error.quoted;
@@ -52,7 +61,7 @@ impl IcmpByFlow {
         let Some(flow) = flows.find(transport, src, dst) else {
             return;
         };
-        if !self.by_flow.contains_key(&flow) && self.by_flow.len() >= MAX_FLOWS {
+        if !self.by_flow.contains_key(&flow) && self.by_flow.len() >= self.max_flows {
             self.dropped += 1;
             return;
         }

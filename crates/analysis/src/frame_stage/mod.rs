@@ -82,6 +82,8 @@ pub(crate) struct FrameStage {
     stage: ProtocolsOn,
     /// Use a second thread where one helps ([`Options::parallel`]).
     parallel: bool,
+    /// [`Options::budget`], for the report's `limits.tables`.
+    budget: usize,
 }
 
 /// A frame's layers up to the transport: its link layers, then up to two more names (network,
@@ -141,11 +143,12 @@ fn protocols_on(options: &Options) -> ProtocolsOn {
     let _ = options.parallel;
     #[cfg(not(target_arch = "wasm32"))]
     if options.parallel {
-        if let Some(worker) = crate::protocol_thread::Worker::spawn(ProtocolStage::default()) {
+        let stage = ProtocolStage::with_budget(options.budget);
+        if let Some(worker) = crate::protocol_thread::Worker::spawn(stage) {
             return ProtocolsOn::OwnThread(Box::new(worker));
         }
     }
-    ProtocolsOn::ThisThread(Box::default())
+    ProtocolsOn::ThisThread(Box::new(ProtocolStage::with_budget(options.budget)))
 }
 
 impl FrameStage {
@@ -178,7 +181,7 @@ impl FrameStage {
                 options.max_tcp_bytes,
                 options.max_tcp_streams,
             ),
-            icmp: icmp::IcmpByFlow::default(),
+            icmp: icmp::IcmpByFlow::new(crate::budget::ICMP_FLOWS.bound(options.budget)),
             tcp_owners: FastMap::default(),
             max_tcp_owners: options.max_flows,
             tcp_released: Vec::new(),
@@ -187,6 +190,7 @@ impl FrameStage {
             last_prefix: None,
             stage: protocols_on(options),
             parallel: options.parallel,
+            budget: options.budget,
         }
     }
 

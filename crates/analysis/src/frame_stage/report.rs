@@ -32,6 +32,7 @@ impl FrameStage {
             start_ns: self.first_ns.unwrap_or(0),
         };
         let parallel = self.parallel;
+        let budget = self.budget;
         let (stage, own) = stage.finish(&ctx, parallel, move || self.own_sections(stats, ending));
         let sections = stage.sections;
         let mut report = Report {
@@ -60,6 +61,7 @@ impl FrameStage {
         report.limits.names_dropped = sections.names_dropped + dropped;
         report.limits.dns_queries_dropped = sections.dns_queries_dropped;
         report.limits.tls_sessions_dropped = sections.tls_sessions_dropped;
+        report.limits.tables = crate::budget::tables_hit(&report, budget);
         report.verdicts = crate::verdicts::judge(&report, None);
         report
     }
@@ -196,6 +198,7 @@ impl FrameStage {
             names_dropped: 0,
             dns_queries_dropped: 0,
             tls_sessions_dropped: 0,
+            tables: Vec::new(),
         };
         FrameSections {
             capture,

@@ -33,12 +33,32 @@ pub use tunnel::{Seen, Tunnel};
 use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
 use crate::Found;
 
-/// IKE SAs tracked.
-pub const MAX_TUNNELS: usize = 16_384;
-/// ESP SAs tracked.
-pub const MAX_ESP_SAS: usize = 65_536;
-/// Flows and address pairs remembered as IKE's.
-const MAX_FLOWS: usize = 65_536;
+/// The tables' bounds, from the memory budget.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// IKE SAs tracked.
+    tunnels: usize,
+    /// ESP SAs tracked.
+    esp_sas: usize,
+    /// Flows and address pairs remembered as IKE's.
+    flows: usize,
+}
+
+impl Bounds {
+    fn of(budget: usize) -> Self {
+        Bounds {
+            tunnels: crate::budget::IKE_TUNNELS.bound(budget),
+            esp_sas: crate::budget::ESP_SAS.bound(budget),
+            flows: crate::budget::IKE_FLOWS.bound(budget),
+        }
+    }
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds::of(crate::DEFAULT_BUDGET)
+    }
+}
 
 /// IKE's ports (RFC 7296 §2; RFC 3948 §2).
 const IKE_PORT: u16 = 500;
@@ -76,6 +96,7 @@ struct FlowInfo {
 /// The analyzer's state.
 #[derive(Debug, Default)]
 pub struct IkeAnalyzer {
+    bounds: Bounds,
     tunnels: Vec<Tunnel>,
     by_ispi: FastMap<u64, Vec<usize>>,
     flows: FastMap<(SocketAddr, SocketAddr), FlowInfo>,
@@ -224,7 +245,7 @@ impl IkeAnalyzer {
         let ix = match self.find_tunnel(msg) {
             Some(ix) => ix,
             None => {
-                if self.tunnels.len() >= MAX_TUNNELS {
+                if self.tunnels.len() >= self.bounds.tunnels {
                     self.tunnels_dropped += 1;
                     return;
                 }
@@ -236,7 +257,7 @@ impl IkeAnalyzer {
         };
         self.tunnels[ix].on_message(msg, &seen);
         let key = unordered(seg.src, seg.dst);
-        if self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key) {
+        if self.flows.len() < self.bounds.flows || self.flows.contains_key(&key) {
             self.flows_version += 1;
             let f = self.flows.entry(key).or_default();
             f.tunnel = Some(ix);
@@ -245,7 +266,7 @@ impl IkeAnalyzer {
             self.note_pair(key, encap);
         }
         let ips = unordered(seg.src.ip(), seg.dst.ip());
-        if self.ip_pairs.len() < MAX_FLOWS || self.ip_pairs.contains_key(&ips) {
+        if self.ip_pairs.len() < self.bounds.flows || self.ip_pairs.contains_key(&ips) {
             self.ip_pairs.insert(ips, ix);
         }
     }
@@ -256,7 +277,7 @@ impl IkeAnalyzer {
         let ix = match self.esp_index.get(&key) {
             Some(&ix) => ix,
             None => {
-                if self.esp.len() >= MAX_ESP_SAS {
+                if self.esp.len() >= self.bounds.esp_sas {
                     self.esp_sas_dropped += 1;
                     return;
                 }
@@ -265,7 +286,7 @@ impl IkeAnalyzer {
                 self.esp.push(sa);
                 self.esp_index.insert(key, self.esp.len() - 1);
                 let key = unordered(seg.src, seg.dst);
-                if udp && (self.flows.len() < MAX_FLOWS || self.flows.contains_key(&key)) {
+                if udp && (self.flows.len() < self.bounds.flows || self.flows.contains_key(&key)) {
                     self.flows_version += 1;
                     self.flows.entry(key).or_default().encap = true;
                     self.note_pair(key, true);
@@ -352,6 +373,13 @@ impl IkeAnalyzer {
 }
 
 impl Protocol for IkeAnalyzer {
+    fn with_budget(budget: usize) -> Self {
+        IkeAnalyzer {
+            bounds: Bounds::of(budget),
+            ..IkeAnalyzer::default()
+        }
+    }
+
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         IkeAnalyzer::udp(self, seg, shared)
     }

@@ -25,7 +25,7 @@
 //! Keyed by source, destination and SSRC (several SSRCs on one port pair are separate streams),
 //! with tshark's statistics ([`stats`]), callscope's own counters (duplicates, wraps, markers,
 //! comfort noise and event packets, bitrate), a quality estimate ([`codec`]) and a bounded
-//! per-second series. At most [`MAX_STREAMS`] streams are tracked; packets of further streams are
+//! per-second series. At most [`budget::RTP_STREAMS`](crate::budget::RTP_STREAMS) streams are tracked; packets of further streams are
 //! counted in `packets_dropped`.
 
 mod codec;
@@ -51,11 +51,6 @@ pub use dtmf::DtmfPress;
 pub use rtcp::{Block as RtcpBlock, Report as RtcpEntry, Source as RtcpSource};
 pub use stream::{PayloadTypeCount, SeriesPoint, MAX_POINTS};
 
-/// RTP streams tracked at once.
-pub const MAX_STREAMS: usize = 10_000;
-/// Flows remembered as carrying ZRTP or DTLS keying.
-const MAX_KEYED_FLOWS: usize = 65_536;
-
 /// UDP ports whose tshark dissector takes a datagram by port before any heuristic runs, so media
 /// heuristics never see them (DNS, DHCP, TFTP, Kerberos, NTP, NetBIOS, SNMP, CLDAP, ISAKMP and
 /// NAT-T, syslog, RIP, DHCPv6, L2TP, RADIUS, SSDP, GTP, VXLAN, SIP, mDNS, LLMNR).
@@ -78,7 +73,7 @@ pub struct RtpReport {
     pub srtp_packets: u64,
     /// ZRTP packets (RFC 6189) seen on media ports.
     pub zrtp_packets: u64,
-    /// Streams not tracked because [`MAX_STREAMS`] were.
+    /// Streams not tracked because the stream table was full.
     pub streams_dropped: u64,
     /// Packets of those streams.
     pub packets_dropped: u64,
@@ -220,8 +215,12 @@ pub struct RtcpReport {
 }
 
 /// The analyzer's state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RtpAnalyzer {
+    /// RTP streams tracked at once.
+    max_streams: usize,
+    /// Flows remembered as carrying ZRTP or DTLS keying.
+    max_keyed_flows: usize,
     origin_ns: Option<i64>,
     streams: Vec<stream::Stream>,
     index: FastMap<(SocketAddr, SocketAddr, u32), usize>,
@@ -467,7 +466,7 @@ impl RtpAnalyzer {
     }
 
     fn mark_keyed(&mut self, flow: u64) {
-        if self.keyed_flows.len() < MAX_KEYED_FLOWS {
+        if self.keyed_flows.len() < self.max_keyed_flows {
             self.keyed_flows.insert(flow);
         }
     }
@@ -552,7 +551,7 @@ impl RtpAnalyzer {
         let key = (seg.src, seg.dst, ssrc);
         let idx = match self.index.get(&key) {
             Some(&i) => i,
-            None if self.streams.len() < MAX_STREAMS => {
+            None if self.streams.len() < self.max_streams => {
                 self.streams
                     .push(stream::Stream::new(seg.src, seg.dst, ssrc));
                 self.index.insert(key, self.streams.len() - 1);
@@ -733,7 +732,31 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
     }
 }
 
+impl Default for RtpAnalyzer {
+    fn default() -> Self {
+        RtpAnalyzer::with_budget(crate::DEFAULT_BUDGET)
+    }
+}
+
 impl Protocol for RtpAnalyzer {
+    fn with_budget(budget: usize) -> Self {
+        RtpAnalyzer {
+            max_streams: crate::budget::RTP_STREAMS.bound(budget),
+            max_keyed_flows: crate::budget::RTP_KEYED_FLOWS.bound(budget),
+            origin_ns: None,
+            streams: Vec::new(),
+            index: FastMap::default(),
+            keyed_flows: FastSet::default(),
+            rtcp: rtcp::RtcpState::with_budget(budget),
+            packets: 0,
+            srtp_packets: 0,
+            zrtp_packets: 0,
+            streams_dropped: 0,
+            packets_dropped: 0,
+            memo: FlowMemo::default(),
+        }
+    }
+
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         RtpAnalyzer::udp(self, seg, shared)
     }

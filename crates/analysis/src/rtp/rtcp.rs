@@ -11,10 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocols::FinishContext;
 
-/// Report entries kept.
-pub const MAX_REPORTS: usize = 20_000;
-/// Reporting sources tracked.
-pub const MAX_SOURCES: usize = 10_000;
 /// Recent SRs remembered per source for matching LSR.
 const SR_MEMORY: usize = 8;
 /// Negative round trips down to this (ms) are DLSR rounding, reported as 0; below, dropped.
@@ -130,9 +126,34 @@ struct SourceState {
 /// A report block's reported SSRC and its jitter as sent (timestamp units).
 pub(super) type RawJitter = (u32, u32);
 
+/// The RTCP tables' bounds.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// Report entries kept.
+    reports: usize,
+    /// Reporting sources tracked.
+    sources: usize,
+}
+
+impl Bounds {
+    fn of(budget: usize) -> Self {
+        Bounds {
+            reports: crate::budget::RTCP_REPORTS.bound(budget),
+            sources: crate::budget::RTCP_SOURCES.bound(budget),
+        }
+    }
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds::of(crate::DEFAULT_BUDGET)
+    }
+}
+
 /// RTCP state.
 #[derive(Debug, Default)]
 pub struct RtcpState {
+    bounds: Bounds,
     /// Entries with their blocks' (reported SSRC, raw jitter) and capture time.
     pub(super) reports: Vec<(Report, Vec<RawJitter>, i64)>,
     pub(super) dropped_reports: u64,
@@ -168,6 +189,14 @@ pub fn hex32(v: u32) -> String {
 }
 
 impl RtcpState {
+    /// Empty, with tables sized by `budget` bytes.
+    pub fn with_budget(budget: usize) -> Self {
+        RtcpState {
+            bounds: Bounds::of(budget),
+            ..RtcpState::default()
+        }
+    }
+
     /// Reads one RTCP datagram.
     pub fn datagram(
         &mut self,
@@ -276,7 +305,7 @@ impl RtcpState {
                     memory.remove(0);
                 }
                 memory.push((middle, ts_ns));
-                if self.srs.len() > MAX_SOURCES {
+                if self.srs.len() > self.bounds.sources {
                     self.srs.clear();
                 }
                 (ssrc, blocks)
@@ -384,14 +413,14 @@ impl RtcpState {
     ) {
         let kind = report.kind.clone();
         let srtcp = report.srtcp;
-        if self.reports.len() < MAX_REPORTS {
+        if self.reports.len() < self.bounds.reports {
             self.reports.push((report, raw_blocks, ts_ns));
         } else {
             self.dropped_reports += 1;
         }
         let idx = match self.source_index.get(&(src, dst, ssrc)) {
             Some(&i) => i,
-            None if self.sources.len() < MAX_SOURCES => {
+            None if self.sources.len() < self.bounds.sources => {
                 self.sources.push(SourceState::new(src, dst, ssrc));
                 self.source_index
                     .insert((src, dst, ssrc), self.sources.len() - 1);

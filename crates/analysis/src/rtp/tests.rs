@@ -235,7 +235,7 @@ fn several_ssrcs_on_one_port_pair_are_separate_streams() {
 fn stream_cap_counts_drops() {
     let mut a = RtpAnalyzer::default();
     let mut shared = Shared::default();
-    for i in 0..(MAX_STREAMS as u32 + 5) {
+    for i in 0..(crate::budget::RTP_STREAMS.at_default as u32 + 5) {
         let b = rtp_bytes(0, false, 1, 0, i);
         a.udp(
             &seg(1, 0, "10.0.0.1:6000", "10.0.0.2:6000", &b),
@@ -243,7 +243,7 @@ fn stream_cap_counts_drops() {
         );
     }
     let (rtp, _) = a.finish(&ctx());
-    assert_eq!(rtp.streams.len(), MAX_STREAMS);
+    assert_eq!(rtp.streams.len(), crate::budget::RTP_STREAMS.at_default);
     assert_eq!(rtp.streams_dropped, 5);
     assert_eq!(rtp.packets_dropped, 5);
 }

@@ -76,9 +76,18 @@ pub struct SipLimits {
 
 impl Default for SipLimits {
     fn default() -> Self {
+        SipLimits::with_budget(crate::DEFAULT_BUDGET)
+    }
+}
+
+impl SipLimits {
+    /// The tables sized by a memory budget of `budget` bytes ([`crate::budget`]); the per-call
+    /// and per-message bounds are fixed.
+    pub fn with_budget(budget: usize) -> Self {
+        use crate::budget::*;
         SipLimits {
-            call_ids: 10_000,
-            arrows: 250_000,
+            call_ids: SIP_CALL_IDS.bound(budget),
+            arrows: SIP_ARROWS.bound(budget),
             call: CallLimits {
                 arrows: 2_000,
                 transactions: 256,
@@ -87,18 +96,18 @@ impl Default for SipLimits {
                 user_agents: 8,
             },
             exchange_arrows: 200,
-            summaries: 20_000,
-            resend_keys: 200_000,
-            media: 100_000,
+            summaries: SIP_SUMMARIES.bound(budget),
+            resend_keys: SIP_RESEND_KEYS.bound(budget),
+            media: SIP_MEDIA.bound(budget),
             malformed_kept: 64,
             user_agents: 256,
             frame: FrameLimits {
                 max_header: 64 * 1024,
                 max_body: 256 * 1024,
             },
-            stream_bytes: 8 << 20,
-            streams: 10_000,
-            details_bytes: 8 << 20,
+            stream_bytes: SIP_STREAM_BYTES.bound(budget),
+            streams: TCP_STREAMS.bound(budget),
+            details_bytes: SIP_DETAILS.bound(budget),
         }
     }
 }
@@ -482,6 +491,10 @@ impl SipAnalyzer {
 }
 
 impl Protocol for SipAnalyzer {
+    fn with_budget(budget: usize) -> Self {
+        SipAnalyzer::new(SipLimits::with_budget(budget))
+    }
+
     /// SIP, then H.248 on its ports.
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         SipAnalyzer::udp(self, seg, shared).or_else(|| self.megaco_udp(seg, shared))

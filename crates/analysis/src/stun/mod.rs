@@ -36,12 +36,6 @@ use self::turn::Alloc;
 use crate::flows::{unordered, LookupMemo, PairFilter, Transport};
 use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
 
-/// Transactions tracked.
-pub const MAX_TRANSACTIONS: usize = 32_768;
-/// Allocations tracked.
-pub const MAX_ALLOCATIONS: usize = 4_096;
-/// Flows remembered as carrying STUN.
-const MAX_FLOWS: usize = 32_768;
 /// Distinct public mappings kept.
 const MAX_MAPPINGS: usize = 1_024;
 /// Distinct SOFTWARE values kept.
@@ -50,10 +44,39 @@ const MAX_SOFTWARE: usize = 32;
 const MAX_RELAYED: usize = 1_024;
 /// Bytes buffered per TCP stream direction while a message is incomplete.
 const MAX_STREAM_BUFFER: usize = HEADER_LEN + 65_536;
-/// TCP stream directions buffered.
-const MAX_STREAMS: usize = 16_384;
-/// Channel numbers remembered from ChannelBind requests.
-const MAX_CHANNELS: usize = 16_384;
+/// Channel numbers a ChannelBind may name (0x4000–0x7FFF, RFC 8656 §12): the set of those seen
+/// is bounded by the protocol itself.
+const CHANNEL_NUMBERS: usize = 16_384;
+
+/// The tables' bounds, from the memory budget.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// Transactions tracked.
+    transactions: usize,
+    /// Allocations tracked.
+    allocations: usize,
+    /// Flows remembered as carrying STUN; also the TCP stream directions buffered.
+    flows: usize,
+    /// Bytes buffered over all TCP stream directions while their messages are incomplete.
+    stream_bytes: usize,
+}
+
+impl Bounds {
+    fn of(budget: usize) -> Self {
+        Bounds {
+            transactions: crate::budget::STUN_TRANSACTIONS.bound(budget),
+            allocations: crate::budget::TURN_ALLOCATIONS.bound(budget),
+            flows: crate::budget::STUN_FLOWS.bound(budget),
+            stream_bytes: crate::budget::STUN_STREAM_BYTES.bound(budget),
+        }
+    }
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds::of(crate::DEFAULT_BUDGET)
+    }
+}
 
 /// One direction of a TCP stream carrying STUN/TURN.
 #[derive(Debug, Default)]
@@ -75,6 +98,7 @@ struct At {
 /// The analyzer's state.
 #[derive(Debug, Default)]
 pub struct StunAnalyzer {
+    bounds: Bounds,
     messages: u64,
     classic_messages: u64,
     channel_data: u64,
@@ -103,6 +127,8 @@ pub struct StunAnalyzer {
     demux: DemuxCounts,
     streams: FastMap<(SocketAddr, SocketAddr), StreamBuf>,
     tcp_desync: u64,
+    /// Bytes in `streams`' buffers.
+    stream_held: usize,
     /// Channel numbers that ChannelBind requests named.
     bound_channels: FastSet<u16>,
 }
@@ -194,11 +220,23 @@ impl StunAnalyzer {
     /// In-order bytes of a claimed TCP stream: cut into STUN and ChannelData messages.
     pub fn tcp_bytes(&mut self, seg: &Segment<'_>, _shared: &mut Shared) {
         let key = (seg.src, seg.dst);
-        if !self.streams.contains_key(&key) && self.streams.len() >= MAX_STREAMS {
+        if !self.streams.contains_key(&key) && self.streams.len() >= self.bounds.flows {
             return;
         }
         let mut stream = self.streams.remove(&key).unwrap_or_default();
         if stream.broken {
+            self.streams.insert(key, stream);
+            return;
+        }
+        let before = stream.buf.len();
+        if self.stream_held + seg.payload.len() > self.bounds.stream_bytes {
+            // Every stream's partial messages together may not outgrow the budget's share.
+            self.stream_held -= before;
+            stream = StreamBuf {
+                broken: true,
+                ..StreamBuf::default()
+            };
+            self.tcp_desync += 1;
             self.streams.insert(key, stream);
             return;
         }
@@ -257,11 +295,12 @@ impl StunAnalyzer {
         if stream.broken {
             stream.buf = Vec::new();
         }
+        self.stream_held = self.stream_held - before + stream.buf.len();
         self.streams.insert(key, stream);
     }
 
     fn remember(&mut self, key: (SocketAddr, SocketAddr)) {
-        if self.flows.len() < MAX_FLOWS {
+        if self.flows.len() < self.bounds.flows {
             self.flows.insert(key, ());
             self.maybe_known.insert(key.0, key.1);
         }
@@ -277,7 +316,7 @@ impl StunAnalyzer {
         if let Some(&i) = self.alloc_index.get(&(client, server, t)) {
             return Some(i);
         }
-        if self.allocs.len() >= MAX_ALLOCATIONS {
+        if self.allocs.len() >= self.bounds.allocations {
             self.allocations_dropped += 1;
             return None;
         }
@@ -351,7 +390,7 @@ impl StunAnalyzer {
         let ix = match self.tx_index.get(&msg.transaction_id) {
             Some(&ix) => ix,
             None => {
-                if self.txs.len() >= MAX_TRANSACTIONS {
+                if self.txs.len() >= self.bounds.transactions {
                     self.transactions_dropped += 1;
                     return;
                 }
@@ -369,7 +408,7 @@ impl StunAnalyzer {
         if let (Method::ChannelBind, Some(Attribute::ChannelNumber(c))) =
             (msg.kind.method, msg.attribute(AttributeType::ChannelNumber))
         {
-            if self.bound_channels.len() < MAX_CHANNELS {
+            if self.bound_channels.len() < CHANNEL_NUMBERS {
                 self.bound_channels.insert(*c);
             }
         }
@@ -512,6 +551,13 @@ impl StunAnalyzer {
 
 /// Relayed media is queued in [`Shared::relayed`] for whichever analyzer wants it (RTP).
 impl Protocol for StunAnalyzer {
+    fn with_budget(budget: usize) -> Self {
+        StunAnalyzer {
+            bounds: Bounds::of(budget),
+            ..StunAnalyzer::default()
+        }
+    }
+
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         let name = StunAnalyzer::udp(self, seg, shared);
         shared.relayed.append(&mut self.relayed);

@@ -10,8 +10,9 @@
 //! given up and counted. QUIC on UDP 443: the ClientHello is read from the client's Initial
 //! packets ([`quic`]).
 //!
-//! Bounded: [`MAX_SESSIONS`] connections reported, [`MAX_OPEN`] handshakes read at once,
-//! [`MAX_HANDSHAKE_BYTES`] of handshake messages per direction.
+//! Bounded by the memory budget ([`crate::budget::TLS_SESSIONS`] connections reported,
+//! [`crate::budget::TLS_HANDSHAKE_BYTES`] of handshake messages held over all connections), with
+//! [`MAX_OPEN`] handshakes read at once and [`MAX_HANDSHAKE_BYTES`] per direction.
 
 mod quic;
 pub mod report;
@@ -31,8 +32,6 @@ use crate::FastMap;
 pub use report::TlsReport;
 use report::TlsSession;
 
-/// Connections reported.
-pub const MAX_SESSIONS: usize = 16_384;
 /// Connections whose handshake is being read at once; beyond, those past their ClientHello are
 /// forgotten first.
 pub const MAX_OPEN: usize = 4_096;
@@ -57,6 +56,12 @@ struct Connection {
 /// The TLS analyzer.
 #[derive(Debug)]
 pub struct TlsAnalyzer {
+    /// Connections reported.
+    max_sessions: usize,
+    /// Handshake bytes held over all connections.
+    max_pending: usize,
+    /// Bytes in the connections' `pending`.
+    pending_held: usize,
     report: TlsReport,
     start_ns: Vec<i64>,
     open: FastMap<(SocketAddr, SocketAddr), Connection>,
@@ -69,11 +74,24 @@ pub struct TlsAnalyzer {
 
 impl Default for TlsAnalyzer {
     fn default() -> Self {
+        TlsAnalyzer::with_budget(crate::DEFAULT_BUDGET)
+    }
+}
+
+impl TlsAnalyzer {
+    fn bounded(budget: usize) -> Self {
         TlsAnalyzer {
+            max_sessions: crate::budget::TLS_SESSIONS.bound(budget),
+            max_pending: crate::budget::TLS_HANDSHAKE_BYTES.bound(budget),
+            pending_held: 0,
             report: TlsReport::default(),
             start_ns: Vec::new(),
             open: FastMap::default(),
-            records: Partial::new(RECORD_HEADER_LEN + MAX_FRAGMENT_LEN, 16 << 20, MAX_OPEN),
+            records: Partial::new(
+                RECORD_HEADER_LEN + MAX_FRAGMENT_LEN,
+                crate::budget::TLS_HANDSHAKE_BYTES.bound(budget),
+                MAX_OPEN,
+            ),
             names: Vec::new(),
             sessions_dropped: 0,
             quic_open: FastMap::default(),
@@ -106,6 +124,9 @@ impl TlsAnalyzer {
             return;
         };
         let mut not_tls = false;
+        let max_pending = self.max_pending;
+        let held = &mut self.pending_held;
+        let dropped = &mut self.report.handshake_bytes_dropped;
         self.records
             .push(seg.src, seg.dst, seg.payload, &mut |data| {
                 let split = split_records(data);
@@ -113,7 +134,13 @@ impl TlsAnalyzer {
                     match r.content_type {
                         content_type::HANDSHAKE if !conn.stopped[dir] => {
                             let room = MAX_HANDSHAKE_BYTES.saturating_sub(conn.pending[dir].len());
+                            let shared_room = max_pending.saturating_sub(*held);
                             let take = r.fragment.len().min(room);
+                            if take > shared_room {
+                                *dropped += (take - shared_room) as u64;
+                            }
+                            let take = take.min(shared_room);
+                            *held += take;
                             conn.pending[dir].extend_from_slice(&r.fragment[..take]);
                         }
                         content_type::CHANGE_CIPHER_SPEC => conn.stopped[dir] = true,
@@ -139,7 +166,7 @@ impl TlsAnalyzer {
     /// Reports a connection by its ClientHello (sent `seg.src` → `seg.dst`) and names its
     /// server by the SNI; None when the table is full (counted).
     fn session(&mut self, seg: &Segment<'_>, hello: ClientHello, quic: bool) -> Option<usize> {
-        if self.report.sessions.len() >= MAX_SESSIONS {
+        if self.report.sessions.len() >= self.max_sessions {
             self.sessions_dropped += 1;
             return None;
         }
@@ -188,7 +215,9 @@ impl TlsAnalyzer {
             forget = self.open.keys().copied().collect();
         }
         for k in forget {
-            self.open.remove(&k);
+            if let Some(c) = self.open.remove(&k) {
+                self.pending_held -= c.pending[0].len() + c.pending[1].len();
+            }
             self.records.forget(k.0, k.1);
             self.records.forget(k.1, k.0);
         }
@@ -200,6 +229,7 @@ impl TlsAnalyzer {
             return;
         };
         let pending = std::mem::take(&mut conn.pending[dir]);
+        self.pending_held -= pending.len();
         let (messages, used) = split_handshakes(&pending);
         for (msg_type, body) in messages {
             let Some(conn) = self.open.get_mut(&k) else {
@@ -267,17 +297,23 @@ impl TlsAnalyzer {
         }
         if let Some(conn) = self.open.get_mut(&k) {
             if conn.done {
+                self.pending_held -= conn.pending[0].len() + conn.pending[1].len();
                 conn.pending = Default::default();
                 self.records.forget(k.0, k.1);
                 self.records.forget(k.1, k.0);
             } else if !conn.stopped[dir] {
                 conn.pending[dir] = pending.get(used..).unwrap_or_default().to_vec();
+                self.pending_held += conn.pending[dir].len();
             }
         }
     }
 }
 
 impl Protocol for TlsAnalyzer {
+    fn with_budget(budget: usize) -> Self {
+        TlsAnalyzer::bounded(budget)
+    }
+
     /// QUIC on UDP 443 (the port the first-pass classification calls QUIC): a client Initial
     /// is read for its ClientHello.
     fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {

@@ -6,11 +6,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TlsReport {
-    /// Connections with a ClientHello, in order of it (at most 16,384; those not tracked are
-    /// counted in `limits.tls_sessions_dropped`).
+    /// Connections with a ClientHello, in order of it (bounded by the memory budget; those not
+    /// tracked are counted in `limits.tls_sessions_dropped`).
     pub sessions: Vec<TlsSession>,
     /// Streams that stopped framing as TLS records before their handshake was read.
     pub not_tls: u64,
+    /// Handshake bytes not kept because the handshakes being read held the budget's share.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub handshake_bytes_dropped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One connection's handshake.

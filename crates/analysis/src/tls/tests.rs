@@ -120,15 +120,15 @@ fn a_stream_that_stops_being_tls_is_given_up() {
 fn sessions_beyond_the_table_are_counted() {
     let mut a = TlsAnalyzer::default();
     let mut shared = Shared::default();
-    for i in 0..(MAX_SESSIONS + 2) {
+    for i in 0..(crate::budget::TLS_SESSIONS.at_default + 2) {
         let client = format!("10.{}.{}.{}:40000", i >> 16, (i >> 8) & 0xff, i & 0xff);
         a.stream_bytes(&seg(&client, SERVER, CLIENT_HELLO_RECORD, 1), &mut shared);
         assert!(a.open.len() <= MAX_OPEN);
     }
     let s = finish(a);
-    assert_eq!(s.tls.sessions.len(), MAX_SESSIONS);
+    assert_eq!(s.tls.sessions.len(), crate::budget::TLS_SESSIONS.at_default);
     assert_eq!(s.tls_sessions_dropped, 2);
-    assert_eq!(s.names.len(), MAX_SESSIONS);
+    assert_eq!(s.names.len(), crate::budget::TLS_SESSIONS.at_default);
 }
 
 #[test]

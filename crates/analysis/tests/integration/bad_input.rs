@@ -518,12 +518,13 @@ fn extreme_timestamps_neither_wrap_nor_go_negative() {
     }
 }
 
-/// The tables' bounds come from one budget: under 1 MiB, 3,000 distinct flows keep at most 1,024
-/// (the idlest evicted and counted), and the report still adds up.
+/// The tables' bounds come from one budget: under 1 MiB, 3,000 distinct flows keep at most 256
+/// (the idlest evicted and counted), the report still adds up, and `limits.tables` lists the
+/// two tables that were full with their bounds.
 #[test]
 fn the_memory_budget_bounds_the_flow_and_endpoint_tables() {
     let options = Options::with_budget(1 << 20);
-    assert_eq!((options.max_flows, options.max_endpoints), (1024, 1024));
+    assert_eq!((options.max_flows, options.max_endpoints), (256, 128));
     let mut file = Pcap::new(101);
     for i in 0..3000u32 {
         let src = SocketAddr::from((std::net::Ipv4Addr::from(0x0a00_0001 + i), 40000));
@@ -533,12 +534,90 @@ fn the_memory_budget_bounds_the_flow_and_endpoint_tables() {
     let mut a = Analyzer::new(options);
     a.feed(file.bytes()).expect("readable");
     let r = a.finish();
-    assert!(r.conversations.len() <= 1024, "{}", r.conversations.len());
+    assert!(r.conversations.len() <= 256, "{}", r.conversations.len());
     assert_eq!(r.conversations.len() as u64 + r.limits.flows_evicted, 3000);
-    assert!(r.endpoints.len() <= 1024);
+    assert!(r.endpoints.len() <= 128);
     assert!(r.limits.endpoints_dropped > 0);
     assert_eq!(r.capture.packets, 3000);
+    let tables: Vec<_> = r
+        .limits
+        .tables
+        .iter()
+        .map(|t| (t.table.as_str(), t.bound, t.dropped))
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            ("flows", 256, r.limits.flows_evicted),
+            ("endpoints", 128, r.limits.endpoints_dropped)
+        ]
+    );
     let default = Options::default();
-    assert_eq!(default.max_flows, 131_072, "128 MiB by default");
+    assert_eq!(default.max_flows, 32_768, "128 MiB by default");
     assert_eq!(Options::for_browser().max_flows, default.max_flows);
+}
+
+/// The protocol analyzers' tables come from the same budget: under 1 MiB, 100 unanswered
+/// INVITEs (16 Call-IDs fit), 100 RTP streams (32 fit) and 100 STUN transactions (32 fit) are
+/// cut at their bounds, and each cut is in `limits.tables`.
+#[test]
+fn the_memory_budget_bounds_the_protocol_tables() {
+    let budget = 1 << 20;
+    let mut file = Pcap::new(101);
+    let (a, b) = (
+        SocketAddr::from(([10, 0, 0, 1], 5060)),
+        SocketAddr::from(([192, 0, 2, 3], 5060)),
+    );
+    for i in 0..100u32 {
+        let invite = format!(
+            "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
+From: <sip:alice@example.com>;tag={i}\r\nTo: <sip:bob@example.com>\r\nCall-ID: c{i}@x\r\n\
+CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        );
+        file.record(i64::from(i), &testing::ip_udp(a, b, invite.as_bytes()));
+        let mut rtp = vec![0x80, 0, 0, 1, 0, 0, 0, 160];
+        rtp.extend_from_slice(&i.to_be_bytes());
+        rtp.extend_from_slice(&[0xd5; 20]);
+        let (m, n) = (
+            SocketAddr::from(([10, 1, 0, 1], 10_000 + i as u16)),
+            SocketAddr::from(([10, 2, 0, 1], 20_000)),
+        );
+        file.record(i64::from(i), &testing::ip_udp(m, n, &rtp));
+        let mut stun = vec![0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42];
+        stun.extend_from_slice(&i.to_be_bytes());
+        stun.extend_from_slice(&[7; 8]);
+        let (s, t) = (
+            SocketAddr::from(([10, 0, 0, 1], 50_000)),
+            SocketAddr::from(([192, 0, 2, 4], 3478)),
+        );
+        file.record(i64::from(i), &testing::ip_udp(s, t, &stun));
+    }
+    let mut analyzer = Analyzer::new(Options::with_budget(budget));
+    analyzer.feed(file.bytes()).expect("readable");
+    let r = analyzer.finish();
+    use callscope_analysis::budget::{RTP_STREAMS, SIP_CALL_IDS, STUN_TRANSACTIONS};
+    assert_eq!(
+        (
+            SIP_CALL_IDS.bound(budget),
+            RTP_STREAMS.bound(budget),
+            STUN_TRANSACTIONS.bound(budget)
+        ),
+        (16, 32, 32)
+    );
+    assert_eq!(r.sip.calls.len(), 16);
+    assert_eq!(r.sip.dropped.untracked_messages, 84);
+    assert_eq!(r.rtp.streams.len(), 32);
+    assert_eq!(r.rtp.streams_dropped, 68);
+    assert_eq!(r.stun.transactions.len(), 32);
+    assert_eq!(r.stun.transactions_dropped, 68);
+    let hit = |name: &str| {
+        r.limits
+            .tables
+            .iter()
+            .find(|t| t.table == name)
+            .map(|t| (t.bound, t.dropped))
+    };
+    assert_eq!(hit("sip_call_ids"), Some((16, 84)));
+    assert_eq!(hit("rtp_streams"), Some((32, 68)));
+    assert_eq!(hit("stun_transactions"), Some((32, 68)));
 }

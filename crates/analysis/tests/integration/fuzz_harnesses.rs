@@ -147,5 +147,5 @@ fn the_regression_corpus_replays() {
             ran += 1;
         }
     }
-    assert!(ran >= 14, "the regression corpus is missing ({ran} inputs)");
+    assert!(ran >= 15, "the regression corpus is missing ({ran} inputs)");
 }

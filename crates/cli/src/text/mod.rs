@@ -169,6 +169,19 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         for (what, n) in limits {
             writeln!(out, "  {n} {what}")?;
         }
+        if !r.limits.tables.is_empty() {
+            let full: Vec<String> = r
+                .limits
+                .tables
+                .iter()
+                .map(|t| format!("{} ({})", t.table, t.bound))
+                .collect();
+            writeln!(
+                out,
+                "  Full at their share of the memory budget: {}; --memory MiB raises it.",
+                full.join(", ")
+            )?;
+        }
     }
     Ok(())
 }
