@@ -22,7 +22,7 @@
 //! | tcp_bytes | 4194304 | 1 | 3.1 % |
 //! | tcp_streams | 8192 | 1024 | 6.2 % |
 //! | icmp_flows | 8192 | 96 | 0.5 % |
-//! | sip_call_ids | 2048 | 6656 | 10.1 % |
+//! | sip_call_ids | 3072 | 4608 | 10.5 % |
 //! | sip_details | 4194304 | 1 | 3.1 % |
 //! | sip_stream_bytes | 4194304 | 1 | 3.1 % |
 //! | sip_arrows | 32768 | 96 | 2.3 % |
@@ -132,8 +132,8 @@ pub const ICMP_FLOWS: Table = table("icmp_flows", 8_192, 96, 8, None);
 /// SIP Call-IDs tracked (calls and exchanges).
 pub const SIP_CALL_IDS: Table = table(
     "sip_call_ids",
-    2_048,
-    6_656,
+    3_072,
+    4_608,
     8,
     Some(|r| r.sip.dropped.untracked_messages),
 );

@@ -558,7 +558,7 @@ fn the_memory_budget_bounds_the_flow_and_endpoint_tables() {
 }
 
 /// The protocol analyzers' tables come from the same budget: under 1 MiB, 100 unanswered
-/// INVITEs (16 Call-IDs fit), 100 RTP streams (32 fit) and 100 STUN transactions (32 fit) are
+/// INVITEs (24 Call-IDs fit), 100 RTP streams (32 fit) and 100 STUN transactions (32 fit) are
 /// cut at their bounds, and each cut is in `limits.tables`.
 #[test]
 fn the_memory_budget_bounds_the_protocol_tables() {
@@ -602,10 +602,10 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
             RTP_STREAMS.bound(budget),
             STUN_TRANSACTIONS.bound(budget)
         ),
-        (16, 32, 32)
+        (24, 32, 32)
     );
-    assert_eq!(r.sip.calls.len(), 16);
-    assert_eq!(r.sip.dropped.untracked_messages, 84);
+    assert_eq!(r.sip.calls.len(), 24);
+    assert_eq!(r.sip.dropped.untracked_messages, 76);
     assert_eq!(r.rtp.streams.len(), 32);
     assert_eq!(r.rtp.streams_dropped, 68);
     assert_eq!(r.stun.transactions.len(), 32);
@@ -617,7 +617,7 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
             .find(|t| t.table == name)
             .map(|t| (t.bound, t.dropped))
     };
-    assert_eq!(hit("sip_call_ids"), Some((16, 84)));
+    assert_eq!(hit("sip_call_ids"), Some((24, 76)));
     assert_eq!(hit("rtp_streams"), Some((32, 68)));
     assert_eq!(hit("stun_transactions"), Some((32, 68)));
 }
