@@ -36,6 +36,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    callscope_collector::return_freed_large_blocks();
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => analyze::run(args),

@@ -32,6 +32,8 @@ pub mod macos_tunnels;
 pub mod names;
 mod os;
 pub mod procfs;
+
+pub use os::return_freed_large_blocks;
 pub mod sampler;
 
 /// Why collecting or capturing failed.
