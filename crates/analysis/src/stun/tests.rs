@@ -226,3 +226,27 @@ fn f_seg_not_stun() -> Segment<'static> {
         flow: 1,
     }
 }
+
+#[test]
+fn partial_messages_across_tcp_streams_stay_within_the_budget_share() {
+    let mut f = Feed::new();
+    f.stun = <StunAnalyzer as Protocol>::with_budget(1 << 20);
+    assert_eq!(f.stun.bounds.stream_bytes, 131_072, "the table's floor");
+    // On each of 20 streams, the first 10,020 bytes of a Binding request claiming 60,000 bytes of
+    // attributes: each waits for the rest.
+    let mut partial = vec![0, 1];
+    partial.extend_from_slice(&60_000u16.to_be_bytes());
+    partial.extend_from_slice(&[0x21, 0x12, 0xa4, 0x42]);
+    partial.resize(10_020, 0);
+    for i in 0..20 {
+        f.tcp(&format!("10.0.0.{i}:40000"), "192.0.2.4:3478", &partial);
+        assert!(f.stun.stream_held <= f.stun.bounds.stream_bytes);
+    }
+    let held: usize = f.stun.streams.values().map(|s| s.buf.len()).sum();
+    assert_eq!(
+        held, f.stun.stream_held,
+        "the running count is the buffers' sum"
+    );
+    assert_eq!(held, 13 * 10_020, "13 streams fit");
+    assert_eq!(f.stun.tcp_desync, 7, "the other 7 are given up and counted");
+}

@@ -182,3 +182,32 @@ fn a_quic_hello_in_frames_shuffled_across_initial_packets_is_read_whole() {
     );
     assert_eq!(t.alpn_offered, ["h2", "http/1.1"]);
 }
+
+#[test]
+fn handshake_bytes_held_across_connections_stay_within_the_budget_share() {
+    let mut a = <TlsAnalyzer as Protocol>::with_budget(1 << 16);
+    assert_eq!(a.max_pending, 131_072, "the table's floor");
+    let mut shared = Shared::default();
+    // On each of 20 connections, a record carrying the first 16,000 bytes of a 61,440-byte
+    // Certificate message: each waits for the rest, 320,000 bytes in all.
+    let mut record = vec![22, 3, 3];
+    record.extend_from_slice(&16_000u16.to_be_bytes());
+    record.extend_from_slice(&[11, 0x00, 0xf0, 0x00]);
+    record.resize(5 + 16_000, 0);
+    for i in 0..20 {
+        let client = format!("10.0.0.{i}:40000");
+        a.stream_bytes(&seg(&client, SERVER, &record, 1), &mut shared);
+        assert!(a.pending_held <= a.max_pending);
+    }
+    let held: usize = a
+        .open
+        .values()
+        .map(|c| c.pending[0].len() + c.pending[1].len())
+        .sum();
+    assert_eq!(
+        held, a.pending_held,
+        "the running count is the buffers' sum"
+    );
+    assert_eq!(held, 131_072);
+    assert_eq!(a.report.handshake_bytes_dropped, 20 * 16_000 - 131_072);
+}
