@@ -37,8 +37,9 @@
 //! 1. **Wire**: a module in `crates/wire/src/` that turns bytes into typed values (checked
 //!    reads from `callscope_wire::bytes`), with a sniffer (`looks_like`, as
 //!    `callscope_wire::stun::looks_like`) and tests. No state, no meaning.
-//! 2. **Analysis**: a module here with an analyzer that is `Default` and implements
-//!    [`protocols::Protocol`]: `udp` for datagrams (return its hierarchy name when it claims one),
+//! 2. **Analysis**: a module here with an analyzer that implements [`protocols::Protocol`]:
+//!    `with_budget` (each table that grows with the capture gets a [`budget::Table`] in
+//!    [`budget`], its bound from the budget), `udp` for datagrams (return its hierarchy name when it claims one),
 //!    `claims_stream` + `stream_bytes` for TCP, `ip` for another IP protocol, `found` for
 //!    progress, and `finish`, which builds its report section and places it.
 //! 3. **Registration**: one line in [`registry`]'s list, where its place decides which datagrams

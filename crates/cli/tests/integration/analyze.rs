@@ -394,3 +394,71 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
     assert_eq!(all.matches("many").count(), 50);
     assert!(!all.contains("more (--top"), "{all}");
 }
+
+/// `--memory` sets the budget the tables share: 500 unanswered INVITEs fit the default's 3,072
+/// Call-IDs, but under 16 MiB the SIP table holds 384, and the JSON and the text say which table
+/// was full and what it dropped. Below 16 MiB is refused.
+#[test]
+fn memory_sets_the_budget_and_the_report_names_the_full_tables() {
+    let mut file = Pcap::new(101);
+    for i in 0..500u16 {
+        let (a, b) = (
+            std::net::SocketAddr::from(([10, 0, 0, 1], 5060)),
+            std::net::SocketAddr::from(([10, 0, 1, 1], 5060)),
+        );
+        let invite = format!(
+            "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
+From: <sip:a@example.com>;tag={i}\r\nTo: <sip:b@example.com>\r\nCall-ID: budget{i}@x\r\n\
+CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
+        );
+        let t = 1_700_000_000_000_000 + i64::from(i) * 1000;
+        file.record(t, &callscope_wire::testing::ip_udp(a, b, invite.as_bytes()));
+    }
+    let path = temp("budget-invites.pcap", &file.into_bytes());
+    let json = |extra: &[&str]| -> serde_json::Value {
+        let out = callscope()
+            .args(["analyze", "--json"])
+            .args(extra)
+            .arg(&path)
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let roomy = json(&[]);
+    assert_eq!(roomy["sip"]["calls"].as_array().map(Vec::len), Some(500));
+    assert!(
+        roomy["limits"].get("tables").is_none(),
+        "{}",
+        roomy["limits"]
+    );
+    let tight = json(&["--memory", "16"]);
+    assert_eq!(tight["sip"]["calls"].as_array().map(Vec::len), Some(384));
+    assert_eq!(
+        tight["limits"]["tables"],
+        serde_json::json!([{"table": "sip_call_ids", "bound": 384, "dropped": 116}])
+    );
+    let text = callscope()
+        .args(["analyze", "--memory", "16"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let text = String::from_utf8(text.stdout).expect("text");
+    assert!(
+        text.contains("116 SIP messages of untracked Call-IDs"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Full at their share of the memory budget: sip_call_ids (384); --memory MiB raises it."
+        ),
+        "{text}"
+    );
+    let refused = callscope()
+        .args(["analyze", "--memory", "8"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("8 is not in 16..=65536"));
+}
