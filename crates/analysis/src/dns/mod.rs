@@ -49,24 +49,6 @@ impl Default for DnsAnalyzer {
     }
 }
 
-impl DnsAnalyzer {
-    fn bounded(budget: usize) -> Self {
-        DnsAnalyzer {
-            max_queries: crate::budget::DNS_QUERIES.bound(budget),
-            max_names: crate::budget::NAMES.bound(budget),
-            report: DnsReport::default(),
-            index: FastMap::default(),
-            first_ns: Vec::new(),
-            seen: FastSet::default(),
-            names: Vec::new(),
-            names_dropped: 0,
-            queries_dropped: 0,
-            // A DNS message over TCP is at most 64 KiB (its length prefix).
-            tcp: Partial::new(65_537, crate::budget::DNS_STREAM_BYTES.bound(budget), 1_024),
-        }
-    }
-}
-
 /// The protocol a port speaks, in tshark's names.
 fn protocol_of(seg: &Segment<'_>) -> Option<&'static str> {
     let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
@@ -245,7 +227,19 @@ fn reverse_address(name: &str) -> Option<IpAddr> {
 
 impl Protocol for DnsAnalyzer {
     fn with_budget(budget: usize) -> Self {
-        DnsAnalyzer::bounded(budget)
+        DnsAnalyzer {
+            max_queries: crate::budget::DNS_QUERIES.bound(budget),
+            max_names: crate::budget::NAMES.bound(budget),
+            report: DnsReport::default(),
+            index: FastMap::default(),
+            first_ns: Vec::new(),
+            seen: FastSet::default(),
+            names: Vec::new(),
+            names_dropped: 0,
+            queries_dropped: 0,
+            // A DNS message over TCP is at most 64 KiB (its length prefix).
+            tcp: Partial::new(65_537, crate::budget::DNS_STREAM_BYTES.bound(budget), 1_024),
+        }
     }
 
     fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {

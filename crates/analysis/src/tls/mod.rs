@@ -78,27 +78,6 @@ impl Default for TlsAnalyzer {
     }
 }
 
-impl TlsAnalyzer {
-    fn bounded(budget: usize) -> Self {
-        TlsAnalyzer {
-            max_sessions: crate::budget::TLS_SESSIONS.bound(budget),
-            max_pending: crate::budget::TLS_HANDSHAKE_BYTES.bound(budget),
-            pending_held: 0,
-            report: TlsReport::default(),
-            start_ns: Vec::new(),
-            open: FastMap::default(),
-            records: Partial::new(
-                RECORD_HEADER_LEN + MAX_FRAGMENT_LEN,
-                crate::budget::TLS_HANDSHAKE_BYTES.bound(budget),
-                MAX_OPEN,
-            ),
-            names: Vec::new(),
-            sessions_dropped: 0,
-            quic_open: FastMap::default(),
-        }
-    }
-}
-
 /// The pair key (lower address first) and the direction of `src` in it.
 fn key(src: SocketAddr, dst: SocketAddr) -> ((SocketAddr, SocketAddr), usize) {
     if src <= dst {
@@ -311,7 +290,22 @@ impl TlsAnalyzer {
 
 impl Protocol for TlsAnalyzer {
     fn with_budget(budget: usize) -> Self {
-        TlsAnalyzer::bounded(budget)
+        TlsAnalyzer {
+            max_sessions: crate::budget::TLS_SESSIONS.bound(budget),
+            max_pending: crate::budget::TLS_HANDSHAKE_BYTES.bound(budget),
+            pending_held: 0,
+            report: TlsReport::default(),
+            start_ns: Vec::new(),
+            open: FastMap::default(),
+            records: Partial::new(
+                RECORD_HEADER_LEN + MAX_FRAGMENT_LEN,
+                crate::budget::TLS_HANDSHAKE_BYTES.bound(budget),
+                MAX_OPEN,
+            ),
+            names: Vec::new(),
+            sessions_dropped: 0,
+            quic_open: FastMap::default(),
+        }
     }
 
     /// QUIC on UDP 443 (the port the first-pass classification calls QUIC): a client Initial
