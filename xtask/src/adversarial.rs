@@ -64,17 +64,9 @@ fn sock(ip: Ipv4Addr, port: u16) -> SocketAddr {
     SocketAddr::from((ip, port))
 }
 
-fn invite(call_id: &str, branch: u32) -> String {
-    format!(
-        "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{branch}\r\n\
-From: <sip:alice@example.com>;tag={branch}\r\nTo: <sip:bob@example.com>\r\nCall-ID: {call_id}\r\n\
-CSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5060>\r\nContent-Length: 0\r\n\r\n"
-    )
-}
-
-/// pcapng sections of 65,536 interface blocks each (little-endian, Ethernet, no options): the
-/// interface list that once grew without bound.
-pub fn interface_storm(sections: u32) -> Vec<u8> {
+/// Writes pcapng sections of 65,536 interface blocks each (little-endian, Ethernet, no options):
+/// the interface list that once grew without bound.
+pub fn write_interface_storm(out: &mut impl Write, sections: u32) -> std::io::Result<()> {
     let block = |block_type: u32, body: &[u8]| {
         let len = 12 + body.len() as u32;
         let mut v = block_type.to_le_bytes().to_vec();
@@ -87,14 +79,13 @@ pub fn interface_storm(sections: u32) -> Vec<u8> {
     shb.extend([1, 0, 0, 0]);
     shb.extend([0xff; 8]);
     let idb = block(1, &[1, 0, 0, 0, 0, 0, 0, 0]);
-    let mut out = Vec::with_capacity(sections as usize * 65_536 * idb.len());
     for _ in 0..sections {
-        out.extend(block(0x0a0d_0d0a, &shb));
+        out.write_all(&block(0x0a0d_0d0a, &shb))?;
         for _ in 0..65_536 {
-            out.extend_from_slice(&idb);
+            out.write_all(&idb)?;
         }
     }
-    out
+    Ok(())
 }
 
 /// Writes every case into `dir` (each takes a few seconds); `scale` divides the packet counts
@@ -137,10 +128,7 @@ pub fn write_all(dir: &Path, scale: u32) -> Result<Vec<Case>> {
     for i in 0..count {
         let src = sock(Ipv4Addr::new(10, 1, 0, 1), 10_000 + (i % 50_000) as u16);
         let dst = sock(host(i / 50_000 + 65_536), 20_000 + (i % 40_000) as u16);
-        let mut rtp = vec![0x80, 0, 0, 1, 0, 0, 0, 160];
-        rtp.extend_from_slice(&i.to_be_bytes());
-        rtp.extend_from_slice(&[0xd5; 20]);
-        w.packet(&testing::ip_udp(src, dst, &rtp))?;
+        w.packet(&testing::ip_udp(src, dst, &testing::rtp_pcmu(i)))?;
     }
     w.finish()?;
 
@@ -151,7 +139,7 @@ pub fn write_all(dir: &Path, scale: u32) -> Result<Vec<Case>> {
         format!("{count} SIP-over-TCP connections, each with a gap before its data"),
     );
     let mut w = Writer::create(&path, 101)?;
-    let body = invite("gap@x", 1);
+    let body = testing::unanswered_invite("gap@x", 1);
     for i in 0..count {
         let (a, b) = (
             sock(host(i), 40_000),
@@ -186,7 +174,7 @@ pub fn write_all(dir: &Path, scale: u32) -> Result<Vec<Case>> {
             sock(host(i % 60_000), 5060),
             sock(Ipv4Addr::new(192, 0, 2, 3), 5060),
         );
-        let msg = invite(&format!("call{i}@attacker"), i);
+        let msg = testing::unanswered_invite(&format!("call{i}@attacker"), i);
         w.packet(&testing::ip_udp(a, b, msg.as_bytes()))?;
     }
     w.finish()?;
@@ -203,10 +191,7 @@ pub fn write_all(dir: &Path, scale: u32) -> Result<Vec<Case>> {
             sock(host(i), 50_000),
             sock(Ipv4Addr::new(192, 0, 2, 4), 3478),
         );
-        let mut m = vec![0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42];
-        m.extend_from_slice(&i.to_be_bytes());
-        m.extend_from_slice(&[7; 8]);
-        w.packet(&testing::ip_udp(a, b, &m))?;
+        w.packet(&testing::ip_udp(a, b, &testing::stun_binding_request(i)))?;
     }
     w.finish()?;
 
@@ -241,7 +226,7 @@ pub fn write_all(dir: &Path, scale: u32) -> Result<Vec<Case>> {
             sock(host(i), 41_000),
             sock(Ipv4Addr::new(192, 0, 2, 5), 5060),
         );
-        let inv = invite(&format!("short{i}@x"), i);
+        let inv = testing::unanswered_invite(&format!("short{i}@x"), i);
         let trying = format!(
             "SIP/2.0 100 Trying\r\nVia: SIP/2.0/TCP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
 From: <sip:alice@example.com>;tag={i}\r\nTo: <sip:bob@example.com>\r\nCall-ID: short{i}@x\r\n\
@@ -288,7 +273,9 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
         "interfaces",
         format!("{sections} pcapng sections of 65,536 interface blocks"),
     );
-    std::fs::write(&path, interface_storm(sections))?;
+    let mut out = BufWriter::new(File::create(&path)?);
+    write_interface_storm(&mut out, sections)?;
+    out.flush()?;
     // Every raw-IP case in one file, one after the other: the tables fill together.
     let raw: Vec<PathBuf> = cases
         .iter()

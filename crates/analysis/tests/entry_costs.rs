@@ -50,14 +50,6 @@ fn capture(packets: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
     pcap.into_bytes()
 }
 
-fn invite(call_id: &str, branch: usize) -> String {
-    format!(
-        "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{branch}\r\n\
-From: <sip:alice@example.com>;tag={branch}\r\nTo: <sip:bob@example.com>\r\nCall-ID: {call_id}\r\n\
-CSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5060>\r\nContent-Length: 0\r\n\r\n"
-    )
-}
-
 /// One case: the table it fills, and what each entry brings besides (tables measured before).
 struct Measured {
     table: &'static Table,
@@ -71,99 +63,63 @@ fn each_entry_costs_no_more_than_the_budget_charges() {
         sock([192, 0, 2, 1], 9),
         b"ping",
     ))));
-    let per = |bytes: usize, n: usize| bytes.saturating_sub(base) / n;
-    let mut measured = Vec::new();
+    // Bytes per entry of `table` when `packet(i)` for i below its default bound fill it, less
+    // what each entry brings of the tables measured before (`besides`).
+    let mut measured: Vec<Measured> = Vec::new();
+    let mut per_entry =
+        |table: &'static Table, besides: usize, packet: &dyn Fn(usize) -> Vec<Vec<u8>>| {
+            let n = table.at_default;
+            let bytes = held(&capture((0..n).flat_map(packet)));
+            let bytes_each = (bytes.saturating_sub(base) / n).saturating_sub(besides);
+            measured.push(Measured { table, bytes_each });
+            bytes_each
+        };
 
     // Flows: distinct 5-tuples between the same two hosts.
-    let n = budget::FLOWS.at_default;
-    let flow = per(
-        held(&capture((0..n).map(|i| {
-            testing::ip_udp(
-                sock([10, 0, 0, 1], 1024 + (i % 60_000) as u16),
-                sock([192, 0, 2, 1], 9 + (i / 60_000) as u16),
-                b"ping",
-            )
-        }))),
-        n,
-    );
-    measured.push(Measured {
-        table: &budget::FLOWS,
-        bytes_each: flow,
+    let flow = per_entry(&budget::FLOWS, 0, &|i| {
+        vec![testing::ip_udp(
+            sock([10, 0, 0, 1], 1024 + (i % 60_000) as u16),
+            sock([192, 0, 2, 1], 9 + (i / 60_000) as u16),
+            b"ping",
+        )]
     });
-
     // Endpoints: a flow from each of as many hosts.
-    let n = budget::ENDPOINTS.at_default;
-    let endpoint = per(
-        held(&capture((0..n).map(|i| {
-            testing::ip_udp(sock(host(i), 1024), sock([192, 0, 2, 1], 9), b"ping")
-        }))),
-        n,
-    )
-    .saturating_sub(flow);
-    measured.push(Measured {
-        table: &budget::ENDPOINTS,
-        bytes_each: endpoint,
+    let endpoint = per_entry(&budget::ENDPOINTS, flow, &|i| {
+        vec![testing::ip_udp(
+            sock(host(i), 1024),
+            sock([192, 0, 2, 1], 9),
+            b"ping",
+        )]
     });
-
     // RTP streams: one packet on each of as many port pairs (a flow each).
-    let n = budget::RTP_STREAMS.at_default;
-    let stream = per(
-        held(&capture((0..n).map(|i| {
-            let mut rtp = vec![0x80, 0, 0, 1, 0, 0, 0, 160];
-            rtp.extend_from_slice(&(i as u32).to_be_bytes());
-            rtp.extend_from_slice(&[0xd5; 20]);
-            testing::ip_udp(
-                sock([10, 1, 0, 1], 10_000 + i as u16),
-                sock([10, 2, 0, 1], 20_000 + i as u16),
-                &rtp,
-            )
-        }))),
-        n,
-    )
-    .saturating_sub(flow);
-    measured.push(Measured {
-        table: &budget::RTP_STREAMS,
-        bytes_each: stream,
+    per_entry(&budget::RTP_STREAMS, flow, &|i| {
+        vec![testing::ip_udp(
+            sock([10, 1, 0, 1], 10_000 + i as u16),
+            sock([10, 2, 0, 1], 20_000 + i as u16),
+            &testing::rtp_pcmu(i as u32),
+        )]
     });
-
     // SIP Call-IDs: as many unanswered INVITEs on one flow.
-    let n = budget::SIP_CALL_IDS.at_default;
-    let call = per(
-        held(&capture((0..n).map(|i| {
-            testing::ip_udp(
-                sock([10, 0, 0, 1], 5060),
-                sock([192, 0, 2, 3], 5060),
-                invite(&format!("call{i}@example.com"), i).as_bytes(),
-            )
-        }))),
-        n,
-    );
-    measured.push(Measured {
-        table: &budget::SIP_CALL_IDS,
-        bytes_each: call,
+    per_entry(&budget::SIP_CALL_IDS, 0, &|i| {
+        let invite = testing::unanswered_invite(&format!("call{i}@example.com"), i as u32);
+        vec![testing::ip_udp(
+            sock([10, 0, 0, 1], 5060),
+            sock([192, 0, 2, 3], 5060),
+            invite.as_bytes(),
+        )]
     });
-
     // STUN transactions: as many Binding requests on one flow.
-    let n = budget::STUN_TRANSACTIONS.at_default;
-    let transaction = per(
-        held(&capture((0..n).map(|i| {
-            let mut m = vec![0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42];
-            m.extend_from_slice(&(i as u32).to_be_bytes());
-            m.extend_from_slice(&[7; 8]);
-            testing::ip_udp(sock([10, 0, 0, 1], 50_000), sock([192, 0, 2, 4], 3478), &m)
-        }))),
-        n,
-    );
-    measured.push(Measured {
-        table: &budget::STUN_TRANSACTIONS,
-        bytes_each: transaction,
+    per_entry(&budget::STUN_TRANSACTIONS, 0, &|i| {
+        vec![testing::ip_udp(
+            sock([10, 0, 0, 1], 50_000),
+            sock([192, 0, 2, 4], 3478),
+            &testing::stun_binding_request(i as u32),
+        )]
     });
-
-    // TCP streams: SIP-over-TCP connections whose data waits behind a gap (a flow each; the
-    // held bytes are the TCP byte table's, not the stream's).
-    let n = budget::TCP_STREAMS.at_default;
-    let data = invite("gap@example.com", 1);
-    let stream_capture = capture((0..n).flat_map(|i| {
+    // TCP streams: SIP-over-TCP connections whose data waits behind a gap (a flow and an
+    // endpoint each; the held bytes are the TCP byte table's, not the stream's).
+    let data = testing::unanswered_invite("gap@example.com", 1);
+    per_entry(&budget::TCP_STREAMS, flow + endpoint + data.len(), &|i| {
         let (a, b) = (
             sock([10, 3, (i >> 8) as u8, i as u8], 40_000),
             sock([192, 0, 2, 2], 5060),
@@ -178,12 +134,9 @@ fn each_entry_costs_no_more_than_the_budget_charges() {
             tcp_flags::PSH | tcp_flags::ACK,
             data.as_bytes(),
         );
-        [syn, first, late].map(|t| testing::ip(a.ip(), b.ip(), 6, &t))
-    }));
-    let tcp_stream = per(held(&stream_capture), n).saturating_sub(flow + endpoint + data.len());
-    measured.push(Measured {
-        table: &budget::TCP_STREAMS,
-        bytes_each: tcp_stream,
+        [syn, first, late]
+            .map(|t| testing::ip(a.ip(), b.ip(), 6, &t))
+            .to_vec()
     });
 
     let mut over = Vec::new();

@@ -310,6 +310,33 @@ impl Pcap {
     }
 }
 
+/// An INVITE with no body (RFC 3261 §8.1.1), alice → bob, that nobody answers: one call per
+/// distinct `call_id`; `branch` is both its Via branch and its From tag.
+pub fn unanswered_invite(call_id: &str, branch: u32) -> String {
+    format!(
+        "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{branch}\r\n\
+From: <sip:alice@example.com>;tag={branch}\r\nTo: <sip:bob@example.com>\r\nCall-ID: {call_id}\r\n\
+CSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.1:5060>\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+/// An RTP packet (RFC 3550 §5.1: version 2, PCMU, sequence 1, timestamp 160) of source `ssrc`
+/// with 20 bytes of µ-law silence.
+pub fn rtp_pcmu(ssrc: u32) -> Vec<u8> {
+    let mut rtp = vec![0x80, 0, 0, 1, 0, 0, 0, 160];
+    rtp.extend_from_slice(&ssrc.to_be_bytes());
+    rtp.extend_from_slice(&[0xd5; 20]);
+    rtp
+}
+
+/// A STUN Binding request without attributes (RFC 8489 §5) whose transaction ID starts with `id`.
+pub fn stun_binding_request(id: u32) -> Vec<u8> {
+    let mut m = vec![0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42];
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&[7; 8]);
+    m
+}
+
 /// A DNS query for `name` (type A) and the response answering `addr` (RFC 1035 §4.1), as two
 /// UDP payloads.
 pub fn dns_exchange(id: u16, name: &str, addr: Ipv4Addr) -> (Vec<u8>, Vec<u8>) {

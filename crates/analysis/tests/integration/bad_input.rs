@@ -569,27 +569,18 @@ fn the_memory_budget_bounds_the_protocol_tables() {
         SocketAddr::from(([192, 0, 2, 3], 5060)),
     );
     for i in 0..100u32 {
-        let invite = format!(
-            "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
-From: <sip:alice@example.com>;tag={i}\r\nTo: <sip:bob@example.com>\r\nCall-ID: c{i}@x\r\n\
-CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
-        );
+        let invite = testing::unanswered_invite(&format!("c{i}@x"), i);
         file.record(i64::from(i), &testing::ip_udp(a, b, invite.as_bytes()));
-        let mut rtp = vec![0x80, 0, 0, 1, 0, 0, 0, 160];
-        rtp.extend_from_slice(&i.to_be_bytes());
-        rtp.extend_from_slice(&[0xd5; 20]);
         let (m, n) = (
             SocketAddr::from(([10, 1, 0, 1], 10_000 + i as u16)),
             SocketAddr::from(([10, 2, 0, 1], 20_000)),
         );
-        file.record(i64::from(i), &testing::ip_udp(m, n, &rtp));
-        let mut stun = vec![0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42];
-        stun.extend_from_slice(&i.to_be_bytes());
-        stun.extend_from_slice(&[7; 8]);
+        file.record(i64::from(i), &testing::ip_udp(m, n, &testing::rtp_pcmu(i)));
         let (s, t) = (
             SocketAddr::from(([10, 0, 0, 1], 50_000)),
             SocketAddr::from(([192, 0, 2, 4], 3478)),
         );
+        let stun = testing::stun_binding_request(i);
         file.record(i64::from(i), &testing::ip_udp(s, t, &stun));
     }
     let mut analyzer = Analyzer::new(Options::with_budget(budget));

@@ -349,25 +349,29 @@ fn a_file_cut_inside_its_header_is_not_a_capture_at_any_length() {
     assert!(err.contains("a gzip file inside a gzip file"), "{err}");
 }
 
+/// A capture of `n` unanswered INVITEs from 10.0.0.1 to `peer(i)`, a millisecond apart, with
+/// Call-IDs `{prefix}{i}@x`.
+fn unanswered_invites(name: &str, prefix: &str, n: u32, peer: impl Fn(u32) -> [u8; 4]) -> PathBuf {
+    let mut file = Pcap::new(101);
+    for i in 0..n {
+        let (a, b) = (
+            std::net::SocketAddr::from(([10, 0, 0, 1], 5060)),
+            std::net::SocketAddr::from((peer(i), 5060)),
+        );
+        let invite = callscope_wire::testing::unanswered_invite(&format!("{prefix}{i}@x"), i);
+        let t = 1_700_000_000_000_000 + i64::from(i) * 1000;
+        file.record(t, &callscope_wire::testing::ip_udp(a, b, invite.as_bytes()));
+    }
+    temp(name, &file.into_bytes())
+}
+
 /// `--top` bounds every list of the text report, and each says how many it left out: fifty
 /// unanswered INVITEs with their RTP give five calls, five streams and a line for the rest.
 #[test]
 fn top_bounds_every_list_of_the_text_report() {
-    let mut file = Pcap::new(101);
-    for i in 0..50u16 {
-        let (a, b) = (
-            std::net::SocketAddr::from(([10, 0, 0, 1], 5060)),
-            std::net::SocketAddr::from(([10, 0, 1, (i % 200) as u8], 5060)),
-        );
-        let invite = format!(
-            "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
-From: <sip:a@example.com>;tag={i}\r\nTo: <sip:b@example.com>\r\nCall-ID: many{i}@x\r\n\
-CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
-        );
-        let t = 1_700_000_000_000_000 + i64::from(i) * 1000;
-        file.record(t, &callscope_wire::testing::ip_udp(a, b, invite.as_bytes()));
-    }
-    let path = temp("many-invites.pcap", &file.into_bytes());
+    let path = unanswered_invites("many-invites.pcap", "many", 50, |i| {
+        [10, 0, 1, (i % 200) as u8]
+    });
     let out = callscope()
         .args(["analyze", "--top", "5"])
         .arg(&path)
@@ -400,21 +404,7 @@ CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
 /// was full and what it dropped. Below 16 MiB is refused.
 #[test]
 fn memory_sets_the_budget_and_the_report_names_the_full_tables() {
-    let mut file = Pcap::new(101);
-    for i in 0..500u16 {
-        let (a, b) = (
-            std::net::SocketAddr::from(([10, 0, 0, 1], 5060)),
-            std::net::SocketAddr::from(([10, 0, 1, 1], 5060)),
-        );
-        let invite = format!(
-            "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK{i}\r\n\
-From: <sip:a@example.com>;tag={i}\r\nTo: <sip:b@example.com>\r\nCall-ID: budget{i}@x\r\n\
-CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n"
-        );
-        let t = 1_700_000_000_000_000 + i64::from(i) * 1000;
-        file.record(t, &callscope_wire::testing::ip_udp(a, b, invite.as_bytes()));
-    }
-    let path = temp("budget-invites.pcap", &file.into_bytes());
+    let path = unanswered_invites("budget-invites.pcap", "budget", 500, |_| [10, 0, 1, 1]);
     let json = |extra: &[&str]| -> serde_json::Value {
         let out = callscope()
             .args(["analyze", "--json"])
