@@ -62,7 +62,22 @@ pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-/// Parses an address as the report and facts print them; zone ids are dropped.
+/// The IP address in an address as the facts write it (`192.0.2.1:5060`, `[2001:db8::1]:5060`,
+/// `[fe80::1%en0]:5060`, or a bare address, bracketed or not, possibly with a zone),
+/// IPv4-mapped IPv6 read as the IPv4 address a capture carries.
+pub fn parse_ip(text: &str) -> Option<IpAddr> {
+    if let Some(addr) = parse_addr(text) {
+        return Some(addr.ip());
+    }
+    let host = text
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(text);
+    let ip: IpAddr = host.split('%').next()?.parse().ok()?;
+    Some(ip.to_canonical())
+}
+
+/// Parses a socket address as the facts write them; zone ids are dropped.
 pub fn parse_addr(s: &str) -> Option<SocketAddr> {
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Some(canonical(a));
@@ -214,9 +229,7 @@ fn attribute_processes(report: &mut Report, facts: &Facts) -> usize {
         if c.process.is_some() {
             continue;
         }
-        let (Some(a), Some(b)) = (parse_addr(&c.a), parse_addr(&c.b)) else {
-            continue;
-        };
+        let (a, b) = (canonical(c.a.0), canonical(c.b.0));
         let start = report.capture.start_unix + c.start;
         let span = (start, start + c.duration.max(0.0));
         let Some(owner) = index.owner(&c.transport, a, b, span) else {
@@ -254,6 +267,25 @@ mod tests {
     use super::*;
     use crate::report::Conversation;
 
+    #[test]
+    fn fact_addresses_are_read_in_every_spelling() {
+        let v4: IpAddr = Ipv4Addr::new(192, 0, 2, 1).into();
+        assert_eq!(parse_ip("192.0.2.1:500"), Some(v4));
+        assert_eq!(parse_ip("192.0.2.1"), Some(v4));
+        assert_eq!(parse_ip("[::ffff:192.0.2.1]:500"), Some(v4));
+        assert_eq!(parse_ip("::ffff:192.0.2.1"), Some(v4));
+        let zoned = parse_ip("[fe80::1%en0]:5060").map(|ip| ip.to_string());
+        assert_eq!(zoned.as_deref(), Some("fe80::1"));
+        assert_eq!(
+            parse_ip("[2001:db8::1]")
+                .map(|ip| ip.to_string())
+                .as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(parse_ip(""), None);
+        assert_eq!(parse_ip("example.com:80"), None);
+    }
+
     fn socket(protocol: &str, local: &str, remote: Option<&str>, pid: u32, name: &str) -> Socket {
         Socket {
             protocol: protocol.into(),
@@ -270,8 +302,8 @@ mod tests {
     fn conversation(transport: &str, a: &str, b: &str, packets: u64) -> Conversation {
         Conversation {
             transport: transport.into(),
-            a: a.into(),
-            b: b.into(),
+            a: a.parse().unwrap(),
+            b: b.parse().unwrap(),
             packets,
             bytes: packets * 100,
             ..Conversation::default()

@@ -32,6 +32,11 @@
 //!    to their media, and the frame stage adds capture facts, endpoints, conversations and
 //!    processes ([`report`]).
 //!
+//! The report keeps addresses typed ([`report::Socket`], [`report::Ip`], from `callscope-facts`):
+//! they are written as the JSON contract's text (`192.0.2.1:5060`, `[2001:db8::1]:5060`) only
+//! when serialized, so verdicts, views, the audio and extraction compare and sort them as
+//! addresses and nothing parses a report back.
+//!
 //! ## Adding a protocol
 //!
 //! 1. **Wire**: a module in `crates/wire/src/` that turns bytes into typed values (checked
@@ -46,7 +51,7 @@
 //!    it sees before the others.
 //! 4. **Report**: if it has a section of its own, a field in [`protocols::Sections`] and in
 //!    [`Report`] (the CLI's `json_out` prints sections in order; its test fails until the new
-//!    one is there).
+//!    one is there). Addresses in it are [`report::Socket`] or [`report::Ip`], not text.
 //! 5. **Views**: the CLI's text (`crates/cli/src/text/`) and the page (`web/src/views/`).
 #![warn(missing_docs)]
 

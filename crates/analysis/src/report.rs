@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::addr::{Ip, Socket};
+
 /// Version of the JSON contract; bumped on a breaking change.
 pub const SCHEMA: &str = "callscope.report/1";
 
@@ -128,7 +130,7 @@ pub struct HierarchyNode {
 #[serde(default)]
 pub struct Endpoint {
     /// The address.
-    pub addr: String,
+    pub addr: Ip,
     /// Packets sent or received.
     pub packets: u64,
     /// Their bytes.
@@ -153,7 +155,7 @@ pub struct Endpoint {
 #[serde(default)]
 pub struct Name {
     /// The address.
-    pub addr: String,
+    pub addr: Ip,
     /// The name: for DNS the one asked, for TLS the server name or the certificate's; for a
     /// port hint the service the port usually carries.
     pub name: String,
@@ -196,9 +198,9 @@ pub struct Conversation {
     /// `udp` or `tcp`.
     pub transport: String,
     /// Initiator, `1.2.3.4:5060` or `[fd00::1]:5060`.
-    pub a: String,
+    pub a: Socket,
     /// Responder.
-    pub b: String,
+    pub b: Socket,
     /// Packets both ways.
     pub packets: u64,
     /// Bytes both ways.
@@ -248,7 +250,7 @@ pub struct IcmpErrors {
     /// `packet too big`, `administratively prohibited`, …
     pub error: String,
     /// The address that sent it: the peer itself, or a router or firewall on the way.
-    pub from: String,
+    pub from: Ip,
     /// How many.
     pub count: u64,
     /// The first, seconds after the capture's first packet.

@@ -1,5 +1,5 @@
 //! Requests made from a report: a call's streams as two channels (caller left, callee right),
-//! or one stream alone. The report names addresses as text; they are parsed back here.
+//! or one stream alone.
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
@@ -10,14 +10,10 @@ use callscope_analysis::Report;
 
 use crate::request::{Channel, PayloadType, Request, Track};
 
-fn socket(text: &str) -> Option<SocketAddr> {
-    callscope_analysis::facts::parse_addr(text)
-}
-
 fn track(s: &RtpStream) -> Option<Track> {
     Some(Track {
-        src: socket(&s.src)?,
-        dst: socket(&s.dst)?,
+        src: s.src.0,
+        dst: s.dst.0,
         ssrc: u32::from_str_radix(s.ssrc.trim_start_matches("0x"), 16).ok()?,
         payload_types: s
             .payload_types
@@ -70,7 +66,7 @@ fn from_callee(
     if caller.contains(&t.src) || callee.contains(&t.dst) {
         return false;
     }
-    socket(&call.caller_addr).is_none_or(|a| a.ip() != t.src.ip())
+    call.caller_addr.ip() != t.src.ip()
 }
 
 /// Both directions of the call with Call-ID `call_id` (caller left, callee right); `None` when
@@ -115,8 +111,8 @@ pub fn call(report: &Report, call_id: &str) -> Option<Request> {
 pub fn stream_of<'r>(report: &'r Report, track: &Track) -> Option<&'r RtpStream> {
     report.rtp.streams.iter().find(|s| {
         u32::from_str_radix(s.ssrc.trim_start_matches("0x"), 16).ok() == Some(track.ssrc)
-            && socket(&s.src) == Some(track.src)
-            && socket(&s.dst) == Some(track.dst)
+            && s.src.0 == track.src
+            && s.dst.0 == track.dst
     })
 }
 

@@ -1,7 +1,129 @@
 //! Address classes from the special-purpose registries (RFC 6890 and the IANA registries it
 //! created), so a report can say "CGNAT" or "link-local" instead of leaving the reader to know.
 
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::ops::Deref;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An IP address in a report: kept as an address, so nothing parses the report's text back, and
+/// written as [`ip_text`] (`192.0.2.1`, `2001:db8::1`), the JSON contract's form. Ordered as
+/// numbers, IPv4 before IPv6. `0.0.0.0` by default (a report field not yet filled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ip(pub IpAddr);
+
+/// A transport address (IP and port) in a report, written as [`socket_text`] (`192.0.2.1:5060`,
+/// `[2001:db8::1]:5060`). Ordered by address, then port. `0.0.0.0:0` by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Socket(pub SocketAddr);
+
+impl Default for Ip {
+    fn default() -> Self {
+        Ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    }
+}
+
+impl Default for Socket {
+    fn default() -> Self {
+        Socket(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0))
+    }
+}
+
+impl Deref for Ip {
+    type Target = IpAddr;
+    fn deref(&self) -> &IpAddr {
+        &self.0
+    }
+}
+
+impl Deref for Socket {
+    type Target = SocketAddr;
+    fn deref(&self) -> &SocketAddr {
+        &self.0
+    }
+}
+
+impl Ip {
+    /// The address, an IPv4-mapped IPv6 address read as the IPv4 address it carries (sections
+    /// and facts may spell one host either way).
+    pub fn host(self) -> IpAddr {
+        self.0.to_canonical()
+    }
+}
+
+impl Socket {
+    /// The host part, as [`Ip::host`] reads it.
+    pub fn host(self) -> IpAddr {
+        self.0.ip().to_canonical()
+    }
+}
+
+impl From<IpAddr> for Ip {
+    fn from(ip: IpAddr) -> Self {
+        Ip(ip)
+    }
+}
+
+impl From<SocketAddr> for Socket {
+    fn from(addr: SocketAddr) -> Self {
+        Socket(addr)
+    }
+}
+
+impl fmt::Display for Ip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&ip_text(self.0))
+    }
+}
+
+impl fmt::Display for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&socket_text(self.0))
+    }
+}
+
+impl Serialize for Ip {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&ip_text(self.0))
+    }
+}
+
+impl Serialize for Socket {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&socket_text(self.0))
+    }
+}
+
+impl std::str::FromStr for Ip {
+    type Err = std::net::AddrParseError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Ip)
+    }
+}
+
+impl std::str::FromStr for Socket {
+    type Err = std::net::AddrParseError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(Socket)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ip {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("not an IP address: {text:?}")))
+    }
+}
+
+impl<'de> Deserialize<'de> for Socket {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|_| serde::de::Error::custom(format!("not an address and port: {text:?}")))
+    }
+}
 
 /// `addr` as its `Display` writes it (`192.0.2.1:5060`, `[2001:db8::1]:5060`). IPv4 is written
 /// here digit by digit: a report holds tens of thousands of addresses, and `Display` sends each
@@ -166,6 +288,45 @@ mod tests {
             assert_eq!(socket_text(a), text);
             assert_eq!(ip_text(a.ip()), a.ip().to_string());
         }
+    }
+
+    #[test]
+    fn report_addresses_are_written_and_read_as_their_text() {
+        for text in [
+            "192.0.2.1:5060",
+            "[2001:db8::1]:5060",
+            "[::ffff:10.0.0.1]:1",
+        ] {
+            let json = format!("\"{text}\"");
+            let a: Socket = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&a).unwrap(), json);
+            assert_eq!(a.to_string(), text);
+        }
+        for text in ["192.0.2.1", "2001:db8::1"] {
+            let json = format!("\"{text}\"");
+            let ip: Ip = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&ip).unwrap(), json);
+        }
+        let a: Socket = "10.0.0.1:5".parse().unwrap();
+        assert_eq!(
+            format!("[{a:<12}] [{a:>12}]"),
+            "[10.0.0.1:5  ] [  10.0.0.1:5]"
+        );
+        let mapped: Socket = "[::ffff:192.0.2.1]:5060".parse().unwrap();
+        assert_eq!(mapped.host(), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
+    }
+
+    #[test]
+    fn a_report_address_that_is_no_address_is_refused_in_words() {
+        let err = serde_json::from_str::<Socket>("\"sip:alice\"").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("not an address and port: \"sip:alice\""),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Ip>("\"192.0.2.1:5060\"").unwrap_err();
+        assert!(err.to_string().contains("not an IP address"), "{err}");
+        assert!(serde_json::from_str::<Socket>("5060").is_err());
     }
 
     proptest::proptest! {

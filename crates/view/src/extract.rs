@@ -1,24 +1,14 @@
 //! Which flows make up a call, a tunnel, a conversation or a process, as the selection a filtered
-//! capture keeps (`callscope_analysis::extract`): the report names them by address text.
+//! capture keeps (`callscope_analysis::extract`).
 
 use std::net::SocketAddr;
 
 use callscope_analysis::extract::Selection;
+use callscope_analysis::report::Socket;
 use callscope_analysis::Report;
 
-use crate::addr;
-
-fn socket(text: &str) -> Option<SocketAddr> {
-    match addr::split(text)? {
-        (ip, Some(port)) => Some(SocketAddr::new(ip, port)),
-        (_, None) => None,
-    }
-}
-
-fn add(sel: &mut Selection, a: &str, b: &str) {
-    if let (Some(a), Some(b)) = (socket(a), socket(b)) {
-        sel.flow(a, b);
-    }
+fn add(sel: &mut Selection, a: Socket, b: Socket) {
+    sel.flow(a.0, b.0);
 }
 
 /// A call's SIP (every message's pair) and media: its RTP streams and the RTCP beside them (the
@@ -43,14 +33,15 @@ pub fn call(report: &Report, call_id: &str) -> Selection {
         return sel;
     };
     for m in messages {
-        add(&mut sel, &m.src, &m.dst);
+        add(&mut sel, m.src, m.dst);
     }
     for s in media.iter().filter_map(|&i| report.rtp.streams.get(i)) {
-        add(&mut sel, &s.src, &s.dst);
-        if let (Some(a), Some(b)) = (socket(&s.src), socket(&s.dst)) {
-            if let (Some(pa), Some(pb)) = (a.port().checked_add(1), b.port().checked_add(1)) {
-                sel.flow(SocketAddr::new(a.ip(), pa), SocketAddr::new(b.ip(), pb));
-            }
+        add(&mut sel, s.src, s.dst);
+        if let (Some(pa), Some(pb)) = (s.src.port().checked_add(1), s.dst.port().checked_add(1)) {
+            sel.flow(
+                SocketAddr::new(s.src.ip(), pa),
+                SocketAddr::new(s.dst.ip(), pb),
+            );
         }
     }
     sel
@@ -62,18 +53,15 @@ pub fn tunnel(report: &Report, index: usize) -> Selection {
     let Some(t) = report.ike.tunnels.get(index) else {
         return sel;
     };
-    add(&mut sel, &t.initiator, &t.responder);
+    add(&mut sel, t.initiator, t.responder);
     if let Some(f) = &t.floated {
-        add(&mut sel, &f.initiator, &f.responder);
+        add(&mut sel, f.initiator, f.responder);
     }
     for e in &t.esp {
         if e.encap == "ip" {
-            let ip = |s: &str| addr::split(s).map(|(ip, _)| ip);
-            if let (Some(a), Some(b)) = (ip(&e.src), ip(&e.dst)) {
-                sel.ip_flow(a, b, 50);
-            }
+            sel.ip_flow(e.src.ip(), e.dst.ip(), 50);
         } else {
-            add(&mut sel, &e.src, &e.dst);
+            add(&mut sel, e.src, e.dst);
         }
     }
     sel
@@ -83,7 +71,7 @@ pub fn tunnel(report: &Report, index: usize) -> Selection {
 pub fn conversation(report: &Report, index: usize) -> Selection {
     let mut sel = Selection::default();
     if let Some(c) = report.conversations.get(index) {
-        add(&mut sel, &c.a, &c.b);
+        add(&mut sel, c.a, c.b);
     }
     sel
 }
@@ -96,7 +84,7 @@ pub fn process(report: &Report, label: &str) -> Selection {
         .iter()
         .filter(|c| c.process.as_deref() == Some(label))
     {
-        add(&mut sel, &c.a, &c.b);
+        add(&mut sel, c.a, c.b);
     }
     sel
 }
@@ -112,21 +100,21 @@ mod tests {
     fn a_call_is_its_signalling_its_streams_and_their_rtcp() {
         let mut r = Report::default();
         r.rtp.streams.push(RtpStream {
-            src: "10.0.0.1:6000".into(),
-            dst: "10.0.0.2:6002".into(),
+            src: "10.0.0.1:6000".parse().unwrap(),
+            dst: "10.0.0.2:6002".parse().unwrap(),
             ..RtpStream::default()
         });
         r.sip.calls.push(Call {
             call_id: "x".into(),
             messages: vec![
                 LadderMessage {
-                    src: "10.0.0.1:5060".into(),
-                    dst: "10.0.0.2:5060".into(),
+                    src: "10.0.0.1:5060".parse().unwrap(),
+                    dst: "10.0.0.2:5060".parse().unwrap(),
                     ..LadderMessage::default()
                 },
                 LadderMessage {
-                    src: "10.0.0.2:5060".into(),
-                    dst: "10.0.0.1:5060".into(),
+                    src: "10.0.0.2:5060".parse().unwrap(),
+                    dst: "10.0.0.1:5060".parse().unwrap(),
                     ..LadderMessage::default()
                 },
             ],

@@ -125,10 +125,28 @@ pub fn pct(v: f64) -> String {
     format!("{v:.1} %")
 }
 
+/// Items written one after another with `, ` between (addresses, names).
+pub fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&item.to_string());
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_are_separated_by_commas() {
+        assert_eq!(list::<u8>(&[]), "");
+        assert_eq!(list(&[1, 2, 3]), "1, 2, 3");
+    }
 
     #[test]
     fn counts_get_digit_groups() {

@@ -67,7 +67,7 @@ mod tests {
     fn err(error: &str, from: &str, count: u64) -> IcmpErrors {
         IcmpErrors {
             error: error.into(),
-            from: from.into(),
+            from: from.parse().unwrap(),
             count,
             first: 1.0,
         }

@@ -3,10 +3,11 @@
 //! sngrep draws them), each row an arrow from one column to another. The page draws it as SVG,
 //! the CLI's `--call` as text ([`text`]); both read this layout, so they draw the same diagram.
 
+use callscope_analysis::addr::ip_text;
+use callscope_analysis::report::Socket;
 use callscope_analysis::rtp::RtpStream;
 use callscope_analysis::sip::report::LadderMessage;
 
-use crate::addr;
 use crate::media;
 
 /// How to lay a ladder out.
@@ -21,8 +22,8 @@ pub struct Options {
 pub struct Column {
     /// What its header says: `ip:port`, or the address when merged.
     pub label: String,
-    /// The `ip:port` values it stands for, in order of appearance.
-    pub addrs: Vec<String>,
+    /// The addresses it stands for, in order of appearance.
+    pub addrs: Vec<Socket>,
     /// Only media reaches it (no SIP message was sent to or from it).
     pub media_only: bool,
 }
@@ -75,27 +76,27 @@ struct Columns {
 }
 
 impl Columns {
-    fn key<'a>(&self, address: &'a str) -> &'a str {
+    /// A column's header: `ip:port`, or the address when merged.
+    fn key(&self, address: Socket) -> String {
         if self.merge {
-            addr::host(address)
+            ip_text(address.ip())
         } else {
-            address
+            address.to_string()
         }
     }
 
     /// The column of a SIP endpoint, made when new.
-    fn signalling(&mut self, address: &str) -> usize {
-        let key = self.key(address);
+    fn signalling(&mut self, address: Socket) -> usize {
         let found = self.columns.iter().position(|c| {
             if self.merge {
-                c.label == key
+                c.addrs.iter().any(|a| a.ip() == address.ip())
             } else {
-                c.addrs.iter().any(|a| a == address)
+                c.addrs.contains(&address)
             }
         });
         let i = found.unwrap_or_else(|| {
             self.columns.push(Column {
-                label: key.to_owned(),
+                label: self.key(address),
                 addrs: Vec::new(),
                 media_only: false,
             });
@@ -103,8 +104,8 @@ impl Columns {
         });
         let column = &mut self.columns[i];
         column.media_only = false;
-        if !column.addrs.iter().any(|a| a == address) {
-            column.addrs.push(address.to_owned());
+        if !column.addrs.contains(&address) {
+            column.addrs.push(address);
         }
         i
     }
@@ -112,23 +113,22 @@ impl Columns {
     /// The column of a media endpoint: the host's signalling column when there is one (as
     /// sngrep draws RTP between the hosts of the call), else a column of its own (one per host
     /// when merged).
-    fn media(&mut self, address: &str) -> usize {
-        let host = addr::host(address);
+    fn media(&mut self, address: Socket) -> usize {
         let found = self.columns.iter().position(|c| {
-            c.addrs.iter().any(|a| a == address)
-                || ((!c.media_only || self.merge) && c.addrs.iter().any(|a| addr::host(a) == host))
+            c.addrs.contains(&address)
+                || ((!c.media_only || self.merge) && c.addrs.iter().any(|a| a.ip() == address.ip()))
         });
         let i = found.unwrap_or_else(|| {
             self.columns.push(Column {
-                label: self.key(address).to_owned(),
+                label: self.key(address),
                 addrs: Vec::new(),
                 media_only: true,
             });
             self.columns.len() - 1
         });
         let column = &mut self.columns[i];
-        if column.media_only && !column.addrs.iter().any(|a| a == address) {
-            column.addrs.push(address.to_owned());
+        if column.media_only && !column.addrs.contains(&address) {
+            column.addrs.push(address);
         }
         i
     }
@@ -147,8 +147,8 @@ pub fn layout(
     };
     let mut rows: Vec<Row> = Vec::with_capacity(messages.len() + streams.len());
     for (i, m) in messages.iter().enumerate() {
-        let from = columns.signalling(&m.src);
-        let to = columns.signalling(&m.dst);
+        let from = columns.signalling(m.src);
+        let to = columns.signalling(m.dst);
         rows.push(Row {
             kind: RowKind::Message(i),
             time: m.time,
@@ -165,8 +165,8 @@ pub fn layout(
         .map(|&(index, s)| Row {
             kind: RowKind::Media(index),
             time: s.start,
-            from: columns.media(&s.src),
-            to: columns.media(&s.dst),
+            from: columns.media(s.src),
+            to: columns.media(s.dst),
             label: media::arrow_label(s),
             frame: s.first_frame,
             retransmission: false,
@@ -175,7 +175,7 @@ pub fn layout(
         .collect();
     // Each key press of a stream, where it was pressed.
     for &(index, s) in streams {
-        let (from, to) = (columns.media(&s.src), columns.media(&s.dst));
+        let (from, to) = (columns.media(s.src), columns.media(s.dst));
         for (k, p) in s.dtmf.iter().enumerate() {
             media_rows.push(Row {
                 kind: RowKind::Dtmf(index, k),
@@ -294,13 +294,14 @@ pub fn text(ladder: &Ladder) -> Vec<String> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::format::list;
 
     fn msg(frame: u64, src: &str, dst: &str, label: &str) -> LadderMessage {
         LadderMessage {
             frame,
             time: frame as f64 / 10.0,
-            src: src.into(),
-            dst: dst.into(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
             label: label.into(),
             ..LadderMessage::default()
         }
@@ -308,8 +309,8 @@ mod tests {
 
     fn stream(src: &str, dst: &str, start: f64) -> RtpStream {
         RtpStream {
-            src: src.into(),
-            dst: dst.into(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
             payload: "g711U".into(),
             packets: 250,
             lost: 2,
@@ -344,7 +345,7 @@ mod tests {
         let l = layout(&call(), &[], Options { merge_hosts: true });
         let labels: Vec<&str> = l.columns.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["10.0.0.1", "10.0.0.2"]);
-        assert_eq!(l.columns[1].addrs, ["10.0.0.2:5060", "10.0.0.2:5062"]);
+        assert_eq!(list(&l.columns[1].addrs), "10.0.0.2:5060, 10.0.0.2:5062");
         assert_eq!((l.rows[3].from, l.rows[3].to), (0, 1));
     }
 
@@ -410,8 +411,8 @@ mod tests {
         let labels: Vec<&str> = merged.columns.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["10.0.0.1", "10.0.0.2", "192.0.2.9"]);
         assert_eq!(
-            merged.columns[2].addrs,
-            ["192.0.2.9:7000", "192.0.2.9:7002"]
+            list(&merged.columns[2].addrs),
+            "192.0.2.9:7000, 192.0.2.9:7002"
         );
         let apart = layout(&call(), &[(0, &a), (1, &b)], Options::default());
         assert_eq!(

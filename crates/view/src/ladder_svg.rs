@@ -148,13 +148,15 @@ mod tests {
                 } else {
                     "10.0.0.2:5060"
                 }
-                .into(),
+                .parse()
+                .unwrap(),
                 dst: if i % 2 == 0 {
                     "10.0.0.2:5060"
                 } else {
                     "10.0.0.1:5060"
                 }
-                .into(),
+                .parse()
+                .unwrap(),
                 label: (*label).into(),
                 ..LadderMessage::default()
             })

@@ -5,19 +5,20 @@
 
 use std::collections::HashMap;
 
+use callscope_analysis::report::Socket;
 use callscope_analysis::Report;
 
 /// Conversations by unordered address pair.
 #[derive(Debug, Default, Clone)]
 pub struct Links {
-    by_pair: HashMap<(String, String), usize>,
+    by_pair: HashMap<(Socket, Socket), usize>,
 }
 
-fn unordered(a: &str, b: &str) -> (String, String) {
+fn unordered(a: Socket, b: Socket) -> (Socket, Socket) {
     if a <= b {
-        (a.to_owned(), b.to_owned())
+        (a, b)
     } else {
-        (b.to_owned(), a.to_owned())
+        (b, a)
     }
 }
 
@@ -26,19 +27,19 @@ impl Links {
     pub fn new(report: &Report) -> Links {
         let mut by_pair = HashMap::with_capacity(report.conversations.len());
         for (i, c) in report.conversations.iter().enumerate() {
-            by_pair.entry(unordered(&c.a, &c.b)).or_insert(i);
+            by_pair.entry(unordered(c.a, c.b)).or_insert(i);
         }
         Links { by_pair }
     }
 
-    /// The conversation between two `ip:port` addresses.
-    pub fn conversation(&self, a: &str, b: &str) -> Option<usize> {
+    /// The conversation between two addresses.
+    pub fn conversation(&self, a: Socket, b: Socket) -> Option<usize> {
         self.by_pair.get(&unordered(a, b)).copied()
     }
 
     /// The process owning the first of these pairs that a named conversation carries.
-    pub fn process<'r>(&self, report: &'r Report, pairs: &[(&str, &str)]) -> Option<&'r str> {
-        pairs.iter().find_map(|(a, b)| {
+    pub fn process<'r>(&self, report: &'r Report, pairs: &[(Socket, Socket)]) -> Option<&'r str> {
+        pairs.iter().find_map(|&(a, b)| {
             let i = self.conversation(a, b)?;
             report.conversations.get(i)?.process.as_deref()
         })
@@ -47,17 +48,17 @@ impl Links {
     /// The process of a call: the first of its messages whose conversation names one.
     pub fn call_process<'r>(&self, report: &'r Report, call: usize) -> Option<&'r str> {
         let c = report.sip.calls.get(call)?;
-        let mut pairs: Vec<(&str, &str)> = vec![(&c.caller_addr, &c.callee_addr)];
-        pairs.extend(c.messages.iter().map(|m| (m.src.as_str(), m.dst.as_str())));
+        let mut pairs = vec![(c.caller_addr, c.callee_addr)];
+        pairs.extend(c.messages.iter().map(|m| (m.src, m.dst)));
         self.process(report, &pairs)
     }
 
     /// The process of a tunnel: by its first addresses, else by those after the move to 4500.
     pub fn tunnel_process<'r>(&self, report: &'r Report, tunnel: usize) -> Option<&'r str> {
         let t = report.ike.tunnels.get(tunnel)?;
-        let mut pairs: Vec<(&str, &str)> = vec![(&t.initiator, &t.responder)];
+        let mut pairs = vec![(t.initiator, t.responder)];
         if let Some(f) = &t.floated {
-            pairs.push((&f.initiator, &f.responder));
+            pairs.push((f.initiator, f.responder));
         }
         self.process(report, &pairs)
     }
@@ -65,7 +66,7 @@ impl Links {
     /// The process of a stream.
     pub fn stream_process<'r>(&self, report: &'r Report, stream: usize) -> Option<&'r str> {
         let s = report.rtp.streams.get(stream)?;
-        self.process(report, &[(&s.src, &s.dst)])
+        self.process(report, &[(s.src, s.dst)])
     }
 }
 
@@ -140,14 +141,14 @@ mod tests {
     fn calls_reach_their_process_through_their_conversation() {
         let mut r = Report::default();
         r.conversations.push(Conversation {
-            a: "10.0.0.1:5060".into(),
-            b: "10.0.0.2:5060".into(),
+            a: "10.0.0.1:5060".parse().unwrap(),
+            b: "10.0.0.2:5060".parse().unwrap(),
             process: Some("baresip (42)".into()),
             ..Conversation::default()
         });
         r.conversations.push(Conversation {
-            a: "10.0.0.1:6000".into(),
-            b: "10.0.0.2:6000".into(),
+            a: "10.0.0.1:6000".parse().unwrap(),
+            b: "10.0.0.2:6000".parse().unwrap(),
             ..Conversation::default()
         });
         r.processes.push(Process {
@@ -156,8 +157,8 @@ mod tests {
             ..Process::default()
         });
         r.sip.calls.push(Call {
-            caller_addr: "10.0.0.2:5060".into(),
-            callee_addr: "10.0.0.1:5060".into(),
+            caller_addr: "10.0.0.2:5060".parse().unwrap(),
+            callee_addr: "10.0.0.1:5060".parse().unwrap(),
             ..Call::default()
         });
         let links = Links::new(&r);

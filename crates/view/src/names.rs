@@ -1,6 +1,8 @@
 //! How names and verdicts are written, the same words in the CLI and the page: where a name came
 //! from, the mobile network a 3GPP name belongs to, and a verdict's confidence.
 
+use std::net::IpAddr;
+
 use callscope_analysis::report::{MobileNetwork, Name, Report};
 use callscope_analysis::verdicts::Confidence;
 
@@ -46,20 +48,19 @@ pub fn with_chain(n: &Name) -> String {
     }
 }
 
-/// The best name of an address's host (`ip` or `ip:port`), as its endpoint carries it, with
+/// The best name of a host, as its endpoint carries it, with
 /// the mobile network when the name is a 3GPP one: `epdg.epc.mnc260.mcc310.pub.3gppnetwork.org
 /// (T-Mobile, United States — ePDG (Wi-Fi calling gateway), MCC 310 MNC 260)`.
-pub fn of_address(report: &Report, addr: &str) -> Option<String> {
-    let host = crate::addr::host(addr);
+pub fn of_address(report: &Report, host: IpAddr) -> Option<String> {
     let name = report
         .endpoints
         .iter()
-        .find(|e| e.addr == host)
+        .find(|e| e.addr.0 == host)
         .and_then(|e| e.name.clone())?;
     let net = report
         .names
         .iter()
-        .find(|n| n.addr == host && n.name == name)
+        .find(|n| n.addr.0 == host && n.name == name)
         .and_then(|n| n.network.as_ref());
     Some(match net {
         Some(net) => format!("{name} ({})", network(net)),
@@ -106,16 +107,16 @@ mod tests {
     fn an_address_is_named_by_its_endpoint_with_its_network() {
         let mut r = Report::default();
         r.endpoints.push(callscope_analysis::report::Endpoint {
-            addr: "208.54.70.10".into(),
+            addr: "208.54.70.10".parse().unwrap(),
             name: Some("epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into()),
             ..Default::default()
         });
         assert_eq!(
-            of_address(&r, "208.54.70.10:4500").as_deref(),
+            of_address(&r, [208, 54, 70, 10].into()).as_deref(),
             Some("epdg.epc.mnc260.mcc310.pub.3gppnetwork.org")
         );
         r.names.push(Name {
-            addr: "208.54.70.10".into(),
+            addr: "208.54.70.10".parse().unwrap(),
             name: "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into(),
             network: Some(MobileNetwork {
                 role: "epdg".into(),
@@ -126,9 +127,9 @@ mod tests {
             }),
             ..Name::default()
         });
-        assert!(of_address(&r, "208.54.70.10:4500")
+        assert!(of_address(&r, [208, 54, 70, 10].into())
             .unwrap()
             .ends_with("(T-Mobile — ePDG (Wi-Fi calling gateway), MCC 310 MNC 260)"));
-        assert_eq!(of_address(&r, "192.0.2.1:500"), None);
+        assert_eq!(of_address(&r, [192, 0, 2, 1].into()), None);
     }
 }

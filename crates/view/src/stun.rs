@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use callscope_analysis::report::Socket;
 use callscope_analysis::stun::StunReport;
 
 /// Transactions of one method between one client and one server.
@@ -12,9 +13,9 @@ pub struct Group {
     /// `Binding`, `Allocate`, …
     pub method: String,
     /// The requester.
-    pub client: String,
+    pub client: Socket,
     /// The responder.
-    pub server: String,
+    pub server: Socket,
     /// `udp` or `tcp`.
     pub transport: String,
     /// Transactions.
@@ -32,7 +33,7 @@ pub struct Group {
     /// Largest round trip (ms).
     pub rtt_max_ms: Option<f64>,
     /// Public mappings the responses gave, in order.
-    pub mapped: Vec<String>,
+    pub mapped: Vec<Socket>,
     /// First message, seconds into the capture.
     pub first: f64,
     /// Indexes of its transactions in `stun.transactions`.
@@ -56,20 +57,15 @@ impl Group {
 /// The groups in order of their first transaction.
 pub fn groups(stun: &StunReport) -> Vec<Group> {
     let mut order: Vec<Group> = Vec::new();
-    let mut index: BTreeMap<(&str, &str, &str, &str), usize> = BTreeMap::new();
+    let mut index: BTreeMap<(&str, Socket, Socket, &str), usize> = BTreeMap::new();
     let mut rtts: Vec<Vec<f64>> = Vec::new();
     for (i, t) in stun.transactions.iter().enumerate() {
-        let key = (
-            t.method.as_str(),
-            t.client.as_str(),
-            t.server.as_str(),
-            t.transport.as_str(),
-        );
+        let key = (t.method.as_str(), t.client, t.server, t.transport.as_str());
         let g = *index.entry(key).or_insert_with(|| {
             order.push(Group {
                 method: t.method.clone(),
-                client: t.client.clone(),
-                server: t.server.clone(),
+                client: t.client,
+                server: t.server,
                 transport: t.transport.clone(),
                 first: t.start,
                 ..Group::default()
@@ -89,9 +85,9 @@ pub fn groups(stun: &StunReport) -> Vec<Group> {
         if let Some(rtt) = t.rtt_ms {
             rtts[g].push(rtt);
         }
-        if let Some(m) = &t.mapped {
-            if !group.mapped.contains(m) {
-                group.mapped.push(m.clone());
+        if let Some(m) = t.mapped {
+            if !group.mapped.contains(&m) {
+                group.mapped.push(m);
             }
         }
     }
@@ -114,12 +110,12 @@ mod tests {
         StunTransaction {
             method: method.into(),
             class: class.into(),
-            client: "10.0.0.1:5000".into(),
-            server: "192.0.2.1:3478".into(),
+            client: "10.0.0.1:5000".parse().unwrap(),
+            server: "192.0.2.1:3478".parse().unwrap(),
             transport: "udp".into(),
             rtt_ms: rtt,
             error_code: code,
-            mapped: rtt.map(|_| "198.51.100.1:6000".into()),
+            mapped: rtt.map(|_| "198.51.100.1:6000".parse().unwrap()),
             ..StunTransaction::default()
         }
     }
@@ -146,7 +142,7 @@ mod tests {
         assert_eq!(g[0].outcome(), "2 ok, 1×420, 1 unanswered");
         assert_eq!(g[0].rtt_mean_ms, Some(3.0));
         assert_eq!(g[0].rtt_max_ms, Some(4.0));
-        assert_eq!(g[0].mapped, ["198.51.100.1:6000"]);
+        assert_eq!(g[0].mapped, ["198.51.100.1:6000".parse().unwrap()]);
         assert_eq!(g[0].transactions, [0, 1, 3, 4]);
         assert_eq!((g[0].classic, g[1].classic), (1, 0));
         assert_eq!(g[1].outcome(), "0 ok, 1×401");

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use callscope_view::addr::{self, AddrKey};
+use callscope_view::addr::AddrKey;
 use callscope_view::format;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -117,11 +117,10 @@ impl Cell {
     }
 
     /// An address (`ip`, `ip:port`), sorted by number.
-    pub fn addr(s: impl Into<String>) -> Cell {
-        let text = s.into();
+    pub fn addr<A: Copy + std::fmt::Display + Into<AddrKey>>(a: &A) -> Cell {
         Cell {
-            key: SortKey::Addr(addr::key(&text)),
-            ..Cell::text(text)
+            key: SortKey::Addr((*a).into()),
+            ..Cell::text(a.to_string())
         }
         .class("mono")
     }
@@ -451,12 +450,16 @@ pub fn sort_table(props: &Props) -> Html {
 mod tests {
     use super::*;
 
+    fn socket(text: &str) -> callscope_analysis::report::Socket {
+        text.parse().unwrap()
+    }
+
     fn rows() -> Vec<Row> {
         vec![
-            Row::new(vec![Cell::addr("10.0.0.10:5060"), Cell::count(5)]),
-            Row::new(vec![Cell::addr("10.0.0.9:5060"), Cell::count(50)]),
+            Row::new(vec![Cell::addr(&socket("10.0.0.10:5060")), Cell::count(5)]),
+            Row::new(vec![Cell::addr(&socket("10.0.0.9:5060")), Cell::count(50)]),
             Row::new(vec![
-                Cell::addr("fd00::1"),
+                Cell::addr(&socket("[fd00::1]:5060")),
                 Cell::opt_num(None, |v| v.to_string()),
             ]),
         ]
@@ -468,7 +471,7 @@ mod tests {
         let csv = csv(&columns, &rows(), &[1, 0, 2]);
         assert_eq!(
             csv,
-            "Address,Packets\r\n10.0.0.9:5060,50\r\n10.0.0.10:5060,5\r\nfd00::1,\r\n"
+            "Address,Packets\r\n10.0.0.9:5060,50\r\n10.0.0.10:5060,5\r\n[fd00::1]:5060,\r\n"
         );
     }
 

@@ -123,8 +123,8 @@ impl DnsAnalyzer {
             name: name.to_owned(),
             qtype: wire_dns::type_name(qtype).to_owned(),
             protocol: protocol.to_owned(),
-            client: client.to_string(),
-            server: server.to_string(),
+            client: client.into(),
+            server: server.into(),
             frame: seg.frame,
             ..DnsQuery::default()
         });

@@ -1,5 +1,6 @@
 //! The `dns` section of the report: every name asked, with how it was answered.
 
+use crate::addr::Socket;
 use serde::{Deserialize, Serialize};
 
 /// DNS, mDNS and LLMNR messages and the questions they asked.
@@ -30,9 +31,9 @@ pub struct DnsQuery {
     /// `dns`, `mdns` or `llmnr`.
     pub protocol: String,
     /// Who asked first.
-    pub client: String,
+    pub client: Socket,
     /// Whom it asked.
-    pub server: String,
+    pub server: Socket,
     /// Queries sent.
     pub queries: u64,
     /// Responses seen.

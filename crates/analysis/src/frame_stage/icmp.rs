@@ -88,7 +88,7 @@ impl IcmpByFlow {
             seen.iter()
                 .map(|s| IcmpErrors {
                     error: s.what.to_owned(),
-                    from: crate::addr::ip_text(s.from),
+                    from: crate::addr::Ip(s.from),
                     count: s.count,
                     first: secs(s.first_ns),
                 })

@@ -133,7 +133,7 @@ impl FrameStage {
             .endpoints
             .iter()
             .map(|(ip, c)| report::Endpoint {
-                addr: addr::ip_text(*ip),
+                addr: addr::Ip(*ip),
                 packets: c.tx_packets + c.rx_packets,
                 bytes: c.tx_bytes + c.rx_bytes,
                 tx_packets: c.tx_packets,
@@ -144,7 +144,9 @@ impl FrameStage {
                 name: None,
             })
             .collect();
-        endpoints.sort_by(|a, b| b.packets.cmp(&a.packets).then_with(|| a.addr.cmp(&b.addr)));
+        // Busiest first, ties in the order of the addresses' text (the contract's order since
+        // addresses were text; a numeric order would move rows of every report).
+        endpoints.sort_by_cached_key(|e| (std::cmp::Reverse(e.packets), e.addr.to_string()));
         let processes_named: Vec<String> = self
             .processes
             .iter()
@@ -159,8 +161,8 @@ impl FrameStage {
                 let (a, b) = FlowTable::sides(&key, &flow);
                 report::Conversation {
                     transport: key.transport.to_string(),
-                    a: addr::socket_text(a),
-                    b: addr::socket_text(b),
+                    a: addr::Socket(a),
+                    b: addr::Socket(b),
                     packets: flow.packets_a_to_b + flow.packets_b_to_a,
                     bytes: flow.bytes_a_to_b + flow.bytes_b_to_a,
                     packets_a_to_b: flow.packets_a_to_b,

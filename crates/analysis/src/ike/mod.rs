@@ -342,8 +342,8 @@ impl IkeAnalyzer {
         for sa in esp {
             let r = EspReport {
                 spi: format!("0x{:08x}", sa.spi),
-                src: sa.src.to_string(),
-                dst: sa.dst.to_string(),
+                src: sa.src.into(),
+                dst: sa.dst.into(),
                 packets: sa.packets,
                 bytes: sa.bytes,
                 first: ctx.rel(sa.first_ns),

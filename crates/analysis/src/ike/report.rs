@@ -2,6 +2,7 @@
 //! ispi, rspi, nat_t, keepalives, exchanges[] { type, message_id, frames[] }, esp[] { spi, src,
 //! dst, packets, lost } }`), with the fields this analyzer adds.
 
+use crate::addr::Socket;
 use serde::{Deserialize, Serialize};
 
 /// The IKE/ESP section.
@@ -33,9 +34,9 @@ pub struct TunnelReport {
     /// IKE major version: 1 or 2.
     pub version: u8,
     /// The original initiator, as first seen (before any move to port 4500).
-    pub initiator: String,
+    pub initiator: Socket,
     /// The original responder, as first seen.
-    pub responder: String,
+    pub responder: Socket,
     /// Initiator's SPI (IKEv1: cookie), `0x` and 16 hex digits.
     pub ispi: String,
     /// Responder's SPI; all zeros when the responder never answered with one.
@@ -122,7 +123,7 @@ pub struct NatMismatch {
     /// (NAT_DETECTION_DESTINATION_IP, the receiver's address as the sender knows it).
     pub hash: String,
     /// The address the packet carried instead, where it was captured.
-    pub captured: String,
+    pub captured: Socket,
 }
 
 /// The move to UDP encapsulation (RFC 7296 §2.23: "port floating" to 4500).
@@ -130,9 +131,9 @@ pub struct NatMismatch {
 #[serde(default)]
 pub struct FloatReport {
     /// The initiator's address afterwards.
-    pub initiator: String,
+    pub initiator: Socket,
     /// The responder's address afterwards.
-    pub responder: String,
+    pub responder: Socket,
     /// First encapsulated IKE message.
     pub frame: u64,
     /// Its time, seconds into the capture.
@@ -194,9 +195,9 @@ pub struct EspReport {
     /// SPI, `0x` and 8 hex digits.
     pub spi: String,
     /// Sender.
-    pub src: String,
+    pub src: Socket,
     /// Receiver.
-    pub dst: String,
+    pub dst: Socket,
     /// Packets.
     pub packets: u64,
     /// ESP bytes.

@@ -123,7 +123,10 @@ fn ikev2_through_a_nat_from_sa_init_to_delete() {
     assert_eq!(r.tunnels.len(), 1);
     let t = &r.tunnels[0];
     assert_eq!(t.version, 2);
-    assert_eq!((t.initiator.as_str(), t.responder.as_str()), (i500, r500));
+    assert_eq!(
+        (t.initiator.to_string(), t.responder.to_string()),
+        (i500.to_owned(), r500.to_owned())
+    );
     assert_eq!(t.ispi, "0xfaeaf8b3d39a2b78");
     assert_eq!(t.rspi, "0xe0b3c37cbb34990a");
     assert!(t.nat_t && t.nat_detected);
@@ -132,8 +135,8 @@ fn ikev2_through_a_nat_from_sa_init_to_delete() {
     assert_eq!((nat.checked, nat.mismatched), (4, 1));
     let fl = t.floated.as_ref().unwrap();
     assert_eq!(
-        (fl.initiator.as_str(), fl.responder.as_str(), fl.frame),
-        (i4500, r4500, 3)
+        (fl.initiator.to_string(), fl.responder.to_string(), fl.frame),
+        (i4500.to_owned(), r4500.to_owned(), 3)
     );
     assert_eq!(t.established_ms, Some(3.0));
     assert_eq!(t.keepalives, 2);

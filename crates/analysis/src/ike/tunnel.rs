@@ -444,7 +444,7 @@ impl Tunnel {
                             }
                             .to_owned(),
                             hash: if sender_side { "source" } else { "destination" }.to_owned(),
-                            captured: addr.to_string(),
+                            captured: addr.into(),
                         });
                     }
                     // The side whose address the hash describes is behind the NAT.
@@ -557,8 +557,8 @@ impl Tunnel {
             .unwrap_or(self.first);
         let floated = match (self.plain, self.encap) {
             (Some(_), Some((i, r, frame, ts))) => Some(FloatReport {
-                initiator: i.to_string(),
-                responder: r.to_string(),
+                initiator: i.into(),
+                responder: r.into(),
                 frame,
                 time: ctx.rel(ts),
             }),
@@ -611,8 +611,8 @@ impl Tunnel {
             .collect();
         super::report::TunnelReport {
             version: self.version,
-            initiator: initiator.to_string(),
-            responder: responder.to_string(),
+            initiator: initiator.into(),
+            responder: responder.into(),
             ispi: format!("0x{:016x}", self.ispi),
             rspi: format!("0x{:016x}", self.rspi),
             nat_t: self.encap.is_some() || self.esp_in_udp,

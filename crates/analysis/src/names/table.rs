@@ -3,9 +3,10 @@
 //! best name put on its endpoint and conversations.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use super::{ports, threegpp};
+use crate::addr::Socket;
 use crate::protocols::{NameSeen, NameSource};
 use crate::report::{MobileNetwork, Name, Report};
 use crate::time::secs_between;
@@ -36,31 +37,21 @@ pub fn attach(report: &mut Report, mut seen: Vec<NameSeen>, start_ns: i64) -> u6
         best.entry(s.addr).or_insert(&s.name);
     }
     for e in &mut report.endpoints {
-        e.name = e
-            .addr
-            .parse::<IpAddr>()
-            .ok()
-            .and_then(|a| best.get(&a))
-            .map(|n| (*n).to_owned());
+        e.name = best.get(&e.addr.0).map(|n| (*n).to_owned());
     }
-    let name_of = |side: &str| {
-        side.parse::<SocketAddr>()
-            .ok()
-            .and_then(|s| best.get(&s.ip()))
-            .map(|n| (*n).to_owned())
-    };
+    let name_of = |side: &Socket| best.get(&side.ip()).map(|n| (*n).to_owned());
     // A TLS connection names its own server (several names may share one address).
-    let sni: HashMap<(&str, &str), &str> = report
+    let sni: HashMap<(Socket, Socket), &str> = report
         .tls
         .sessions
         .iter()
-        .filter_map(|s| Some(((s.client.as_str(), s.server.as_str()), s.sni.as_deref()?)))
+        .filter_map(|s| Some(((s.client, s.server), s.sni.as_deref()?)))
         .collect();
     let mut conversations = std::mem::take(&mut report.conversations);
     for c in &mut conversations {
         c.a_name = name_of(&c.a);
         c.b_name = sni
-            .get(&(c.a.as_str(), c.b.as_str()))
+            .get(&(c.a, c.b))
             .map(|n| (*n).to_owned())
             .or_else(|| name_of(&c.b));
     }
@@ -69,7 +60,7 @@ pub fn attach(report: &mut Report, mut seen: Vec<NameSeen>, start_ns: i64) -> u6
     report.names = seen
         .iter()
         .map(|s| Name {
-            addr: s.addr.to_string(),
+            addr: s.addr.into(),
             name: s.name.clone(),
             source: s.source.as_str().to_owned(),
             chain: s.chain.clone(),
@@ -88,9 +79,7 @@ pub fn attach(report: &mut Report, mut seen: Vec<NameSeen>, start_ns: i64) -> u6
 /// Port hints: each conversation's service, and a name for the address on the service side.
 fn add_port_hints(report: &mut Report, seen: &mut Vec<NameSeen>) {
     for c in &mut report.conversations {
-        let (Ok(a), Ok(b)) = (c.a.parse::<SocketAddr>(), c.b.parse::<SocketAddr>()) else {
-            continue;
-        };
+        let (a, b) = (c.a.0, c.b.0);
         let Some((responder, service)) =
             ports::conversation_service(&c.transport, a.port(), b.port())
         else {
@@ -155,18 +144,18 @@ mod tests {
         Report {
             endpoints: vec![
                 Endpoint {
-                    addr: "192.0.2.1".into(),
+                    addr: "192.0.2.1".parse().unwrap(),
                     ..Endpoint::default()
                 },
                 Endpoint {
-                    addr: "198.51.100.9".into(),
+                    addr: "198.51.100.9".parse().unwrap(),
                     ..Endpoint::default()
                 },
             ],
             conversations: vec![Conversation {
                 transport: "udp".into(),
-                a: "192.0.2.1:4500".into(),
-                b: "198.51.100.9:4500".into(),
+                a: "192.0.2.1:4500".parse().unwrap(),
+                b: "198.51.100.9:4500".parse().unwrap(),
                 ..Conversation::default()
             }],
             ..Report::default()

@@ -35,6 +35,7 @@ mod rtcp;
 pub mod stats;
 mod stream;
 
+use crate::addr::Socket;
 use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
@@ -86,9 +87,9 @@ pub struct RtpReport {
 #[serde(default)]
 pub struct RtpStream {
     /// Source address and port.
-    pub src: String,
+    pub src: Socket,
     /// Destination address and port.
-    pub dst: String,
+    pub dst: Socket,
     /// Synchronization source, `0x` + 8 lowercase hex digits.
     pub ssrc: String,
     /// Payload type names as tshark lists them (by number, joined by ", ").
@@ -676,8 +677,8 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
             codec::emodel(imp, loss_pct, delay)
         });
     RtpStream {
-        src: crate::addr::socket_text(s.src),
-        dst: crate::addr::socket_text(s.dst),
+        src: crate::addr::Socket(s.src),
+        dst: crate::addr::Socket(s.dst),
         ssrc: rtcp::hex32(s.ssrc),
         payload: s.payload_names(),
         payload_types: {

@@ -3,6 +3,7 @@
 //! block about A carries LSR = the middle of A's SR NTP timestamp, the round trip seen from the
 //! capture point is `arrival(B's report) − arrival(A's SR) − DLSR`.
 
+use crate::addr::Socket;
 use crate::FastMap;
 use std::net::SocketAddr;
 
@@ -49,9 +50,9 @@ pub struct Report {
     /// Seconds since the capture's first packet.
     pub time: f64,
     /// Sender.
-    pub src: String,
+    pub src: Socket,
     /// Receiver.
-    pub dst: String,
+    pub dst: Socket,
     /// The packet's SSRC (sender's; for SDES the first chunk's; for BYE the first leaving).
     pub ssrc: String,
     /// `SR`, `RR`, `SDES`, `BYE`, `APP`, `RTPFB`, `PSFB`, `XR`, or `PT<n>`.
@@ -84,9 +85,9 @@ pub struct Report {
 #[serde(default)]
 pub struct Source {
     /// Sender.
-    pub src: String,
+    pub src: Socket,
     /// Receiver.
-    pub dst: String,
+    pub dst: Socket,
     /// The reporting SSRC.
     pub ssrc: String,
     /// CNAME, when an SDES gave one.
@@ -234,8 +235,8 @@ impl RtcpState {
                 Report {
                     frame,
                     time: 0.0,
-                    src: crate::addr::socket_text(src),
-                    dst: crate::addr::socket_text(dst),
+                    src: crate::addr::Socket(src),
+                    dst: crate::addr::Socket(dst),
                     ssrc: hex32(ssrc),
                     kind: kind_name(p.packet_type()),
                     fraction_lost: None,
@@ -280,8 +281,8 @@ impl RtcpState {
         let mut report = Report {
             frame,
             time: 0.0,
-            src: crate::addr::socket_text(src),
-            dst: crate::addr::socket_text(dst),
+            src: crate::addr::Socket(src),
+            dst: crate::addr::Socket(dst),
             ssrc: String::new(),
             kind: kind_name(pt),
             fraction_lost: None,
@@ -466,8 +467,8 @@ impl RtcpState {
             .map(|s| {
                 let n = s.rtts.len();
                 Source {
-                    src: crate::addr::socket_text(s.src),
-                    dst: crate::addr::socket_text(s.dst),
+                    src: crate::addr::Socket(s.src),
+                    dst: crate::addr::Socket(s.dst),
                     ssrc: hex32(s.ssrc),
                     cname: s.cname,
                     packets: s.packets,

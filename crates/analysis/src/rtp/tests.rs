@@ -126,7 +126,7 @@ fn t38_ports_are_not_rtp_and_the_destination_decides() {
     assert_eq!(a.udp(&back, &mut shared), Some("rtp"));
     let (rtp, _) = a.finish(&ctx());
     assert_eq!(rtp.streams.len(), 1);
-    assert_eq!(rtp.streams[0].src, "10.0.0.2:4000");
+    assert_eq!(rtp.streams[0].src.to_string(), "10.0.0.2:4000");
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn turn_channel_data_is_looked_into() {
     assert_eq!(a.udp(&s, &mut shared), None);
     let (rtp, _) = a.finish(&ctx());
     assert_eq!(rtp.streams.len(), 1);
-    assert_eq!(rtp.streams[0].src, "10.0.0.1:3478");
+    assert_eq!(rtp.streams[0].src.to_string(), "10.0.0.1:3478");
     assert_eq!(rtp.streams[0].payload, "RTPType-111");
 }
 

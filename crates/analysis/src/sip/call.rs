@@ -447,7 +447,7 @@ impl CallTracker {
                         to_tag,
                         state: state.to_owned(),
                         frame: seen.frame,
-                        peer: crate::addr::socket_text(seen.src),
+                        peer: crate::addr::Socket(seen.src),
                     },
                 ),
                 None => {}
@@ -469,8 +469,8 @@ impl CallTracker {
         self.sdp.push(SdpSeen {
             report: SdpMessage {
                 frame: seen.frame,
-                src: crate::addr::socket_text(seen.src),
-                dst: crate::addr::socket_text(seen.dst),
+                src: crate::addr::Socket(seen.src),
+                dst: crate::addr::Socket(seen.dst),
                 kind: kind.to_owned(),
                 message: label(msg, false),
                 version: sdp.origin.as_ref().map(|o| o.version.clone()),
@@ -511,8 +511,8 @@ impl CallTracker {
             caller_name: self.caller_name,
             asserted_identity: self.asserted_identity,
             contact: self.contact,
-            caller_addr: crate::addr::socket_text(self.caller_addr),
-            callee_addr: crate::addr::socket_text(self.callee_addr),
+            caller_addr: crate::addr::Socket(self.caller_addr),
+            callee_addr: crate::addr::Socket(self.callee_addr),
             transport: self.transport.to_owned(),
             state: state.to_owned(),
             status,

@@ -71,8 +71,8 @@ impl Arrow {
         LadderMessage {
             frame: self.frame,
             time: ctx.rel(self.ts_ns),
-            src: crate::addr::socket_text(self.src),
-            dst: crate::addr::socket_text(self.dst),
+            src: crate::addr::Socket(self.src),
+            dst: crate::addr::Socket(self.dst),
             label: self.label,
             method: self.method,
             status: self.status,

@@ -473,8 +473,8 @@ impl SipAnalyzer {
                 .map(|m| Malformed {
                     frame: m.frame,
                     time: ctx.rel(m.ts_ns),
-                    src: crate::addr::socket_text(m.src),
-                    dst: crate::addr::socket_text(m.dst),
+                    src: crate::addr::Socket(m.src),
+                    dst: crate::addr::Socket(m.dst),
                     reason: m.reason,
                 })
                 .collect(),

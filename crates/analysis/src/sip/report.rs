@@ -2,6 +2,7 @@
 //! `sip.responses`, `sip.calls[] { call_id, from, to, state, setup_ms?, duration?, messages[] {
 //! frame, time, src, dst, label }, media[] }`), and the fields added beside it.
 
+use crate::addr::Socket;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -57,9 +58,9 @@ pub struct Malformed {
     /// Seconds since the capture's start.
     pub time: f64,
     /// Sender.
-    pub src: String,
+    pub src: Socket,
     /// Receiver.
-    pub dst: String,
+    pub dst: Socket,
     /// What is wrong.
     pub reason: String,
 }
@@ -73,9 +74,9 @@ pub struct LadderMessage {
     /// Seconds since the capture's start.
     pub time: f64,
     /// Sender, `1.2.3.4:5060`.
-    pub src: String,
+    pub src: Socket,
     /// Receiver.
-    pub dst: String,
+    pub dst: Socket,
     /// `INVITE (SDP)`, `180 Ringing`, `200 OK (SDP)`, `ACK`, `BYE`.
     pub label: String,
     /// Request method.
@@ -159,9 +160,9 @@ pub struct Call {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
     /// Where the first INVITE came from.
-    pub caller_addr: String,
+    pub caller_addr: Socket,
     /// Where it went.
-    pub callee_addr: String,
+    pub callee_addr: Socket,
     /// `udp` or `tcp`.
     pub transport: String,
     /// `answered`, `rejected`, `cancelled`, `failed` or `in progress`.
@@ -224,7 +225,7 @@ pub struct Dialog {
     /// Frame of the response that created it.
     pub frame: u64,
     /// Where its responses came from.
-    pub peer: String,
+    pub peer: Socket,
 }
 
 /// A transaction (RFC 3261 §17): a request, its retransmissions and its responses.
@@ -263,9 +264,9 @@ pub struct SdpMessage {
     /// Time.
     pub time: f64,
     /// Sender.
-    pub src: String,
+    pub src: Socket,
     /// Receiver.
-    pub dst: String,
+    pub dst: Socket,
     /// `offer` or `answer`.
     pub kind: String,
     /// The carrying message (`INVITE`, `200 OK`).
@@ -371,9 +372,9 @@ pub struct Registration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
     /// Who registered.
-    pub client: String,
+    pub client: Socket,
     /// The registrar.
-    pub registrar: String,
+    pub registrar: Socket,
     /// REGISTER requests (with retransmissions).
     pub requests: u64,
     /// 401/407 challenges.
@@ -400,9 +401,9 @@ pub struct Registration {
 #[serde(default)]
 pub struct OptionsSummary {
     /// Who asked.
-    pub src: String,
+    pub src: Socket,
     /// Who was asked.
-    pub dst: String,
+    pub dst: Socket,
     /// Requests.
     pub requests: u64,
     /// Responses.

@@ -175,8 +175,8 @@ impl Summaries {
                 self.registrations.push(RegState {
                     report: Registration {
                         aor,
-                        client: seen.src.to_string(),
-                        registrar: seen.dst.to_string(),
+                        client: seen.src.into(),
+                        registrar: seen.dst.into(),
                         ..Registration::default()
                     },
                     first_ns: seen.ts_ns,
@@ -198,8 +198,8 @@ impl Summaries {
             None => {
                 let r = &mut reg.report;
                 r.requests += 1;
-                r.client = seen.src.to_string();
-                r.registrar = seen.dst.to_string();
+                r.client = seen.src.into();
+                r.registrar = seen.dst.into();
                 if msg.header("Authorization").is_some()
                     || msg.header("Proxy-Authorization").is_some()
                 {
@@ -243,8 +243,8 @@ impl Summaries {
                 self.opt_index.insert(key, self.options.len());
                 self.options.push(OptState {
                     report: OptionsSummary {
-                        src: key.0.to_string(),
-                        dst: key.1.to_string(),
+                        src: key.0.into(),
+                        dst: key.1.into(),
                         ..OptionsSummary::default()
                     },
                     first_ns: seen.ts_ns,

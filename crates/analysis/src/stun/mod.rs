@@ -438,9 +438,9 @@ impl StunAnalyzer {
             self.mappings[i].responses += 1;
         } else if self.mappings.len() < MAX_MAPPINGS {
             self.mappings.push(Mapping {
-                local: local.to_string(),
-                mapped: mapped.to_string(),
-                server: server.to_string(),
+                local: local.into(),
+                mapped: mapped.into(),
+                server: server.into(),
                 responses: 1,
                 first_frame: frame,
             });

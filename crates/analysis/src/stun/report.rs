@@ -2,6 +2,7 @@
 //! `stun.transactions[] { id, method, class, client, server, rtt_ms?, mapped? }`), with the fields
 //! this analyzer adds: TURN allocations, errors by code, public mappings, demultiplexing counts.
 
+use crate::addr::{Ip, Socket};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -69,9 +70,9 @@ pub struct StunTransaction {
     /// `success`, `error`, or `unanswered`.
     pub class: String,
     /// The requester.
-    pub client: String,
+    pub client: Socket,
     /// The responder.
-    pub server: String,
+    pub server: Socket,
     /// `udp` or `tcp`.
     pub transport: String,
     /// RFC 3489 (no magic cookie).
@@ -92,16 +93,16 @@ pub struct StunTransaction {
     pub rtt_ms: Option<f64>,
     /// The client's address as the server saw it (XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mapped: Option<String>,
+    pub mapped: Option<Socket>,
     /// Which attribute `mapped` came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapped_from: Option<String>,
     /// XOR-RELAYED-ADDRESS.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relayed: Option<String>,
+    pub relayed: Option<Socket>,
     /// XOR-PEER-ADDRESS values.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub peers: Vec<String>,
+    pub peers: Vec<Socket>,
     /// ERROR-CODE of the error response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<u16>,
@@ -136,11 +137,11 @@ pub struct StunTransaction {
 #[serde(default)]
 pub struct Mapping {
     /// The client's address in the capture.
-    pub local: String,
+    pub local: Socket,
     /// Its address as the server saw it.
-    pub mapped: String,
+    pub mapped: Socket,
     /// The server that said so.
-    pub server: String,
+    pub server: Socket,
     /// Responses that said so.
     pub responses: u64,
     /// First such response.
@@ -152,9 +153,9 @@ pub struct Mapping {
 #[serde(default)]
 pub struct Allocation {
     /// The client.
-    pub client: String,
+    pub client: Socket,
     /// The TURN server.
-    pub server: String,
+    pub server: Socket,
     /// `udp` or `tcp` between client and server.
     pub transport: String,
     /// First Allocate request (or first message), seconds into the capture.
@@ -171,10 +172,10 @@ pub struct Allocation {
     pub allocated_frame: Option<u64>,
     /// XOR-RELAYED-ADDRESS.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub relayed: Option<String>,
+    pub relayed: Option<Socket>,
     /// XOR-MAPPED-ADDRESS in the success response.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mapped: Option<String>,
+    pub mapped: Option<Socket>,
     /// LIFETIME granted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<u32>,
@@ -184,7 +185,7 @@ pub struct Allocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deleted_frame: Option<u64>,
     /// Peer addresses with a permission (CreatePermission or ChannelBind success).
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Ip>,
     /// Channels.
     pub channels: Vec<Channel>,
     /// Send indications (client to peer).
@@ -201,7 +202,7 @@ pub struct Channel {
     pub number: String,
     /// The peer it is bound to, when the ChannelBind was captured.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub peer: Option<String>,
+    pub peer: Option<Socket>,
     /// Frame of the ChannelBind success.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bound_frame: Option<u64>,

@@ -95,10 +95,16 @@ fn binding_transaction_with_rtt_and_mapping() {
         (t.method.as_str(), t.class.as_str()),
         ("Binding", "success")
     );
-    assert_eq!((t.client.as_str(), t.server.as_str()), (CLIENT, SERVER));
+    assert_eq!(
+        (t.client.to_string(), t.server.to_string()),
+        (CLIENT.to_owned(), SERVER.to_owned())
+    );
     assert_eq!(t.rtt_ms, Some(1.0));
-    assert_eq!(t.mapped.as_deref(), Some("203.0.113.9:61000"));
-    assert_eq!(r.mappings[0].mapped, "203.0.113.9:61000");
+    assert_eq!(
+        t.mapped.map(|m| m.to_string()).as_deref(),
+        Some("203.0.113.9:61000")
+    );
+    assert_eq!(r.mappings[0].mapped.to_string(), "203.0.113.9:61000");
     assert_eq!(r.methods["Binding"].success, 1);
 }
 
@@ -139,15 +145,21 @@ fn turn_allocation_401_then_success_permission_channel_and_channel_data() {
     assert_eq!(r.allocations.len(), 1);
     let a = &r.allocations[0];
     assert_eq!((a.requests, a.challenges), (2, 1));
-    assert_eq!(a.relayed.as_deref(), Some("10.99.7.1:49163"));
+    assert_eq!(
+        a.relayed.map(|m| m.to_string()).as_deref(),
+        Some("10.99.7.1:49163")
+    );
     assert_eq!(a.lifetime, Some(600));
-    assert_eq!(a.permissions, ["10.99.7.3"]);
+    assert_eq!(a.permissions, ["10.99.7.3".parse().unwrap()]);
     assert_eq!(a.channels[0].number, "0x4000");
-    assert_eq!(a.channels[0].peer.as_deref(), Some("10.99.7.3:3480"));
+    assert_eq!(
+        a.channels[0].peer.map(|m| m.to_string()).as_deref(),
+        Some("10.99.7.3:3480")
+    );
     assert_eq!((a.channels[0].to_peer, a.channels[0].from_peer), (1, 1));
     assert_eq!(a.deleted_frame, Some(13));
     assert_eq!(
-        r.transactions[1].relayed.as_deref(),
+        r.transactions[1].relayed.map(|m| m.to_string()).as_deref(),
         Some("10.99.7.1:49163")
     );
 }

@@ -117,26 +117,26 @@ impl Alloc {
     /// The report entry.
     pub fn report(&self, ctx: &FinishContext) -> Allocation {
         Allocation {
-            client: self.client.to_string(),
-            server: self.server.to_string(),
+            client: self.client.into(),
+            server: self.server.into(),
             transport: self.transport.to_string(),
             start: ctx.rel(self.first_ns),
             requests: self.requests,
             challenges: self.challenges,
             errors: self.errors.clone(),
             allocated_frame: self.allocated_frame,
-            relayed: self.relayed.map(|a| a.to_string()),
-            mapped: self.mapped.map(|a| a.to_string()),
+            relayed: self.relayed.map(Into::into),
+            mapped: self.mapped.map(Into::into),
             lifetime: self.lifetime,
             refreshes: self.refreshes,
             deleted_frame: self.deleted_frame,
-            permissions: self.permissions.iter().map(|a| a.to_string()).collect(),
+            permissions: self.permissions.iter().map(|&a| a.into()).collect(),
             channels: self
                 .channels
                 .iter()
                 .map(|c| Channel {
                     number: format!("0x{:04x}", c.number),
-                    peer: c.peer.map(|p| p.to_string()),
+                    peer: c.peer.map(Into::into),
                     bound_frame: c.bound_frame,
                     to_peer: c.to_peer,
                     from_peer: c.from_peer,

@@ -169,8 +169,8 @@ impl TlsAnalyzer {
         }
         self.start_ns.push(seg.ts_ns);
         self.report.sessions.push(TlsSession {
-            client: seg.src.to_string(),
-            server: seg.dst.to_string(),
+            client: seg.src.into(),
+            server: seg.dst.into(),
             sni: hello.server_name,
             alpn_offered: hello.alpn,
             version: version_name(offered).to_owned(),

@@ -1,5 +1,6 @@
 //! The `tls` section of the report: what each TLS connection's handshake says in the clear.
 
+use crate::addr::Socket;
 use serde::{Deserialize, Serialize};
 
 /// TLS connections whose handshake was seen.
@@ -25,9 +26,9 @@ fn is_zero(n: &u64) -> bool {
 #[serde(default)]
 pub struct TlsSession {
     /// The side that sent the ClientHello.
-    pub client: String,
+    pub client: Socket,
     /// The other side.
-    pub server: String,
+    pub server: Socket,
     /// Server Name Indication (RFC 6066 §3), when sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,

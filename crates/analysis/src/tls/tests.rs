@@ -52,7 +52,10 @@ fn a_hello_split_across_segments_and_a_tls12_certificate_name_the_server() {
     let s = finish(a);
     assert_eq!(s.tls.sessions.len(), 1);
     let t = &s.tls.sessions[0];
-    assert_eq!((t.client.as_str(), t.server.as_str()), (CLIENT, SERVER));
+    assert_eq!(
+        (t.client.to_string(), t.server.to_string()),
+        (CLIENT.to_owned(), SERVER.to_owned())
+    );
     assert_eq!(t.sni.as_deref(), Some("courier.push.apple.com"));
     assert_eq!(t.alpn_offered, ["h2", "http/1.1"]);
     assert_eq!(t.alpn.as_deref(), Some("h2"));

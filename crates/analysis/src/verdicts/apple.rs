@@ -6,9 +6,8 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{
-    count, flow, ip_of, port_of, same_pair, streams_between, Confidence, Evidence, Input, Verdict,
-};
+use super::{count, flow, same_pair, streams_between, Confidence, Evidence, Input, Verdict};
+use crate::addr::Socket;
 use crate::report::{Conversation, Report};
 
 /// The service hint `names::ports` gives FaceTime's UDP ports (16384–16387, 16393–16402).
@@ -35,10 +34,10 @@ pub fn facetime_media(input: &Input<'_>) -> Vec<Verdict> {
     let media: Vec<Media<'_>> = report
         .conversations
         .iter()
-        .filter(|c| c.transport == "udp" && !c.a.is_empty() && !c.b.is_empty())
+        .filter(|c| c.transport == "udp")
         .filter(|c| c.service.as_deref() == Some(FACETIME_SERVICE) || by_daemon(c))
         .map(|c| {
-            let streams = streams_between(report, &c.a, &c.b);
+            let streams = streams_between(report, c.a, c.b);
             let confidence = if by_daemon(c) {
                 Confidence::Certain
             } else if !streams.is_empty() {
@@ -97,7 +96,7 @@ pub fn facetime_media(input: &Input<'_>) -> Vec<Verdict> {
         evidence: Evidence {
             flows: best
                 .iter()
-                .map(|m| flow("udp", &m.conversation.a, &m.conversation.b))
+                .map(|m| flow("udp", m.conversation.a, m.conversation.b))
                 .collect(),
             streams: best.iter().flat_map(|m| m.streams.clone()).collect(),
             processes,
@@ -151,7 +150,7 @@ pub fn push(input: &Input<'_>) -> Vec<Verdict> {
     let mut found: Vec<Push<'_>> = report
         .conversations
         .iter()
-        .filter(|c| c.transport == "tcp" && !c.a.is_empty() && !c.b.is_empty())
+        .filter(|c| c.transport == "tcp")
         .filter_map(|c| push_conversation(&names, c))
         .collect();
     // TLS sessions to APNs whose conversation the table did not keep.
@@ -159,10 +158,10 @@ pub fn push(input: &Input<'_>) -> Vec<Verdict> {
         let covered = found
             .iter()
             .any(|p| same_pair(&p.a, &p.b, &s.client, &s.server));
-        if let Some(name) = names.tls(&s.client, &s.server).filter(|_| !covered) {
+        if let Some(name) = names.tls(s.client, s.server).filter(|_| !covered) {
             found.push(Push {
-                a: s.client.clone(),
-                b: s.server.clone(),
+                a: s.client,
+                b: s.server,
                 name: Some(name.to_owned()),
                 process: None,
                 packets: None,
@@ -205,7 +204,7 @@ pub fn push(input: &Input<'_>) -> Vec<Verdict> {
                 .to_owned()
         }),
         evidence: Evidence {
-            flows: best.iter().map(|p| flow("tcp", &p.a, &p.b)).collect(),
+            flows: best.iter().map(|p| flow("tcp", p.a, p.b)).collect(),
             names: unique(best.iter().filter_map(|p| p.name.as_deref())),
             processes: unique(best.iter().filter_map(|p| p.process)),
             ..Evidence::default()
@@ -216,9 +215,9 @@ pub fn push(input: &Input<'_>) -> Vec<Verdict> {
 /// One connection to APNs.
 struct Push<'a> {
     /// Client.
-    a: String,
+    a: Socket,
     /// Server.
-    b: String,
+    b: Socket,
     /// The push name that ties it to APNs, when one does.
     name: Option<String>,
     /// Owning process.
@@ -231,15 +230,15 @@ struct Push<'a> {
 /// names): by address (names other than port hints) and by TLS client and server.
 struct PushNames<'a> {
     by_host: HashMap<IpAddr, &'a str>,
-    by_tls: HashMap<(&'a str, &'a str), &'a str>,
+    by_tls: HashMap<(Socket, Socket), &'a str>,
 }
 
 impl<'a> PushNames<'a> {
     fn of(report: &'a Report) -> PushNames<'a> {
         let mut by_host = HashMap::new();
         for n in report.names.iter().filter(|n| n.source != "port") {
-            if let (true, Some(ip)) = (is_push_name(&n.name), ip_of(&n.addr)) {
-                by_host.entry(ip).or_insert(n.name.as_str());
+            if is_push_name(&n.name) {
+                by_host.entry(n.addr.host()).or_insert(n.name.as_str());
             }
         }
         let mut by_tls = HashMap::new();
@@ -250,33 +249,31 @@ impl<'a> PushNames<'a> {
                 .chain(&s.certificate_names)
                 .find(|n| is_push_name(n));
             if let Some(name) = name {
-                by_tls
-                    .entry((s.client.as_str(), s.server.as_str()))
-                    .or_insert(name.as_str());
-                by_tls
-                    .entry((s.server.as_str(), s.client.as_str()))
-                    .or_insert(name.as_str());
+                by_tls.entry((s.client, s.server)).or_insert(name.as_str());
+                by_tls.entry((s.server, s.client)).or_insert(name.as_str());
             }
         }
         PushNames { by_host, by_tls }
     }
 
     /// The push name of a TLS session between the two addresses (SNI or certificate).
-    fn tls(&self, a: &str, b: &str) -> Option<&'a str> {
+    fn tls(&self, a: Socket, b: Socket) -> Option<&'a str> {
         self.by_tls.get(&(a, b)).copied()
     }
 }
 
 /// The conversation as an APNs connection, if its port or a name says it is one.
 fn push_conversation<'a>(names: &PushNames<'_>, c: &'a Conversation) -> Option<Push<'a>> {
-    let name = ip_of(&c.b)
-        .and_then(|ip| names.by_host.get(&ip).copied())
-        .or_else(|| names.tls(&c.a, &c.b))
+    let name = names
+        .by_host
+        .get(&c.b.host())
+        .copied()
+        .or_else(|| names.tls(c.a, c.b))
         .map(str::to_owned);
-    let by_port = c.service.as_deref() == Some(PUSH_SERVICE) || port_of(&c.b) == Some(PUSH_PORT);
-    (by_port || name.is_some()).then(|| Push {
-        a: c.a.clone(),
-        b: c.b.clone(),
+    let by_port = c.service.as_deref() == Some(PUSH_SERVICE) || c.b.port() == PUSH_PORT;
+    (by_port || name.is_some()).then_some(Push {
+        a: c.a,
+        b: c.b,
         name,
         process: c.process.as_deref(),
         packets: Some(c.packets),
@@ -337,8 +334,8 @@ mod tests {
     fn conversation(transport: &str, a: &str, b: &str, service: Option<&str>) -> Conversation {
         Conversation {
             transport: transport.into(),
-            a: a.into(),
-            b: b.into(),
+            a: a.parse().unwrap(),
+            b: b.parse().unwrap(),
             packets: 900,
             duration: 42.0,
             service: service.map(Into::into),
@@ -354,8 +351,8 @@ mod tests {
             rtp: RtpReport {
                 streams: if rtp {
                     vec![RtpStream {
-                        src: PEER_FT.into(),
-                        dst: MAC_FT.into(),
+                        src: PEER_FT.parse().unwrap(),
+                        dst: MAC_FT.parse().unwrap(),
                         packets: 450,
                         ..RtpStream::default()
                     }]
@@ -441,7 +438,7 @@ mod tests {
             conversations: vec![c],
             names: name
                 .map(|n| Name {
-                    addr: "17.57.146.10".into(),
+                    addr: "17.57.146.10".parse().unwrap(),
                     name: n.into(),
                     source: "dns".into(),
                     ..Name::default()
@@ -495,8 +492,8 @@ mod tests {
             ..Report::default()
         };
         r.tls.sessions.push(TlsSession {
-            client: MAC_TLS.into(),
-            server: server.into(),
+            client: MAC_TLS.parse().unwrap(),
+            server: server.parse().unwrap(),
             sni: Some("courier.push.apple.com".into()),
             ..TlsSession::default()
         });
@@ -530,7 +527,7 @@ mod tests {
         };
         let mut lookalike = other_port.clone();
         lookalike.names.push(Name {
-            addr: "17.57.146.10".into(),
+            addr: "17.57.146.10".parse().unwrap(),
             name: "push.apple.com.example.net".into(),
             source: "dns".into(),
             ..Name::default()

@@ -2,7 +2,8 @@
 //! the P-CSCF through the ePDG tunnel, so a capture of `utun`/`ipsec` shows it in the clear), and
 //! calls that did not connect, with the final response that ended them.
 
-use super::{class_of, count, flow, secs, Confidence, Evidence, Input, Verdict};
+use super::{class_of, count, flow, same_pair, secs, Confidence, Evidence, Input, Verdict};
+use crate::addr::Socket;
 use crate::names::{table::role_name, threegpp};
 use crate::report::{Conversation, Report};
 use crate::sip::report::{Call, LadderMessage};
@@ -46,11 +47,7 @@ pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
         return Vec::new();
     }
     let peer = sip_peer(report);
-    if peer
-        .as_deref()
-        .and_then(|p| class_of(report, p))
-        .is_some_and(|c| c == "loopback")
-    {
+    if peer.is_some_and(|p| class_of(report, p.host()) == "loopback") {
         return Vec::new();
     }
     let only_tunnels = scoped.is_some() || tunnel_links.len() == capture.link_types.len();
@@ -119,7 +116,7 @@ pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
                 .conversations
                 .iter()
                 .filter(|c| c.protocol.as_deref() == Some("sip"))
-                .map(|c| flow(&c.transport, &c.a, &c.b))
+                .map(|c| flow(&c.transport, c.a, c.b))
                 .collect(),
             calls: report.sip.calls.iter().map(|c| c.call_id.clone()).collect(),
             names: ims.and_then(|d| d.name).into_iter().collect(),
@@ -154,11 +151,7 @@ fn tunnel_sip(report: &Report) -> Option<Vec<&Conversation>> {
 /// and the calls, exchanges and registrations between their addresses (methods counted again
 /// from those ladders).
 fn scoped_report(report: &Report, convs: &[&Conversation]) -> Report {
-    let pair = |a: &str, b: &str| {
-        convs
-            .iter()
-            .any(|c| (c.a == a && c.b == b) || (c.a == b && c.b == a))
-    };
+    let pair = |a: &Socket, b: &Socket| convs.iter().any(|c| same_pair(&c.a, &c.b, a, b));
     let interfaces: Vec<_> = report
         .capture
         .interfaces
@@ -234,13 +227,13 @@ fn tunnel_interfaces(report: &Report) -> Vec<&str> {
 /// The SIP peer most requests went to: the registrar with the most REGISTERs, else the most
 /// frequent destination of requests in the ladders, else the responder of the busiest SIP
 /// conversation.
-fn sip_peer(report: &Report) -> Option<String> {
+fn sip_peer(report: &Report) -> Option<Socket> {
     let registrar = most(
         report
             .sip
             .registrations
             .iter()
-            .map(|r| (r.registrar.as_str(), r.requests.max(1))),
+            .map(|r| (r.registrar, r.requests.max(1))),
     );
     let requests = || {
         let calls = report.sip.calls.iter().flat_map(|c| &c.messages);
@@ -249,7 +242,7 @@ fn sip_peer(report: &Report) -> Option<String> {
             calls
                 .chain(others)
                 .filter(|m| m.method.is_some())
-                .map(|m| (m.dst.as_str(), 1)),
+                .map(|m| (m.dst, 1)),
         )
     };
     let conversation = || {
@@ -258,19 +251,16 @@ fn sip_peer(report: &Report) -> Option<String> {
                 .conversations
                 .iter()
                 .filter(|c| c.protocol.as_deref() == Some("sip"))
-                .map(|c| (c.b.as_str(), c.packets.max(1))),
+                .map(|c| (c.b, c.packets.max(1))),
         )
     };
-    registrar
-        .or_else(requests)
-        .or_else(conversation)
-        .map(str::to_owned)
+    registrar.or_else(requests).or_else(conversation)
 }
 
-/// The key with the largest total weight; the first seen wins a tie; empty keys are skipped.
-fn most<'a>(items: impl Iterator<Item = (&'a str, u64)>) -> Option<&'a str> {
-    let mut totals: Vec<(&str, u64)> = Vec::new();
-    for (key, weight) in items.filter(|(k, _)| !k.is_empty()) {
+/// The key with the largest total weight; the first seen wins a tie.
+fn most<K: PartialEq + Copy>(items: impl Iterator<Item = (K, u64)>) -> Option<K> {
+    let mut totals: Vec<(K, u64)> = Vec::new();
+    for (key, weight) in items {
         match totals.iter_mut().find(|(k, _)| *k == key) {
             Some(entry) => entry.1 += weight,
             None => totals.push((key, weight)),
@@ -427,8 +417,8 @@ fn failed_call(n: usize, c: &Call) -> Verdict {
         }
     });
     let (who, whom) = (
-        party(&c.caller, &c.from, &c.caller_addr),
-        party(&c.callee, &c.to, &c.callee_addr),
+        party(&c.caller, &c.from, c.caller_addr),
+        party(&c.callee, &c.to, c.callee_addr),
     );
     let title = match (c.state.as_str(), &status) {
         ("cancelled", Some(s)) => format!("Call from {who} to {whom} was cancelled: {s}"),
@@ -438,8 +428,8 @@ fn failed_call(n: usize, c: &Call) -> Verdict {
     };
     let mut detail = format!(
         "The INVITE from {} to {} at {} {}",
-        or_unknown(&c.caller_addr),
-        or_unknown(&c.callee_addr),
+        c.caller_addr,
+        c.callee_addr,
         secs(c.start),
         match c.state.as_str() {
             "rejected" => "was rejected",
@@ -480,11 +470,7 @@ fn failed_call(n: usize, c: &Call) -> Verdict {
         confidence: Confidence::Certain,
         certain_if: None,
         evidence: Evidence {
-            flows: if c.caller_addr.is_empty() || c.callee_addr.is_empty() {
-                Vec::new()
-            } else {
-                vec![flow(&c.transport, &c.caller_addr, &c.callee_addr)]
-            },
+            flows: vec![flow(&c.transport, c.caller_addr, c.callee_addr)],
             frames: final_msg.map(|m| m.frame).into_iter().collect(),
             calls: vec![c.call_id.clone()],
             ..Evidence::default()
@@ -511,20 +497,11 @@ fn reason_from_label(label: &str, status: u16) -> Option<String> {
 }
 
 /// A party as people know it: the user part (the number), else the URI, else the address.
-fn party<'a>(user: &'a str, uri: &'a str, addr: &'a str) -> &'a str {
-    [user, uri, addr]
+fn party(user: &str, uri: &str, addr: Socket) -> String {
+    [user, uri]
         .into_iter()
         .find(|s| !s.is_empty())
-        .unwrap_or("?")
-}
-
-/// The text, or "an unknown address".
-fn or_unknown(s: &str) -> &str {
-    if s.is_empty() {
-        "an unknown address"
-    } else {
-        s
-    }
+        .map_or_else(|| addr.to_string(), str::to_owned)
 }
 
 /// What a common final status means to a person (RFC 3261 §21).
@@ -570,8 +547,8 @@ mod tests {
             messages: 12,
             registrations: vec![Registration {
                 aor: IMS_URI.into(),
-                client: UE.into(),
-                registrar: PCSCF.into(),
+                client: UE.parse().unwrap(),
+                registrar: PCSCF.parse().unwrap(),
                 requests: 3,
                 status: Some(200),
                 ..Registration::default()
@@ -596,8 +573,8 @@ mod tests {
             },
             conversations: vec![Conversation {
                 transport: "udp".into(),
-                a: UE.into(),
-                b: PCSCF.into(),
+                a: UE.parse().unwrap(),
+                b: PCSCF.parse().unwrap(),
                 packets: 12,
                 protocol: Some("sip".into()),
                 ..Conversation::default()
@@ -609,7 +586,7 @@ mod tests {
 
     fn ims_name() -> Name {
         Name {
-            addr: "10.200.0.1".into(),
+            addr: "10.200.0.1".parse().unwrap(),
             name: "pcscf.ims.mnc260.mcc310.3gppnetwork.org".into(),
             source: "dns".into(),
             network: Some(MobileNetwork {
@@ -705,19 +682,19 @@ mod tests {
         r.conversations[0].interface = Some(1);
         r.conversations.push(Conversation {
             transport: "udp".into(),
-            a: "192.168.1.20:5060".into(),
-            b: "198.51.100.7:5060".into(),
+            a: "192.168.1.20:5060".parse().unwrap(),
+            b: "198.51.100.7:5060".parse().unwrap(),
             packets: 30,
             protocol: Some("sip".into()),
             interface: Some(0),
             ..Conversation::default()
         });
-        r.sip.calls[0].caller_addr = UE.into();
-        r.sip.calls[0].callee_addr = PCSCF.into();
+        r.sip.calls[0].caller_addr = UE.parse().unwrap();
+        r.sip.calls[0].callee_addr = PCSCF.parse().unwrap();
         r.sip.calls.push(Call {
             call_id: "on-ethernet".into(),
-            caller_addr: "192.168.1.20:5060".into(),
-            callee_addr: "198.51.100.7:5060".into(),
+            caller_addr: "192.168.1.20:5060".parse().unwrap(),
+            callee_addr: "198.51.100.7:5060".parse().unwrap(),
             ..Call::default()
         });
         r
@@ -752,7 +729,7 @@ mod tests {
         let mut loopback = tunnel_sip();
         loopback.capture.interfaces[0].name = Some("lo0".into());
         let mut local_peer = tunnel_sip();
-        local_peer.sip.registrations[0].registrar = "127.0.0.1:5060".into();
+        local_peer.sip.registrations[0].registrar = "127.0.0.1:5060".parse().unwrap();
         for r in [ethernet, no_sip, loopback, local_peer] {
             assert!(judge(&r, sip_in_tunnel).is_empty());
         }
@@ -763,12 +740,12 @@ mod tests {
         let mut r = tunnel_sip();
         r.sip.registrations.clear();
         let request = |dst: &str| LadderMessage {
-            dst: dst.into(),
+            dst: dst.parse().unwrap(),
             method: Some("INVITE".into()),
             ..LadderMessage::default()
         };
         let response = LadderMessage {
-            dst: UE.into(),
+            dst: UE.parse().unwrap(),
             status: Some(200),
             ..LadderMessage::default()
         };
@@ -779,9 +756,9 @@ mod tests {
             response,
             request(PCSCF),
         ];
-        assert_eq!(sip_peer(&r).as_deref(), Some(PCSCF));
+        assert_eq!(sip_peer(&r), PCSCF.parse().ok());
         r.sip.calls[0].messages.clear();
-        assert_eq!(sip_peer(&r).as_deref(), Some(PCSCF));
+        assert_eq!(sip_peer(&r), PCSCF.parse().ok());
         r.conversations.clear();
         assert_eq!(sip_peer(&r), None);
         assert_eq!(most([("a", 1), ("b", 1)].into_iter()), Some("a"));
@@ -809,8 +786,8 @@ mod tests {
             to: "sip:bob@example.com".into(),
             caller: "alice".into(),
             callee: "bob".into(),
-            caller_addr: "192.0.2.10:5060".into(),
-            callee_addr: "198.51.100.20:5060".into(),
+            caller_addr: "192.0.2.10:5060".parse().unwrap(),
+            callee_addr: "198.51.100.20:5060".parse().unwrap(),
             transport: "udp".into(),
             state: "rejected".into(),
             status: Some(486),
@@ -827,7 +804,7 @@ mod tests {
                 },
                 LadderMessage {
                     frame: 14,
-                    src: "198.51.100.20:5060".into(),
+                    src: "198.51.100.20:5060".parse().unwrap(),
                     status: Some(486),
                     cseq: "1 INVITE".into(),
                     label: "486 Busy Here".into(),

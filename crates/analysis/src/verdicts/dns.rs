@@ -91,19 +91,11 @@ pub fn failures(input: &Input<'_>) -> Vec<Verdict> {
 /// Why a lookup failed, in words (`NXDOMAIN from 192.168.1.1:53`, `no answer to 3 queries`),
 /// or None when it did not.
 fn failure(q: &DnsQuery) -> Option<String> {
-    let from = if q.server.is_empty() {
-        String::new()
-    } else {
-        format!(" from {}", q.server)
-    };
+    let from = format!(" from {}", q.server);
     match q.rcode.as_deref() {
         Some(r) if FAILURE_RCODES.contains(&r) => Some(format!("{r}{from}")),
         None if q.responses == 0 && q.queries > 0 => {
-            let to = if q.server.is_empty() {
-                String::new()
-            } else {
-                format!(" sent to {}", q.server)
-            };
+            let to = format!(" sent to {}", q.server);
             let queries = if q.queries == 1 {
                 "1 query".to_owned()
             } else {
@@ -121,7 +113,7 @@ fn query_flow(report: &Report, q: &DnsQuery) -> Option<String> {
         .conversations
         .iter()
         .find(|c| same_pair(&c.a, &c.b, &q.client, &q.server))
-        .map(|c| flow(&c.transport, &c.a, &c.b))
+        .map(|c| flow(&c.transport, c.a, c.b))
 }
 
 #[cfg(test)]
@@ -145,8 +137,8 @@ mod tests {
             name: name.into(),
             qtype: "A".into(),
             protocol: "dns".into(),
-            client: CLIENT.into(),
-            server: RESOLVER.into(),
+            client: CLIENT.parse().unwrap(),
+            server: RESOLVER.parse().unwrap(),
             queries: if responses == 0 { 3 } else { 1 },
             responses,
             rcode: rcode.map(Into::into),
@@ -163,8 +155,8 @@ mod tests {
             },
             conversations: vec![Conversation {
                 transport: "udp".into(),
-                a: CLIENT.into(),
-                b: RESOLVER.into(),
+                a: CLIENT.parse().unwrap(),
+                b: RESOLVER.parse().unwrap(),
                 ..Conversation::default()
             }],
             ..Report::default()

@@ -6,7 +6,8 @@
 use std::net::IpAddr;
 
 use super::tunnels::{epdg_tunnel, epdg_words};
-use super::{ip_of, Confidence, Evidence, Input, Verdict};
+use super::{Confidence, Evidence, Input, Verdict};
+use crate::facts::parse_ip;
 use crate::facts::{Facts, Interface};
 use crate::report::{Name, Process};
 
@@ -238,13 +239,17 @@ fn has_default_route(facts: &Facts, i: &Interface) -> bool {
 /// "name (pid)" of the processes owning sockets bound to one of the interface's addresses, in
 /// the facts' order, once each.
 fn socket_owners(facts: &Facts, i: &Interface) -> Vec<String> {
-    let mine: Vec<IpAddr> = i.addresses.iter().filter_map(|a| ip_of(&a.addr)).collect();
+    let mine: Vec<IpAddr> = i
+        .addresses
+        .iter()
+        .filter_map(|a| parse_ip(&a.addr))
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for s in &facts.sockets {
         let (Some(pid), Some(name)) = (s.pid, s.process.as_deref()) else {
             continue;
         };
-        if !ip_of(&s.local).is_some_and(|ip| mine.contains(&ip)) {
+        if !parse_ip(&s.local).is_some_and(|ip| mine.contains(&ip)) {
             continue;
         }
         let label = Process::label(name, pid);
@@ -332,8 +337,8 @@ mod tests {
             ike: IkeReport {
                 tunnels: vec![TunnelReport {
                     version: 2,
-                    initiator: "192.168.1.20:500".into(),
-                    responder: "208.54.35.10:500".into(),
+                    initiator: "192.168.1.20:500".parse().unwrap(),
+                    responder: "208.54.35.10:500".parse().unwrap(),
                     ..TunnelReport::default()
                 }],
                 ..IkeReport::default()

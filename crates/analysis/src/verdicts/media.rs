@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use super::{count, flow, host, ip_of, numbered, secs, Confidence, Evidence, Input, Verdict};
+use super::{count, flow, host, numbered, secs, Confidence, Evidence, Input, Verdict};
+use crate::addr::Socket;
 use crate::report::Report;
 use crate::rtp::RtpStream;
 use crate::sip::report::Call;
@@ -39,14 +40,14 @@ pub fn one_way_audio(input: &Input<'_>) -> Vec<Verdict> {
 /// The one-way verdict of an answered call, if its streams flowed one way.
 fn one_way_call(report: &Report, i: usize, c: &Call) -> Option<Verdict> {
     let streams = call_streams(report, i, c);
-    let hosts = |side: fn(&RtpStream) -> &str| -> BTreeSet<IpAddr> {
+    let hosts = |side: fn(&RtpStream) -> Socket| -> BTreeSet<IpAddr> {
         streams
             .iter()
             .filter_map(|&j| report.rtp.streams.get(j))
-            .filter_map(|s| ip_of(side(s)))
+            .map(|s| side(s).host())
             .collect()
     };
-    let (senders, receivers) = (hosts(|s| &s.src), hosts(|s| &s.dst));
+    let (senders, receivers) = (hosts(|s| s.src), hosts(|s| s.dst));
     if streams.is_empty() || senders.is_empty() || !senders.is_disjoint(&receivers) {
         return None;
     }
@@ -87,7 +88,7 @@ fn one_way_call(report: &Report, i: usize, c: &Call) -> Option<Verdict> {
         confidence: Confidence::Likely,
         certain_if: Some(BOTH_WAYS_SEEN.to_owned()),
         evidence: Evidence {
-            flows: sent.iter().map(|s| flow("udp", &s.src, &s.dst)).collect(),
+            flows: sent.iter().map(|s| flow("udp", s.src, s.dst)).collect(),
             calls: vec![c.call_id.clone()],
             streams,
             ..Evidence::default()
@@ -141,10 +142,10 @@ fn on_hold(c: &Call) -> bool {
 
 /// "the caller's side" or "the callee's side", when the senders are one party's signalling host.
 fn sender_side(c: &Call, senders: &BTreeSet<IpAddr>) -> Option<&'static str> {
-    let is = |addr: &str| ip_of(addr).is_some_and(|ip| senders.len() == 1 && senders.contains(&ip));
-    if is(&c.caller_addr) {
+    let is = |addr: Socket| senders.len() == 1 && senders.contains(&addr.host());
+    if is(c.caller_addr) {
         Some("the caller's side")
-    } else if is(&c.callee_addr) {
+    } else if is(c.callee_addr) {
         Some("the callee's side")
     } else {
         None
@@ -220,7 +221,7 @@ fn poor_stream(report: &Report, n: usize, i: usize, s: &RtpStream) -> Verdict {
     let subject = match (call, call_id) {
         (Some(c), _) => format!("call {}", call_name(c)),
         (None, Some(id)) => format!("call {id}"),
-        (None, None) => format!("stream {} → {}", host(&s.src), host(&s.dst)),
+        (None, None) => format!("stream {} → {}", host(s.src), host(s.dst)),
     };
     let of_call = if call.is_some() || call_id.is_some() {
         format!(" of {subject}")
@@ -280,7 +281,7 @@ fn poor_stream(report: &Report, n: usize, i: usize, s: &RtpStream) -> Verdict {
         confidence: Confidence::Certain,
         certain_if: None,
         evidence: Evidence {
-            flows: vec![flow("udp", &s.src, &s.dst)],
+            flows: vec![flow("udp", s.src, s.dst)],
             frames: [s.first_frame].into_iter().filter(|&f| f > 0).collect(),
             calls: call_id.map(str::to_owned).into_iter().collect(),
             streams: vec![i],
@@ -308,8 +309,8 @@ mod tests {
 
     fn stream(src: &str, dst: &str, call: Option<usize>) -> RtpStream {
         RtpStream {
-            src: src.into(),
-            dst: dst.into(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
             ssrc: "0x11223344".into(),
             payload: "g711U".into(),
             packets: 1500,
@@ -332,8 +333,8 @@ mod tests {
             call_id: "c1@host".into(),
             caller: "alice".into(),
             callee: "bob".into(),
-            caller_addr: "192.0.2.10:5060".into(),
-            callee_addr: "198.51.100.20:5060".into(),
+            caller_addr: "192.0.2.10:5060".parse().unwrap(),
+            callee_addr: "198.51.100.20:5060".parse().unwrap(),
             state: "answered".into(),
             talk_time: Some(29.5),
             media,

@@ -22,7 +22,7 @@ mod fixtures {
     /// A DNS name calling `addr` T-Mobile US's ePDG.
     pub fn epdg_name(addr: &str) -> Name {
         Name {
-            addr: addr.into(),
+            addr: addr.parse().unwrap_or_default(),
             name: "epdg.epc.mnc260.mcc310.pub.3gppnetwork.org".into(),
             source: "dns".into(),
             frame: 3,
@@ -38,10 +38,11 @@ mod fixtures {
     }
 }
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::addr::Socket;
 use crate::facts::Facts;
 use crate::report::{Name, Report};
 
@@ -184,90 +185,59 @@ pub fn numbered(rule: &str, verdicts: impl Iterator<Item = Verdict>) -> Vec<Verd
 }
 
 /// The evidence string of a conversation.
-pub fn flow(transport: &str, a: &str, b: &str) -> String {
+pub fn flow(transport: &str, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
     format!("{transport} {a} {b}")
 }
 
-/// The IP address in an address as the report or the facts write it (`192.0.2.1:5060`,
-/// `[2001:db8::1]:5060`, `[fe80::1%en0]:5060`, or a bare address), IPv4-mapped IPv6 read as the
-/// IPv4 address the capture carries (the facts' own reading, [`crate::facts::parse_addr`], for
-/// addresses with a port); rules compare hosts this way because sections spell ports (and their
-/// absence) differently.
-pub fn ip_of(text: &str) -> Option<IpAddr> {
-    if let Some(addr) = crate::facts::parse_addr(text) {
-        return Some(addr.ip());
-    }
-    // A bare address, bracketed or not, possibly with a zone.
-    let host = text
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-        .unwrap_or(text);
-    let ip: IpAddr = host.split('%').next()?.parse().ok()?;
-    Some(crate::facts::canonical(SocketAddr::new(ip, 0)).ip())
+/// The host part of an address, for titles (`192.0.2.1` for `192.0.2.1:500`).
+pub fn host(addr: Socket) -> String {
+    crate::addr::ip_text(addr.host())
 }
 
-/// The port of an address as the report writes it (`192.0.2.1:5223`, `[2001:db8::1]:5223`).
-pub fn port_of(text: &str) -> Option<u16> {
-    let (_, port) = text.rsplit_once(':')?;
-    if text.starts_with('[') && !text.contains("]:") {
-        return None;
-    }
-    if !text.starts_with('[') && text.matches(':').count() > 1 {
-        return None;
-    }
-    port.parse().ok()
-}
-
-/// The host part of an address, for titles (`192.0.2.1` for `192.0.2.1:500`); the text itself
-/// when it is not an address.
-pub fn host(text: &str) -> String {
-    ip_of(text).map_or_else(|| text.to_owned(), |ip| ip.to_string())
-}
-
-/// The RFC 6890 class of an address's host: the report's endpoint class when it lists the host,
-/// else computed the same way (the endpoint table may have dropped it).
-pub fn class_of(report: &Report, addr: &str) -> Option<String> {
-    let ip = ip_of(addr)?;
+/// The RFC 6890 class of a host: the report's endpoint class when it lists the host, else
+/// computed the same way (the endpoint table may have dropped it).
+pub fn class_of(report: &Report, ip: IpAddr) -> String {
     let listed = report
         .endpoints
         .iter()
-        .find(|e| ip_of(&e.addr) == Some(ip) && !e.class.is_empty())
+        .find(|e| e.addr.host() == ip && !e.class.is_empty())
         .map(|e| e.class.clone());
-    Some(listed.unwrap_or_else(|| crate::addr::class(ip).to_owned()))
+    listed.unwrap_or_else(|| crate::addr::class(ip).to_owned())
 }
 
 /// Whether `a`–`b` and `x`–`y` are the same two addresses, in either order.
-pub fn same_pair(a: &str, b: &str, x: &str, y: &str) -> bool {
+pub fn same_pair<T: PartialEq>(a: &T, b: &T, x: &T, y: &T) -> bool {
     (a == x && b == y) || (a == y && b == x)
 }
 
-/// The names the report holds for the host of `addr` (any spelling [`ip_of`] reads).
-pub fn names_of<'a>(report: &'a Report, addr: &str) -> impl Iterator<Item = &'a Name> + 'a {
-    let ip = ip_of(addr);
-    report
-        .names
-        .iter()
-        .filter(move |n| ip.is_some() && ip_of(&n.addr) == ip)
+/// The names the report holds for a host.
+pub fn names_of(report: &Report, ip: IpAddr) -> impl Iterator<Item = &Name> + '_ {
+    report.names.iter().filter(move |n| n.addr.host() == ip)
 }
 
 /// Indexes of the RTP streams with packets between two addresses (`rtp.streams`), either way.
-pub fn streams_between(report: &Report, a: &str, b: &str) -> Vec<usize> {
+pub fn streams_between(report: &Report, a: Socket, b: Socket) -> Vec<usize> {
     report
         .rtp
         .streams
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.packets > 0 && same_pair(&s.src, &s.dst, a, b))
+        .filter(|(_, s)| s.packets > 0 && same_pair(&s.src, &s.dst, &a, &b))
         .map(|(j, _)| j)
         .collect()
 }
 
 /// The process the report attributes the conversation between `a` and `b` to, if any.
-pub fn process_of<'a>(report: &'a Report, transport: &str, a: &str, b: &str) -> Option<&'a str> {
+pub fn process_of<'a>(
+    report: &'a Report,
+    transport: &str,
+    a: Socket,
+    b: Socket,
+) -> Option<&'a str> {
     report
         .conversations
         .iter()
-        .find(|c| c.transport == transport && same_pair(&c.a, &c.b, a, b))
+        .find(|c| c.transport == transport && same_pair(&c.a, &c.b, &a, &b))
         .and_then(|c| c.process.as_deref())
 }
 
@@ -290,29 +260,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_are_read_in_every_spelling() {
-        let v4: IpAddr = "192.0.2.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        assert_eq!(ip_of("192.0.2.1:500"), Some(v4));
-        assert_eq!(ip_of("192.0.2.1"), Some(v4));
-        assert_eq!(ip_of("[::ffff:192.0.2.1]:500"), Some(v4));
-        assert_eq!(
-            ip_of("[fe80::1%en0]:5060")
-                .map(|ip| ip.to_string())
-                .as_deref(),
-            Some("fe80::1")
-        );
-        assert_eq!(
-            ip_of("2001:db8::1").map(|ip| ip.to_string()).as_deref(),
-            Some("2001:db8::1")
-        );
-        assert_eq!(ip_of(""), None);
-        assert_eq!(ip_of("example.com:80"), None);
-        assert_eq!(port_of("192.0.2.1:5223"), Some(5223));
-        assert_eq!(port_of("[2001:db8::1]:5223"), Some(5223));
-        assert_eq!(port_of("2001:db8::1"), None);
-        assert_eq!(port_of("192.0.2.1"), None);
-        assert_eq!(host("[2001:db8::1]:500"), "2001:db8::1");
-        assert_eq!(host("not an address"), "not an address");
+    fn hosts_are_written_without_port() {
+        let v6: Socket = "[2001:db8::1]:500".parse().expect("address");
+        assert_eq!(host(v6), "2001:db8::1");
+        let mapped: Socket = "[::ffff:192.0.2.1]:500".parse().expect("address");
+        assert_eq!(host(mapped), "192.0.2.1");
     }
 
     #[test]
@@ -320,8 +272,8 @@ mod tests {
         assert_eq!(count(1, "packet"), "1 packet");
         assert_eq!(count(0, "packet"), "0 packets");
         assert_eq!(secs(12.345), "12.3 s");
-        assert!(same_pair("a", "b", "b", "a"));
-        assert!(!same_pair("a", "b", "a", "c"));
+        assert!(same_pair(&"a", &"b", &"b", &"a"));
+        assert!(!same_pair(&"a", &"b", &"a", &"c"));
         assert_eq!(flow("udp", "a", "b"), "udp a b");
     }
 

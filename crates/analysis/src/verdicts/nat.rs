@@ -3,6 +3,7 @@
 //! (RFC 8656) whose channels or indications carried the data.
 
 use super::{count, flow, same_pair, streams_between, Confidence, Evidence, Input, Verdict};
+use crate::addr::Socket;
 use crate::report::Report;
 use crate::stun::{Allocation, StunTransaction};
 
@@ -72,8 +73,8 @@ pub fn direct_media(input: &Input<'_>) -> Vec<Verdict> {
                 .map(|p| {
                     flow(
                         transport(&p.first.transport),
-                        &p.first.client,
-                        &p.first.server,
+                        p.first.client,
+                        p.first.server,
                     )
                 })
                 .collect(),
@@ -121,7 +122,7 @@ fn direct_pairs(report: &Report) -> Vec<DirectPair<'_>> {
                 checks: 1,
                 ice,
                 nominated,
-                streams: streams_between(report, &t.client, &t.server),
+                streams: streams_between(report, t.client, t.server),
             }),
         }
     }
@@ -131,10 +132,7 @@ fn direct_pairs(report: &Report) -> Vec<DirectPair<'_>> {
 
 /// A Binding that got through (success) or that is an ICE check (its attributes say so).
 fn is_check(t: &StunTransaction) -> bool {
-    t.method == "Binding"
-        && !t.client.is_empty()
-        && !t.server.is_empty()
-        && (t.class == "success" || has_ice_attributes(t))
+    t.method == "Binding" && (t.class == "success" || has_ice_attributes(t))
 }
 
 /// PRIORITY, USE-CANDIDATE or an ICE role: only ICE agents send these.
@@ -158,7 +156,7 @@ fn pair_words(report: &Report, p: &DirectPair<'_>) -> String {
     if p.nominated > 0 {
         notes.push(format!("{} nominating the pair", p.nominated));
     }
-    if let Some(mapped) = t.mapped.as_deref().filter(|m| *m != t.client) {
+    if let Some(mapped) = t.mapped.filter(|m| *m != t.client) {
         notes.push(format!(
             "the far end saw {} as {mapped}, so a NAT is between",
             t.client
@@ -207,8 +205,8 @@ pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
         .stun
         .allocations
         .iter()
-        .filter(|a| carried_data(a) && !a.client.is_empty() && !a.server.is_empty())
-        .map(|a| (a, streams.between(&a.client, &a.server)))
+        .filter(|a| carried_data(a))
+        .map(|a| (a, streams.between(a.client, a.server)))
         .collect();
     let Some((first, _)) = active.first() else {
         return Vec::new();
@@ -267,7 +265,7 @@ pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
         evidence: Evidence {
             flows: active
                 .iter()
-                .map(|(a, _)| flow(transport(&a.transport), &a.client, &a.server))
+                .map(|(a, _)| flow(transport(&a.transport), a.client, a.server))
                 .collect(),
             frames: active
                 .iter()
@@ -285,10 +283,10 @@ pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
 
 /// The RTP streams with packets by their unordered address pair, indexed once (a capture may
 /// hold thousands of streams and of allocations).
-struct StreamPairs<'a>(std::collections::HashMap<(&'a str, &'a str), Vec<usize>>);
+struct StreamPairs(std::collections::HashMap<(Socket, Socket), Vec<usize>>);
 
-impl<'a> StreamPairs<'a> {
-    fn of(report: &'a Report) -> StreamPairs<'a> {
+impl StreamPairs {
+    fn of(report: &Report) -> StreamPairs {
         let mut pairs = std::collections::HashMap::<_, Vec<usize>>::new();
         for (j, s) in report
             .rtp
@@ -298,9 +296,9 @@ impl<'a> StreamPairs<'a> {
             .filter(|(_, s)| s.packets > 0)
         {
             let key = if s.src <= s.dst {
-                (s.src.as_str(), s.dst.as_str())
+                (s.src, s.dst)
             } else {
-                (s.dst.as_str(), s.src.as_str())
+                (s.dst, s.src)
             };
             pairs.entry(key).or_default().push(j);
         }
@@ -308,7 +306,7 @@ impl<'a> StreamPairs<'a> {
     }
 
     /// What [`streams_between`] gives, from the index.
-    fn between(&self, a: &str, b: &str) -> Vec<usize> {
+    fn between(&self, a: Socket, b: Socket) -> Vec<usize> {
         let key = if a <= b { (a, b) } else { (b, a) };
         self.0.get(&key).cloned().unwrap_or_default()
     }
@@ -325,16 +323,16 @@ fn carried_data(a: &Allocation) -> bool {
 
 /// One allocation in words: who, where, which peers, how much, and whether RTP was inside.
 fn allocation_words(report: &Report, a: &Allocation, streams: &[usize]) -> String {
-    let mut peers: Vec<&str> = a
+    let mut peers: Vec<String> = a
         .channels
         .iter()
-        .filter_map(|c| c.peer.as_deref())
-        .chain(a.permissions.iter().map(String::as_str))
+        .filter_map(|c| c.peer.map(|p| p.to_string()))
+        .chain(a.permissions.iter().map(|p| p.to_string()))
         .collect();
     let mut seen = Vec::new();
     peers.retain(|p| {
         let new = !seen.contains(p);
-        seen.push(*p);
+        seen.push(p.clone());
         new
     });
     let to_peer: u64 = a.channels.iter().map(|c| c.to_peer).sum();
@@ -342,7 +340,7 @@ fn allocation_words(report: &Report, a: &Allocation, streams: &[usize]) -> Strin
     let mut s = format!(
         "{} holds {} on TURN server {} over {}",
         a.client,
-        a.relayed.as_deref().map_or_else(
+        a.relayed.map_or_else(
             || "an allocation".to_owned(),
             |r| format!("relayed address {r}")
         ),
@@ -406,12 +404,12 @@ mod tests {
         StunTransaction {
             method: "Binding".into(),
             class: "success".into(),
-            client: client.into(),
-            server: server.into(),
+            client: client.parse().unwrap(),
+            server: server.parse().unwrap(),
             transport: "udp".into(),
             request_frame: Some(10),
             response_frame: Some(11),
-            mapped: Some("198.51.100.77:40001".into()),
+            mapped: Some("198.51.100.77:40001".parse().unwrap()),
             priority: Some(1_853_824_767),
             use_candidate: true,
             ice_role: Some("controlling".into()),
@@ -421,8 +419,8 @@ mod tests {
 
     fn rtp(src: &str, dst: &str, srtp: bool) -> RtpStream {
         RtpStream {
-            src: src.into(),
-            dst: dst.into(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
             packets: 500,
             srtp,
             ..RtpStream::default()
@@ -534,15 +532,15 @@ mod tests {
 
     fn allocation() -> Allocation {
         Allocation {
-            client: LOCAL.into(),
-            server: TURN.into(),
+            client: LOCAL.parse().unwrap(),
+            server: TURN.parse().unwrap(),
             transport: "udp".into(),
             allocated_frame: Some(20),
-            relayed: Some("198.51.100.3:50500".into()),
-            permissions: vec!["203.0.113.5:61000".into()],
+            relayed: Some("198.51.100.3:50500".parse().unwrap()),
+            permissions: vec!["203.0.113.5".parse().unwrap()],
             channels: vec![Channel {
                 number: "0x4000".into(),
-                peer: Some("203.0.113.5:61000".into()),
+                peer: Some("203.0.113.5:61000".parse().unwrap()),
                 bound_frame: Some(24),
                 to_peer: 700,
                 from_peer: 650,
@@ -609,7 +607,7 @@ mod tests {
         let mut r = report(Vec::new(), Vec::new());
         for i in 0..4 {
             r.stun.allocations.push(Allocation {
-                client: format!("192.168.1.20:{}", 55_000 + i),
+                client: format!("192.168.1.20:{}", 55_000 + i).parse().unwrap(),
                 ..allocation()
             });
         }

@@ -4,8 +4,8 @@
 //! their carrier's IMS over Wi-Fi.
 
 use super::{
-    class_of, count, flow, host, ip_of, names_of, numbered, process_of, secs, Confidence, Evidence,
-    Input, Verdict,
+    class_of, count, flow, host, names_of, numbered, process_of, secs, Confidence, Evidence, Input,
+    Verdict,
 };
 use crate::ike::{NatReport, TunnelReport};
 use crate::report::{Name, Report};
@@ -26,15 +26,14 @@ pub fn ipsec_tunnel(input: &Input<'_>) -> Vec<Verdict> {
         .tunnels
         .iter()
         .enumerate()
-        .filter(|(_, t)| !t.initiator.is_empty() && !t.responder.is_empty())
         .enumerate()
         .map(|(n, (i, t))| Verdict {
             id: format!("ipsec-tunnel:{}", n + 1),
             title: format!(
                 "IPsec tunnel ({}) {} → {}",
                 version_name(t.version),
-                host(&t.initiator),
-                host(&t.responder)
+                host(t.initiator),
+                host(t.responder)
             ),
             detail: tunnel_detail(t),
             confidence: Confidence::Certain,
@@ -66,7 +65,6 @@ fn shaped_like_wifi_calling(t: &TunnelReport) -> bool {
         && t.floated.is_some()
         && (t.nat.is_some() || t.nat_detected)
         && udp_esp_packets(t) > 0
-        && !t.responder.is_empty()
 }
 
 /// ESP packets the tunnel carried in UDP.
@@ -81,7 +79,7 @@ fn udp_esp_packets(t: &TunnelReport) -> u64 {
 /// The Wi-Fi calling verdict of one tunnel already shaped like one, if its peer fits.
 fn wifi_calling_one(report: &Report, i: usize, t: &TunnelReport) -> Option<Verdict> {
     let epdg = epdg_name(report, t);
-    let unnamed_global = class_of(report, &t.responder).as_deref() == Some("global")
+    let unnamed_global = class_of(report, t.responder.host()) == "global"
         && !responder_names(report, t).any(|n| n.source != "port");
     if epdg.is_none() && !unnamed_global {
         return None;
@@ -118,7 +116,7 @@ fn wifi_calling_one(report: &Report, i: usize, t: &TunnelReport) -> Option<Verdi
         None => detail.push_str(&format!(
             " No name ties the peer to an operator; its address {} is global, which fits a \
              carrier's ePDG but also any IPsec VPN.",
-            host(&t.responder)
+            host(t.responder)
         )),
     }
     if let Some(p) = commcenter {
@@ -142,7 +140,7 @@ fn wifi_calling_one(report: &Report, i: usize, t: &TunnelReport) -> Option<Verdi
             Some(name) => wifi_calling_title(name),
             None => format!(
                 "Wi-Fi calling tunnel to {} (no ePDG name seen)",
-                host(&t.responder)
+                host(t.responder)
             ),
         },
         detail,
@@ -169,10 +167,10 @@ pub(super) fn epdg_tunnel(report: &Report) -> Option<(usize, &Name)> {
 
 /// The names of the responder, before and after the float.
 fn responder_names<'a>(report: &'a Report, t: &'a TunnelReport) -> impl Iterator<Item = &'a Name> {
-    let floated = t.floated.as_ref().map(|f| f.responder.as_str());
-    std::iter::once(t.responder.as_str())
+    let floated = t.floated.as_ref().map(|f| f.responder);
+    std::iter::once(t.responder)
         .chain(floated)
-        .flat_map(move |addr| names_of(report, addr))
+        .flat_map(move |addr| names_of(report, addr.host()))
 }
 
 /// The first name that calls the responder (before or after the float) an operator's ePDG.
@@ -350,12 +348,12 @@ fn life_words(t: &TunnelReport) -> String {
 /// 1100 packets (150000 bytes) back".
 fn esp_words(t: &TunnelReport) -> String {
     let initiator = [
-        ip_of(&t.initiator),
-        t.floated.as_ref().and_then(|f| ip_of(&f.initiator)),
+        Some(t.initiator.host()),
+        t.floated.as_ref().map(|f| f.initiator.host()),
     ];
     let (mut out, mut back) = ((0u64, 0u64), (0u64, 0u64));
     for e in &t.esp {
-        let from_initiator = ip_of(&e.src).is_some_and(|ip| initiator.contains(&Some(ip)));
+        let from_initiator = initiator.contains(&Some(e.src.host()));
         let side = if from_initiator { &mut out } else { &mut back };
         side.0 += e.packets;
         side.1 += e.bytes;
@@ -372,7 +370,7 @@ fn esp_words(t: &TunnelReport) -> String {
 /// The flows (before and after the float), frames (first message, float, deletes) and process
 /// of a tunnel.
 fn tunnel_evidence(report: &Report, i: usize, t: &TunnelReport) -> Evidence {
-    let mut flows = vec![flow("udp", &t.initiator, &t.responder)];
+    let mut flows = vec![flow("udp", t.initiator, t.responder)];
     let mut frames: Vec<u64> = t
         .exchanges
         .first()
@@ -381,7 +379,7 @@ fn tunnel_evidence(report: &Report, i: usize, t: &TunnelReport) -> Evidence {
         .into_iter()
         .collect();
     if let Some(f) = &t.floated {
-        flows.push(flow("udp", &f.initiator, &f.responder));
+        flows.push(flow("udp", f.initiator, f.responder));
         frames.push(f.frame);
     }
     frames.extend(t.deletes.iter().map(|d| d.frame));
@@ -401,10 +399,10 @@ fn tunnel_evidence(report: &Report, i: usize, t: &TunnelReport) -> Evidence {
 
 /// The process owning the tunnel's flow, before or after the float.
 fn tunnel_process<'a>(report: &'a Report, t: &TunnelReport) -> Option<&'a str> {
-    process_of(report, "udp", &t.initiator, &t.responder).or_else(|| {
+    process_of(report, "udp", t.initiator, t.responder).or_else(|| {
         t.floated
             .as_ref()
-            .and_then(|f| process_of(report, "udp", &f.initiator, &f.responder))
+            .and_then(|f| process_of(report, "udp", f.initiator, f.responder))
     })
 }
 
@@ -424,8 +422,8 @@ mod tests {
     fn esp(src: &str, dst: &str, packets: u64, encap: &str) -> EspReport {
         EspReport {
             spi: "0x0000abcd".into(),
-            src: src.into(),
-            dst: dst.into(),
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
             packets,
             bytes: packets * 150,
             encap: encap.into(),
@@ -438,8 +436,8 @@ mod tests {
     fn wifi_tunnel() -> TunnelReport {
         TunnelReport {
             version: 2,
-            initiator: PHONE.into(),
-            responder: EPDG.into(),
+            initiator: PHONE.parse().unwrap(),
+            responder: EPDG.parse().unwrap(),
             nat_t: true,
             nat_detected: true,
             nat: Some(NatReport {
@@ -449,8 +447,8 @@ mod tests {
                 ..NatReport::default()
             }),
             floated: Some(FloatReport {
-                initiator: PHONE_4500.into(),
-                responder: EPDG_4500.into(),
+                initiator: PHONE_4500.parse().unwrap(),
+                responder: EPDG_4500.parse().unwrap(),
                 frame: 5,
                 time: 0.4,
             }),
@@ -484,12 +482,12 @@ mod tests {
             },
             endpoints: vec![
                 Endpoint {
-                    addr: "192.168.1.20".into(),
+                    addr: "192.168.1.20".parse().unwrap(),
                     class: "private".into(),
                     ..Endpoint::default()
                 },
                 Endpoint {
-                    addr: "208.54.35.10".into(),
+                    addr: "208.54.35.10".parse().unwrap(),
                     class: "global".into(),
                     ..Endpoint::default()
                 },
@@ -537,15 +535,14 @@ mod tests {
     }
 
     #[test]
-    fn ipsec_tunnel_speaks_for_ikev1_without_esp_and_skips_addressless_tunnels() {
-        let mut r = report(TunnelReport {
+    fn ipsec_tunnel_speaks_for_ikev1_without_esp() {
+        let r = report(TunnelReport {
             version: 1,
-            initiator: "10.0.0.1:500".into(),
-            responder: "10.0.0.2:500".into(),
+            initiator: "10.0.0.1:500".parse().unwrap(),
+            responder: "10.0.0.2:500".parse().unwrap(),
             state: "negotiating".into(),
             ..TunnelReport::default()
         });
-        r.ike.tunnels.push(TunnelReport::default());
         let v = judge(&r, ipsec_tunnel);
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].title, "IPsec tunnel (IKEv1) 10.0.0.1 → 10.0.0.2");
@@ -598,8 +595,8 @@ mod tests {
         let mut r = report(t);
         r.conversations.push(Conversation {
             transport: "udp".into(),
-            a: PHONE_4500.into(),
-            b: EPDG_4500.into(),
+            a: PHONE_4500.parse().unwrap(),
+            b: EPDG_4500.parse().unwrap(),
             process: Some("CommCenter (88)".into()),
             ..Conversation::default()
         });
@@ -653,7 +650,7 @@ mod tests {
         let named = |name: &str, source: &str| {
             let mut r = report(wifi_tunnel());
             r.names.push(Name {
-                addr: "208.54.35.10".into(),
+                addr: "208.54.35.10".parse().unwrap(),
                 name: name.into(),
                 source: source.into(),
                 ..Name::default()
@@ -669,9 +666,9 @@ mod tests {
     #[test]
     fn unnamed_private_peer_is_silent() {
         let mut t = wifi_tunnel();
-        t.responder = "10.1.1.1:500".into();
+        t.responder = "10.1.1.1:500".parse().unwrap();
         if let Some(f) = &mut t.floated {
-            f.responder = "10.1.1.1:4500".into();
+            f.responder = "10.1.1.1:4500".parse().unwrap();
         }
         assert!(judge(&report(t), wifi_calling).is_empty());
     }

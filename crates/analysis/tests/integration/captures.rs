@@ -52,7 +52,7 @@ fn every_reference_capture_matches_tshark() {
             .iter()
             .map(|e| {
                 (
-                    e.addr.clone(),
+                    e.addr.to_string(),
                     tshark::EndpointRow {
                         packets: e.packets,
                         bytes: e.bytes,
@@ -87,7 +87,10 @@ fn every_reference_capture_matches_tshark() {
                 .conversations
                 .iter()
                 .filter(|c| c.transport == transport)
-                .map(|c| (unordered(&c.a, &c.b), (c.packets, c.bytes)))
+                .map(|c| {
+                    let pair = unordered(&c.a.to_string(), &c.b.to_string());
+                    (pair, (c.packets, c.bytes))
+                })
                 .collect();
             for (pair, (frames, bytes)) in &theirs {
                 match ours.get(pair) {

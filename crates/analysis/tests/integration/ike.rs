@@ -219,7 +219,10 @@ fn ikev2_natt_is_one_tunnel_through_a_nat() {
         assert_eq!(t.ispi, "0xfaeaf8b3d39a2b78");
         assert_eq!(t.rspi, "0xe0b3c37cbb34990a");
         assert_eq!(
-            (t.initiator.as_str(), t.responder.as_str()),
+            (
+                t.initiator.to_string().as_str(),
+                t.responder.to_string().as_str()
+            ),
             ("10.99.1.1:500", "10.99.2.2:500")
         );
         // The responder's NAT_DETECTION_DESTINATION_IP (frame 6) hashes the NAT's mapping
@@ -231,25 +234,32 @@ fn ikev2_natt_is_one_tunnel_through_a_nat() {
         let nat = t.nat.as_ref().expect("NAT detection hashes");
         assert!(nat.initiator_behind_nat, "{nat:?}");
         assert_eq!((nat.checked, nat.mismatched), (4, 3));
-        let evidence: Vec<(u64, &str, &str, &str)> = nat
+        let evidence: Vec<(u64, &str, &str, String)> = nat
             .mismatches
             .iter()
-            .map(|m| (m.frame, m.by.as_str(), m.hash.as_str(), m.captured.as_str()))
+            .map(|m| {
+                (
+                    m.frame,
+                    m.by.as_str(),
+                    m.hash.as_str(),
+                    m.captured.to_string(),
+                )
+            })
             .collect();
         assert_eq!(
             evidence,
             [
-                (5, "initiator", "source", "10.99.1.1:500"),
-                (6, "responder", "source", "10.99.2.2:500"),
-                (6, "responder", "destination", "10.99.1.1:500"),
+                (5, "initiator", "source", "10.99.1.1:500".to_owned()),
+                (6, "responder", "source", "10.99.2.2:500".to_owned()),
+                (6, "responder", "destination", "10.99.1.1:500".to_owned()),
             ]
         );
         assert!(t.nat_t);
         let floated = t.floated.as_ref().expect("the move to 4500");
         assert_eq!(
             (
-                floated.initiator.as_str(),
-                floated.responder.as_str(),
+                floated.initiator.to_string().as_str(),
+                floated.responder.to_string().as_str(),
                 floated.frame
             ),
             ("10.99.1.1:4500", "10.99.2.2:4500", 7)
@@ -294,7 +304,10 @@ fn ikev1_main_mode_moves_to_4500() {
     assert_eq!(t.version, 1);
     assert!(t.nat_t);
     assert_eq!(
-        t.floated.as_ref().map(|f| f.responder.as_str()),
+        t.floated
+            .as_ref()
+            .map(|f| f.responder.to_string())
+            .as_deref(),
         Some("192.1.2.23:4500")
     );
     assert_eq!(t.state, "established");
@@ -337,7 +350,7 @@ fn raw_esp_is_counted_per_spi_with_sequence_gaps() {
         ("0x0badcafe", 4, 1, 1, "ip")
     );
     assert_eq!(
-        (e[0].src.as_str(), e[0].dst.as_str()),
+        (e[0].src.to_string().as_str(), e[0].dst.to_string().as_str()),
         ("192.0.2.1:0", "192.0.2.2:0")
     );
     assert!(r

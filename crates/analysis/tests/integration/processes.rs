@@ -33,21 +33,27 @@ fn process(pid: u32, name: &str, flows: u64, packets: u64, bytes: u64) -> Proces
     }
 }
 
-/// (transport, a, b, packets, process) of every conversation, in report order.
-fn conversations(report: &Report) -> Vec<(&str, &str, &str, u64, Option<&str>)> {
-    report
-        .conversations
-        .iter()
-        .map(|c: &Conversation| {
-            (
-                c.transport.as_str(),
-                c.a.as_str(),
-                c.b.as_str(),
-                c.packets,
-                c.process.as_deref(),
-            )
-        })
-        .collect()
+/// A conversation as the tests spell it: (transport, a, b, packets, process).
+#[derive(Debug)]
+struct Row<'a>(&'a Conversation);
+
+impl PartialEq<(&str, &str, &str, u64, Option<&str>)> for Row<'_> {
+    fn eq(
+        &self,
+        (transport, a, b, packets, process): &(&str, &str, &str, u64, Option<&str>),
+    ) -> bool {
+        let c = self.0;
+        c.transport == *transport
+            && c.a.to_string() == *a
+            && c.b.to_string() == *b
+            && c.packets == *packets
+            && c.process.as_deref() == *process
+    }
+}
+
+/// Every conversation, in report order.
+fn conversations(report: &Report) -> Vec<Row<'_>> {
+    report.conversations.iter().map(Row).collect()
 }
 
 fn assert_every_conversation_has_a_process(report: &Report) {
@@ -242,7 +248,10 @@ fn pktap_record_names_its_process() {
     let conversation = &report.conversations[..];
     assert_eq!(conversation.len(), 1);
     assert_eq!(
-        (conversation[0].a.as_str(), conversation[0].b.as_str()),
+        (
+            conversation[0].a.to_string().as_str(),
+            conversation[0].b.to_string().as_str()
+        ),
         ("10.32.4.27:63538", "10.32.100.15:53")
     );
     let label = conversation[0]

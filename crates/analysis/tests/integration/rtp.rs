@@ -22,6 +22,7 @@
 //!   own their ports (DNS, DHCP, NTP, ISAKMP, SIP, …), not every port tshark registers.
 
 use crate::support;
+use callscope_analysis::report::Socket;
 
 /// tshark's `-Y rtcp` also shows RTCP quoted inside ICMP port-unreachable errors: a datagram
 /// that was never received. callscope does not count quoted packets; we believe tshark should
@@ -84,12 +85,8 @@ fn stream_rows(text: &str) -> Option<Vec<StreamRow>> {
 }
 
 /// `1.2.3.4:5` / `[::1]:5` → tshark's `1.2.3.4 5` / `::1 5`.
-fn tshark_endpoint(addr: &str) -> String {
-    let (ip, port) = addr.rsplit_once(':').unwrap_or((addr, ""));
-    format!(
-        "{} {port}",
-        ip.trim_start_matches('[').trim_end_matches(']')
-    )
+fn tshark_endpoint(addr: &Socket) -> String {
+    format!("{} {}", addr.ip(), addr.port())
 }
 
 fn close(ours: f64, theirs: f64) -> bool {
@@ -145,10 +142,13 @@ fn compare_streams(name: &str, report: &Report, theirs: &[StreamRow], failures: 
         }
     }
     for key in ours.keys() {
-        if !theirs
-            .iter()
-            .any(|r| (r.src.as_str(), r.dst.as_str(), r.ssrc.as_str()) == (&key.0, &key.1, &key.2))
-        {
+        if !theirs.iter().any(|r| {
+            (
+                r.src.to_string().as_str(),
+                r.dst.to_string().as_str(),
+                r.ssrc.as_str(),
+            ) == (&key.0, &key.1, &key.2)
+        }) {
             failures.push(format!("{name}: stream {key:?} not in tshark"));
         }
     }

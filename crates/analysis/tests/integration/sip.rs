@@ -460,7 +460,8 @@ fn public_calls_have_their_states_and_offer_answer_roles() {
     let g711 = public("sip__SIP_CALL_RTP_G711.pcap").expect("beside the other");
     assert_eq!(g711.sip.calls[1].state, "in progress");
     assert_eq!(
-        g711.sip.calls[0].messages[0].dst, "200.57.7.204:5061",
+        g711.sip.calls[0].messages[0].dst.to_string(),
+        "200.57.7.204:5061",
         "SIP over UDP 5061 is SIP"
     );
 }
@@ -750,8 +751,8 @@ fn an_answered_call_has_its_ladder_timings_parties_and_media() {
             "200 OK"
         ]
     );
-    assert_eq!(c.messages[0].src, "192.0.2.10:5060");
-    assert_eq!(c.messages[0].dst, "198.51.100.20:5060");
+    assert_eq!(c.messages[0].src.to_string(), "192.0.2.10:5060");
+    assert_eq!(c.messages[0].dst.to_string(), "198.51.100.20:5060");
     assert_eq!(c.state, "answered");
     assert_eq!(
         (c.caller.as_str(), c.callee.as_str()),
@@ -1079,7 +1080,7 @@ fn two_messages_in_one_tcp_segment_are_two_messages() {
     let c = call(&r, id);
     assert_eq!(labels(c), ["INVITE", "100 Trying", "180 Ringing"]);
     assert_eq!(c.messages[1].frame, c.messages[2].frame);
-    assert_eq!(c.messages[1].src, "198.51.100.20:5060");
+    assert_eq!(c.messages[1].src.to_string(), "198.51.100.20:5060");
 }
 
 #[test]
@@ -1140,7 +1141,7 @@ fn fragmented_udp_invites_are_reassembled_v4_and_v6() {
     let r = p.analyze();
     assert_eq!(r.sip.messages, 1, "{:#?}", r.sip);
     let c = call(&r, id);
-    assert_eq!(c.messages[0].src, "[2001:db8::a]:5060");
+    assert_eq!(c.messages[0].src.to_string(), "[2001:db8::a]:5060");
     assert_eq!(c.sdp[0].media[0].address.as_deref(), Some("2001:db8::a"));
 }
 
@@ -1154,11 +1155,14 @@ fn sip_on_an_odd_udp_port_is_found_and_tls_on_5061_is_left_alone() {
     p.tcp(1, (A4, 40200), (B4, 5061), (a, b, PSH_ACK), &client_hello);
     let r = p.analyze();
     assert_eq!(r.sip.messages, 1);
-    assert_eq!(call(&r, id).messages[0].dst, "198.51.100.20:15060");
+    assert_eq!(
+        call(&r, id).messages[0].dst.to_string(),
+        "198.51.100.20:15060"
+    );
     let tls = r
         .conversations
         .iter()
-        .find(|c| c.b.ends_with(":5061"))
+        .find(|c| c.b.to_string().ends_with(":5061"))
         .expect("the TLS conversation");
     assert_eq!(tls.protocol.as_deref(), Some("tls"));
 }

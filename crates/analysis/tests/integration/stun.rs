@@ -6,6 +6,7 @@
 //! the coturn capture (`stun.pcap`) must show, and classic RFC 3489 STUN (tshark's `classicstun`).
 
 use crate::support;
+use callscope_analysis::report::Socket;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -83,21 +84,14 @@ fn is_indication(t: &str) -> bool {
 
 /// Our XOR-encoded IPv4 addresses of a transaction, in both spellings.
 fn our_xor(t: &callscope_analysis::stun::StunTransaction) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut all: Vec<&String> = t.peers.iter().collect();
+    let mut all: Vec<&Socket> = t.peers.iter().collect();
     all.extend(t.relayed.iter());
     if t.mapped_from.as_deref() == Some("XOR-MAPPED-ADDRESS") {
         all.extend(t.mapped.iter());
     }
-    let v4: Vec<&String> = all.into_iter().filter(|a| !a.starts_with('[')).collect();
+    let v4: Vec<&Socket> = all.into_iter().filter(|a| a.is_ipv4()).collect();
     let full = v4.iter().map(|a| a.to_string()).collect();
-    let ips = v4
-        .iter()
-        .map(|a| {
-            a.rsplit_once(':')
-                .map(|(ip, _)| ip.to_owned())
-                .unwrap_or_default()
-        })
-        .collect();
+    let ips = v4.iter().map(|a| a.ip().to_string()).collect();
     (full, ips)
 }
 
@@ -232,7 +226,10 @@ fn coturn_capture_shows_errors_allocations_and_channels() {
             .find(|t| t.id == "0x2888a1a0834194ce50c190ab")
             .expect("first Binding");
         assert_eq!(binding.class, "success");
-        assert_eq!(binding.mapped.as_deref(), Some("10.99.7.2:34829"));
+        assert_eq!(
+            binding.mapped.map(|m| m.to_string()).as_deref(),
+            Some("10.99.7.2:34829")
+        );
         assert!(binding.rtt_ms.is_some());
         let e420 = s
             .transactions
@@ -260,17 +257,18 @@ fn coturn_capture_shows_errors_allocations_and_channels() {
             .filter(|c| c.bound_frame.is_some())
             .collect();
         assert!(!bound.is_empty());
-        assert!(bound.iter().all(|c| c
-            .peer
-            .as_deref()
-            .is_some_and(|p| p.starts_with("10.99.7.3:"))));
+        assert!(bound
+            .iter()
+            .all(|c| c.peer.is_some_and(|p| p.ip().to_string() == "10.99.7.3")));
         let cd: u64 = allocated
             .iter()
             .flat_map(|a| a.channels.iter())
             .map(|c| c.to_peer + c.from_peer)
             .sum();
         assert_eq!(cd, s.channel_data);
-        assert!(allocated.iter().any(|a| a.permissions == ["10.99.7.3"]));
+        assert!(allocated
+            .iter()
+            .any(|a| a.permissions == ["10.99.7.3".parse().unwrap()]));
         assert!(allocated.iter().any(|a| a.deleted_frame.is_some()));
         assert_eq!(s.software, ["Coturn-4.6.1 'Gorst'"]);
     }
@@ -295,7 +293,10 @@ fn classic_stun_is_counted_apart() {
     let t = &r.stun.transactions[0];
     assert!(t.classic);
     assert_eq!(t.class, "success");
-    assert_eq!(t.mapped.as_deref(), Some("172.16.63.224:55050"));
+    assert_eq!(
+        t.mapped.map(|m| m.to_string()).as_deref(),
+        Some("172.16.63.224:55050")
+    );
     assert_eq!(t.mapped_from.as_deref(), Some("MAPPED-ADDRESS"));
     assert!(r
         .hierarchy
@@ -341,15 +342,18 @@ fn icmp_errors_are_attached_to_the_stun_flows_they_quote() {
     // host refused 3478 replies after its sockets closed (6 flows, 1 each, from the host).
     let (from_server, from_host): (Vec<_>, Vec<_>) = errors
         .iter()
-        .partition(|(c, e)| c.b.starts_with(&format!("{}:", e.from)));
+        .partition(|(c, e)| c.b.to_string().starts_with(&format!("{}:", e.from)));
     assert_eq!(from_server.iter().map(|(_, e)| e.count).sum::<u64>(), 47);
-    assert!(from_server.iter().all(|(c, _)| c.b.ends_with(":443")));
+    assert!(from_server
+        .iter()
+        .all(|(c, _)| c.b.to_string().ends_with(":443")));
     assert_eq!(from_server.len(), 6);
     assert_eq!(from_host.len(), 6);
     assert!(from_host.iter().all(|(_, e)| e.count == 1));
-    assert!(from_host
-        .iter()
-        .all(|(c, e)| c.a.starts_with(&format!("{}:", e.from)) && c.b.ends_with(":3478")));
+    assert!(from_host.iter().all(
+        |(c, e)| c.a.to_string().starts_with(&format!("{}:", e.from))
+            && c.b.to_string().ends_with(":3478")
+    ));
     assert!(errors
         .iter()
         .all(|(c, _)| c.protocol.as_deref() == Some("stun")));

@@ -96,7 +96,7 @@ fn an_ike_tunnel_to_a_dns_named_epdg_is_wifi_calling_with_its_operator() {
     let r = analyze_bytes(&bytes, 1 << 16);
     let name = r.names.iter().find(|n| n.source == "dns").unwrap();
     assert_eq!(
-        (name.addr.as_str(), name.name.as_str()),
+        (name.addr.to_string().as_str(), name.name.as_str()),
         ("208.54.70.10", EPDG)
     );
     let net = name.network.as_ref().unwrap();
@@ -111,7 +111,7 @@ fn an_ike_tunnel_to_a_dns_named_epdg_is_wifi_calling_with_its_operator() {
     let e = r
         .endpoints
         .iter()
-        .find(|e| e.addr == "208.54.70.10")
+        .find(|e| e.addr.to_string() == "208.54.70.10")
         .unwrap();
     assert_eq!(e.name.as_deref(), Some(EPDG));
 
@@ -189,7 +189,7 @@ fn dns_and_tls_name_the_flows_and_a_refused_question_is_a_dns_failure() {
     let has = |addr: &str, name: &str, source: &str| {
         r.names
             .iter()
-            .any(|n| n.addr == addr && n.name == name && n.source == source)
+            .any(|n| n.addr.to_string() == addr && n.name == name && n.source == source)
     };
     assert!(has("10.99.9.1", "media.example.test", "dns"));
     assert!(has("10.99.9.1", "sip.example.test", "sni"));

@@ -110,7 +110,7 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
     )?;
     for t in ike.tunnels.iter().take(top) {
         writeln!(out, "  {}", line(t))?;
-        if let Some(name) = callscope_view::names::of_address(r, &t.responder) {
+        if let Some(name) = callscope_view::names::of_address(r, t.responder.ip()) {
             writeln!(out, "    responder: {name}")?;
         }
     }

@@ -3,12 +3,13 @@
 
 use std::io::{self, Write};
 
+use callscope_analysis::addr::ip_text;
+use callscope_analysis::report::Socket;
 use callscope_analysis::Report;
 
 /// tshark prints `1.2.3.4 5060`: address and port in separate columns, IPv6 without brackets.
-fn split(addr: &str) -> (&str, &str) {
-    let (ip, port) = addr.rsplit_once(':').unwrap_or((addr, ""));
-    (ip.trim_start_matches('[').trim_end_matches(']'), port)
+fn split(addr: Socket) -> (String, u16) {
+    (ip_text(addr.ip()), addr.port())
 }
 
 pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
@@ -27,8 +28,8 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             "Min Jitter(ms)", "Mean Jitter(ms)", "Max Jitter(ms)"
         )?;
         for s in rtp.streams.iter().rev().take(top) {
-            let (sip, sport) = split(&s.src);
-            let (dip, dport) = split(&s.dst);
+            let (sip, sport) = split(s.src);
+            let (dip, dport) = split(s.dst);
             let ssrc = format!("0x{}", s.ssrc.trim_start_matches("0x").to_ascii_uppercase());
             writeln!(
                 out,

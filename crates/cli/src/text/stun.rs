@@ -39,7 +39,10 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             line.push_str(&format!("  rtt {mean:.1}/{max:.1} ms"));
         }
         if !g.mapped.is_empty() {
-            line.push_str(&format!("  mapped {}", g.mapped.join(", ")));
+            line.push_str(&format!(
+                "  mapped {}",
+                callscope_view::format::list(&g.mapped)
+            ));
         }
         line.push_str(&format!("  from {:.3} s", g.first));
         writeln!(out, "{line}")?;
@@ -63,7 +66,10 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             line.push_str(&format!("  errors {}", e.join(",")));
         }
         if !a.permissions.is_empty() {
-            line.push_str(&format!("  permissions {}", a.permissions.join(", ")));
+            line.push_str(&format!(
+                "  permissions {}",
+                callscope_view::format::list(&a.permissions)
+            ));
         }
         for c in &a.channels {
             line.push_str(&format!(

@@ -452,7 +452,7 @@ fn capture_on_lo_holds_the_packets_and_facts_name_the_sender() {
     let conv = &report.conversations[0];
     assert_eq!(report.conversations.len(), 1);
     assert_eq!(
-        (conv.a.as_str(), conv.b.as_str()),
+        (conv.a.to_string().as_str(), conv.b.to_string().as_str()),
         (
             sender_addr.to_string().as_str(),
             target.to_string().as_str()
@@ -911,7 +911,7 @@ fn analyze_with_facts_names_the_process_of_each_flow() {
         report
             .conversations
             .iter()
-            .find(|c| c.a == a && c.b == b)
+            .find(|c| c.a.to_string() == a && c.b.to_string() == b)
             .unwrap_or_else(|| panic!("no {a} ↔ {b}"))
             .process
             .clone()

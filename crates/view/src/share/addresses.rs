@@ -333,19 +333,18 @@ mod tests {
     #[test]
     fn no_pseudonym_is_another_hosts_real_address() {
         let mut r = Report::default();
-        for a in [
-            "10.0.0.2",
-            "10.0.0.1",
-            "198.51.100.1",
-            "8.8.8.8",
-            "sip:10.0.0.3",
-        ] {
+        for a in ["10.0.0.2", "10.0.0.1", "198.51.100.1", "8.8.8.8"] {
             r.endpoints.push(callscope_analysis::report::Endpoint {
-                addr: a.into(),
+                addr: a.parse().unwrap(),
                 ..Default::default()
             });
         }
-        let originals: Vec<String> = r.endpoints.iter().map(|e| e.addr.clone()).collect();
+        // An address inside text is masked too.
+        r.names.push(callscope_analysis::report::Name {
+            name: "sip:10.0.0.3".into(),
+            ..Default::default()
+        });
+        let originals: Vec<_> = r.endpoints.iter().map(|e| e.addr).collect();
         mask(&mut r).unwrap();
         for e in &r.endpoints {
             assert!(
@@ -355,25 +354,25 @@ mod tests {
             );
         }
         // 10.0.0.1–3 are real: the pseudonyms of the three private hosts are .4, .5 and .6.
-        assert_eq!(r.endpoints[4].addr, "sip:10.0.0.6");
+        assert_eq!(r.names[0].name, "sip:10.0.0.6");
     }
 
     #[test]
     fn a_whole_report_is_masked_and_keeps_its_classes() {
         let mut r = Report::default();
         r.endpoints.push(callscope_analysis::report::Endpoint {
-            addr: "203.0.113.77".into(),
+            addr: "203.0.113.77".parse().unwrap(),
             class: "documentation".into(),
             ..Default::default()
         });
         r.endpoints.push(callscope_analysis::report::Endpoint {
-            addr: "81.2.3.4".into(),
+            addr: "81.2.3.4".parse().unwrap(),
             class: "global".into(),
             ..Default::default()
         });
         mask(&mut r).unwrap();
-        assert_eq!(r.endpoints[0].addr, "198.51.100.1");
-        assert_eq!(r.endpoints[1].addr, "198.51.100.2");
+        assert_eq!(r.endpoints[0].addr.to_string(), "198.51.100.1");
+        assert_eq!(r.endpoints[1].addr.to_string(), "198.51.100.2");
         assert_eq!(r.endpoints[1].class, "global");
     }
 }

@@ -284,7 +284,7 @@ mod tests {
         r.sip.calls.push(Call {
             call_id: "abc@10.0.0.1".into(),
             caller: "+15550100".into(),
-            caller_addr: "10.0.0.1:5060".into(),
+            caller_addr: "10.0.0.1:5060".parse().unwrap(),
             ..Call::default()
         });
         r

@@ -308,8 +308,10 @@ mod tests {
         for i in 0..5_000u32 {
             r.conversations.push(Conversation {
                 transport: "udp".into(),
-                a: format!("10.{}.{}.1:{}", i >> 8, i & 255, 10_000 + i),
-                b: "198.51.100.1:5060".into(),
+                a: format!("10.{}.{}.1:{}", i >> 8, i & 255, 10_000 + i)
+                    .parse()
+                    .unwrap(),
+                b: "198.51.100.1:5060".parse().unwrap(),
                 bytes: u64::from(i),
                 ..Conversation::default()
             });

@@ -87,7 +87,7 @@ pub fn ladder_svg(props: &Props) -> Html {
     let width = TIME_W + l.columns.len() as f64 * COL_W;
     let height = PAD * 2.0 + l.rows.len() as f64 * ROW_H;
     let heads = l.columns.iter().enumerate().map(|(i, c)| {
-        let title = c.addrs.join(", ");
+        let title = callscope_view::format::list(&c.addrs);
         html! {
             <div class={classes!("col-head", c.media_only.then_some("media"))} style={format!("left:{}px;width:{}px", x(i) - COL_W / 2.0, COL_W)} {title}>
                 { &c.label }

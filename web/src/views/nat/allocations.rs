@@ -25,14 +25,14 @@ pub fn allocations() -> Html {
                 <article class="allocation" data-testid="allocation">
                     <h3 class="mono">{ format!("{}. {} → {} over {}", i + 1, a.client, a.server, a.transport) }</h3>
                     <dl class="facts">
-                        { fact("Relayed address", html! { <span class="mono" data-testid="allocation-relayed">{ a.relayed.clone().unwrap_or_else(|| if a.allocated_frame.is_some() { "not given".into() } else { "not allocated".into() }) }</span> }) }
-                        { fact("Mapped address", a.mapped.clone().unwrap_or_else(|| "—".into())) }
+                        { fact("Relayed address", html! { <span class="mono" data-testid="allocation-relayed">{ a.relayed.map_or_else(|| if a.allocated_frame.is_some() { "not given".to_owned() } else { "not allocated".to_owned() }, |r| r.to_string()) }</span> }) }
+                        { fact("Mapped address", a.mapped.map_or_else(|| "—".to_owned(), |m| m.to_string())) }
                         { fact("Allocate requests", format!("{} ({} challenged with 401{})", a.requests, a.challenges,
                             if a.errors.is_empty() { String::new() } else { format!("; errors {}", a.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", ")) })) }
                         { fact("Lifetime", a.lifetime.map_or_else(|| "—".into(), |l| format!("{l} s"))) }
                         { fact("Refreshes", a.refreshes.to_string()) }
                         { fact("Released", a.deleted_frame.map_or_else(|| "no".into(), |f| format!("yes, frame {f}"))) }
-                        { fact("Permissions", if a.permissions.is_empty() { "none".to_owned() } else { a.permissions.join(", ") }) }
+                        { fact("Permissions", if a.permissions.is_empty() { "none".to_owned() } else { callscope_view::format::list(&a.permissions) }) }
                         { fact("Send / Data indications", format!("{} / {}", format::count(a.send_indications), format::count(a.data_indications))) }
                     </dl>
                     if !a.channels.is_empty() {
@@ -42,7 +42,7 @@ pub fn allocations() -> Html {
                                 <tbody>{ for a.channels.iter().map(|c| html! {
                                     <tr>
                                         <td class="mono">{ &c.number }</td>
-                                        <td class="mono">{ c.peer.clone().unwrap_or_else(|| "—".into()) }</td>
+                                        <td class="mono">{ c.peer.map_or_else(|| "—".to_owned(), |p| p.to_string()) }</td>
                                         <td class="num">{ format::count(c.to_peer) }</td>
                                         <td class="num">{ format::count(c.from_peer) }</td>
                                         <td class="num">{ format::count(c.bytes) }</td>

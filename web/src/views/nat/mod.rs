@@ -42,7 +42,10 @@ pub fn nat() -> Html {
                     }),
                     Cell::opt_num(g.rtt_mean_ms, format::ms),
                     Cell::opt_num(g.rtt_max_ms, format::ms),
-                    Cell::opt((!g.mapped.is_empty()).then(|| g.mapped.join(", "))).class("mono"),
+                    Cell::opt(
+                        (!g.mapped.is_empty()).then(|| callscope_view::format::list(&g.mapped)),
+                    )
+                    .class("mono"),
                     Cell::num(g.first, format!("{:.3}", g.first)),
                 ])
             })

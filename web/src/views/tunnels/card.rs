@@ -133,7 +133,7 @@ pub fn tunnel_card(props: &Props) -> Html {
                 }
             </p>
             <dl class="facts">
-                if let Some(name) = callscope_view::names::of_address(&shown.report, &t.responder) {
+                if let Some(name) = callscope_view::names::of_address(&shown.report, t.responder.ip()) {
                     { fact("Responder's name", html! { <span data-testid="tunnel-responder-name">{ name }</span> }) }
                 }
                 { fact("Initiator SPI", html! { <span class="mono" data-testid="tunnel-ispi">{ &t.ispi }</span> }) }
