@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 pub use callscope_facts::*;
 
-use crate::report::{Process, Report};
+use crate::report::{Process, ProcessRef, Report};
 
 /// Which process the facts say owns a side of a flow.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,7 +235,7 @@ fn attribute_processes(report: &mut Report, facts: &Facts) -> usize {
         let Some(owner) = index.owner(&c.transport, a, b, span) else {
             continue;
         };
-        c.process = Some(Process::label(&owner.name, owner.pid));
+        c.process = Some(ProcessRef::new(&owner.name, owner.pid));
         attributed += 1;
         let i = *positions
             .entry((owner.pid, owner.name.clone()))
@@ -357,11 +357,19 @@ mod tests {
         ]);
         assert_eq!(attribute(&mut report, &f), 2);
         assert_eq!(
-            report.conversations[0].process.as_deref(),
+            report.conversations[0]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("CommCenter (88)")
         );
         assert_eq!(
-            report.conversations[1].process.as_deref(),
+            report.conversations[1]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("apsd (99)")
         );
         assert_eq!(report.processes.len(), 2);
@@ -391,9 +399,20 @@ mod tests {
         ]);
         f.interfaces = vec![own("10.0.0.2")];
         assert_eq!(attribute(&mut report, &f), 2);
-        assert_eq!(report.conversations[0].process.as_deref(), Some("sipd (1)"));
         assert_eq!(
-            report.conversations[1].process.as_deref(),
+            report.conversations[0]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("sipd (1)")
+        );
+        assert_eq!(
+            report.conversations[1]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("httpd (2)")
         );
     }
@@ -419,11 +438,19 @@ mod tests {
         ]);
         assert_eq!(attribute(&mut report, &f), 2);
         assert_eq!(
-            report.conversations[0].process.as_deref(),
+            report.conversations[0]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("client (3)")
         );
         assert_eq!(
-            report.conversations[1].process.as_deref(),
+            report.conversations[1]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("racoon (4)")
         );
     }
@@ -434,7 +461,7 @@ mod tests {
             conversations: vec![
                 {
                     let mut c = conversation("udp", "10.0.0.2:500", "203.0.113.9:500", 2);
-                    c.process = Some("CommCenter (88)".into());
+                    c.process = Some("CommCenter (88)".parse().unwrap());
                     c
                 },
                 conversation("udp", "10.0.0.2:4500", "203.0.113.9:4500", 6),
@@ -455,11 +482,19 @@ mod tests {
         ]);
         assert_eq!(attribute(&mut report, &f), 1);
         assert_eq!(
-            report.conversations[0].process.as_deref(),
+            report.conversations[0]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("CommCenter (88)")
         );
         assert_eq!(
-            report.conversations[1].process.as_deref(),
+            report.conversations[1]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("CommCenter (88)")
         );
         assert_eq!(report.processes.len(), 1);
@@ -507,7 +542,11 @@ mod tests {
         ]);
         attribute(&mut report, &f);
         assert_eq!(
-            report.conversations[0].process.as_deref(),
+            report.conversations[0]
+                .process
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("sshd-session (77)")
         );
     }
@@ -557,9 +596,9 @@ mod tests {
         let got: Vec<_> = report
             .conversations
             .iter()
-            .map(|c| c.process.as_deref())
+            .map(|c| c.process.as_ref().map(ToString::to_string))
             .collect();
-        assert_eq!(got, [None, None, Some("sipd (1)")]);
+        assert_eq!(got, [None, None, Some("sipd (1)".to_owned())]);
         // Without the host's addresses nothing says which side is local: no wildcard match.
         let mut report = Report {
             conversations: vec![conversation(
@@ -615,8 +654,15 @@ mod tests {
         let got: Vec<_> = report
             .conversations
             .iter()
-            .map(|c| c.process.as_deref())
+            .map(|c| c.process.as_ref().map(ToString::to_string))
             .collect();
-        assert_eq!(got, [Some("early (1)"), Some("later (2)"), None]);
+        assert_eq!(
+            got,
+            [
+                Some("early (1)".to_owned()),
+                Some("later (2)".to_owned()),
+                None
+            ]
+        );
     }
 }

@@ -220,9 +220,9 @@ pub struct Conversation {
     /// Application protocol, when classified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
-    /// Owning process, when the capture or the facts say: [`Process::label`].
+    /// Owning process, when the capture or the facts say.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub process: Option<String>,
+    pub process: Option<ProcessRef>,
     /// The interface of its first packet (`capture.interfaces[].index`), when the file has
     /// more than one: which link carried it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -277,9 +277,63 @@ pub struct Process {
 }
 
 impl Process {
-    /// How a conversation names its process: `name (pid)`.
-    pub fn label(name: &str, pid: u32) -> String {
-        format!("{name} ({pid})")
+    /// How a conversation names this process.
+    pub fn reference(&self) -> ProcessRef {
+        ProcessRef::new(&self.name, self.pid)
+    }
+}
+
+/// A process as a conversation or a verdict names it: command name and pid, written
+/// `name (pid)` (the JSON contract's text), so that views link it without parsing it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessRef {
+    /// Command name.
+    pub name: String,
+    /// Process id.
+    pub pid: u32,
+}
+
+impl ProcessRef {
+    /// The process `name` with id `pid`.
+    pub fn new(name: &str, pid: u32) -> ProcessRef {
+        ProcessRef {
+            name: name.to_owned(),
+            pid,
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&format!("{} ({})", self.name, self.pid))
+    }
+}
+
+impl std::str::FromStr for ProcessRef {
+    type Err = String;
+    /// Reads `name (pid)`; the name may itself hold parentheses.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let refused = || format!("not a process as `name (pid)`: {text:?}");
+        let (name, rest) = text.rsplit_once(" (").ok_or_else(refused)?;
+        let pid = rest
+            .strip_suffix(')')
+            .and_then(|p| p.parse().ok())
+            .ok_or_else(refused)?;
+        Ok(ProcessRef::new(name, pid))
+    }
+}
+
+impl Serialize for ProcessRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProcessRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -327,4 +381,26 @@ pub struct TableLimit {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_is_written_and_read_as_name_and_pid() {
+        let p = ProcessRef::new("Google Chrome Helper (Renderer)", 512);
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, "\"Google Chrome Helper (Renderer) (512)\"");
+        assert_eq!(serde_json::from_str::<ProcessRef>(&json).unwrap(), p);
+        assert_eq!(
+            format!("{:<12}|", ProcessRef::new("sipd", 1)),
+            "sipd (1)    |"
+        );
+        for bad in ["sipd", "sipd (x)", "sipd (1"] {
+            let err = serde_json::from_str::<ProcessRef>(&format!("\"{bad}\"")).unwrap_err();
+            assert!(err.to_string().contains("not a process"), "{bad}: {err}");
+        }
+    }
 }

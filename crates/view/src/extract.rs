@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use callscope_analysis::extract::Selection;
-use callscope_analysis::report::Socket;
+use callscope_analysis::report::{ProcessRef, Socket};
 use callscope_analysis::Report;
 
 fn add(sel: &mut Selection, a: Socket, b: Socket) {
@@ -76,13 +76,13 @@ pub fn conversation(report: &Report, index: usize) -> Selection {
     sel
 }
 
-/// Every conversation a process owns (`name (pid)`).
-pub fn process(report: &Report, label: &str) -> Selection {
+/// Every conversation a process owns.
+pub fn process(report: &Report, label: &ProcessRef) -> Selection {
     let mut sel = Selection::default();
     for c in report
         .conversations
         .iter()
-        .filter(|c| c.process.as_deref() == Some(label))
+        .filter(|c| c.process.as_ref() == Some(label))
     {
         add(&mut sel, c.a, c.b);
     }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use callscope_analysis::report::Socket;
+use callscope_analysis::report::{ProcessRef, Socket};
 use callscope_analysis::Report;
 
 /// Conversations by unordered address pair.
@@ -38,15 +38,19 @@ impl Links {
     }
 
     /// The process owning the first of these pairs that a named conversation carries.
-    pub fn process<'r>(&self, report: &'r Report, pairs: &[(Socket, Socket)]) -> Option<&'r str> {
+    pub fn process<'r>(
+        &self,
+        report: &'r Report,
+        pairs: &[(Socket, Socket)],
+    ) -> Option<&'r ProcessRef> {
         pairs.iter().find_map(|&(a, b)| {
             let i = self.conversation(a, b)?;
-            report.conversations.get(i)?.process.as_deref()
+            report.conversations.get(i)?.process.as_ref()
         })
     }
 
     /// The process of a call: the first of its messages whose conversation names one.
-    pub fn call_process<'r>(&self, report: &'r Report, call: usize) -> Option<&'r str> {
+    pub fn call_process<'r>(&self, report: &'r Report, call: usize) -> Option<&'r ProcessRef> {
         let c = report.sip.calls.get(call)?;
         let mut pairs = vec![(c.caller_addr, c.callee_addr)];
         pairs.extend(c.messages.iter().map(|m| (m.src, m.dst)));
@@ -54,7 +58,7 @@ impl Links {
     }
 
     /// The process of a tunnel: by its first addresses, else by those after the move to 4500.
-    pub fn tunnel_process<'r>(&self, report: &'r Report, tunnel: usize) -> Option<&'r str> {
+    pub fn tunnel_process<'r>(&self, report: &'r Report, tunnel: usize) -> Option<&'r ProcessRef> {
         let t = report.ike.tunnels.get(tunnel)?;
         let mut pairs = vec![(t.initiator, t.responder)];
         if let Some(f) = &t.floated {
@@ -64,7 +68,7 @@ impl Links {
     }
 
     /// The process of a stream.
-    pub fn stream_process<'r>(&self, report: &'r Report, stream: usize) -> Option<&'r str> {
+    pub fn stream_process<'r>(&self, report: &'r Report, stream: usize) -> Option<&'r ProcessRef> {
         let s = report.rtp.streams.get(stream)?;
         self.process(report, &[(s.src, s.dst)])
     }
@@ -78,7 +82,7 @@ pub struct ProcessLinks {
     /// Command name.
     pub name: String,
     /// `name (pid)`, as conversations name it.
-    pub label: String,
+    pub label: ProcessRef,
     /// Indexes into `conversations`.
     pub conversations: Vec<usize>,
     /// Indexes into `sip.calls`.
@@ -97,18 +101,18 @@ pub fn processes(report: &Report, links: &Links) -> Vec<ProcessLinks> {
         .map(|p| ProcessLinks {
             pid: p.pid,
             name: p.name.clone(),
-            label: callscope_analysis::report::Process::label(&p.name, p.pid),
+            label: p.reference(),
             ..ProcessLinks::default()
         })
         .collect();
-    let by_label: HashMap<String, usize> = out
+    let by_label: HashMap<ProcessRef, usize> = out
         .iter()
         .enumerate()
         .map(|(i, p)| (p.label.clone(), i))
         .collect();
-    let slot = |name: Option<&str>| name.and_then(|n| by_label.get(n).copied());
+    let slot = |name: Option<&ProcessRef>| name.and_then(|n| by_label.get(n).copied());
     for (i, c) in report.conversations.iter().enumerate() {
-        if let Some(p) = slot(c.process.as_deref()) {
+        if let Some(p) = slot(c.process.as_ref()) {
             out[p].conversations.push(i);
         }
     }
@@ -143,7 +147,7 @@ mod tests {
         r.conversations.push(Conversation {
             a: "10.0.0.1:5060".parse().unwrap(),
             b: "10.0.0.2:5060".parse().unwrap(),
-            process: Some("baresip (42)".into()),
+            process: Some("baresip (42)".parse().unwrap()),
             ..Conversation::default()
         });
         r.conversations.push(Conversation {
@@ -162,7 +166,10 @@ mod tests {
             ..Call::default()
         });
         let links = Links::new(&r);
-        assert_eq!(links.call_process(&r, 0), Some("baresip (42)"));
+        assert_eq!(
+            links.call_process(&r, 0),
+            Some(&ProcessRef::new("baresip", 42))
+        );
         let p = processes(&r, &links);
         assert_eq!(p[0].conversations, [0]);
         assert_eq!(p[0].calls, [0]);

@@ -147,10 +147,10 @@ impl FrameStage {
         // Busiest first, ties in the order of the addresses' text (the contract's order since
         // addresses were text; a numeric order would move rows of every report).
         endpoints.sort_by_cached_key(|e| (std::cmp::Reverse(e.packets), e.addr.to_string()));
-        let processes_named: Vec<String> = self
+        let processes_named: Vec<report::ProcessRef> = self
             .processes
             .iter()
-            .map(|p| report::Process::label(&p.name, p.pid))
+            .map(|p| report::ProcessRef::new(&p.name, p.pid))
             .collect();
         let flows_evicted = self.flows.evicted;
         let several_interfaces = stats.interfaces.len() > 1;

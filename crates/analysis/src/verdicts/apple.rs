@@ -3,12 +3,13 @@
 //! connection (`apsd` to `*.push.apple.com`, TCP 5223 or 443), which is how an incoming FaceTime
 //! or iMessage reaches the device.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::{count, flow, same_pair, streams_between, Confidence, Evidence, Input, Verdict};
 use crate::addr::Socket;
-use crate::report::{Conversation, Report};
+use crate::report::{Conversation, ProcessRef, Report};
 
 /// The service hint `names::ports` gives FaceTime's UDP ports (16384–16387, 16393–16402).
 const FACETIME_SERVICE: &str = "FaceTime media";
@@ -79,10 +80,7 @@ pub fn facetime_media(input: &Input<'_>) -> Vec<Verdict> {
             if weaker == 1 { "has" } else { "have" }
         ));
     }
-    let processes = unique(
-        best.iter()
-            .filter_map(|m| m.conversation.process.as_deref()),
-    );
+    let processes = unique(best.iter().filter_map(|m| m.conversation.process.as_ref()));
     vec![Verdict {
         id: "facetime-media".to_owned(),
         title,
@@ -108,8 +106,8 @@ pub fn facetime_media(input: &Input<'_>) -> Vec<Verdict> {
 /// The conversation is owned by `avconferenced`.
 fn by_daemon(c: &Conversation) -> bool {
     c.process
-        .as_deref()
-        .is_some_and(|p| p.contains(FACETIME_DAEMON))
+        .as_ref()
+        .is_some_and(|p| p.name.contains(FACETIME_DAEMON))
 }
 
 /// One conversation in words, with what makes it FaceTime.
@@ -122,7 +120,13 @@ fn media_words(report: &Report, m: &Media<'_>) -> String {
         .map(|s| s.packets)
         .sum();
     let why = match m.confidence {
-        Confidence::Certain => format!("is owned by {}", c.process.as_deref().unwrap_or("")),
+        Confidence::Certain => format!(
+            "is owned by {}",
+            c.process
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default()
+        ),
         Confidence::Likely => format!(
             "is on FaceTime's ports and carried RTP ({}, {})",
             count(m.streams.len() as u64, "stream"),
@@ -221,7 +225,7 @@ struct Push<'a> {
     /// The push name that ties it to APNs, when one does.
     name: Option<String>,
     /// Owning process.
-    process: Option<&'a str>,
+    process: Option<&'a ProcessRef>,
     /// Packets both ways, when the conversation is known.
     packets: Option<u64>,
 }
@@ -275,7 +279,7 @@ fn push_conversation<'a>(names: &PushNames<'_>, c: &'a Conversation) -> Option<P
         a: c.a,
         b: c.b,
         name,
-        process: c.process.as_deref(),
+        process: c.process.as_ref(),
         packets: Some(c.packets),
     })
 }
@@ -301,10 +305,12 @@ fn push_words(p: &Push<'_>) -> String {
 }
 
 /// The items once each, in first-seen order.
-fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+fn unique<'a, T: ToOwned + PartialEq + ?Sized + 'a>(
+    items: impl Iterator<Item = &'a T>,
+) -> Vec<T::Owned> {
+    let mut out: Vec<T::Owned> = Vec::new();
     for item in items {
-        if !out.iter().any(|o| o == item) {
+        if !out.iter().any(|o| o.borrow() == item) {
             out.push(item.to_owned());
         }
     }
@@ -345,7 +351,7 @@ mod tests {
 
     fn facetime(process: Option<&str>, rtp: bool) -> Report {
         let mut c = conversation("udp", MAC_FT, PEER_FT, Some(FACETIME_SERVICE));
-        c.process = process.map(Into::into);
+        c.process = process.map(|p| p.parse().unwrap());
         Report {
             conversations: vec![c],
             rtp: RtpReport {
@@ -379,7 +385,10 @@ mod tests {
         assert!(v
             .detail
             .contains("900 packets both ways over 42.0 s) is owned by avconferenced (312)"));
-        assert_eq!(v.evidence.processes, vec!["avconferenced (312)"]);
+        assert_eq!(
+            v.evidence.processes,
+            vec!["avconferenced (312)".parse().unwrap()]
+        );
         assert_eq!(v.evidence.streams, vec![0]);
         assert_eq!(
             v.evidence.flows,
@@ -433,7 +442,7 @@ mod tests {
 
     fn push_report(name: Option<&str>) -> Report {
         let mut c = conversation("tcp", MAC_TLS, APNS, Some(PUSH_SERVICE));
-        c.process = Some("apsd (140)".into());
+        c.process = Some("apsd (140)".parse().unwrap());
         Report {
             conversations: vec![c],
             names: name
@@ -465,7 +474,7 @@ mod tests {
              900 packets, by apsd (140)"
         ));
         assert_eq!(v.evidence.names, vec!["1-courier.push.apple.com"]);
-        assert_eq!(v.evidence.processes, vec!["apsd (140)"]);
+        assert_eq!(v.evidence.processes, vec!["apsd (140)".parse().unwrap()]);
         assert_eq!(
             v.evidence.flows,
             vec!["tcp 192.168.1.20:50123 17.57.146.10:5223"]

@@ -9,7 +9,7 @@ use super::tunnels::{epdg_tunnel, epdg_words};
 use super::{Confidence, Evidence, Input, Verdict};
 use crate::facts::parse_ip;
 use crate::facts::{Facts, Interface};
-use crate::report::{Name, Process};
+use crate::report::{Name, ProcessRef};
 
 /// The iOS and macOS telephony daemon: it brings up the carrier's IPsec tunnel for Wi-Fi calling.
 const TELEPHONY_DAEMON: &str = "CommCenter";
@@ -92,7 +92,7 @@ fn interface_verdict(
     let owner = i.owner.as_ref().map(|o| {
         (
             o,
-            Process::label(o.process.as_deref().unwrap_or("?"), o.pid),
+            ProcessRef::new(o.process.as_deref().unwrap_or("?"), o.pid),
         )
     });
     let telephony = kind == Kind::Ipsec
@@ -141,7 +141,11 @@ fn interface_verdict(
     if !processes.is_empty() {
         detail.push_str(&format!(
             " Processes with sockets on its addresses: {}.",
-            processes.join(", ")
+            processes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if let Some((t, name)) = tie {
@@ -236,15 +240,15 @@ fn has_default_route(facts: &Facts, i: &Interface) -> bool {
             .any(|r| r.default && r.interface == i.name)
 }
 
-/// "name (pid)" of the processes owning sockets bound to one of the interface's addresses, in
-/// the facts' order, once each.
-fn socket_owners(facts: &Facts, i: &Interface) -> Vec<String> {
+/// The processes owning sockets bound to one of the interface's addresses, in the facts' order,
+/// once each.
+fn socket_owners(facts: &Facts, i: &Interface) -> Vec<ProcessRef> {
     let mine: Vec<IpAddr> = i
         .addresses
         .iter()
         .filter_map(|a| parse_ip(&a.addr))
         .collect();
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<ProcessRef> = Vec::new();
     for s in &facts.sockets {
         let (Some(pid), Some(name)) = (s.pid, s.process.as_deref()) else {
             continue;
@@ -252,7 +256,7 @@ fn socket_owners(facts: &Facts, i: &Interface) -> Vec<String> {
         if !parse_ip(&s.local).is_some_and(|ip| mine.contains(&ip)) {
             continue;
         }
-        let label = Process::label(name, pid);
+        let label = ProcessRef::new(name, pid);
         if !out.contains(&label) {
             out.push(label);
         }
@@ -364,7 +368,10 @@ mod tests {
         assert!(ipsec.detail.contains("2607:fb90:1:2::3/64 (global)"));
         assert!(ipsec.detail.contains("MTU is 1280"));
         assert!(!ipsec.detail.contains("default route"));
-        assert_eq!(ipsec.evidence.processes, vec!["CommCenter (88)"]);
+        assert_eq!(
+            ipsec.evidence.processes,
+            vec!["CommCenter (88)".parse().unwrap()]
+        );
         assert!(ipsec.certain_if.as_deref().unwrap().contains("ePDG"));
 
         let utun = &v[1];
@@ -372,7 +379,10 @@ mod tests {
         // The class is computed when the facts leave it empty.
         assert!(utun.detail.contains("10.8.0.2/32 (private)"));
         assert!(utun.detail.contains("A default route leaves through it"));
-        assert_eq!(utun.evidence.processes, vec!["WireGuard (501)"]);
+        assert_eq!(
+            utun.evidence.processes,
+            vec!["WireGuard (501)".parse().unwrap()]
+        );
 
         let cellular = &v[2];
         assert_eq!(cellular.title, "pdp_ip0: cellular data interface");

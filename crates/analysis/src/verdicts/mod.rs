@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::addr::Socket;
 use crate::facts::Facts;
-use crate::report::{Name, Report};
+use crate::report::{Name, ProcessRef, Report};
 
 /// One conclusion.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -115,9 +115,9 @@ pub struct Evidence {
     /// Interfaces (facts or capture).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<String>,
-    /// Processes, as `name (pid)`.
+    /// Processes (`name (pid)`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub processes: Vec<String>,
+    pub processes: Vec<ProcessRef>,
 }
 
 /// What rules read.
@@ -233,12 +233,12 @@ pub fn process_of<'a>(
     transport: &str,
     a: Socket,
     b: Socket,
-) -> Option<&'a str> {
+) -> Option<&'a ProcessRef> {
     report
         .conversations
         .iter()
         .find(|c| c.transport == transport && same_pair(&c.a, &c.b, &a, &b))
-        .and_then(|c| c.process.as_deref())
+        .and_then(|c| c.process.as_ref())
 }
 
 /// `n` and the word, plural when `n` is not 1: `1 packet`, `3 packets`.

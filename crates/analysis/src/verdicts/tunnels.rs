@@ -8,7 +8,7 @@ use super::{
     Verdict,
 };
 use crate::ike::{NatReport, TunnelReport};
-use crate::report::{Name, Report};
+use crate::report::{Name, ProcessRef, Report};
 
 /// Gaps between NAT keepalives that Wi-Fi calling clients use (seconds, inclusive).
 const KEEPALIVE_GAP: (f64, f64) = (20.0, 30.0);
@@ -85,7 +85,7 @@ fn wifi_calling_one(report: &Report, i: usize, t: &TunnelReport) -> Option<Verdi
         return None;
     }
     let process = tunnel_process(report, t);
-    let commcenter = process.filter(|p| p.contains("CommCenter"));
+    let commcenter = process.filter(|p| p.name.contains("CommCenter"));
     let keepalive_gap = keepalive_gap(&t.keepalive_times)
         .filter(|g| (KEEPALIVE_GAP.0..=KEEPALIVE_GAP.1).contains(g));
 
@@ -391,14 +391,14 @@ fn tunnel_evidence(report: &Report, i: usize, t: &TunnelReport) -> Evidence {
         frames,
         tunnels: vec![i],
         processes: tunnel_process(report, t)
-            .map(|p| vec![p.to_owned()])
+            .map(|p| vec![p.clone()])
             .unwrap_or_default(),
         ..Evidence::default()
     }
 }
 
 /// The process owning the tunnel's flow, before or after the float.
-fn tunnel_process<'a>(report: &'a Report, t: &TunnelReport) -> Option<&'a str> {
+fn tunnel_process<'a>(report: &'a Report, t: &TunnelReport) -> Option<&'a ProcessRef> {
     process_of(report, "udp", t.initiator, t.responder).or_else(|| {
         t.floated
             .as_ref()
@@ -597,14 +597,17 @@ mod tests {
             transport: "udp".into(),
             a: PHONE_4500.parse().unwrap(),
             b: EPDG_4500.parse().unwrap(),
-            process: Some("CommCenter (88)".into()),
+            process: Some("CommCenter (88)".parse().unwrap()),
             ..Conversation::default()
         });
         let v = judge(&r, wifi_calling);
         assert_eq!(v[0].confidence, Confidence::Likely);
         assert!(v[0].detail.contains("belongs to CommCenter (88)"));
         assert!(v[0].detail.contains("about every 20.0 s (4 in all)"));
-        assert_eq!(v[0].evidence.processes, vec!["CommCenter (88)"]);
+        assert_eq!(
+            v[0].evidence.processes,
+            vec!["CommCenter (88)".parse().unwrap()]
+        );
     }
 
     #[test]

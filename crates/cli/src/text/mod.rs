@@ -84,7 +84,8 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         "", "A", "B", "packets", "bytes", "start", "duration"
     )?;
     for cv in convs.iter().take(top) {
-        let label = [&cv.protocol, &cv.process, &cv.b_name]
+        let process = cv.process.as_ref().map(ToString::to_string);
+        let label = [&cv.protocol, &process, &cv.b_name]
             .into_iter()
             .flatten()
             .map(String::as_str)

@@ -253,7 +253,7 @@ fn call_summary(
                 if c.auth_challenges > 0 { { fact("Auth challenges", c.auth_challenges.to_string()) } }
                 { fact("User agents", if c.user_agents.is_empty() { "—".to_owned() } else { c.user_agents.join(", ") }) }
                 { fact("Worst MOS", callscope_view::media::call_mos(r, c).map_or_else(|| "—".into(), |m| format!("{m:.2}"))) }
-                { fact("Process", process.map_or_else(|| "unknown".to_owned(), str::to_owned)) }
+                { fact("Process", process.map_or_else(|| "unknown".to_owned(), ToString::to_string)) }
             </dl>
         </section>
     }

@@ -92,7 +92,7 @@ pub fn call_list() -> Html {
                                 (!c.user_agents.is_empty()).then(|| c.user_agents.join(", ")),
                             ),
                             Cell::opt_num(media::call_mos(r, c), |m| format!("{m:.2}")),
-                            Cell::opt(shown.links.call_process(r, i)),
+                            Cell::opt(shown.links.call_process(r, i).map(ToString::to_string)),
                         ],
                         href,
                     )

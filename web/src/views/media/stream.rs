@@ -158,7 +158,7 @@ pub fn stream_page(props: &Props) -> Html {
                         Some(c) => link(&Route::Calls(Some(c.call_id.clone()), None), format!("{} → {} ({})", c.caller, c.callee, c.call_id)),
                         None => html! { "none found" },
                     }) }
-                    { fact("Process", shown.links.stream_process(r, props.index).map_or_else(|| "unknown".to_owned(), str::to_owned)) }
+                    { fact("Process", shown.links.stream_process(r, props.index).map_or_else(|| "unknown".to_owned(), ToString::to_string)) }
                 </dl>
             </section>
             if let Some(inputs) = audio.as_ref() {

@@ -83,7 +83,7 @@ pub fn conversations() -> Html {
                                 .title("port hint only"),
                             (None, None) => Cell::opt(None::<String>),
                         },
-                        Cell::opt(c.process.clone()),
+                        Cell::opt(c.process.as_ref().map(ToString::to_string)),
                         Cell::opt(callscope_view::icmp::describe(&c.icmp_errors)),
                         capture,
                     ])

@@ -90,10 +90,7 @@ fn evidence(e: &Evidence) -> Html {
         push(&mut links, Route::Network, f.clone());
     }
     for p in e.processes.iter().take(SHOWN) {
-        match pid(p) {
-            Some(pid) => push(&mut links, Route::Processes(Some(pid)), p.clone()),
-            None => links.push(html! { <span>{ p }</span> }),
-        }
+        push(&mut links, Route::Processes(Some(p.pid)), p.to_string());
     }
     for i in e.interfaces.iter().take(SHOWN) {
         links.push(html! { <span class="mono">{ i }</span> });
@@ -124,9 +121,4 @@ fn short(id: &str) -> String {
         Some((at, _)) => format!("{}…", &id[..at]),
         None => id.to_owned(),
     }
-}
-
-/// The pid of a `name (pid)` label.
-fn pid(label: &str) -> Option<u32> {
-    label.rsplit_once('(')?.1.strip_suffix(')')?.parse().ok()
 }

@@ -43,7 +43,7 @@ pub fn process_page(props: &Props) -> Html {
             { for found.into_iter().map(|(p, l)| html! { <>
             <section class="card">
                 <div class="card-head">
-                    <h2>{ &l.label }</h2>
+                    <h2>{ l.label.to_string() }</h2>
                     <span class="spacer"></span>
                     if let Some(page) = &page {
                         { page.export_button(callscope_view::extract::process(r, &l.label),

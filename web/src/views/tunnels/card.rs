@@ -149,7 +149,7 @@ pub fn tunnel_card(props: &Props) -> Html {
                 if let Some(p) = &t.proposal { { fact("Proposal", html! { <span class="mono">{ p }</span> }) } }
                 if !t.vendors.is_empty() { { fact("Vendor IDs", t.vendors.join(", ")) } }
                 if !t.errors.is_empty() { { fact("Errors", html! { <span class="bad">{ t.errors.join(", ") }</span> }) } }
-                { fact("Process", process.map_or_else(|| "unknown (no process metadata)".to_owned(), str::to_owned)) }
+                { fact("Process", process.map_or_else(|| "unknown (no process metadata)".to_owned(), ToString::to_string)) }
                 { fact("Time", format!("{:.3} – {:.3} s", t.start, t.end)) }
             </dl>
             <TunnelAxis tunnel={t.clone()} />
