@@ -5,6 +5,39 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::addr::{Ip, Socket};
 
+/// A closed set of states the report writes as words of the JSON contract (`answered`,
+/// `in progress`): an enum in the code, its word in the JSON, `as_str` and `Display` for views.
+macro_rules! report_words {
+    ($(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
+        }
+
+        impl $name {
+            /// The word the report writes.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use report_words;
+
 /// Version of the JSON contract; bumped on a breaking change.
 pub const SCHEMA: &str = "callscope.report/1";
 
@@ -387,6 +420,18 @@ fn is_zero(n: &u64) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_are_written_and_read_as_the_contracts_words() {
+        use crate::ike::TunnelState;
+        use crate::sip::report::CallState;
+        let json = serde_json::to_string(&[CallState::InProgress, CallState::Answered]).unwrap();
+        assert_eq!(json, r#"["in progress","answered"]"#);
+        let back: Vec<CallState> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, [CallState::InProgress, CallState::Answered]);
+        assert_eq!(format!("{:>9}", TunnelState::Deleted), "  deleted");
+        assert!(serde_json::from_str::<CallState>(r#""ringing""#).is_err());
+    }
 
     #[test]
     fn a_process_is_written_and_read_as_name_and_pid() {

@@ -188,7 +188,7 @@ pub fn processes(r: &Report) -> String {
 mod tests {
     use super::*;
     use callscope_analysis::ike::{EspReport, TunnelReport};
-    use callscope_analysis::sip::report::Call;
+    use callscope_analysis::sip::report::{Call, CallState};
 
     #[test]
     fn headlines_say_the_numbers_first() {
@@ -204,9 +204,13 @@ mod tests {
         });
         r.ike.esp_packets = 32;
         assert_eq!(tunnels(&r), "1 IKE tunnel, NAT-T, 32 ESP packets, 0 lost");
-        for state in ["answered", "answered", "rejected"] {
+        for state in [
+            CallState::Answered,
+            CallState::Answered,
+            CallState::Rejected,
+        ] {
             r.sip.calls.push(Call {
-                state: state.into(),
+                state,
                 ..Call::default()
             });
         }

@@ -26,7 +26,7 @@ use callscope_wire::net::proto;
 pub use self::esp::EspSa;
 pub use report::{
     DeleteReport, EspReport, ExchangeReport, FloatReport, IkeReport, NatMismatch, NatReport,
-    TunnelReport,
+    TunnelReport, TunnelState,
 };
 pub use tunnel::{Seen, Tunnel};
 

@@ -5,6 +5,21 @@
 use crate::addr::Socket;
 use serde::{Deserialize, Serialize};
 
+crate::report::report_words! {
+    /// Where an IKE SA got to.
+    pub enum TunnelState {
+        /// No established SA seen yet.
+        #[default]
+        Negotiating = "negotiating",
+        /// Its exchanges completed.
+        Established = "established",
+        /// Its negotiation failed.
+        Failed = "failed",
+        /// An INFORMATIONAL Delete ended it.
+        Deleted = "deleted",
+    }
+}
+
 /// The IKE/ESP section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -66,8 +81,8 @@ pub struct TunnelReport {
     /// phase 1), when both were captured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub established_ms: Option<f64>,
-    /// `negotiating`, `established`, `failed` or `deleted`.
-    pub state: String,
+    /// Where the SA got to.
+    pub state: TunnelState,
     /// CREATE_CHILD_SA exchanges (IKEv2), or Quick Modes after the first (IKEv1).
     pub rekeys: u64,
     /// Deletes (IKEv2: an INFORMATIONAL whose encrypted payload starts with a Delete).

@@ -143,7 +143,7 @@ fn ikev2_through_a_nat_from_sa_init_to_delete() {
     assert_eq!(t.rekeys, 1);
     let deletes: Vec<_> = t.deletes.iter().map(|d| d.what.as_str()).collect();
     assert_eq!(deletes, ["CHILD_SA", "IKE_SA"]);
-    assert_eq!(t.state, "deleted");
+    assert_eq!(t.state.as_str(), "deleted");
     let kinds: Vec<_> = t.exchanges.iter().map(|x| x.kind.as_str()).collect();
     assert_eq!(
         kinds,

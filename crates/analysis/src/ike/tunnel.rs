@@ -11,7 +11,9 @@ use callscope_wire::ike::{
 };
 
 use super::natd::{self, Verdict};
-use super::report::{DeleteReport, ExchangeReport, FloatReport, NatMismatch, NatReport};
+use super::report::{
+    DeleteReport, ExchangeReport, FloatReport, NatMismatch, NatReport, TunnelState,
+};
 use crate::protocols::FinishContext;
 
 /// Exchanges kept per tunnel.
@@ -570,13 +572,13 @@ impl Tunnel {
             _ => None,
         };
         let state = if self.deleted {
-            "deleted"
+            TunnelState::Deleted
         } else if self.established {
-            "established"
+            TunnelState::Established
         } else if self.failed {
-            "failed"
+            TunnelState::Failed
         } else {
-            "negotiating"
+            TunnelState::Negotiating
         };
         let rekeys = if self.version == 1 {
             self.quick_modes.saturating_sub(1)
@@ -625,7 +627,7 @@ impl Tunnel {
             start: ctx.rel(self.start_ns),
             end: ctx.rel(self.end_ns),
             established_ms,
-            state: state.to_owned(),
+            state,
             rekeys,
             deletes: self.deletes.clone(),
             errors: self.errors.clone(),

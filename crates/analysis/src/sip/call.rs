@@ -13,7 +13,7 @@ use callscope_wire::sip::Message;
 
 use super::ladder::{label, Arrow};
 use super::media::{self, OfferAnswer};
-use super::report::{self, Dialog, SdpMessage, Transaction};
+use super::report::{self, CallState, Dialog, DialogState, SdpMessage, Transaction};
 use super::Seen;
 use crate::protocols::FinishContext;
 
@@ -88,13 +88,13 @@ pub fn transition(phase: Phase, event: CallEvent) -> Phase {
 }
 
 /// The report's state name and, for unsuccessful calls, the status behind it.
-pub fn state_name(phase: Phase) -> (&'static str, Option<u16>) {
+pub fn state_name(phase: Phase) -> (CallState, Option<u16>) {
     match phase {
-        Phase::Calling | Phase::Proceeding | Phase::Ringing => ("in progress", None),
-        Phase::Answered | Phase::Ended => ("answered", None),
-        Phase::Cancelled => ("cancelled", None),
-        Phase::Challenged(c) | Phase::Rejected(c) => ("rejected", Some(c)),
-        Phase::Failed(c) => ("failed", Some(c)),
+        Phase::Calling | Phase::Proceeding | Phase::Ringing => (CallState::InProgress, None),
+        Phase::Answered | Phase::Ended => (CallState::Answered, None),
+        Phase::Cancelled => (CallState::Cancelled, None),
+        Phase::Challenged(c) | Phase::Rejected(c) => (CallState::Rejected, Some(c)),
+        Phase::Failed(c) => (CallState::Failed, Some(c)),
     }
 }
 
@@ -393,7 +393,7 @@ impl CallTracker {
                     for d in self.dialogs.iter_mut().filter(|d| {
                         (d.from_tag == a && d.to_tag == b) || (d.from_tag == b && d.to_tag == a)
                     }) {
-                        d.state = "terminated".to_owned();
+                        d.state = DialogState::Terminated;
                     }
                 }
             }
@@ -428,7 +428,11 @@ impl CallTracker {
         let from_tag = msg.from.as_ref().and_then(|f| f.tag.clone());
         let to_tag = msg.to.as_ref().and_then(|t| t.tag.clone());
         if let (Some(from_tag), Some(to_tag), 101..=299) = (from_tag, to_tag, code) {
-            let state = if code >= 200 { "confirmed" } else { "early" };
+            let state = if code >= 200 {
+                DialogState::Confirmed
+            } else {
+                DialogState::Early
+            };
             let known = self
                 .dialogs
                 .iter()
@@ -436,8 +440,8 @@ impl CallTracker {
             match known {
                 Some(i) => {
                     let d = &mut self.dialogs[i];
-                    if code >= 200 && d.state == "early" {
-                        d.state = state.to_owned();
+                    if code >= 200 && d.state == DialogState::Early {
+                        d.state = state;
                     }
                 }
                 None if self.dialogs.len() < limits.dialogs => push_lean(
@@ -445,7 +449,7 @@ impl CallTracker {
                     Dialog {
                         from_tag,
                         to_tag,
-                        state: state.to_owned(),
+                        state,
                         frame: seen.frame,
                         peer: crate::addr::Socket(seen.src),
                     },
@@ -493,7 +497,9 @@ impl CallTracker {
         let (status, reason) = match (status, &self.failure, state) {
             (Some(s), Some((code, reason)), _) if *code == s => (Some(s), Some(reason.clone())),
             (Some(s), _, _) => (Some(s), None),
-            (None, Some((code, reason)), "cancelled") => (Some(*code), Some(reason.clone())),
+            (None, Some((code, reason)), CallState::Cancelled) => {
+                (Some(*code), Some(reason.clone()))
+            }
             _ => (None, None),
         };
         let talk_time = match (self.bye, self.answer) {
@@ -514,7 +520,7 @@ impl CallTracker {
             caller_addr: crate::addr::Socket(self.caller_addr),
             callee_addr: crate::addr::Socket(self.callee_addr),
             transport: self.transport.to_owned(),
-            state: state.to_owned(),
+            state,
             status,
             reason: reason.filter(|r| !r.is_empty()),
             start: ctx.rel(self.first_ns),
@@ -576,27 +582,27 @@ mod tests {
         ]);
         assert_eq!(p, P::Answered);
         assert_eq!(transition(p, E::Bye), P::Ended);
-        assert_eq!(state_name(P::Ended), ("answered", None));
+        assert_eq!(state_name(P::Ended), (CallState::Answered, None));
     }
 
     #[test]
     fn busy_is_rejected_with_its_code() {
         let p = run(&[E::Invite, E::Provisional(100), E::Failure(486)]);
-        assert_eq!(state_name(p), ("rejected", Some(486)));
+        assert_eq!(state_name(p), (CallState::Rejected, Some(486)));
     }
 
     #[test]
     fn a_cancel_before_the_answer_cancels() {
         let p = run(&[E::Invite, E::Provisional(180), E::Cancel, E::Failure(487)]);
         assert_eq!(p, P::Cancelled);
-        assert_eq!(state_name(p).0, "cancelled");
+        assert_eq!(state_name(p).0, CallState::Cancelled);
     }
 
     #[test]
     fn a_challenge_then_a_new_invite_goes_on() {
         let p = run(&[E::Invite, E::Failure(407)]);
         assert_eq!(p, P::Challenged(407));
-        assert_eq!(state_name(p), ("rejected", Some(407)));
+        assert_eq!(state_name(p), (CallState::Rejected, Some(407)));
         assert_eq!(transition(p, E::Invite), P::Calling);
     }
 
@@ -604,11 +610,11 @@ mod tests {
     fn timeouts_and_server_errors_fail() {
         assert_eq!(
             state_name(run(&[E::Invite, E::Failure(408)])),
-            ("failed", Some(408))
+            (CallState::Failed, Some(408))
         );
         assert_eq!(
             state_name(run(&[E::Invite, E::Failure(503)])),
-            ("failed", Some(503))
+            (CallState::Failed, Some(503))
         );
     }
 
@@ -622,7 +628,7 @@ mod tests {
     fn ringing_without_an_answer_is_in_progress() {
         assert_eq!(
             state_name(run(&[E::Invite, E::Provisional(100), E::Provisional(183)])).0,
-            "in progress"
+            CallState::InProgress
         );
     }
 }

@@ -7,6 +7,36 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+crate::report::report_words! {
+    /// How a call ended (its INVITE's outcome), or that it had not.
+    pub enum CallState {
+        /// Answered (2xx), whether or not its BYE was captured.
+        Answered = "answered",
+        /// Refused with a 4xx–6xx final response (`status` says which).
+        Rejected = "rejected",
+        /// The caller cancelled it.
+        Cancelled = "cancelled",
+        /// No final response but a failure (timeout 408, server error…).
+        Failed = "failed",
+        /// No final response captured yet.
+        #[default]
+        InProgress = "in progress",
+    }
+}
+
+crate::report::report_words! {
+    /// RFC 3261 §12 dialog states.
+    pub enum DialogState {
+        /// Created by a provisional response with a To tag.
+        #[default]
+        Early = "early",
+        /// Confirmed by a 2xx.
+        Confirmed = "confirmed",
+        /// Ended by BYE (or a failed re-INVITE's end).
+        Terminated = "terminated",
+    }
+}
+
 /// SIP traffic: counts as tshark's `-z sip,stat`, calls with their ladders, and summaries of
 /// everything that is not a call.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -165,8 +195,8 @@ pub struct Call {
     pub callee_addr: Socket,
     /// `udp` or `tcp`.
     pub transport: String,
-    /// `answered`, `rejected`, `cancelled`, `failed` or `in progress`.
-    pub state: String,
+    /// How it ended, or that it had not.
+    pub state: CallState,
     /// The final status behind `rejected`, `failed` or `cancelled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
@@ -220,8 +250,8 @@ pub struct Dialog {
     pub from_tag: String,
     /// The callee's tag.
     pub to_tag: String,
-    /// `early`, `confirmed` or `terminated`.
-    pub state: String,
+    /// Where the dialog got to.
+    pub state: DialogState,
     /// Frame of the response that created it.
     pub frame: u64,
     /// Where its responses came from.

@@ -6,7 +6,7 @@ use super::{class_of, count, flow, same_pair, secs, Confidence, Evidence, Input,
 use crate::addr::Socket;
 use crate::names::{table::role_name, threegpp};
 use crate::report::{Conversation, Report};
-use crate::sip::report::{Call, LadderMessage};
+use crate::sip::report::{Call, CallState, LadderMessage};
 
 /// Link types (as `capture.link_types` spells them) that tunnel interfaces use: macOS `utun` and
 /// `ipsec` are `NULL`, Linux `tun` is `RAW`; none of them has a link-layer header.
@@ -399,8 +399,10 @@ pub fn call_failed(input: &Input<'_>) -> Vec<Verdict> {
 
 /// Rejected, failed or cancelled, or ended by a final status of 400 or more.
 fn is_unsuccessful(c: &Call) -> bool {
-    matches!(c.state.as_str(), "rejected" | "failed" | "cancelled")
-        || c.status.is_some_and(|s| s >= 400)
+    matches!(
+        c.state,
+        CallState::Rejected | CallState::Failed | CallState::Cancelled
+    ) || c.status.is_some_and(|s| s >= 400)
 }
 
 /// The verdict of one unsuccessful call.
@@ -420,9 +422,11 @@ fn failed_call(n: usize, c: &Call) -> Verdict {
         party(&c.caller, &c.from, c.caller_addr),
         party(&c.callee, &c.to, c.callee_addr),
     );
-    let title = match (c.state.as_str(), &status) {
-        ("cancelled", Some(s)) => format!("Call from {who} to {whom} was cancelled: {s}"),
-        ("cancelled", None) => format!("Call from {who} to {whom} was cancelled"),
+    let title = match (c.state, &status) {
+        (CallState::Cancelled, Some(s)) => {
+            format!("Call from {who} to {whom} was cancelled: {s}")
+        }
+        (CallState::Cancelled, None) => format!("Call from {who} to {whom} was cancelled"),
         (_, Some(s)) => format!("Call from {who} to {whom} failed: {s}"),
         (_, None) => format!("Call from {who} to {whom} failed"),
     };
@@ -431,11 +435,11 @@ fn failed_call(n: usize, c: &Call) -> Verdict {
         c.caller_addr,
         c.callee_addr,
         secs(c.start),
-        match c.state.as_str() {
-            "rejected" => "was rejected",
-            "cancelled" => "was cancelled",
-            "failed" => "failed",
-            _ => "did not connect",
+        match c.state {
+            CallState::Rejected => "was rejected",
+            CallState::Cancelled => "was cancelled",
+            CallState::Failed => "failed",
+            CallState::Answered | CallState::InProgress => "did not connect",
         }
     );
     if let Some(s) = &status {
@@ -789,7 +793,7 @@ mod tests {
             caller_addr: "192.0.2.10:5060".parse().unwrap(),
             callee_addr: "198.51.100.20:5060".parse().unwrap(),
             transport: "udp".into(),
-            state: "rejected".into(),
+            state: CallState::Rejected,
             status: Some(486),
             reason: Some("Busy Here".into()),
             start: 2.0,
@@ -828,7 +832,7 @@ mod tests {
     #[test]
     fn a_busy_call_failed_with_its_final_response() {
         let answered = Call {
-            state: "answered".into(),
+            state: CallState::Answered,
             ..Call::default()
         };
         let v = judge(&calls(vec![answered, busy_call()]), call_failed);
@@ -865,11 +869,11 @@ mod tests {
     #[test]
     fn cancelled_and_failed_calls_are_numbered_in_order() {
         let mut cancelled = busy_call();
-        cancelled.state = "cancelled".into();
+        cancelled.state = CallState::Cancelled;
         cancelled.status = Some(487);
         cancelled.reason = Some("Request Terminated".into());
         let mut timeout = busy_call();
-        timeout.state = "failed".into();
+        timeout.state = CallState::Failed;
         timeout.status = Some(408);
         timeout.reason = None;
         timeout.messages.clear();
@@ -889,7 +893,7 @@ mod tests {
     #[test]
     fn answered_and_ongoing_calls_are_not_failures() {
         let answered = Call {
-            state: "answered".into(),
+            state: CallState::Answered,
             ..busy_call()
         };
         let answered = Call {
@@ -897,7 +901,7 @@ mod tests {
             ..answered
         };
         let ringing = Call {
-            state: "in progress".into(),
+            state: CallState::InProgress,
             status: None,
             ..busy_call()
         };

@@ -9,7 +9,7 @@ use super::{count, flow, host, numbered, secs, Confidence, Evidence, Input, Verd
 use crate::addr::Socket;
 use crate::report::Report;
 use crate::rtp::RtpStream;
-use crate::sip::report::Call;
+use crate::sip::report::{Call, CallState};
 
 /// Loss above which audio suffers audibly (%).
 const MAX_LOST_PCT: f64 = 1.0;
@@ -32,7 +32,7 @@ pub fn one_way_audio(input: &Input<'_>) -> Vec<Verdict> {
         .calls
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.state == "answered" && !on_hold(c))
+        .filter(|(_, c)| c.state == CallState::Answered && !on_hold(c))
         .filter_map(|(i, c)| one_way_call(report, i, c));
     numbered("one-way-audio", verdicts)
 }
@@ -335,7 +335,7 @@ mod tests {
             callee: "bob".into(),
             caller_addr: "192.0.2.10:5060".parse().unwrap(),
             callee_addr: "198.51.100.20:5060".parse().unwrap(),
-            state: "answered".into(),
+            state: CallState::Answered,
             talk_time: Some(29.5),
             media,
             ..Call::default()
@@ -413,7 +413,7 @@ mod tests {
             vec![stream(ALICE, BOB, Some(0)), stream(BOB, ALICE, Some(0))],
         );
         let mut unanswered = report(answered_call(vec![0]), vec![stream(ALICE, BOB, Some(0))]);
-        unanswered.sip.calls[0].state = "cancelled".into();
+        unanswered.sip.calls[0].state = CallState::Cancelled;
         let no_streams = report(answered_call(Vec::new()), Vec::new());
         let mut empty_stream = report(answered_call(vec![0]), vec![stream(ALICE, BOB, None)]);
         empty_stream.rtp.streams[0].packets = 0;

@@ -7,7 +7,7 @@ use super::{
     class_of, count, flow, host, names_of, numbered, process_of, secs, Confidence, Evidence, Input,
     Verdict,
 };
-use crate::ike::{NatReport, TunnelReport};
+use crate::ike::{NatReport, TunnelReport, TunnelState};
 use crate::report::{Name, ProcessRef, Report};
 
 /// Gaps between NAT keepalives that Wi-Fi calling clients use (seconds, inclusive).
@@ -319,13 +319,14 @@ fn life_words(t: &TunnelReport) -> String {
         .established_ms
         .map(|ms| format!(" ({phase} took {ms:.0} ms)"))
         .unwrap_or_default();
-    let ending = match t.state.as_str() {
-        "established" => "was still up at its last packet".to_owned(),
-        "deleted" => format!("was deleted ({})", count(t.deletes.len() as u64, "delete")),
-        "failed" if t.errors.is_empty() => "failed".to_owned(),
-        "failed" => format!("failed ({})", t.errors.join(", ")),
-        "negotiating" => "never finished negotiating".to_owned(),
-        _ => String::new(),
+    let ending = match t.state {
+        TunnelState::Established => "was still up at its last packet".to_owned(),
+        TunnelState::Deleted => {
+            format!("was deleted ({})", count(t.deletes.len() as u64, "delete"))
+        }
+        TunnelState::Failed if t.errors.is_empty() => "failed".to_owned(),
+        TunnelState::Failed => format!("failed ({})", t.errors.join(", ")),
+        TunnelState::Negotiating => "never finished negotiating".to_owned(),
     };
     let rekeys = if t.rekeys > 0 {
         format!(", with {}", count(t.rekeys, "rekey"))
@@ -455,7 +456,7 @@ mod tests {
             start: 1.0,
             end: 121.0,
             established_ms: Some(312.0),
-            state: "deleted".into(),
+            state: TunnelState::Deleted,
             deletes: vec![DeleteReport {
                 frame: 900,
                 message_id: 7,
@@ -540,7 +541,7 @@ mod tests {
             version: 1,
             initiator: "10.0.0.1:500".parse().unwrap(),
             responder: "10.0.0.2:500".parse().unwrap(),
-            state: "negotiating".into(),
+            state: TunnelState::Negotiating,
             ..TunnelReport::default()
         });
         let v = judge(&r, ipsec_tunnel);

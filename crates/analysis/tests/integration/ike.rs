@@ -272,7 +272,7 @@ fn ikev2_natt_is_one_tunnel_through_a_nat() {
         assert_eq!(t.keepalives, 4);
         let deletes: Vec<&str> = t.deletes.iter().map(|d| d.what.as_str()).collect();
         assert_eq!(deletes, ["CHILD_SA", "CHILD_SA", "IKE_SA"]);
-        assert_eq!(t.state, "deleted");
+        assert_eq!(t.state.as_str(), "deleted");
         let ms = t.established_ms.expect("established");
         assert!(ms > 0.0 && ms < 1000.0, "{ms}");
         let kinds: Vec<&str> = t.exchanges.iter().map(|x| x.kind.as_str()).collect();
@@ -310,7 +310,7 @@ fn ikev1_main_mode_moves_to_4500() {
             .as_deref(),
         Some("192.1.2.23:4500")
     );
-    assert_eq!(t.state, "established");
+    assert_eq!(t.state.as_str(), "established");
     assert_eq!(t.esp.len(), 1);
     assert_eq!(t.keepalives, 4);
 }

@@ -344,7 +344,7 @@ fn sip_call_tcp_gives_the_same_call_ladder_and_sdp_as_sip_call_udp() {
         ]
     );
     assert_eq!(shape(u), shape(t));
-    assert_eq!(t.state, "answered");
+    assert_eq!(t.state.as_str(), "answered");
     assert_eq!(t.sdp.len(), 2);
     assert_eq!(
         (t.sdp[0].kind.as_str(), t.sdp[1].kind.as_str()),
@@ -362,7 +362,7 @@ fn generated_calls_have_media_endpoints_and_timings() {
         return;
     };
     let c = &r.sip.calls[0];
-    assert_eq!(c.state, "answered");
+    assert_eq!(c.state.as_str(), "answered");
     assert_eq!(c.hangup_by.as_deref(), Some("caller"));
     assert!(c.talk_time.unwrap() > 1.0);
     let offer = &c.sdp[0];
@@ -458,7 +458,7 @@ fn public_calls_have_their_states_and_offer_answer_roles() {
     assert_eq!(aaa.sip.keepalives, 21, "tshark's 21 `data` frames on 5060");
 
     let g711 = public("sip__SIP_CALL_RTP_G711.pcap").expect("beside the other");
-    assert_eq!(g711.sip.calls[1].state, "in progress");
+    assert_eq!(g711.sip.calls[1].state.as_str(), "in progress");
     assert_eq!(
         g711.sip.calls[0].messages[0].dst.to_string(),
         "200.57.7.204:5061",
@@ -753,7 +753,7 @@ fn an_answered_call_has_its_ladder_timings_parties_and_media() {
     );
     assert_eq!(c.messages[0].src.to_string(), "192.0.2.10:5060");
     assert_eq!(c.messages[0].dst.to_string(), "198.51.100.20:5060");
-    assert_eq!(c.state, "answered");
+    assert_eq!(c.state.as_str(), "answered");
     assert_eq!(
         (c.caller.as_str(), c.callee.as_str()),
         ("+15550100", "+15550199")
@@ -766,7 +766,7 @@ fn an_answered_call_has_its_ladder_timings_parties_and_media() {
     assert_eq!(c.talk_time.map(f64::round), Some(30.0));
     assert_eq!(c.hangup_by.as_deref(), Some("callee"));
     assert_eq!(c.dialogs.len(), 1);
-    assert_eq!(c.dialogs[0].state, "terminated");
+    assert_eq!(c.dialogs[0].state.as_str(), "terminated");
     assert_eq!(c.user_agents, ["TestPhone/1.0", "TestPBX"]);
     assert_eq!(c.transactions.len(), 2);
     assert_eq!(c.transactions[0].responses, [100, 180, 200]);
@@ -804,7 +804,7 @@ fn a_retransmitted_invite_is_recognised() {
     let flags: Vec<bool> = c.messages.iter().map(|m| m.retransmission).collect();
     assert_eq!(flags, [false, true, true, false]);
     assert_eq!(c.sdp.len(), 1, "the offer is listed once");
-    assert_eq!(c.state, "in progress");
+    assert_eq!(c.state.as_str(), "in progress");
 }
 
 #[test]
@@ -883,7 +883,7 @@ fn a_cancelled_call_is_cancelled() {
     );
     let r = p.analyze();
     let c = call(&r, id);
-    assert_eq!(c.state, "cancelled");
+    assert_eq!(c.state.as_str(), "cancelled");
     assert_eq!(c.status, Some(487));
     assert_eq!(c.reason.as_deref(), Some("Request Terminated"));
     assert_eq!(c.setup_ms, None);

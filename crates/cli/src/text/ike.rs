@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use callscope_analysis::ike::{EspReport, TunnelReport};
+use callscope_analysis::ike::{EspReport, TunnelReport, TunnelState};
 use callscope_analysis::Report;
 
 /// ESP SAs named on a tunnel's line before "+N".
@@ -68,9 +68,9 @@ fn line(t: &TunnelReport) -> String {
         });
     }
     parts.push(match t.established_ms {
-        Some(ms) if t.state == "established" => format!("established in {ms:.1} ms"),
+        Some(ms) if t.state == TunnelState::Established => format!("established in {ms:.1} ms"),
         Some(ms) => format!("established in {ms:.1} ms, {}", t.state),
-        None => t.state.clone(),
+        None => t.state.to_string(),
     });
     let mut counts = vec![format!("{} exchanges", t.exchanges.len())];
     if t.rekeys > 0 {

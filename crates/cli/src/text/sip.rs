@@ -63,7 +63,7 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
             let parties = format!("{} → {}", c.caller, c.callee);
             let state = match c.status {
                 Some(code) => format!("{} {code}", c.state),
-                None => c.state.clone(),
+                None => c.state.to_string(),
             };
             let setup = c
                 .setup_ms

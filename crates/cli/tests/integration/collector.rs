@@ -106,10 +106,10 @@ fn collect_lists_this_tests_sockets_with_its_pid_name_and_path() {
     let outgoing = find(&facts, "tcp", client_addr, Some(server_addr));
     let incoming = find(&facts, "tcp", server_addr, Some(client_addr));
     let unconnected = find(&facts, "udp", udp_addr, None);
-    assert_eq!(listening.state, "LISTEN");
-    assert_eq!(outgoing.state, "ESTABLISHED");
-    assert_eq!(incoming.state, "ESTABLISHED");
-    assert_eq!(unconnected.state, "UNCONN");
+    assert_eq!(listening.state.as_str(), "LISTEN");
+    assert_eq!(outgoing.state.as_str(), "ESTABLISHED");
+    assert_eq!(incoming.state.as_str(), "ESTABLISHED");
+    assert_eq!(unconnected.state.as_str(), "UNCONN");
     for s in [listening, outgoing, incoming, unconnected] {
         assert_eq!(s.pid, Some(pid), "{s:?}");
         assert_eq!(s.process.as_deref(), Some(name.as_str()), "{s:?}");

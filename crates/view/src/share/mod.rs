@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn verdicts_are_judged_again_from_the_masked_report_not_carried() {
         let mut r = report();
-        r.sip.calls[0].state = "rejected".into();
+        r.sip.calls[0].state = callscope_analysis::sip::report::CallState::Rejected;
         r.sip.calls[0].status = Some(486);
         r.sip.calls[0].callee = "+15550199".into();
         r.verdicts = callscope_analysis::verdicts::judge(&r, None);

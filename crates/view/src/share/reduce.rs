@@ -319,7 +319,7 @@ mod tests {
         for i in 0..2_000 {
             r.sip.calls.push(Call {
                 call_id: format!("call-{i}@example.net"),
-                state: "answered".into(),
+                state: callscope_analysis::sip::report::CallState::Answered,
                 messages: vec![
                     LadderMessage {
                         label: "INVITE".into(),

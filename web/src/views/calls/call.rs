@@ -233,7 +233,7 @@ fn call_summary(
         <section class="card">
             <h2>
                 { format!("{} → {} ", party(c.caller_name.as_deref(), &c.caller), c.callee) }
-                <span class={classes!("state", format!("state-{}", c.state.replace(' ', "-")))} data-testid="call-state">{ state_text(c) }</span>
+                <span class={classes!("state", format!("state-{}", c.state.as_str().replace(' ', "-")))} data-testid="call-state">{ state_text(c) }</span>
             </h2>
             <dl class="facts">
                 { fact("Call-ID", html! { <span class="mono" data-testid="call-id">{ &c.call_id }</span> }) }

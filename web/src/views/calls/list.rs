@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use callscope_analysis::sip::report::Call;
+use callscope_analysis::sip::report::{Call, CallState};
 use callscope_view::{format, media};
 use yew::prelude::*;
 
@@ -34,7 +34,7 @@ pub fn state_text(c: &Call) -> String {
     match (c.status, &c.reason) {
         (Some(code), Some(reason)) => format!("{} ({code} {reason})", c.state),
         (Some(code), None) => format!("{} ({code})", c.state),
-        _ => c.state.clone(),
+        _ => c.state.to_string(),
     }
 }
 
@@ -70,10 +70,10 @@ pub fn call_list() -> Html {
                 .enumerate()
                 .map(|(i, c)| {
                     let href = Route::Calls(Some(c.call_id.clone()), None).href();
-                    let state_class = match c.state.as_str() {
-                        "answered" => "good",
-                        "rejected" | "failed" => "bad",
-                        _ => "warn",
+                    let state_class = match c.state {
+                        CallState::Answered => "good",
+                        CallState::Rejected | CallState::Failed => "bad",
+                        CallState::Cancelled | CallState::InProgress => "warn",
                     };
                     Row::to(
                         vec![

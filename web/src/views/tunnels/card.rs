@@ -123,7 +123,7 @@ pub fn tunnel_card(props: &Props) -> Html {
             <h2>
                 { link(&Route::Tunnels(Some(props.index)), format!("Tunnel {}", props.index + 1)) }
                 { format!(" · IKEv{} · ", t.version) }
-                <span class={classes!("state", format!("state-{}", t.state))} data-testid="tunnel-state">{ &t.state }</span>
+                <span class={classes!("state", format!("state-{}", t.state))} data-testid="tunnel-state">{ t.state.as_str() }</span>
             </h2>
             <p class="sub mono">
                 { format!("{} → {} ", t.initiator, t.responder) }

@@ -40,7 +40,7 @@ pub fn tunnels() -> Html {
                         Cell::text(format!("IKEv{}", t.version)),
                         Cell::addr(&t.initiator),
                         Cell::addr(&t.responder),
-                        Cell::text(&t.state),
+                        Cell::text(t.state.as_str()),
                         Cell::text(if t.nat_t { "yes" } else { "no" }),
                         Cell::count(t.messages),
                         Cell::count(t.esp.iter().map(|e| e.packets).sum()),
