@@ -1,4 +1,4 @@
-//! Seconds since it appeared, counting up four times a second: the page's own proof of life
+//! Seconds since it appeared, counting up ten times a second: the page's own proof of life
 //! while the worker is busy in one long step (building the report) and sends nothing.
 
 use wasm_bindgen::prelude::*;
@@ -7,7 +7,7 @@ use yew::prelude::*;
 use crate::bridge::now_ms;
 
 /// How often the count changes.
-const TICK_MS: i32 = 250;
+const TICK_MS: i32 = 100;
 
 /// `1.2 s`, from when this was first drawn.
 #[function_component(Elapsed)]
