@@ -31,6 +31,24 @@ impl Drop for Running {
 
 /// Ends the running worker after the current callback returns (its closures must not be freed
 /// while one of them runs).
+/// The bytes of an array of `Uint8Array` pieces, copied once into one buffer; None when an
+/// element is no `Uint8Array`.
+fn joined(pieces: &js_sys::Array) -> Option<Vec<u8>> {
+    let pieces: Vec<js_sys::Uint8Array> = pieces
+        .iter()
+        .map(|p| p.dyn_into::<js_sys::Uint8Array>().ok())
+        .collect::<Option<_>>()?;
+    let total = pieces.iter().map(|p| p.length() as usize).sum();
+    let mut bytes = vec![0; total];
+    let mut at = 0;
+    for piece in &pieces {
+        let end = at + piece.length() as usize;
+        piece.copy_to(&mut bytes[at..end]);
+        at = end;
+    }
+    Some(bytes)
+}
+
 fn finish_later(running: &Rc<RefCell<Option<Running>>>) {
     let running = running.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -232,11 +250,13 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                         Ok(FromWorker::Done {
                             bytes, ms, memory, ..
                         }) => {
-                            // The report's UTF-8 bytes, transferred beside the other fields.
+                            // The report's UTF-8 bytes, in pieces transferred beside the other
+                            // fields.
                             let json = js_sys::Reflect::get(&data, &"json".into())
                                 .ok()
-                                .and_then(|j| j.dyn_into::<js_sys::Uint8Array>().ok())
-                                .map(|j| String::from_utf8(j.to_vec()).map(Rc::<str>::from));
+                                .and_then(|j| j.dyn_into::<js_sys::Array>().ok())
+                                .and_then(|pieces| joined(&pieces))
+                                .map(|bytes| String::from_utf8(bytes).map(Rc::<str>::from));
                             match json {
                                 Some(Ok(json)) => FromWorker::Done {
                                     json,

@@ -11,6 +11,7 @@ pub mod components;
 pub mod context;
 pub mod download;
 pub mod messages;
+pub mod report_json;
 pub mod route;
 pub mod state;
 pub mod views;

@@ -50,8 +50,10 @@ pub enum FromWorker {
     /// The finished report.
     Done {
         /// The report as JSON (the CLI's `--json` contract, compact). It travels beside the
-        /// message's other fields as UTF-8 bytes in a transferred `ArrayBuffer` (property
-        /// `json`): no UTF-16 string in either JS heap, no copy in `postMessage`.
+        /// message's other fields as UTF-8 bytes in pieces of about a megabyte (property `json`,
+        /// an array of `Uint8Array`s, their buffers transferred): no UTF-16 string in either JS
+        /// heap, no copy in `postMessage`, and never the whole JSON in the decoder's wasm memory
+        /// (`report_json`).
         #[serde(skip)]
         json: std::rc::Rc<str>,
         /// Bytes of the file.

@@ -267,6 +267,14 @@ mod tests {
     use super::*;
     use crate::report::Conversation;
 
+    /// The owner of the report's `i`th conversation, as the report writes it.
+    fn owner(report: &Report, i: usize) -> Option<String> {
+        report.conversations[i]
+            .process
+            .as_ref()
+            .map(ToString::to_string)
+    }
+
     #[test]
     fn fact_addresses_are_read_in_every_spelling() {
         let v4: IpAddr = Ipv4Addr::new(192, 0, 2, 1).into();
@@ -356,22 +364,8 @@ mod tests {
             ),
         ]);
         assert_eq!(attribute(&mut report, &f), 2);
-        assert_eq!(
-            report.conversations[0]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("CommCenter (88)")
-        );
-        assert_eq!(
-            report.conversations[1]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("apsd (99)")
-        );
+        assert_eq!(owner(&report, 0).as_deref(), Some("CommCenter (88)"));
+        assert_eq!(owner(&report, 1).as_deref(), Some("apsd (99)"));
         assert_eq!(report.processes.len(), 2);
         assert_eq!(report.processes[0].pid, 88);
         assert_eq!(report.processes[0].flows, 1);
@@ -399,22 +393,8 @@ mod tests {
         ]);
         f.interfaces = vec![own("10.0.0.2")];
         assert_eq!(attribute(&mut report, &f), 2);
-        assert_eq!(
-            report.conversations[0]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("sipd (1)")
-        );
-        assert_eq!(
-            report.conversations[1]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("httpd (2)")
-        );
+        assert_eq!(owner(&report, 0).as_deref(), Some("sipd (1)"));
+        assert_eq!(owner(&report, 1).as_deref(), Some("httpd (2)"));
     }
 
     #[test]
@@ -437,22 +417,8 @@ mod tests {
             socket("udp", "[fd00::1]:500", None, 4, "racoon"),
         ]);
         assert_eq!(attribute(&mut report, &f), 2);
-        assert_eq!(
-            report.conversations[0]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("client (3)")
-        );
-        assert_eq!(
-            report.conversations[1]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("racoon (4)")
-        );
+        assert_eq!(owner(&report, 0).as_deref(), Some("client (3)"));
+        assert_eq!(owner(&report, 1).as_deref(), Some("racoon (4)"));
     }
 
     #[test]
@@ -481,22 +447,8 @@ mod tests {
             socket("udp", "10.0.0.2:4500", None, 88, "CommCenter"),
         ]);
         assert_eq!(attribute(&mut report, &f), 1);
-        assert_eq!(
-            report.conversations[0]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("CommCenter (88)")
-        );
-        assert_eq!(
-            report.conversations[1]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("CommCenter (88)")
-        );
+        assert_eq!(owner(&report, 0).as_deref(), Some("CommCenter (88)"));
+        assert_eq!(owner(&report, 1).as_deref(), Some("CommCenter (88)"));
         assert_eq!(report.processes.len(), 1);
         assert_eq!(report.processes[0].flows, 2);
         assert_eq!(report.processes[0].packets, 8);
@@ -541,14 +493,7 @@ mod tests {
             ),
         ]);
         attribute(&mut report, &f);
-        assert_eq!(
-            report.conversations[0]
-                .process
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
-            Some("sshd-session (77)")
-        );
+        assert_eq!(owner(&report, 0).as_deref(), Some("sshd-session (77)"));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 use callscope_analysis::extract::{Extractor, Selection};
 use callscope_analysis::{Analyzer, Options};
 use callscope_web::messages::{FromWorker, CHUNK_BYTES};
+use callscope_web::report_json::write_compact;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -52,14 +53,19 @@ fn main() {
         };
         wasm_bindgen_futures::spawn_local(async move {
             let message = match request {
+                // The report goes out in pieces as it is written (`post_report`).
                 Ok((blob, Job::Analyze)) => analyze(&scope, &blob).await,
-                Ok((blob, Job::Extract(selection))) => extract(&scope, &blob, selection).await,
-                Ok((blob, Job::Audio(request))) => audio(&scope, &blob, request).await,
-                Err(message) => FromWorker::Failed {
+                Ok((blob, Job::Extract(selection))) => {
+                    Some(extract(&scope, &blob, selection).await)
+                }
+                Ok((blob, Job::Audio(request))) => Some(audio(&scope, &blob, request).await),
+                Err(message) => Some(FromWorker::Failed {
                     message: message.into(),
-                },
+                }),
             };
-            post(&scope, &message);
+            if let Some(message) = message {
+                post(&scope, &message);
+            }
         });
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -79,12 +85,6 @@ fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();
     match message.serialize(&serializer) {
         Ok(value) => match message {
-            FromWorker::Done { json, .. } => {
-                let bytes = js_sys::Uint8Array::from(json.as_bytes());
-                let _ = js_sys::Reflect::set(&value, &"json".into(), &bytes);
-                let _ =
-                    scope.post_message_with_transfer(&value, &js_sys::Array::of1(&bytes.buffer()));
-            }
             FromWorker::Audio { wav, .. } => {
                 let bytes = js_sys::Uint8Array::from(wav.as_slice());
                 let _ = js_sys::Reflect::set(&value, &"wav".into(), &bytes);
@@ -181,7 +181,8 @@ impl Slices {
     }
 }
 
-async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker {
+/// Analyzes the file; posts the report itself (None) or says what went wrong.
+async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> Option<FromWorker> {
     let started = now();
     let total = blob.size();
     let mut analyzer = Analyzer::new(Options::for_browser());
@@ -191,7 +192,7 @@ async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker 
     while let Some(slice) = slices.next().await {
         let bytes = match slice {
             Ok(bytes) => bytes,
-            Err(failed) => return failed,
+            Err(failed) => return Some(failed),
         };
         if analyzer.feed(bytes).is_err() {
             break;
@@ -226,27 +227,85 @@ async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> FromWorker 
     );
     let report = analyzer.finish();
     if report.capture.format.is_empty() {
-        return FromWorker::Failed {
+        return Some(FromWorker::Failed {
             message: report
                 .capture
                 .error
                 .unwrap_or_else(|| "not a capture file".into()),
-        };
+        });
     }
-    let json = serde_json::to_string(&report);
-    // The report's structures go before the text is copied for posting.
-    drop(report);
-    match json {
-        Ok(json) => FromWorker::Done {
-            json: json.into(),
-            bytes: total,
-            ms: now() - started,
-            memory: wasm_memory(),
-        },
-        Err(e) => FromWorker::Failed {
+    let mut pieces = Pieces::default();
+    let written =
+        write_compact(report, &mut pieces).and_then(|()| std::io::Write::flush(&mut pieces));
+    match written {
+        Ok(()) => {
+            post_report(
+                scope,
+                &pieces.out,
+                &FromWorker::Done {
+                    json: "".into(),
+                    bytes: total,
+                    ms: now() - started,
+                    memory: wasm_memory(),
+                },
+            );
+            None
+        }
+        Err(e) => Some(FromWorker::Failed {
             message: format!("cannot hand the report over: {e}"),
-        },
+        }),
     }
+}
+
+/// Bytes of the report's JSON a piece holds before it is copied out of wasm memory.
+const PIECE_BYTES: usize = 1 << 20;
+
+/// The report's JSON as JS buffers of about [`PIECE_BYTES`] each: only one piece is ever in this
+/// worker's wasm memory.
+#[derive(Default)]
+struct Pieces {
+    buffer: Vec<u8>,
+    out: Vec<js_sys::Uint8Array>,
+}
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= PIECE_BYTES {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.buffer.is_empty() {
+            self.out
+                .push(js_sys::Uint8Array::from(self.buffer.as_slice()));
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Posts `done` with the report's pieces as its `json` property (an array of `Uint8Array`s),
+/// their buffers transferred.
+fn post_report(
+    scope: &DedicatedWorkerGlobalScope,
+    pieces: &[js_sys::Uint8Array],
+    done: &FromWorker,
+) {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let Ok(value) = done.serialize(&serializer) else {
+        return;
+    };
+    let json = js_sys::Array::new();
+    let transfer = js_sys::Array::new();
+    for piece in pieces {
+        json.push(piece);
+        transfer.push(&piece.buffer());
+    }
+    let _ = js_sys::Reflect::set(&value, &"json".into(), &json);
+    let _ = scope.post_message_with_transfer(&value, &transfer);
 }
 
 /// The output of an extraction, posted to the page in pieces of [`CHUNK_BYTES`] (transferred,
