@@ -169,6 +169,7 @@ test('a capture too big for a link shares a reduced report and says what it left
 
 test('damaged and hostile links are errors in words, and nothing in them runs', async () => {
   const tab = await context.newPage();
+  const evil = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
   const cases = [
     [`${server.url}#r=AAAA`, /damaged/],
     [`${server.url}#r=***`, /damaged \(not base64url/],
@@ -179,6 +180,8 @@ test('damaged and hostile links are errors in words, and nothing in them runs', 
     // 300,000 empty calls: small when deflated, a lot of memory as records.
     [linkOf(`{"v":1,"report":{"schema":"callscope.report/1","sip":{"calls":[${'{},'.repeat(300_000)}{}]}}}`), /\d+ objects, more than a shared report holds/],
     [linkOf({ report: { schema: 'callscope.report/1' } }), /no link version/],
+    // Addresses are addresses: markup where one belongs is refused, not shown.
+    [linkOf({ v: 1, report: { schema: 'callscope.report/1', conversations: [{ transport: 'udp', a: evil, b: '10.0.0.1:5060' }] } }), /does not hold a callscope report \(not an address and port/],
   ];
   for (const [link, message] of cases) {
     await tab.goto(server.url);
@@ -190,12 +193,11 @@ test('damaged and hostile links are errors in words, and nothing in them runs', 
     await tab.waitForSelector('[data-testid=drop-zone]'); // the page stays usable
   }
   // Markup and script in a report's strings are shown as text, never run or parsed.
-  const evil = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
   await tab.goto(linkOf({
     v: 1, file: evil, report: {
       schema: 'callscope.report/1',
-      sip: { calls: [{ call_id: evil, caller: evil, callee: evil, state: 'answered', messages: [{ frame: 1, src: evil, dst: '10.0.0.1:5060', label: evil, start_line: evil, headers: [`From: ${evil}`] }] }] },
-      conversations: [{ transport: 'udp', a: evil, b: evil, protocol: evil }],
+      sip: { calls: [{ call_id: evil, caller: evil, callee: evil, state: 'answered', messages: [{ frame: 1, src: '10.0.0.2:5060', dst: '10.0.0.1:5060', label: evil, start_line: evil, headers: [`From: ${evil}`] }] }] },
+      conversations: [{ transport: 'udp', a: '10.0.0.2:5060', b: '10.0.0.1:5060', protocol: evil, process: `${evil} (7)` }],
     },
   }));
   await tab.waitForSelector('[data-testid=shared-banner]');
