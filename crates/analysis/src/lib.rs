@@ -32,10 +32,11 @@
 //!    to their media, and the frame stage adds capture facts, endpoints, conversations and
 //!    processes ([`report`]).
 //!
-//! The report keeps addresses typed ([`report::Socket`], [`report::Ip`], from `callscope-facts`):
-//! they are written as the JSON contract's text (`192.0.2.1:5060`, `[2001:db8::1]:5060`) only
-//! when serialized, so verdicts, views, the audio and extraction compare and sort them as
-//! addresses and nothing parses a report back.
+//! The report keeps addresses, processes and states typed ([`report::Socket`], [`report::Ip`]
+//! from `callscope-facts`, [`report::ProcessRef`], [`sip::report::CallState`],
+//! [`ike::TunnelState`]…): they are written as the JSON contract's text (`192.0.2.1:5060`,
+//! `sipd (42)`, `in progress`) only when serialized, so verdicts, views, the audio and
+//! extraction compare, sort and match them as values and nothing parses a report back.
 //!
 //! ## Adding a protocol
 //!
