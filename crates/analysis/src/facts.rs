@@ -53,13 +53,7 @@ fn alive(window: Alive, span: Span) -> bool {
 /// An IPv4-mapped IPv6 address (`::ffff:1.2.3.4`, what a dual-stack socket shows for IPv4 peers)
 /// as the IPv4 address the capture carries.
 pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
-    match addr {
-        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
-            Some(v4) => SocketAddr::new(IpAddr::V4(v4), v6.port()),
-            None => SocketAddr::new(IpAddr::V6(*v6.ip()), v6.port()),
-        },
-        v4 => v4,
-    }
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// The IP address in an address as the facts write it (`192.0.2.1:5060`, `[2001:db8::1]:5060`,

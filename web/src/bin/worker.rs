@@ -234,14 +234,16 @@ async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> Option<From
                 .unwrap_or_else(|| "not a capture file".into()),
         });
     }
-    let mut pieces = Pieces::default();
+    let mut json = Vec::new();
+    let mut pieces = Pieces::new(PIECE_BYTES, |piece| json.push(piece));
     let written =
         write_compact(report, &mut pieces).and_then(|()| std::io::Write::flush(&mut pieces));
+    drop(pieces);
     match written {
         Ok(()) => {
             post_report(
                 scope,
-                &pieces.out,
+                &json,
                 &FromWorker::Done {
                     json: "".into(),
                     bytes: total,
@@ -260,18 +262,29 @@ async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> Option<From
 /// Bytes of the report's JSON a piece holds before it is copied out of wasm memory.
 const PIECE_BYTES: usize = 1 << 20;
 
-/// The report's JSON as JS buffers of about [`PIECE_BYTES`] each: only one piece is ever in this
-/// worker's wasm memory.
-#[derive(Default)]
-struct Pieces {
+/// Bytes written in pieces of about `size` bytes, each copied out of wasm memory into a JS
+/// buffer as soon as it fills and handed to `take`: only one piece is ever in this worker's
+/// wasm memory.
+struct Pieces<F: FnMut(js_sys::Uint8Array)> {
     buffer: Vec<u8>,
-    out: Vec<js_sys::Uint8Array>,
+    size: usize,
+    take: F,
 }
 
-impl std::io::Write for Pieces {
+impl<F: FnMut(js_sys::Uint8Array)> Pieces<F> {
+    fn new(size: usize, take: F) -> Self {
+        Pieces {
+            buffer: Vec::new(),
+            size,
+            take,
+        }
+    }
+}
+
+impl<F: FnMut(js_sys::Uint8Array)> std::io::Write for Pieces<F> {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
         self.buffer.extend_from_slice(data);
-        if self.buffer.len() >= PIECE_BYTES {
+        if self.buffer.len() >= self.size {
             self.flush()?;
         }
         Ok(data.len())
@@ -279,8 +292,7 @@ impl std::io::Write for Pieces {
 
     fn flush(&mut self) -> std::io::Result<()> {
         if !self.buffer.is_empty() {
-            self.out
-                .push(js_sys::Uint8Array::from(self.buffer.as_slice()));
+            (self.take)(js_sys::Uint8Array::from(self.buffer.as_slice()));
             self.buffer.clear();
         }
         Ok(())
@@ -308,42 +320,12 @@ fn post_report(
     let _ = scope.post_message_with_transfer(&value, &transfer);
 }
 
-/// The output of an extraction, posted to the page in pieces of [`CHUNK_BYTES`] (transferred,
-/// not copied) as it grows.
-struct Poster {
-    scope: DedicatedWorkerGlobalScope,
-    buffer: Vec<u8>,
-}
-
-impl Poster {
-    fn post_buffer(&mut self) {
-        if self.buffer.is_empty() {
-            return;
-        }
-        let piece = js_sys::Uint8Array::from(self.buffer.as_slice());
-        let message = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&message, &"type".into(), &"piece".into());
-        let _ = js_sys::Reflect::set(&message, &"data".into(), &piece);
-        let _ = self
-            .scope
-            .post_message_with_transfer(&message, &js_sys::Array::of1(&piece.buffer()));
-        self.buffer.clear();
-    }
-}
-
-impl std::io::Write for Poster {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.buffer.extend_from_slice(bytes);
-        if self.buffer.len() as f64 >= CHUNK_BYTES {
-            self.post_buffer();
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.post_buffer();
-        Ok(())
-    }
+/// Posts a piece of an extraction's output (`{type: "piece", data}`), its buffer transferred.
+fn post_piece(scope: &DedicatedWorkerGlobalScope, piece: js_sys::Uint8Array) {
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"type".into(), &"piece".into());
+    let _ = js_sys::Reflect::set(&message, &"data".into(), &piece);
+    let _ = scope.post_message_with_transfer(&message, &js_sys::Array::of1(&piece.buffer()));
 }
 
 /// Reads the file again for a job, slice by slice, into `feed` (which says whether to go on and
@@ -388,11 +370,12 @@ async fn extract(
     blob: &Blob,
     selection: Selection,
 ) -> FromWorker {
-    let poster = Poster {
-        scope: scope.clone(),
-        buffer: Vec::new(),
-    };
-    let mut extractor = match Extractor::new(selection, poster) {
+    // The output goes to the page in pieces of CHUNK_BYTES as it grows.
+    let reply_to = scope.clone();
+    let pieces = Pieces::new(CHUNK_BYTES as usize, move |piece| {
+        post_piece(&reply_to, piece)
+    });
+    let mut extractor = match Extractor::new(selection, pieces) {
         Ok(x) => x,
         Err(e) => {
             return FromWorker::Failed {

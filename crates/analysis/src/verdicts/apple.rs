@@ -3,7 +3,6 @@
 //! connection (`apsd` to `*.push.apple.com`, TCP 5223 or 443), which is how an incoming FaceTime
 //! or iMessage reaches the device.
 
-use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -80,7 +79,7 @@ pub fn facetime_media(input: &Input<'_>) -> Vec<Verdict> {
             if weaker == 1 { "has" } else { "have" }
         ));
     }
-    let processes = unique(best.iter().filter_map(|m| m.conversation.process.as_ref()));
+    let processes = unique(best.iter().filter_map(|m| m.conversation.process.clone()));
     vec![Verdict {
         id: "facetime-media".to_owned(),
         title,
@@ -209,8 +208,8 @@ pub fn push(input: &Input<'_>) -> Vec<Verdict> {
         }),
         evidence: Evidence {
             flows: best.iter().map(|p| flow("tcp", p.a, p.b)).collect(),
-            names: unique(best.iter().filter_map(|p| p.name.as_deref())),
-            processes: unique(best.iter().filter_map(|p| p.process)),
+            names: unique(best.iter().filter_map(|p| p.name.clone())),
+            processes: unique(best.iter().filter_map(|p| p.process.cloned())),
             ..Evidence::default()
         },
     }]
@@ -305,13 +304,11 @@ fn push_words(p: &Push<'_>) -> String {
 }
 
 /// The items once each, in first-seen order.
-fn unique<'a, T: ToOwned + PartialEq + ?Sized + 'a>(
-    items: impl Iterator<Item = &'a T>,
-) -> Vec<T::Owned> {
-    let mut out: Vec<T::Owned> = Vec::new();
+fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
     for item in items {
-        if !out.iter().any(|o| o.borrow() == item) {
-            out.push(item.to_owned());
+        if !out.contains(&item) {
+            out.push(item);
         }
     }
     out
