@@ -3,7 +3,7 @@
 //! (`<body data-state>`, `window.callscopeReport`, `window.callscopeStats`,
 //! `window.callscopeProgress`, `window.callscopeMemory()`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -12,8 +12,10 @@ use web_sys::{Blob, MessageEvent, Worker};
 use yew::prelude::*;
 
 use callscope_analysis::extract::Selection;
+use callscope_analysis::Report;
 
 use crate::messages::FromWorker;
+use crate::report_json::{read_section, Section};
 use crate::state::{Action, Page};
 
 /// The running worker and the closures it calls back into; dropping it terminates the worker.
@@ -196,6 +198,70 @@ pub fn publish_stats(bytes: f64, ms: f64, timing: &Timing) {
     );
 }
 
+/// Milliseconds of reading the report back before the page lets its event loop run (its clock,
+/// input, painting) again.
+const READ_SLICE_MS: f64 = 40.0;
+
+/// Reads the decoder's report back section by section, yielding to the event loop whenever
+/// [`READ_SLICE_MS`] have passed, then hands it to the page; gives up quietly when `current`
+/// says the page moved on (another file, Cancel).
+async fn read_report(
+    page: UseReducerDispatcher<Page>,
+    json: Rc<str>,
+    sections: Vec<Section>,
+    (bytes, ms): (f64, f64),
+    current: impl Fn() -> bool,
+) {
+    let mut report = Report::default();
+    let mut since = now_ms();
+    let mut read = if sections.is_empty() {
+        Err("it has no sections".to_owned())
+    } else {
+        Ok(())
+    };
+    for section in &sections {
+        if now_ms() - since > READ_SLICE_MS {
+            next_task().await;
+            if !current() {
+                return;
+            }
+            since = now_ms();
+        }
+        read = json
+            .get(section.start..section.end)
+            .ok_or_else(|| format!("{} lies outside it", section.name))
+            .and_then(|text| read_section(&mut report, &section.name, text));
+        if read.is_err() {
+            break;
+        }
+    }
+    if !current() {
+        return;
+    }
+    match read {
+        Ok(()) => page.dispatch(Action::Report(Box::new(report), bytes, ms)),
+        Err(e) => {
+            publish_state("error");
+            page.dispatch(Action::Worker(FromWorker::Failed {
+                message: format!("the decoder's report does not read back: {e}"),
+            }));
+        }
+    }
+}
+
+/// Resolves in a later task of the event loop (a zero-delay timer).
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let scheduled = web_sys::window()
+            .map(|w| w.set_timeout_with_callback(&resolve).is_ok())
+            .unwrap_or(false);
+        if !scheduled {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// The decoding worker as a hook.
 #[hook]
 pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
@@ -207,6 +273,9 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
     let exporting: Rc<RefCell<Option<Job>>> = use_mut_ref(|| None);
     let export_status = use_state(|| None::<AttrValue>);
     let timing: Rc<RefCell<Timing>> = use_mut_ref(Timing::default);
+    // Counts the files given and the cancels: a report still being read back when another file
+    // is given, or Cancel pressed, is dropped.
+    let generation: Rc<Cell<u64>> = use_memo((), |()| Cell::new(0));
 
     let start = {
         let page = page.clone();
@@ -215,7 +284,9 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         let file = file.clone();
         let has_file = has_file.clone();
         let timing = timing.clone();
+        let generation = generation.clone();
         use_callback((), move |(name, blob): (String, Blob), ()| {
+            generation.set(generation.get() + 1);
             *timing.borrow_mut() = Timing {
                 started: Some(now_ms()),
                 ..Timing::default()
@@ -244,32 +315,11 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                 let raw = raw.clone();
                 let worker = worker.clone();
                 let timing = timing.clone();
+                let generation = generation.clone();
+                let this_file = generation.get();
                 Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                     let data = event.data();
                     let message = match serde_wasm_bindgen::from_value::<FromWorker>(data.clone()) {
-                        Ok(FromWorker::Done {
-                            bytes, ms, memory, ..
-                        }) => {
-                            // The report's UTF-8 bytes, in pieces transferred beside the other
-                            // fields.
-                            let json = js_sys::Reflect::get(&data, &"json".into())
-                                .ok()
-                                .and_then(|j| j.dyn_into::<js_sys::Array>().ok())
-                                .and_then(|pieces| joined(&pieces))
-                                .map(|bytes| String::from_utf8(bytes).map(Rc::<str>::from));
-                            match json {
-                                Some(Ok(json)) => FromWorker::Done {
-                                    json,
-                                    bytes,
-                                    ms,
-                                    memory,
-                                },
-                                _ => FromWorker::Failed {
-                                    message: "the decoder's report did not arrive as UTF-8 JSON"
-                                        .into(),
-                                },
-                            }
-                        }
                         Ok(m) => m,
                         Err(e) => {
                             publish_state("error");
@@ -280,6 +330,46 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                             return;
                         }
                     };
+                    if let FromWorker::Done {
+                        sections,
+                        bytes,
+                        ms,
+                        memory,
+                    } = message
+                    {
+                        {
+                            let mut timing = timing.borrow_mut();
+                            timing.decode_ms = ms;
+                            timing.worker_memory = memory;
+                        }
+                        // The worker ends now, and its memory with it.
+                        WORKER_MEMORY.with(|m| m.set(0.0));
+                        finish_later(&running);
+                        // The report's UTF-8 bytes, in pieces transferred beside the other fields.
+                        let json = js_sys::Reflect::get(&data, &"json".into())
+                            .ok()
+                            .and_then(|j| j.dyn_into::<js_sys::Array>().ok())
+                            .and_then(|pieces| joined(&pieces))
+                            .and_then(|bytes| String::from_utf8(bytes).ok())
+                            .map(Rc::<str>::from);
+                        let Some(json) = json else {
+                            publish_state("error");
+                            page.dispatch(Action::Worker(FromWorker::Failed {
+                                message: "the decoder's report did not arrive as UTF-8 JSON".into(),
+                            }));
+                            return;
+                        };
+                        *raw.borrow_mut() = Some(json.clone());
+                        let generation = generation.clone();
+                        wasm_bindgen_futures::spawn_local(read_report(
+                            page.clone(),
+                            json,
+                            sections,
+                            (bytes, ms),
+                            move || generation.get() == this_file,
+                        ));
+                        return;
+                    }
                     match &message {
                         FromWorker::Ready => {
                             if let Err(e) = worker.post_message(&blob) {
@@ -289,14 +379,6 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                                 )));
                             }
                             return;
-                        }
-                        FromWorker::Done {
-                            json, ms, memory, ..
-                        } => {
-                            *raw.borrow_mut() = Some(json.clone());
-                            let mut timing = timing.borrow_mut();
-                            timing.decode_ms = *ms;
-                            timing.worker_memory = *memory;
                         }
                         FromWorker::Failed { .. } => publish_state("error"),
                         FromWorker::Progress {
@@ -320,6 +402,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                             );
                         }
                         FromWorker::Finishing { .. }
+                        | FromWorker::Done { .. }
                         | FromWorker::Extracted { .. }
                         | FromWorker::Audio { .. } => {}
                     }
@@ -363,6 +446,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
         let running = running.clone();
         let timing = timing.clone();
         use_callback((), move |(), ()| {
+            generation.set(generation.get() + 1);
             running.borrow_mut().take();
             timing.borrow_mut().started = None;
             WORKER_MEMORY.with(|m| m.set(0.0));

@@ -47,15 +47,15 @@ pub enum FromWorker {
         /// Milliseconds since the start.
         ms: f64,
     },
-    /// The finished report.
+    /// The finished report. Its JSON (the CLI's `--json` contract, compact) travels beside the
+    /// message's fields as UTF-8 bytes in pieces of about a megabyte (property `json`, an array
+    /// of `Uint8Array`s, their buffers transferred): no UTF-16 string in either JS heap, no copy
+    /// in `postMessage`, and never the whole JSON in the decoder's wasm memory (`report_json`).
     Done {
-        /// The report as JSON (the CLI's `--json` contract, compact). It travels beside the
-        /// message's other fields as UTF-8 bytes in pieces of about a megabyte (property `json`,
-        /// an array of `Uint8Array`s, their buffers transferred): no UTF-16 string in either JS
-        /// heap, no copy in `postMessage`, and never the whole JSON in the decoder's wasm memory
-        /// (`report_json`).
-        #[serde(skip)]
-        json: std::rc::Rc<str>,
+        /// Where each top-level section's value lies in the JSON, for reading it back one
+        /// section at a time.
+        #[serde(default)]
+        sections: Vec<crate::report_json::Section>,
         /// Bytes of the file.
         bytes: f64,
         /// Milliseconds the analysis took.

@@ -3,16 +3,32 @@
 //! they come (each piece copied out of its wasm memory), so it never holds a whole report and
 //! its whole JSON at once: on a 10 GB capture the JSON alone is 67 MB, and a `Vec` growing to it
 //! doubles to 128 MiB of wasm memory that is never given back.
+//!
+//! The writer also says where each section's value lies, so the page reads the report back one
+//! section at a time ([`read_section`]), with the event loop free between them: read in one go,
+//! the 10 GB capture's report held the page's main thread for 0.6 s.
 
 use std::io::{self, Write};
 
 use callscope_analysis::Report;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// Where one top-level member's value lies in the JSON: bytes `start..end`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    /// The member's name (`"rtp"`).
+    pub name: String,
+    /// Offset of its value's first byte.
+    pub start: usize,
+    /// Offset just past its value.
+    pub end: usize,
+}
 
 /// Writes `report` as `serde_json::to_writer` would, consuming it section by section (every
 /// field of [`Report`] in its declared order: the destructuring fails to compile when a field is
-/// added, and the test compares the bytes with serde_json's).
-pub fn write_compact(report: Report, out: &mut impl Write) -> io::Result<()> {
+/// added, and the test compares the bytes with serde_json's). Returns where each section's value
+/// was written.
+pub fn write_compact(report: Report, out: &mut impl Write) -> io::Result<Vec<Section>> {
     let Report {
         schema,
         capture,
@@ -32,36 +48,122 @@ pub fn write_compact(report: Report, out: &mut impl Write) -> io::Result<()> {
         timeline,
         limits,
     } = report;
+    let mut out = Counted { out, written: 0 };
+    let mut sections = Vec::with_capacity(17);
     out.write_all(b"{")?;
-    member(out, "schema", schema, true)?;
-    member(out, "capture", capture, false)?;
-    member(out, "hierarchy", hierarchy, false)?;
-    member(out, "endpoints", endpoints, false)?;
-    member(out, "conversations", conversations, false)?;
-    member(out, "processes", processes, false)?;
-    member(out, "ike", ike, false)?;
-    member(out, "stun", stun, false)?;
-    member(out, "sip", sip, false)?;
-    member(out, "rtp", rtp, false)?;
-    member(out, "rtcp", rtcp, false)?;
-    member(out, "dns", dns, false)?;
-    member(out, "tls", tls, false)?;
-    member(out, "names", names, false)?;
-    member(out, "verdicts", verdicts, false)?;
-    member(out, "timeline", timeline, false)?;
-    member(out, "limits", limits, false)?;
-    out.write_all(b"}")
+    member(&mut out, &mut sections, "schema", schema)?;
+    member(&mut out, &mut sections, "capture", capture)?;
+    member(&mut out, &mut sections, "hierarchy", hierarchy)?;
+    member(&mut out, &mut sections, "endpoints", endpoints)?;
+    member(&mut out, &mut sections, "conversations", conversations)?;
+    member(&mut out, &mut sections, "processes", processes)?;
+    member(&mut out, &mut sections, "ike", ike)?;
+    member(&mut out, &mut sections, "stun", stun)?;
+    member(&mut out, &mut sections, "sip", sip)?;
+    member(&mut out, &mut sections, "rtp", rtp)?;
+    member(&mut out, &mut sections, "rtcp", rtcp)?;
+    member(&mut out, &mut sections, "dns", dns)?;
+    member(&mut out, &mut sections, "tls", tls)?;
+    member(&mut out, &mut sections, "names", names)?;
+    member(&mut out, &mut sections, "verdicts", verdicts)?;
+    member(&mut out, &mut sections, "timeline", timeline)?;
+    member(&mut out, &mut sections, "limits", limits)?;
+    out.write_all(b"}")?;
+    Ok(sections)
 }
 
 /// `"name":value` (after a comma unless first); the value is dropped when written.
-fn member<T: Serialize>(out: &mut impl Write, name: &str, value: T, first: bool) -> io::Result<()> {
-    if !first {
+fn member<W: Write, T: Serialize>(
+    out: &mut Counted<W>,
+    sections: &mut Vec<Section>,
+    name: &str,
+    value: T,
+) -> io::Result<()> {
+    if !sections.is_empty() {
         out.write_all(b",")?;
     }
     out.write_all(b"\"")?;
     out.write_all(name.as_bytes())?;
     out.write_all(b"\":")?;
-    serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)
+    let start = out.written;
+    serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+    sections.push(Section {
+        name: name.into(),
+        start,
+        end: out.written,
+    });
+    Ok(())
+}
+
+/// A writer that counts what went through it.
+struct Counted<W> {
+    out: W,
+    written: usize,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(data)?;
+        self.written += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Reads one section's JSON (`json[start..end]` of a [`Section`]) into its field of `report`.
+/// Every field of [`Report`] is named here (the destructuring fails to compile when one is
+/// added); a name that is none of them is an error.
+pub fn read_section(report: &mut Report, name: &str, json: &str) -> Result<(), String> {
+    let Report {
+        schema,
+        capture,
+        hierarchy,
+        endpoints,
+        conversations,
+        processes,
+        ike,
+        stun,
+        sip,
+        rtp,
+        rtcp,
+        dns,
+        tls,
+        names,
+        verdicts,
+        timeline,
+        limits,
+    } = report;
+    let read = match name {
+        "schema" => into(schema, json),
+        "capture" => into(capture, json),
+        "hierarchy" => into(hierarchy, json),
+        "endpoints" => into(endpoints, json),
+        "conversations" => into(conversations, json),
+        "processes" => into(processes, json),
+        "ike" => into(ike, json),
+        "stun" => into(stun, json),
+        "sip" => into(sip, json),
+        "rtp" => into(rtp, json),
+        "rtcp" => into(rtcp, json),
+        "dns" => into(dns, json),
+        "tls" => into(tls, json),
+        "names" => into(names, json),
+        "verdicts" => into(verdicts, json),
+        "timeline" => into(timeline, json),
+        "limits" => into(limits, json),
+        other => return Err(format!("the report has no section {other:?}")),
+    };
+    read.map_err(|e| format!("{name}: {e}"))
+}
+
+/// `*field = json`, read with `from_str` (the page's one serde_json reader: each reader type
+/// compiles every `Deserialize` of the report once more).
+fn into<T: for<'de> Deserialize<'de>>(field: &mut T, json: &str) -> serde_json::Result<()> {
+    *field = serde_json::from_str(json)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -83,13 +185,39 @@ mod tests {
         assert!(report.sip.calls.len() + report.rtp.streams.len() > 0);
         let expected = serde_json::to_vec(&report).unwrap();
         let mut written = Vec::new();
-        write_compact(report, &mut written).unwrap();
-        assert_eq!(
-            String::from_utf8(written).unwrap(),
-            String::from_utf8(expected).unwrap()
-        );
+        let sections = write_compact(report.clone(), &mut written).unwrap();
+        let written = String::from_utf8(written).unwrap();
+        assert_eq!(written, String::from_utf8(expected).unwrap());
         let mut empty = Vec::new();
         write_compact(Report::default(), &mut empty).unwrap();
         assert_eq!(empty, serde_json::to_vec(&Report::default()).unwrap());
+
+        // Read back section by section, the report is the one written.
+        assert_eq!(sections.len(), 17);
+        assert_eq!(
+            &written[sections[0].start..sections[0].end],
+            "\"callscope.report/1\""
+        );
+        let mut read = Report::default();
+        for s in &sections {
+            read_section(&mut read, &s.name, &written[s.start..s.end]).unwrap();
+        }
+        assert_eq!(read, report);
+    }
+
+    #[test]
+    fn a_section_that_does_not_read_says_which() {
+        let mut report = Report::default();
+        assert_eq!(
+            read_section(&mut report, "verdicts", "[").unwrap_err(),
+            "verdicts: EOF while parsing a list at line 1 column 1"
+        );
+        assert!(read_section(&mut report, "rtp", "7")
+            .unwrap_err()
+            .starts_with("rtp: invalid type: integer `7`"));
+        assert_eq!(
+            read_section(&mut report, "nonsense", "1").unwrap_err(),
+            "the report has no section \"nonsense\""
+        );
     }
 }

@@ -195,8 +195,10 @@ pub struct Page {
 pub enum Action {
     /// A capture was chosen (name, size).
     Start(String, f64),
-    /// A message from the worker.
+    /// A message from the worker (its report comes as [`Action::Report`], once read back).
     Worker(FromWorker),
+    /// The decoder's report, read back (with the file's bytes and the decoder's milliseconds).
+    Report(Box<Report>, f64, f64),
     /// The worker could not start or crashed.
     Crash(String),
     /// The user cancelled the decoding.
@@ -370,29 +372,18 @@ impl Reducible for Page {
                     finishing: true,
                 };
             }
-            Action::Worker(FromWorker::Done {
-                json, bytes, ms, ..
-            }) => {
+            Action::Report(report, bytes, ms) => {
                 let name = page.file_name().unwrap_or_default().to_owned();
-                match serde_json::from_str::<Report>(&json) {
-                    Ok(report) => {
-                        page.phase = Phase::Done {
-                            name,
-                            raw: Rc::new(report),
-                            bytes,
-                            ms,
-                        };
-                        rederive = true;
-                    }
-                    Err(e) => {
-                        page.phase = Phase::Error {
-                            name,
-                            message: format!("the decoder's report does not read back: {e}"),
-                        };
-                        page.shown = None;
-                    }
-                }
+                page.phase = Phase::Done {
+                    name,
+                    raw: Rc::new(*report),
+                    bytes,
+                    ms,
+                };
+                rederive = true;
             }
+            // The bridge reads the report back and sends it as `Action::Report`.
+            Action::Worker(FromWorker::Done { .. }) => {}
             Action::Worker(FromWorker::Failed { message }) | Action::Crash(message) => {
                 let name = page.file_name().unwrap_or_default().to_owned();
                 page.phase = Phase::Error { name, message };
@@ -475,12 +466,7 @@ mod tests {
     }
 
     fn done() -> Action {
-        Action::Worker(FromWorker::Done {
-            json: serde_json::to_string(&report()).unwrap().into(),
-            bytes: 10.0,
-            ms: 1.0,
-            memory: 0.0,
-        })
+        Action::Report(Box::new(report()), 10.0, 1.0)
     }
 
     #[test]

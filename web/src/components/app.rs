@@ -472,13 +472,19 @@ pub fn app() -> Html {
             let mbps = bytes / 1e6 / (ms / 1e3).max(1e-3);
             html! {
                 <section class="card progress" data-testid="progress" aria-live="polite">
+                    // The clocks tick on the page's own timer: while the decoder waits for the
+                    // disk, or builds the report, it sends nothing, and the line still shows the
+                    // page is alive.
                     if *finishing {
                         <p data-testid="progress-read">
                             { format!("Read all of {name} ({:.1} MB, {} packets) in {:.1} s; building the report: ", total / 1e6, callscope_view::format::count(*packets), ms / 1e3) }
-                            <crate::components::elapsed::Elapsed />
+                            <crate::components::elapsed::Elapsed key="building" />
                         </p>
                     } else {
-                        <p data-testid="progress-read">{ format!("Decoding {name}: {:.0} of {:.1} MB, {} packets, {mbps:.0} MB/s", bytes / 1e6, total / 1e6, callscope_view::format::count(*packets)) }</p>
+                        <p data-testid="progress-read">
+                            { format!("Decoding {name}: {:.0} of {:.1} MB, {} packets, {mbps:.0} MB/s, ", bytes / 1e6, total / 1e6, callscope_view::format::count(*packets)) }
+                            <crate::components::elapsed::Elapsed key="decoding" />
+                        </p>
                     }
                     <p class="muted" data-testid="progress-found">{ format!(
                         "So far: {} call{}, {} RTP stream{}, {} IKE tunnel{}.",

@@ -1,5 +1,5 @@
 //! Seconds since it appeared, counting up ten times a second: the page's own proof of life
-//! while the worker is busy in one long step (building the report) and sends nothing.
+//! while the worker sends nothing (waiting for the file's slices, building the report).
 
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
