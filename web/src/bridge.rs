@@ -503,16 +503,35 @@ pub enum JobEvent {
 /// A job running in a worker of its own; dropping it terminates the worker.
 pub struct Job(#[allow(dead_code)] Running);
 
-/// Starts a worker that reads `blob` again for a job: the request `{file, [key]: value}` (the
-/// worker tells jobs apart by `key`: `selection` or `audio`). `on_event` gets its progress and
-/// its end; after the end the worker has nothing more to say.
+/// What a job's worker is asked for, as JSON.
+pub enum JobRequest {
+    /// A filtered capture (a `Selection`), written by the decoding worker.
+    Export(String),
+    /// A call's or a stream's audio (a `callscope_audio::Request`), decoded by the audio worker.
+    Audio(String),
+}
+
+impl JobRequest {
+    /// The worker's loader, and the request's field name.
+    fn worker_and_key(&self) -> (&'static str, &'static str) {
+        match self {
+            JobRequest::Export(_) => ("./worker_loader.js", "selection"),
+            JobRequest::Audio(_) => ("./audio_loader.js", "audio"),
+        }
+    }
+}
+
+/// Starts a worker that reads `blob` again for a job: the request `{file, selection}` or
+/// `{file, audio}`. `on_event` gets its progress and its end; after the end the worker has
+/// nothing more to say.
 pub fn start_job(
     blob: Blob,
-    key: &'static str,
-    value: String,
+    request: JobRequest,
     on_event: impl FnMut(JobEvent) + 'static,
 ) -> Result<Job, String> {
-    let worker = Worker::new("./worker_loader.js").map_err(|e| format!("{e:?}"))?;
+    let (loader, key) = request.worker_and_key();
+    let (JobRequest::Export(value) | JobRequest::Audio(value)) = request;
+    let worker = Worker::new(loader).map_err(|e| format!("{e:?}"))?;
     // Both the messages and a crash (a decoder's panic ends the worker) end the job.
     let on_event = Rc::new(RefCell::new(on_event));
     let on_message = {
@@ -619,7 +638,7 @@ fn start_export(
         }
     };
     let selection = serde_json::to_string(&selection).unwrap_or_default();
-    match start_job(blob, "selection", selection, on_event) {
+    match start_job(blob, JobRequest::Export(selection), on_event) {
         Ok(job) => *exporting.borrow_mut() = Some(job),
         Err(e) => status.set(Some(format!("Cannot start the export: {e}").into())),
     }

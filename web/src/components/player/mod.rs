@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::bridge::{finish_job_later, start_job, Job, JobEvent};
+use crate::bridge::{finish_job_later, start_job, Job, JobEvent, JobRequest};
 use crate::messages::FromWorker;
 pub use waveform::Moment;
 use waveform::{clock, Lane, Waveform};
@@ -253,7 +253,7 @@ pub fn audio_player(props: &Props) -> Html {
                     _ => {}
                 }
             };
-            match start_job(file.clone(), "audio", text, on_event) {
+            match start_job(file.clone(), JobRequest::Audio(text), on_event) {
                 Ok(j) => *job.borrow_mut() = Some(j),
                 Err(e) => phase.set(Phase::Failed(format!("cannot start the decoder: {e}"))),
             }
