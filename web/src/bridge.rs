@@ -66,7 +66,7 @@ pub struct Decoder {
     /// Stops the running decoding.
     pub cancel: Callback<()>,
     /// The worker's report as the JSON it posted (published as is when nothing changed it).
-    pub raw: Rc<RefCell<Option<Rc<str>>>>,
+    pub raw: Rc<RefCell<Option<Rc<String>>>>,
     /// Writes a filtered capture of the decoded file: the flows, and a name for the file.
     pub extract: Callback<(Selection, String)>,
     /// Whether there is a file to export from (a shared report has none).
@@ -117,7 +117,7 @@ thread_local! {
 /// Makes `window.callscopeReport` the report whose JSON is `json`, parsed on first read (a
 /// large report's object graph is only built when a script asks for it). The previous report's
 /// getter, and the text it held, are freed.
-pub fn publish_report(json: Rc<str>) {
+pub fn publish_report(json: Rc<String>) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -207,7 +207,7 @@ const READ_SLICE_MS: f64 = 40.0;
 /// says the page moved on (another file, Cancel).
 async fn read_report(
     page: UseReducerDispatcher<Page>,
-    json: Rc<str>,
+    json: Rc<String>,
     sections: Vec<Section>,
     (bytes, ms): (f64, f64),
     current: impl Fn() -> bool,
@@ -266,7 +266,7 @@ async fn next_task() {
 #[hook]
 pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
     let running: Rc<RefCell<Option<Running>>> = use_mut_ref(|| None);
-    let raw: Rc<RefCell<Option<Rc<str>>>> = use_mut_ref(|| None);
+    let raw: Rc<RefCell<Option<Rc<String>>>> = use_mut_ref(|| None);
     // The file being shown, for filtered-capture exports (it is read again, never kept in memory).
     let file: Rc<RefCell<Option<Blob>>> = use_mut_ref(|| None);
     let has_file = use_state(|| false);
@@ -351,7 +351,9 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                             .and_then(|j| j.dyn_into::<js_sys::Array>().ok())
                             .and_then(|pieces| joined(&pieces))
                             .and_then(|bytes| String::from_utf8(bytes).ok())
-                            .map(Rc::<str>::from);
+                            // `Rc::new`, not `Rc<str>`, which would copy it (67 MB for a 10 GB
+                            // capture).
+                            .map(Rc::new);
                         let Some(json) = json else {
                             publish_state("error");
                             page.dispatch(Action::Worker(FromWorker::Failed {
