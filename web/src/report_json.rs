@@ -24,53 +24,55 @@ pub struct Section {
     pub end: usize,
 }
 
-/// Writes `report` as `serde_json::to_writer` would, consuming it section by section (every
-/// field of [`Report`] in its declared order: the destructuring fails to compile when a field is
-/// added, and the test compares the bytes with serde_json's). Returns where each section's value
-/// was written.
-pub fn write_compact(report: Report, out: &mut impl Write) -> io::Result<Vec<Section>> {
-    let Report {
-        schema,
-        capture,
-        hierarchy,
-        endpoints,
-        conversations,
-        processes,
-        ike,
-        stun,
-        sip,
-        rtp,
-        rtcp,
-        dns,
-        tls,
-        names,
-        verdicts,
-        timeline,
-        limits,
-    } = report;
-    let mut out = Counted { out, written: 0 };
-    let mut sections = Vec::with_capacity(17);
-    out.write_all(b"{")?;
-    member(&mut out, &mut sections, "schema", schema)?;
-    member(&mut out, &mut sections, "capture", capture)?;
-    member(&mut out, &mut sections, "hierarchy", hierarchy)?;
-    member(&mut out, &mut sections, "endpoints", endpoints)?;
-    member(&mut out, &mut sections, "conversations", conversations)?;
-    member(&mut out, &mut sections, "processes", processes)?;
-    member(&mut out, &mut sections, "ike", ike)?;
-    member(&mut out, &mut sections, "stun", stun)?;
-    member(&mut out, &mut sections, "sip", sip)?;
-    member(&mut out, &mut sections, "rtp", rtp)?;
-    member(&mut out, &mut sections, "rtcp", rtcp)?;
-    member(&mut out, &mut sections, "dns", dns)?;
-    member(&mut out, &mut sections, "tls", tls)?;
-    member(&mut out, &mut sections, "names", names)?;
-    member(&mut out, &mut sections, "verdicts", verdicts)?;
-    member(&mut out, &mut sections, "timeline", timeline)?;
-    member(&mut out, &mut sections, "limits", limits)?;
-    out.write_all(b"}")?;
-    Ok(sections)
+/// The writer and the reader of the report's sections, from one list of [`Report`]'s fields in
+/// their declared order (each function destructures `Report` without `..`, so neither compiles
+/// when a field is added and not listed; the test compares the bytes with serde_json's).
+macro_rules! sections {
+    ($($field:ident),* $(,)?) => {
+        /// Writes `report` as `serde_json::to_writer` would, consuming it section by section.
+        /// Returns where each section's value was written.
+        pub fn write_compact(report: Report, out: &mut impl Write) -> io::Result<Vec<Section>> {
+            let Report { $($field),* } = report;
+            let mut out = Counted { out, written: 0 };
+            let mut sections = Vec::new();
+            out.write_all(b"{")?;
+            $(member(&mut out, &mut sections, stringify!($field), $field)?;)*
+            out.write_all(b"}")?;
+            Ok(sections)
+        }
+
+        /// Reads one section's JSON (`json[start..end]` of a [`Section`]) into its field of
+        /// `report`; a name that is no field is an error.
+        pub fn read_section(report: &mut Report, name: &str, json: &str) -> Result<(), String> {
+            let Report { $($field),* } = report;
+            let read = match name {
+                $(stringify!($field) => into($field, json),)*
+                other => return Err(format!("the report has no section {other:?}")),
+            };
+            read.map_err(|e| format!("{name}: {e}"))
+        }
+    };
 }
+
+sections!(
+    schema,
+    capture,
+    hierarchy,
+    endpoints,
+    conversations,
+    processes,
+    ike,
+    stun,
+    sip,
+    rtp,
+    rtcp,
+    dns,
+    tls,
+    names,
+    verdicts,
+    timeline,
+    limits,
+);
 
 /// `"name":value` (after a comma unless first); the value is dropped when written.
 fn member<W: Write, T: Serialize>(
@@ -111,52 +113,6 @@ impl<W: Write> Write for Counted<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
-}
-
-/// Reads one section's JSON (`json[start..end]` of a [`Section`]) into its field of `report`.
-/// Every field of [`Report`] is named here (the destructuring fails to compile when one is
-/// added); a name that is none of them is an error.
-pub fn read_section(report: &mut Report, name: &str, json: &str) -> Result<(), String> {
-    let Report {
-        schema,
-        capture,
-        hierarchy,
-        endpoints,
-        conversations,
-        processes,
-        ike,
-        stun,
-        sip,
-        rtp,
-        rtcp,
-        dns,
-        tls,
-        names,
-        verdicts,
-        timeline,
-        limits,
-    } = report;
-    let read = match name {
-        "schema" => into(schema, json),
-        "capture" => into(capture, json),
-        "hierarchy" => into(hierarchy, json),
-        "endpoints" => into(endpoints, json),
-        "conversations" => into(conversations, json),
-        "processes" => into(processes, json),
-        "ike" => into(ike, json),
-        "stun" => into(stun, json),
-        "sip" => into(sip, json),
-        "rtp" => into(rtp, json),
-        "rtcp" => into(rtcp, json),
-        "dns" => into(dns, json),
-        "tls" => into(tls, json),
-        "names" => into(names, json),
-        "verdicts" => into(verdicts, json),
-        "timeline" => into(timeline, json),
-        "limits" => into(limits, json),
-        other => return Err(format!("the report has no section {other:?}")),
-    };
-    read.map_err(|e| format!("{name}: {e}"))
 }
 
 /// `*field = json`, read with `from_str` (the page's one serde_json reader: each reader type
