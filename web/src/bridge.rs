@@ -219,8 +219,11 @@ async fn read_report(
     } else {
         Ok(())
     };
-    for section in &sections {
+    for (done, section) in sections.iter().enumerate() {
         if now_ms() - since > READ_SLICE_MS {
+            // The progress line says so: it changes with each step, even when the page's clock
+            // timer waits behind them.
+            page.dispatch(Action::ReadingReport(done, sections.len()));
             next_task().await;
             if !current() {
                 return;

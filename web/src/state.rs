@@ -46,6 +46,9 @@ pub enum Phase {
         ms: f64,
         /// The whole file is read and the report is being built.
         finishing: bool,
+        /// The report's sections read into the page so far, and how many it has (once the
+        /// decoder has sent it and reading it takes more than one step).
+        read: Option<(usize, usize)>,
     },
     /// The report is ready.
     Done {
@@ -197,6 +200,8 @@ pub enum Action {
     Start(String, f64),
     /// A message from the worker (its report comes as [`Action::Report`], once read back).
     Worker(FromWorker),
+    /// This many of the report's sections are read back, of so many.
+    ReadingReport(usize, usize),
     /// The decoder's report, read back (with the file's bytes and the decoder's milliseconds).
     Report(Box<Report>, f64, f64),
     /// The worker could not start or crashed.
@@ -292,6 +297,7 @@ impl Reducible for Page {
                     found: Found::default(),
                     ms: 0.0,
                     finishing: false,
+                    read: None,
                 };
                 page.notice = None;
                 page.shown = None;
@@ -353,6 +359,7 @@ impl Reducible for Page {
                     },
                     ms,
                     finishing: false,
+                    read: None,
                 };
             }
             Action::Worker(FromWorker::Finishing { packets, ms }) => {
@@ -370,7 +377,13 @@ impl Reducible for Page {
                     found: *found,
                     ms,
                     finishing: true,
+                    read: None,
                 };
+            }
+            Action::ReadingReport(done, of) => {
+                if let Phase::Running { read, .. } = &mut page.phase {
+                    *read = Some((done, of));
+                }
             }
             Action::Report(report, bytes, ms) => {
                 let name = page.file_name().unwrap_or_default().to_owned();
@@ -536,6 +549,19 @@ mod tests {
         };
         assert_eq!((bytes, total, packets, finishing), (1e9, 1e9, 7, true));
         assert_eq!(p.drawn_ms, None, "not drawn while running");
+        let p = p.reduce(Action::ReadingReport(3, 17));
+        assert!(
+            matches!(
+                p.phase,
+                Phase::Running {
+                    read: Some((3, 17)),
+                    finishing: true,
+                    ..
+                }
+            ),
+            "{:?}",
+            p.phase
+        );
         let p = run(p, vec![done(), Action::Drawn(1234.0)]);
         assert_eq!(p.drawn_ms, Some(1234.0));
         let p = p.reduce(Action::Start("next.pcap".into(), 1.0));

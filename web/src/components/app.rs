@@ -463,6 +463,7 @@ pub fn app() -> Html {
             found,
             ms,
             finishing,
+            read,
         } => {
             let pct = if *total > 0.0 {
                 bytes / total * 100.0
@@ -479,6 +480,9 @@ pub fn app() -> Html {
                         <p data-testid="progress-read">
                             { format!("Read all of {name} ({:.1} MB, {} packets) in {:.1} s; building the report: ", total / 1e6, callscope_view::format::count(*packets), ms / 1e3) }
                             <crate::components::elapsed::Elapsed key="building" />
+                            if let Some((done, of)) = read {
+                                { format!("; reading it into the page: {done} of {of} sections") }
+                            }
                         </p>
                     } else {
                         <p data-testid="progress-read">
