@@ -276,7 +276,11 @@ impl Reducible for Page {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         // A decoding's messages count only while it runs (a share link opened meanwhile, or a
         // cancel, has replaced it).
-        if matches!(action, Action::Worker(_)) && !matches!(self.phase, Phase::Running { .. }) {
+        if matches!(
+            action,
+            Action::Worker(_) | Action::ReadingReport(..) | Action::Report(..)
+        ) && !matches!(self.phase, Phase::Running { .. })
+        {
             return self;
         }
         let mut page = (*self).clone();
@@ -511,6 +515,20 @@ mod tests {
             ],
         );
         assert!(p.facts.is_none());
+        assert!(p.shown.is_none());
+    }
+
+    #[test]
+    fn a_report_read_back_after_a_cancel_is_dropped() {
+        let p = run(
+            Rc::default(),
+            vec![
+                Action::Start("big.pcap".into(), 1e9),
+                Action::Cancel,
+                done(),
+            ],
+        );
+        assert_eq!(p.phase, Phase::Idle);
         assert!(p.shown.is_none());
     }
 
