@@ -11,10 +11,12 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
+use callscope_analysis::Progress;
+
 use crate::messages::{FromWorker, CHUNK_BYTES};
 
 /// Minimum milliseconds between progress messages.
-pub const PROGRESS_EVERY_MS: f64 = 100.0;
+const PROGRESS_EVERY_MS: f64 = 100.0;
 
 /// Makes `on_message` this worker's message handler (with the worker's scope, to answer on),
 /// then tells the page it is ready: messages posted before this point were dropped (the loader
@@ -81,11 +83,11 @@ pub fn wasm_memory() -> f64 {
 /// slice arrives at 280–380 MB/s, with four requested ahead at 630–690 MB/s (eight add nothing),
 /// and the decoder, which needs 200 MB/s, waited 0.6–0.9 s for its slices instead of 1–1.8 s.
 /// They cost `READ_AHEAD × CHUNK_BYTES` (16 MiB) of the renderer's memory outside wasm.
-pub const READ_AHEAD: usize = 4;
+const READ_AHEAD: usize = 4;
 
 /// A file read in slices of [`CHUNK_BYTES`], the next [`READ_AHEAD`] requested while the
 /// current one is decoded.
-pub struct Slices {
+struct Slices {
     blob: Blob,
     total: f64,
     /// Where the last requested slice ends.
@@ -95,12 +97,12 @@ pub struct Slices {
     /// The current slice (reused: reading allocates one slice's worth of wasm memory).
     bytes: Vec<u8>,
     /// Bytes handed out so far.
-    pub read: f64,
+    read: f64,
 }
 
 impl Slices {
     /// Starts reading `blob`.
-    pub fn new(blob: &Blob) -> Slices {
+    fn new(blob: &Blob) -> Slices {
         let mut slices = Slices {
             blob: blob.clone(),
             total: blob.size(),
@@ -126,7 +128,7 @@ impl Slices {
     }
 
     /// The next slice; None at the end of the file.
-    pub async fn next(&mut self) -> Option<Result<&[u8], FromWorker>> {
+    async fn next(&mut self) -> Option<Result<&[u8], FromWorker>> {
         let pending = self.pending.pop_front()?;
         let result = pending.await;
         self.request_ahead();
@@ -150,34 +152,38 @@ impl Slices {
     }
 }
 
-/// Reads the file again for a job, slice by slice, into `feed` (which says whether to go on and
-/// how many frames it has read), posting progress ten times a second.
-pub async fn reread(
+/// Reads the file slice by slice into `pass` with `feed` (which says whether to go on), posting
+/// progress with `counts` (what the pass has found so far) after the first slice, so that the
+/// page shows numbers early, then ten times a second.
+pub async fn read_through<P>(
     scope: &DedicatedWorkerGlobalScope,
     blob: &Blob,
-    mut feed: impl FnMut(&[u8]) -> (bool, u64),
+    pass: &mut P,
+    feed: impl Fn(&mut P, &[u8]) -> bool,
+    counts: impl Fn(&P) -> Progress,
 ) -> Result<(), FromWorker> {
     let started = now();
     let total = blob.size();
     let mut slices = Slices::new(blob);
-    let mut last_progress = started;
+    let mut last_progress = started - PROGRESS_EVERY_MS;
     while let Some(slice) = slices.next().await {
-        let (go_on, packets) = feed(slice?);
-        if !go_on {
+        if !feed(pass, slice?) {
             break;
         }
         if now() - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now();
+            let p = counts(pass);
+            let found = p.found.unwrap_or_default();
             post(
                 scope,
                 &FromWorker::Progress {
                     bytes: slices.read,
                     total,
-                    packets,
-                    flows: 0,
-                    calls: 0,
-                    streams: 0,
-                    tunnels: 0,
+                    packets: p.packets,
+                    flows: p.flows,
+                    calls: found.calls,
+                    streams: found.streams,
+                    tunnels: found.tunnels,
                     ms: last_progress - started,
                     memory: wasm_memory(),
                 },

@@ -6,8 +6,10 @@
 //!
 //! Cancelled like the decoding worker, by terminating it; it awaits every slice of the file.
 
+use callscope_analysis::Progress;
+use callscope_audio::Decoder;
 use callscope_web::messages::FromWorker;
-use callscope_web::worker_io::{file_and, listen, post, reread};
+use callscope_web::worker_io::{file_and, listen, post, read_through};
 use web_sys::{Blob, DedicatedWorkerGlobalScope};
 
 fn main() {
@@ -38,9 +40,13 @@ async fn audio(
     blob: &Blob,
     request: callscope_audio::Request,
 ) -> FromWorker {
-    let mut decoder = callscope_audio::Decoder::new(request);
-    let feed = |bytes: &[u8]| (decoder.feed(bytes).is_ok(), decoder.frames());
-    if let Err(failed) = reread(scope, blob, feed).await {
+    let mut decoder = Decoder::new(request);
+    let feed = |d: &mut Decoder, bytes: &[u8]| d.feed(bytes).is_ok();
+    let counts = |d: &Decoder| Progress {
+        packets: d.frames(),
+        ..Progress::default()
+    };
+    if let Err(failed) = read_through(scope, blob, &mut decoder, feed, counts).await {
         return failed;
     }
     let audio = decoder.finish();

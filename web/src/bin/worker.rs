@@ -1,4 +1,4 @@
-//! The decoding worker: receives a `File` (or `Blob`), reads it in slices (`worker_io::Slices`),
+//! The decoding worker: receives a `File` (or `Blob`), reads it in slices (`worker_io`),
 //! feeds the `Analyzer`, posts progress about ten times a second and then the report. Given
 //! `{ file, selection }` instead, it reads the file a second time and writes the selected flows
 //! as pcapng (`callscope_analysis::extract`), posting the output in pieces as it grows, so neither
@@ -10,12 +10,10 @@
 //! once per slice (~20 ms), and Cancel takes effect within a slice.
 
 use callscope_analysis::extract::{Extractor, Selection};
-use callscope_analysis::{Analyzer, Options};
+use callscope_analysis::{Analyzer, Options, Progress};
 use callscope_web::messages::{FromWorker, CHUNK_BYTES};
 use callscope_web::report_json::write_compact;
-use callscope_web::worker_io::{
-    file_and, listen, now, post, reread, wasm_memory, Slices, PROGRESS_EVERY_MS,
-};
+use callscope_web::worker_io::{file_and, listen, now, post, read_through, wasm_memory};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope};
@@ -65,38 +63,11 @@ async fn analyze(scope: &DedicatedWorkerGlobalScope, blob: &Blob) -> Option<From
     let started = now();
     let total = blob.size();
     let mut analyzer = Analyzer::new(Options::for_browser());
-    let mut slices = Slices::new(blob);
-    // The first slice's counts go out at once (the page shows numbers early), then ten a second.
-    let mut last_progress = started - PROGRESS_EVERY_MS;
-    while let Some(slice) = slices.next().await {
-        let bytes = match slice {
-            Ok(bytes) => bytes,
-            Err(failed) => return Some(failed),
-        };
-        if analyzer.feed(bytes).is_err() {
-            break;
-        }
-        if now() - last_progress >= PROGRESS_EVERY_MS {
-            last_progress = now();
-            let p = analyzer.snapshot();
-            let found = p.found.unwrap_or_default();
-            post(
-                scope,
-                &FromWorker::Progress {
-                    bytes: slices.read,
-                    total,
-                    packets: p.packets,
-                    flows: p.flows,
-                    calls: found.calls,
-                    streams: found.streams,
-                    tunnels: found.tunnels,
-                    ms: last_progress - started,
-                    memory: wasm_memory(),
-                },
-            );
-        }
+    let feed = |a: &mut Analyzer, bytes: &[u8]| a.feed(bytes).is_ok();
+    let read = read_through(scope, blob, &mut analyzer, feed, Analyzer::snapshot).await;
+    if let Err(failed) = read {
+        return Some(failed);
     }
-    drop(slices);
     post(
         scope,
         &FromWorker::Finishing {
@@ -225,7 +196,9 @@ async fn extract(
             }
         }
     };
-    if let Err(failed) = reread(scope, blob, |bytes| (extractor.feed(bytes).is_ok(), 0)).await {
+    let feed = |x: &mut Extractor<_>, bytes: &[u8]| x.feed(bytes).is_ok();
+    let counts = |_: &Extractor<_>| Progress::default();
+    if let Err(failed) = read_through(scope, blob, &mut extractor, feed, counts).await {
         return failed;
     }
     match extractor.finish() {
