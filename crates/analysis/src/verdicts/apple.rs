@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{count, flow, same_pair, streams_between, Confidence, Evidence, Input, Verdict};
+use super::{
+    count, flow, same_pair, streams_between, unique, Confidence, Evidence, Input, Verdict,
+};
 use crate::addr::Socket;
 use crate::report::{Conversation, ProcessRef, Report};
 
@@ -301,17 +303,6 @@ fn push_words(p: &Push<'_>) -> String {
         .unwrap_or_default();
     let process = p.process.map(|p| format!(", by {p}")).unwrap_or_default();
     format!("TCP {} → {} {why}{packets}{process}.", p.a, p.b)
-}
-
-/// The items once each, in first-seen order.
-fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
-    let mut out = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

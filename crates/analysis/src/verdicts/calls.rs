@@ -2,7 +2,7 @@
 //! the P-CSCF through the ePDG tunnel, so a capture of `utun`/`ipsec` shows it in the clear), and
 //! calls that did not connect, with the final response that ended them.
 
-use super::{class_of, count, flow, same_pair, secs, Confidence, Evidence, Input, Verdict};
+use super::{class_of, count, flow, same_pair, secs, unique, Confidence, Evidence, Input, Verdict};
 use crate::addr::Socket;
 use crate::names::{table::role_name, threegpp};
 use crate::report::{Conversation, Report};
@@ -159,12 +159,7 @@ fn scoped_report(report: &Report, convs: &[&Conversation]) -> Report {
         .filter(|i| convs.iter().any(|c| c.interface == Some(i.index)))
         .cloned()
         .collect();
-    let mut link_types: Vec<String> = Vec::new();
-    for i in &interfaces {
-        if !link_types.contains(&i.link_type) {
-            link_types.push(i.link_type.clone());
-        }
-    }
+    let link_types = unique(interfaces.iter().map(|i| i.link_type.clone()));
     let sip = &report.sip;
     let calls: Vec<Call> = sip
         .calls

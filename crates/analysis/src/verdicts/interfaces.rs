@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 
 use super::tunnels::{epdg_tunnel, epdg_words};
-use super::{Confidence, Evidence, Input, Verdict};
+use super::{unique, Confidence, Evidence, Input, Verdict};
 use crate::facts::parse_ip;
 use crate::facts::{Facts, Interface};
 use crate::report::{Name, ProcessRef};
@@ -248,20 +248,14 @@ fn socket_owners(facts: &Facts, i: &Interface) -> Vec<ProcessRef> {
         .iter()
         .filter_map(|a| parse_ip(&a.addr))
         .collect();
-    let mut out: Vec<ProcessRef> = Vec::new();
-    for s in &facts.sockets {
+    unique(facts.sockets.iter().filter_map(|s| {
         let (Some(pid), Some(name)) = (s.pid, s.process.as_deref()) else {
-            continue;
+            return None;
         };
-        if !parse_ip(&s.local).is_some_and(|ip| mine.contains(&ip)) {
-            continue;
-        }
-        let label = ProcessRef::new(name, pid);
-        if !out.contains(&label) {
-            out.push(label);
-        }
-    }
-    out
+        parse_ip(&s.local)
+            .is_some_and(|ip| mine.contains(&ip))
+            .then(|| ProcessRef::new(name, pid))
+    }))
 }
 
 #[cfg(test)]

@@ -241,6 +241,17 @@ pub fn process_of<'a>(
         .and_then(|c| c.process.as_ref())
 }
 
+/// The items once each, in first-seen order.
+fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 /// `n` and the word, plural when `n` is not 1: `1 packet`, `3 packets`.
 pub fn count(n: u64, word: &str) -> String {
     if n == 1 {
