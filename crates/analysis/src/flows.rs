@@ -369,7 +369,7 @@ impl FlowTable {
         } = self;
         drop(index);
         slab.retain(|e| e.live);
-        slab.sort_unstable_by_key(|e| e.flow.id);
+        crate::order::sort_by_key(&mut slab, |e| e.flow.id);
         slab.into_iter().map(|e| (e.key, e.flow))
     }
 

@@ -176,7 +176,7 @@ impl Hierarchy {
                 .map(|end| (std::cmp::Reverse(total(&leaves, &p[..end])), p[end - 1]))
                 .collect()
         };
-        nodes.sort_by_cached_key(|(p, _)| key(p));
+        crate::order::sort_by_cached_key(&mut nodes, |(p, _)| key(p));
         nodes
             .into_iter()
             .map(|(p, (frames, bytes))| HierarchyNode {

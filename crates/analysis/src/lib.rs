@@ -73,6 +73,7 @@ pub mod hierarchy;
 pub mod ike;
 pub mod mask;
 pub mod names;
+pub mod order;
 pub mod partial;
 mod protocol_stage;
 #[cfg(not(target_arch = "wasm32"))]

@@ -271,7 +271,9 @@ impl Masker {
     /// first so that a number inside another is not half replaced.
     pub fn text(&self, text: &str) -> String {
         let mut pairs: Vec<(&String, &String)> = self.users.iter().chain(&self.names).collect();
-        pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
+        crate::order::sort_by(&mut pairs, |a, b| {
+            b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0))
+        });
         let mut out = text.to_owned();
         for (value, pseudonym) in pairs {
             if !value.is_empty() && out.contains(value.as_str()) {

@@ -41,7 +41,7 @@ mod tests {
             .iter()
             .map(|a| a.parse().unwrap())
             .collect();
-        v.sort_by_key(|&a| AddrKey::from(a));
+        callscope_analysis::order::sort_by_key(&mut v, |&a| AddrKey::from(a));
         let text: Vec<String> = v.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,

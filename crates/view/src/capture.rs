@@ -65,7 +65,7 @@ pub fn clock_warning(r: &Report) -> Option<String> {
     if spans.len() < 2 {
         return None;
     }
-    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    callscope_analysis::order::sort_by(&mut spans, |a, b| a.0.total_cmp(&b.0));
     let mut end = spans[0].1;
     let mut before = spans[0].2.clone();
     for (start, stop, name) in spans.iter().skip(1) {

@@ -189,7 +189,7 @@ pub fn layout(
             });
         }
     }
-    media_rows.sort_by(|a, b| a.time.total_cmp(&b.time));
+    callscope_analysis::order::sort_by(&mut media_rows, |a, b| a.time.total_cmp(&b.time));
     // Merge by time; a stream goes after the messages of its instant (its SDP answer first).
     let mut out = Vec::with_capacity(rows.len() + media_rows.len());
     let mut media_rows = media_rows.into_iter().peekable();

@@ -123,7 +123,7 @@ pub fn chart(props: &Props) -> Html {
             .iter()
             .flat_map(|s| s.points.iter().map(|p| p.0))
             .collect();
-        xs.sort_by(f64::total_cmp);
+        callscope_analysis::order::sort_by(&mut xs, f64::total_cmp);
         xs.dedup();
         xs
     });
@@ -243,7 +243,7 @@ pub fn chart(props: &Props) -> Html {
     // Markers closer than a label's width share one label ("INVITE +3"); the tooltip names all.
     let mut clusters: Vec<(f64, Vec<&Marker>)> = Vec::new();
     let mut sorted: Vec<&Marker> = props.markers.iter().collect();
-    sorted.sort_by(|a, b| a.x.total_cmp(&b.x));
+    callscope_analysis::order::sort_by(&mut sorted, |a, b| a.x.total_cmp(&b.x));
     for m in sorted {
         match clusters.last_mut() {
             Some((x, members)) if sx(m.x) - sx(*x) < 70.0 => members.push(m),

@@ -295,7 +295,7 @@ fn order(rows: &[Row], needle: &str, sort: Option<(usize, bool)>) -> Vec<usize> 
             key: SortKey::None,
             ..Cell::text("")
         };
-        idx.sort_by(|&a, &b| {
+        callscope_analysis::order::sort_by(&mut idx, |&a, &b| {
             let ca = rows[a].cells.get(col).unwrap_or(&none);
             let cb = rows[b].cells.get(col).unwrap_or(&none);
             let ord = compare(ca, cb);

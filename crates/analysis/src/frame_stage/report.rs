@@ -146,7 +146,9 @@ impl FrameStage {
             .collect();
         // Busiest first, ties in the order of the addresses' text (the contract's order since
         // addresses were text; a numeric order would move rows of every report).
-        endpoints.sort_by_cached_key(|e| (std::cmp::Reverse(e.packets), e.addr.to_string()));
+        crate::order::sort_by_cached_key(&mut endpoints, |e| {
+            (std::cmp::Reverse(e.packets), e.addr.to_string())
+        });
         let processes_named: Vec<report::ProcessRef> = self
             .processes
             .iter()

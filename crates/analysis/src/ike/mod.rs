@@ -338,7 +338,7 @@ impl IkeAnalyzer {
         let mut tunnels: Vec<TunnelReport> = self.tunnels.iter().map(|t| t.report(ctx)).collect();
         let mut unattached = Vec::new();
         let mut esp = self.esp;
-        esp.sort_by_key(|sa| (sa.first_ns, sa.first_frame));
+        crate::order::sort_by_key(&mut esp, |sa| (sa.first_ns, sa.first_frame));
         for sa in esp {
             let r = EspReport {
                 spi: format!("0x{:08x}", sa.spi),
@@ -358,7 +358,7 @@ impl IkeAnalyzer {
                 None => unattached.push(r),
             }
         }
-        tunnels.sort_by(|a, b| a.start.total_cmp(&b.start));
+        crate::order::sort_by(&mut tunnels, |a, b| a.start.total_cmp(&b.start));
         IkeReport {
             messages: self.messages,
             malformed: self.malformed,

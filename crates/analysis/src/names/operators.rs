@@ -85,7 +85,7 @@ fn parse(table: &str) -> Vec<Operator> {
             well_formed.then_some(row)
         })
         .collect();
-    rows.sort_by(|a, b| (&a.mcc, &a.mnc).cmp(&(&b.mcc, &b.mnc)));
+    crate::order::sort_by(&mut rows, |a, b| (&a.mcc, &a.mnc).cmp(&(&b.mcc, &b.mnc)));
     rows.dedup_by(|b, a| a.mcc == b.mcc && a.mnc == b.mnc);
     rows
 }

@@ -19,7 +19,7 @@ pub const MAX_NAMES: usize = 32_768;
 /// returns how many were not kept.
 pub fn attach(report: &mut Report, mut seen: Vec<NameSeen>, start_ns: i64) -> u64 {
     add_port_hints(report, &mut seen);
-    seen.sort_by(|a, b| {
+    crate::order::sort_by(&mut seen, |a, b| {
         (a.addr, a.source, a.ts_ns, &a.name).cmp(&(b.addr, b.source, b.ts_ns, &b.name))
     });
     seen.dedup_by(|later, first| {

@@ -683,7 +683,7 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
         payload: s.payload_names(),
         payload_types: {
             let mut v = s.payload_types.clone();
-            v.sort_by_key(|p| p.pt);
+            crate::order::sort_by_key(&mut v, |p| p.pt);
             v
         },
         packets: s.packets(),

@@ -411,7 +411,7 @@ impl Stream {
     /// tshark's payload column: names of the payload types seen, by number, joined by ", ".
     pub fn payload_names(&self) -> String {
         let mut pts: Vec<&PayloadTypeCount> = self.payload_types.iter().collect();
-        pts.sort_by_key(|p| p.pt);
+        crate::order::sort_by_key(&mut pts, |p| p.pt);
         pts.iter()
             .map(|p| p.name.as_str())
             .collect::<Vec<_>>()

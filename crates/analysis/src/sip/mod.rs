@@ -448,7 +448,7 @@ impl SipAnalyzer {
             .into_iter()
             .map(|(name, messages)| UserAgent { name, messages })
             .collect();
-        user_agents.sort_by(|a, b| {
+        crate::order::sort_by(&mut user_agents, |a, b| {
             b.messages
                 .cmp(&a.messages)
                 .then_with(|| a.name.cmp(&b.name))

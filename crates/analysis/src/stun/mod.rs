@@ -521,9 +521,9 @@ impl StunAnalyzer {
     /// Builds the report section.
     pub fn finish(self, ctx: &FinishContext) -> StunReport {
         let mut txs = self.txs;
-        txs.sort_by_key(|t| t.first_ns);
+        crate::order::sort_by_key(&mut txs, |t| t.first_ns);
         let mut allocs = self.allocs;
-        allocs.sort_by_key(|a| a.first_ns);
+        crate::order::sort_by_key(&mut allocs, |a| a.first_ns);
         StunReport {
             messages: self.messages,
             classic_messages: self.classic_messages,

@@ -244,7 +244,7 @@ fn keepalive_gap(times: &[f64]) -> Option<f64> {
     if gaps.len() < 2 {
         return None;
     }
-    gaps.sort_by(f64::total_cmp);
+    crate::order::sort_by(&mut gaps, f64::total_cmp);
     gaps.get(gaps.len() / 2).copied()
 }
 
@@ -385,7 +385,7 @@ fn tunnel_evidence(report: &Report, i: usize, t: &TunnelReport) -> Evidence {
     }
     frames.extend(t.deletes.iter().map(|d| d.frame));
     frames.retain(|&f| f > 0);
-    frames.sort_unstable();
+    crate::order::sort_by(&mut frames, Ord::cmp);
     frames.dedup();
     Evidence {
         flows,

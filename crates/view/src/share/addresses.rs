@@ -208,7 +208,7 @@ fn addresses(s: &str) -> Vec<(usize, usize, IpAddr)> {
         i += 1;
     }
     found.extend(v4);
-    found.sort_by_key(|f| f.0);
+    callscope_analysis::order::sort_by_key(&mut found, |f| f.0);
     found
 }
 

@@ -52,8 +52,9 @@ impl Reducer {
         if items.len() <= keep {
             return false;
         }
-        let mut order: Vec<usize> = (0..items.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(by(&items[i])));
+        let order = callscope_analysis::order::sorted_indices(items.len(), &|a, b| {
+            by(&items[b]).cmp(&by(&items[a]))
+        });
         let mut chosen = vec![false; items.len()];
         for &i in &order[..keep] {
             chosen[i] = true;
