@@ -88,7 +88,8 @@ fn member<W: Write, T: Serialize>(
     out.write_all(name.as_bytes())?;
     out.write_all(b"\":")?;
     let start = out.written;
-    serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+    // The page's one writer type, so the section serializers are the page's own too.
+    callscope_view::json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
     sections.push(Section {
         name: name.into(),
         start,

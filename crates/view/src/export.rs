@@ -7,9 +7,66 @@ use callscope_analysis::Report;
 /// The report exactly as `callscope analyze --json` prints it (pretty, two-space indent, one
 /// final newline).
 pub fn report_json(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
+    let mut text = pretty(&crate::json::to_string(report).unwrap_or_default());
     text.push('\n');
     text
+}
+
+/// Compact JSON (no space outside strings, as `serde_json::to_string` writes it) indented as
+/// `serde_json::to_string_pretty` would: one pass over the text. The page's wasm then holds one
+/// serializer of the report (the compact one, which share links and the decoder use too), not a
+/// second, pretty one of 30 kB.
+pub fn pretty(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', 2 * depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '[' | '{' => {
+                out.push(c);
+                // An empty array or object stays `[]` / `{}`.
+                if let Some(&close @ (']' | '}')) = chars.peek() {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// One CSV line (RFC 4180 §2: fields with a comma, quote or line break are quoted, quotes
@@ -126,5 +183,33 @@ mod tests {
         let text = report_json(&r);
         assert!(text.starts_with("{\n  \"schema\": \"callscope.report/1\",\n"));
         assert!(text.ends_with("}\n"));
+        assert_eq!(text, serde_json::to_string_pretty(&r).unwrap() + "\n");
+    }
+
+    #[test]
+    fn pretty_is_serde_jsons_pretty_printer() {
+        let value = serde_json::json!({
+            "empty": [], "none": {}, "nested": [[], {}, [1, [2, {"a": null}]], {"b": [true, false]}],
+            "text": "a \"quoted\" [bracket], {brace}: colon \\ back\\\"slash\n tab\t é ☎",
+            "numbers": [-1.5e-7, 0, 18446744073709551615u64, 3.0],
+            "": "",
+        });
+        let compact = serde_json::to_string(&value).unwrap();
+        assert_eq!(
+            pretty(&compact),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+        // The demo capture's report: every section, escapes, empty tables.
+        let mut analyzer =
+            callscope_analysis::Analyzer::new(callscope_analysis::Options::default());
+        analyzer
+            .feed(include_bytes!("../../../static/demo.pcapng"))
+            .unwrap();
+        let demo = analyzer.finish();
+        assert!(!demo.sip.calls.is_empty() && !demo.verdicts.is_empty());
+        assert_eq!(
+            report_json(&demo),
+            serde_json::to_string_pretty(&demo).unwrap() + "\n"
+        );
     }
 }

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod format;
 pub mod headline;
 pub mod icmp;
+pub mod json;
 pub mod ladder;
 pub mod ladder_svg;
 pub mod links;

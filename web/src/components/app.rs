@@ -280,7 +280,9 @@ pub fn app() -> Html {
                 }
                 let json = match raw.borrow().as_ref() {
                     Some(text) if facts.is_none() && !shown.masked => Some(text.clone()),
-                    _ => serde_json::to_string(&*shown.report).ok().map(Rc::new),
+                    _ => callscope_view::json::to_string(&*shown.report)
+                        .ok()
+                        .map(Rc::new),
                 };
                 if let Some(json) = json {
                     publish_report(json);

@@ -252,12 +252,12 @@ fn strings(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
 pub fn mask(report: &mut Report) -> Result<(), MaskError> {
     let error = |e: serde_json::Error| MaskError(e.to_string());
     let mut value: Value =
-        serde_json::from_str(&serde_json::to_string(&*report).map_err(error)?).map_err(error)?;
+        serde_json::from_str(&crate::json::to_string(&*report).map_err(error)?).map_err(error)?;
     let mut m = AddressMasker::default();
     strings(&mut value, &mut |s| m.reserve(s));
     strings(&mut value, &mut |s| *s = m.text(s));
     *report =
-        serde_json::from_str(&serde_json::to_string(&value).map_err(error)?).map_err(error)?;
+        serde_json::from_str(&crate::json::to_string(&value).map_err(error)?).map_err(error)?;
     Ok(())
 }
 

@@ -104,7 +104,7 @@ impl std::error::Error for ShareError {}
 
 /// The fragment (with its `#r=`) of a shared report.
 pub fn encode(shared: &Shared) -> String {
-    let json = serde_json::to_vec(shared).unwrap_or_default();
+    let json = crate::json::to_vec(shared).unwrap_or_default();
     let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing to a Vec cannot fail.
     let _ = deflate.write_all(&json);
@@ -239,7 +239,7 @@ pub fn make(
         .verdicts
         .retain(callscope_analysis::verdicts::needs_facts);
     let mut reducer = reduce::Reducer::new();
-    while serde_json::to_vec(&shared.report).map_or(0, |j| j.len())
+    while crate::json::to_vec(&shared.report).map_or(0, |j| j.len())
         > options.limit * PRE_REDUCE_RATIO
     {
         if !reducer.step(&mut shared.report) {
