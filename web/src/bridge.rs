@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, MessageEvent, Worker};
+use web_sys::{Blob, MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::prelude::*;
 
 use callscope_analysis::extract::Selection;
@@ -17,6 +17,31 @@ use callscope_analysis::Report;
 use crate::messages::FromWorker;
 use crate::report_json::{read_section, Section};
 use crate::state::{Action, Page};
+
+/// The page's workers.
+#[derive(Clone, Copy)]
+enum WorkerKind {
+    /// Decodings and filtered captures: the page's own module (app.rs runs `decoder::run` when
+    /// it finds no window), started as a module worker by `decoder.js`, which `cargo xtask`
+    /// writes (xtask/src/dist.rs) since only the build knows the module's hashed name.
+    Decoder,
+    /// Audio: a module of its own (src/bin/audio.rs), loaded on the first playback.
+    Audio,
+}
+
+impl WorkerKind {
+    /// Starts a worker of this kind.
+    fn start(self) -> Result<Worker, JsValue> {
+        match self {
+            WorkerKind::Decoder => {
+                let options = WorkerOptions::new();
+                options.set_type(WorkerType::Module);
+                Worker::new_with_options("./decoder.js", &options)
+            }
+            WorkerKind::Audio => Worker::new("./audio_loader.js"),
+        }
+    }
+}
 
 /// The running worker and the closures it calls back into; dropping it terminates the worker.
 struct Running {
@@ -304,7 +329,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
             raw.borrow_mut().take();
             publish_state("running");
             page.dispatch(Action::Start(name, blob.size()));
-            let worker = match Worker::new("./worker_loader.js") {
+            let worker = match WorkerKind::Decoder.start() {
                 Ok(w) => w,
                 Err(e) => {
                     publish_state("error");
@@ -517,11 +542,11 @@ pub enum JobRequest {
 }
 
 impl JobRequest {
-    /// The worker's loader, and the request's field name.
-    fn worker_and_key(&self) -> (&'static str, &'static str) {
+    /// The worker that does it, and the request's field name.
+    fn worker_and_key(&self) -> (WorkerKind, &'static str) {
         match self {
-            JobRequest::Export(_) => ("./worker_loader.js", "selection"),
-            JobRequest::Audio(_) => ("./audio_loader.js", "audio"),
+            JobRequest::Export(_) => (WorkerKind::Decoder, "selection"),
+            JobRequest::Audio(_) => (WorkerKind::Audio, "audio"),
         }
     }
 }
@@ -534,9 +559,9 @@ pub fn start_job(
     request: JobRequest,
     on_event: impl FnMut(JobEvent) + 'static,
 ) -> Result<Job, String> {
-    let (loader, key) = request.worker_and_key();
+    let (kind, key) = request.worker_and_key();
     let (JobRequest::Export(value) | JobRequest::Audio(value)) = request;
-    let worker = Worker::new(loader).map_err(|e| format!("{e:?}"))?;
+    let worker = kind.start().map_err(|e| format!("{e:?}"))?;
     // Both the messages and a crash (a decoder's panic ends the worker) end the job.
     let on_event = Rc::new(RefCell::new(on_event));
     let on_message = {

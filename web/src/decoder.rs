@@ -1,4 +1,6 @@
-//! The decoding worker: receives a `File` (or `Blob`), reads it in slices (`worker_io`),
+//! The decoding worker, run by the page's own module in a module worker (`src/bin/app.rs`'s
+//! `main` calls [`run`] when it finds no window; `decoder.js`, written by `cargo xtask`, starts
+//! it). It receives a `File` (or `Blob`), reads it in slices (`worker_io`),
 //! feeds the `Analyzer`, posts progress about ten times a second and then the report. Given
 //! `{ file, selection }` instead, it reads the file a second time and writes the selected flows
 //! as pcapng (`callscope_analysis::extract`), posting the output in pieces as it grows, so neither
@@ -9,16 +11,17 @@
 //! the work runs as an async task that awaits every slice: it is back in the event loop at least
 //! once per slice (~20 ms), and Cancel takes effect within a slice.
 
+use crate::messages::{FromWorker, CHUNK_BYTES};
+use crate::report_json::write_compact;
+use crate::worker_io::{file_and, listen, now, post, read_through, wasm_memory};
 use callscope_analysis::extract::{Extractor, Selection};
 use callscope_analysis::{Analyzer, Options, Progress};
-use callscope_web::messages::{FromWorker, CHUNK_BYTES};
-use callscope_web::report_json::write_compact;
-use callscope_web::worker_io::{file_and, listen, now, post, read_through, wasm_memory};
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, DedicatedWorkerGlobalScope};
 
-fn main() {
+/// Runs this worker: answers the page's requests until it is terminated.
+pub fn run() {
     listen(|scope, data| {
         let scope = scope.clone();
         let request = match (

@@ -1,5 +1,5 @@
 //! What the page's workers share: answering the page's first message, reading its file in
-//! slices, and posting [`FromWorker`] messages. The decoding worker (`src/bin/worker.rs`:
+//! slices, and posting [`FromWorker`] messages. The decoding worker (`decoder.rs`:
 //! reports and filtered captures) and the audio worker (`src/bin/audio.rs`, started on a first
 //! playback so the page's first load carries no audio codecs) are built from it.
 

@@ -4,6 +4,9 @@
 //! - Trunk's inline `<script type="module">` loader moves to a file of its own
 //!   (`init-<hash>.js`), so the Content-Security-Policy needs no `'unsafe-inline'` for scripts;
 //!   the policy in index.html is rewritten to [`CSP`].
+//! - `decoder.js`, the decoding worker's module loader: the page's own wasm module, started in a
+//!   module worker, where its `main` runs the decoder (web/src/decoder.rs). One module for the
+//!   page and the decoder, so the code they share (serde, the report's types, std) is sent once.
 //! - `sw.js`, a service worker that caches every file of dist/ (named in it, with a cache name
 //!   that changes when any file does) and answers those files from that cache, so the page loads
 //!   and decodes with no network. A new build's worker waits until the old build's tabs are
@@ -29,7 +32,8 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Moves the inline module script of `html` into a file in `dist`; returns the new html.
+/// Moves the inline module script of `html` into a file in `dist`, writes the decoding worker's
+/// loader beside it; returns the new html.
 fn external_loader(html: &str, dist: &Path) -> Result<String> {
     let open = "<script type=\"module\">";
     let Some(start) = html.find(open) else {
@@ -43,10 +47,40 @@ fn external_loader(html: &str, dist: &Path) -> Result<String> {
     let script = &html[body_start..end];
     let name = format!("init-{:016x}.js", fnv(script.as_bytes()));
     std::fs::write(dist.join(&name), script.trim()).with_context(|| format!("writing {name}"))?;
+    std::fs::write(dist.join(DECODER), decoder_loader(script)?)
+        .with_context(|| format!("writing {DECODER}"))?;
     Ok(format!(
         "{}<script type=\"module\" src=\"./{name}\"></script>{}",
         &html[..start],
         &html[end + "</script>".len()..]
+    ))
+}
+
+/// The name of the decoding worker's loader, which the page starts (web/src/bridge.rs).
+pub const DECODER: &str = "decoder.js";
+
+/// The decoding worker's loader for Trunk's module `loader` (its `import init … from './app-….js'`
+/// and `init({ module_or_path: './app-…_bg.wasm' })`): the same module and wasm, started in a
+/// worker (where the app's `main` runs the decoder instead of the page).
+fn decoder_loader(loader: &str) -> Result<String> {
+    let quoted_after = |key: &str| -> Result<&str> {
+        let at = loader
+            .find(key)
+            .with_context(|| format!("Trunk's loader has no {key:?} (has Trunk changed?)"))?
+            + key.len();
+        let end = loader[at..]
+            .find('\'')
+            .context("unclosed quote in Trunk's loader")?
+            + at;
+        Ok(&loader[at..end])
+    };
+    let glue = quoted_after("from '")?;
+    let wasm = quoted_after("module_or_path: '")?;
+    Ok(format!(
+        "// The decoding worker: the page's own module started in a module worker, where its main runs the\n\
+         // decoder (web/src/decoder.rs). Written by `cargo xtask` (xtask/src/dist.rs).\n\
+         import init from '{glue}';\n\
+         await init({{ module_or_path: '{wasm}' }});\n"
     ))
 }
 
@@ -169,7 +203,7 @@ mod tests {
         std::fs::write(
             dir.join("index.html"),
             "<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'self' 'unsafe-inline'\" />\n\
-             <script type=\"module\">\nimport init from './app.js';\nawait init();\n</script>\n<body></body>",
+             <script type=\"module\">\nimport init, * as bindings from './app-1f.js';\nconst wasm = await init({ module_or_path: './app-1f_bg.wasm' });\n</script>\n<body></body>",
         )
         .unwrap();
         finish(&dir).unwrap();
@@ -190,7 +224,12 @@ mod tests {
         assert!(name.starts_with("init-") && name.ends_with(".js"));
         assert_eq!(
             std::fs::read_to_string(dir.join(name)).unwrap(),
-            "import init from './app.js';\nawait init();"
+            "import init, * as bindings from './app-1f.js';\nconst wasm = await init({ module_or_path: './app-1f_bg.wasm' });"
+        );
+        let decoder = std::fs::read_to_string(dir.join(DECODER)).unwrap();
+        assert!(
+            decoder.contains("import init from './app-1f.js';\nawait init({ module_or_path: './app-1f_bg.wasm' });\n"),
+            "{decoder}"
         );
         let sw = std::fs::read_to_string(dir.join("sw.js")).unwrap();
         for f in [
@@ -198,6 +237,7 @@ mod tests {
             "'./index.html'",
             "'./app.wasm'",
             "'./static/demo.pcapng'",
+            "'./decoder.js'",
             &format!("'./{name}'"),
         ] {
             assert!(sw.contains(f), "{f} in {sw}");
