@@ -370,6 +370,44 @@ impl<'de> Deserialize<'de> for ProcessRef {
     }
 }
 
+/// An RTP synchronization source (RFC 3550 §5.1), written `0x` and 8 lowercase hex digits (the
+/// JSON contract's text, as tshark's `rtp.ssrc`), so that views, the audio and the CLI compare
+/// and format it as a number without parsing it back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ssrc(pub u32);
+
+impl std::fmt::Display for Ssrc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(&format!("0x{:08x}", self.0))
+    }
+}
+
+impl std::str::FromStr for Ssrc {
+    type Err = String;
+    /// Reads `0x` and 1 to 8 hex digits, either case.
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.strip_prefix("0x")
+            .filter(|hex| (1..=8).contains(&hex.len()))
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .map(Ssrc)
+            .ok_or_else(|| format!("not an SSRC as `0x` and hex digits: {text:?}"))
+    }
+}
+
+impl Serialize for Ssrc {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Ssrc {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Counters for what bounded memory made us drop.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -420,6 +458,23 @@ fn is_zero(n: &u64) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ssrc_is_written_and_read_as_the_contracts_hex() {
+        assert_eq!(
+            serde_json::to_string(&Ssrc(0xbeef)).unwrap(),
+            "\"0x0000beef\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Ssrc>("\"0x5711BF84\"").unwrap(),
+            Ssrc(0x5711_bf84)
+        );
+        for bad in ["\"5711bf84\"", "\"0x\"", "\"0x123456789\"", "\"0xzz\"", "7"] {
+            let e = serde_json::from_str::<Ssrc>(bad).unwrap_err().to_string();
+            assert!(e.contains("SSRC") || e.contains("string"), "{bad}: {e}");
+        }
+        assert_eq!(format!("{:>12}", Ssrc(1)), "  0x00000001");
+    }
 
     #[test]
     fn states_are_written_and_read_as_the_contracts_words() {

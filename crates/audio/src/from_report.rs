@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 
+use callscope_analysis::report::Ssrc;
 use callscope_analysis::rtp::RtpStream;
 use callscope_analysis::sip::report::Call;
 use callscope_analysis::Report;
@@ -14,7 +15,7 @@ fn track(s: &RtpStream) -> Option<Track> {
     Some(Track {
         src: s.src.0,
         dst: s.dst.0,
-        ssrc: u32::from_str_radix(s.ssrc.trim_start_matches("0x"), 16).ok()?,
+        ssrc: s.ssrc.0,
         payload_types: s
             .payload_types
             .iter()
@@ -109,11 +110,11 @@ pub fn call(report: &Report, call_id: &str) -> Option<Request> {
 
 /// The report's stream a request's track was made from (same SSRC, source and destination).
 pub fn stream_of<'r>(report: &'r Report, track: &Track) -> Option<&'r RtpStream> {
-    report.rtp.streams.iter().find(|s| {
-        u32::from_str_radix(s.ssrc.trim_start_matches("0x"), 16).ok() == Some(track.ssrc)
-            && s.src.0 == track.src
-            && s.dst.0 == track.dst
-    })
+    report
+        .rtp
+        .streams
+        .iter()
+        .find(|s| s.ssrc.0 == track.ssrc && s.src.0 == track.src && s.dst.0 == track.dst)
 }
 
 /// One stream (index into `rtp.streams`) as one channel.
@@ -140,15 +141,15 @@ pub fn stream_by_ssrc(report: &Report, ssrc: &str) -> Result<usize, String> {
             |hex| u32::from_str_radix(hex, 16).ok(),
         )
         .ok_or_else(|| format!("{ssrc:?} is not an SSRC (hex like 0x1234abcd, or decimal)"))?;
-    let hex = format!("0x{wanted:08x}");
+    let wanted = Ssrc(wanted);
     let found: Vec<usize> = (0..report.rtp.streams.len())
-        .filter(|&i| report.rtp.streams[i].ssrc == hex)
+        .filter(|&i| report.rtp.streams[i].ssrc == wanted)
         .collect();
     match found.as_slice() {
         [i] => Ok(*i),
-        [] => Err(format!("no RTP stream with SSRC {hex}")),
+        [] => Err(format!("no RTP stream with SSRC {wanted}")),
         _ => Err(format!(
-            "{} streams have SSRC {hex}; decode the call instead (--call)",
+            "{} streams have SSRC {wanted}; decode the call instead (--call)",
             found.len()
         )),
     }

@@ -36,6 +36,7 @@ pub mod stats;
 mod stream;
 
 use crate::addr::Socket;
+use crate::report::Ssrc;
 use crate::{FastMap, FastSet};
 use std::net::SocketAddr;
 
@@ -90,8 +91,8 @@ pub struct RtpStream {
     pub src: Socket,
     /// Destination address and port.
     pub dst: Socket,
-    /// Synchronization source, `0x` + 8 lowercase hex digits.
-    pub ssrc: String,
+    /// Synchronization source, written `0x` + 8 lowercase hex digits.
+    pub ssrc: Ssrc,
     /// Payload type names as tshark lists them (by number, joined by ", ").
     pub payload: String,
     /// Packets per payload type, with names and clock rates.
@@ -679,7 +680,7 @@ fn report_stream(s: &stream::Stream, ctx: &FinishContext, rtt: Option<f64>) -> R
     RtpStream {
         src: crate::addr::Socket(s.src),
         dst: crate::addr::Socket(s.dst),
-        ssrc: rtcp::hex32(s.ssrc),
+        ssrc: Ssrc(s.ssrc),
         payload: s.payload_names(),
         payload_types: {
             let mut v = s.payload_types.clone();

@@ -4,6 +4,7 @@
 //! capture point is `arrival(B's report) − arrival(A's SR) − DLSR`.
 
 use crate::addr::Socket;
+use crate::report::Ssrc;
 use crate::FastMap;
 use std::net::SocketAddr;
 
@@ -22,7 +23,7 @@ const RTT_SLACK_MS: f64 = 1.0;
 #[serde(default)]
 pub struct Block {
     /// The source reported on.
-    pub ssrc: String,
+    pub ssrc: Ssrc,
     /// Fraction lost, raw (in 1/256, as tshark's `rtcp.ssrc.fraction`).
     pub fraction_lost: u8,
     /// Cumulative packets lost (24-bit signed).
@@ -54,7 +55,7 @@ pub struct Report {
     /// Receiver.
     pub dst: Socket,
     /// The packet's SSRC (sender's; for SDES the first chunk's; for BYE the first leaving).
-    pub ssrc: String,
+    pub ssrc: Ssrc,
     /// `SR`, `RR`, `SDES`, `BYE`, `APP`, `RTPFB`, `PSFB`, `XR`, or `PT<n>`.
     pub kind: String,
     /// The first report block's fraction lost (raw 1/256).
@@ -89,7 +90,7 @@ pub struct Source {
     /// Receiver.
     pub dst: Socket,
     /// The reporting SSRC.
-    pub ssrc: String,
+    pub ssrc: Ssrc,
     /// CNAME, when an SDES gave one.
     pub cname: Option<String>,
     /// RTCP packets by kind (`SR`: n, …).
@@ -184,11 +185,6 @@ fn kind_name(pt: u8) -> String {
     }
 }
 
-/// `0x` and eight lowercase hex digits.
-pub fn hex32(v: u32) -> String {
-    format!("0x{v:08x}")
-}
-
 impl RtcpState {
     /// Empty, with tables sized by `budget` bytes.
     pub fn with_budget(budget: usize) -> Self {
@@ -237,7 +233,7 @@ impl RtcpState {
                     time: 0.0,
                     src: crate::addr::Socket(src),
                     dst: crate::addr::Socket(dst),
-                    ssrc: hex32(ssrc),
+                    ssrc: Ssrc(ssrc),
                     kind: kind_name(p.packet_type()),
                     fraction_lost: None,
                     cumulative_lost: None,
@@ -283,7 +279,7 @@ impl RtcpState {
             time: 0.0,
             src: crate::addr::Socket(src),
             dst: crate::addr::Socket(dst),
-            ssrc: String::new(),
+            ssrc: Ssrc::default(),
             kind: kind_name(pt),
             fraction_lost: None,
             cumulative_lost: None,
@@ -327,7 +323,7 @@ impl RtcpState {
             Repr::Feedback { ssrc, .. } | Repr::ExtendedReport { ssrc, .. } => (ssrc, Vec::new()),
             Repr::Other { ssrc, .. } => (ssrc.unwrap_or(0), Vec::new()),
         };
-        report.ssrc = hex32(ssrc);
+        report.ssrc = Ssrc(ssrc);
         for b in blocks {
             let dlsr = f64::from(b.dlsr) / 65536.0;
             let rtt_ms = if b.lsr == 0 {
@@ -356,7 +352,7 @@ impl RtcpState {
             }
             raw_blocks.push((b.ssrc, b.jitter));
             report.blocks.push(Block {
-                ssrc: hex32(b.ssrc),
+                ssrc: Ssrc(b.ssrc),
                 fraction_lost: b.fraction_lost,
                 cumulative_lost: b.cumulative_lost,
                 highest_seq: b.highest_seq,
@@ -469,7 +465,7 @@ impl RtcpState {
                 Source {
                     src: crate::addr::Socket(s.src),
                     dst: crate::addr::Socket(s.dst),
-                    ssrc: hex32(s.ssrc),
+                    ssrc: Ssrc(s.ssrc),
                     cname: s.cname,
                     packets: s.packets,
                     last_fraction_lost_pct: s.last_fraction.map(|f| f64::from(f) * 100.0 / 256.0),

@@ -311,7 +311,7 @@ mod tests {
         RtpStream {
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
-            ssrc: "0x11223344".into(),
+            ssrc: crate::report::Ssrc(0x1122_3344),
             payload: "g711U".into(),
             packets: 1500,
             expected: 1500,

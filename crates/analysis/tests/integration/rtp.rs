@@ -22,7 +22,7 @@
 //!   own their ports (DNS, DHCP, NTP, ISAKMP, SIP, …), not every port tshark registers.
 
 use crate::support;
-use callscope_analysis::report::Socket;
+use callscope_analysis::report::{Socket, Ssrc};
 
 /// tshark's `-Y rtcp` also shows RTCP quoted inside ICMP port-unreachable errors: a datagram
 /// that was never received. callscope does not count quoted packets; we believe tshark should
@@ -103,7 +103,7 @@ fn compare_streams(name: &str, report: &Report, theirs: &[StreamRow], failures: 
                 (
                     tshark_endpoint(&s.src),
                     tshark_endpoint(&s.dst),
-                    s.ssrc.clone(),
+                    s.ssrc.to_string(),
                 ),
                 s,
             )
@@ -232,7 +232,7 @@ fn compare_rtcp(name: &str, report: &Report, text: &str, failures: &mut Vec<Stri
             .iter()
             .filter(|e| e.kind == "SR" || e.kind == "RR")
             .collect();
-        let our_senders: Vec<String> = sr_rr.iter().map(|e| e.ssrc.clone()).collect();
+        let our_senders: Vec<String> = sr_rr.iter().map(|e| e.ssrc.to_string()).collect();
         let blocks: Vec<_> = sr_rr.iter().flat_map(|e| e.blocks.iter()).collect();
         let our_fractions: Vec<String> =
             blocks.iter().map(|b| b.fraction_lost.to_string()).collect();
@@ -381,7 +381,7 @@ fn dtmf_telephone_event_as_tshark() {
         .rtp
         .streams
         .iter()
-        .find(|s| s.ssrc == "0x5711bf84")
+        .find(|s| s.ssrc == Ssrc(0x5711bf84))
         .expect("DTMF stream");
     assert_eq!(s.payload, "g711A, telephone-event");
     assert_eq!(s.event_packets, 35);
@@ -397,7 +397,7 @@ fn dtmf_telephone_event_as_tshark() {
         .rtp
         .streams
         .iter()
-        .find(|s| s.ssrc == "0x9a7b5382")
+        .find(|s| s.ssrc == Ssrc(0x9a7b5382))
         .unwrap();
     assert_eq!(other.lost, 2);
 }
@@ -505,8 +505,9 @@ fn synthetic_ssrc_change_mid_flow() {
         .collect();
     packets.extend(later);
     let r = support::analyze_bytes(&pcap(&packets), 4096);
-    let ssrcs: Vec<&str> = r.rtp.streams.iter().map(|s| s.ssrc.as_str()).collect();
-    assert_eq!(ssrcs, ["0x0000aaaa", "0x0000bbbb"]);
+    let ssrcs: Vec<Ssrc> = r.rtp.streams.iter().map(|s| s.ssrc).collect();
+    assert_eq!(ssrcs, [Ssrc(0xaaaa), Ssrc(0xbbbb)]);
+    assert_eq!(ssrcs[0].to_string(), "0x0000aaaa");
     assert!(r.rtp.streams.iter().all(|s| s.lost == 0 && s.packets == 30));
 }
 
@@ -571,7 +572,7 @@ fn fax_call_follows_the_gateway_controller_to_t38() {
         .rtp
         .streams
         .iter()
-        .find(|s| s.ssrc == "0x0eaf0eaf")
+        .find(|s| s.ssrc == Ssrc(0x0eaf0eaf))
         .expect("stream to the gateway");
     assert_eq!(to_gateway.packets, 132, "ends where T.38 starts");
     assert!(to_gateway.call.is_some(), "still bound to the SIP call");
@@ -592,7 +593,7 @@ fn dtmf_presses_match_tshark_rtpevent() {
         .rtp
         .streams
         .iter()
-        .find(|s| s.ssrc == "0x5711bf84")
+        .find(|s| s.ssrc == Ssrc(0x5711bf84))
         .unwrap();
     let got: Vec<(&str, u64, f64, f64, bool)> = s
         .dtmf
@@ -630,21 +631,21 @@ fn dtmf_presses_match_tshark_rtpevent() {
 #[test]
 fn dtmf_presses_of_the_generated_call() {
     let r = support::analyze_file(&support::root().join("tests/captures/audio/tone-pcmu.pcap"));
-    let presses: Vec<(&str, &str, f64, f64)> = r
+    let presses: Vec<(Ssrc, &str, f64, f64)> = r
         .rtp
         .streams
         .iter()
         .flat_map(|s| {
             s.dtmf
                 .iter()
-                .map(move |p| (s.ssrc.as_str(), p.key.as_str(), p.start, p.duration_ms))
+                .map(move |p| (s.ssrc, p.key.as_str(), p.start, p.duration_ms))
         })
         .collect();
     assert_eq!(
         presses,
         [
-            ("0x11111111", "1", 2.2, 100.0),
-            ("0x11111111", "#", 2.7, 100.0)
+            (Ssrc(0x11111111), "1", 2.2, 100.0),
+            (Ssrc(0x11111111), "#", 2.7, 100.0)
         ]
     );
 }

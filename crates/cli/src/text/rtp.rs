@@ -30,7 +30,7 @@ pub fn write(out: &mut dyn Write, r: &Report, top: usize) -> io::Result<()> {
         for s in rtp.streams.iter().rev().take(top) {
             let (sip, sport) = split(s.src);
             let (dip, dport) = split(s.dst);
-            let ssrc = format!("0x{}", s.ssrc.trim_start_matches("0x").to_ascii_uppercase());
+            let ssrc = format!("0x{:08X}", s.ssrc.0);
             writeln!(
                 out,
                 "{:>13.6} {:>13.6} {:>15} {:>5} {:>15} {:>5} {:>10} {:>16} {:>5} {:>5} ({:.1}%) {:>15.3} {:>15.3} {:>15.3} {:>15.3} {:>15.3} {:>15.3} {}",

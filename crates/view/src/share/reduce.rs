@@ -295,7 +295,7 @@ impl Reducer {
 mod tests {
     use super::*;
     use crate::share::{make, open, Options};
-    use callscope_analysis::report::{Conversation, SCHEMA};
+    use callscope_analysis::report::{Conversation, Ssrc, SCHEMA};
     use callscope_analysis::rtp::{CallQuality, RtpStream};
     use callscope_analysis::sip::report::{Call, HeaderField, LadderMessage};
 
@@ -337,7 +337,7 @@ mod tests {
                 ..Call::default()
             });
             r.rtp.streams.push(RtpStream {
-                ssrc: format!("0x{i:08x}"),
+                ssrc: Ssrc(i as u32),
                 call: Some(i),
                 call_id: Some(format!("call-{i}@example.net")),
                 ..RtpStream::default()
@@ -350,7 +350,7 @@ mod tests {
         }
         for i in 0..100 {
             r.rtp.streams.push(RtpStream {
-                ssrc: format!("0xffff{i:04x}"),
+                ssrc: Ssrc(0xffff_0000 | i as u32),
                 ..RtpStream::default()
             });
         }
@@ -397,7 +397,7 @@ mod tests {
         for (i, c) in calls.iter().enumerate() {
             assert_eq!(c.media.len(), 1, "call {i} keeps its stream");
             assert_eq!(streams[c.media[0]].call, Some(i));
-            assert_eq!(streams[c.media[0]].ssrc, format!("0x{i:08x}"));
+            assert_eq!(streams[c.media[0]].ssrc, Ssrc(i as u32));
         }
         assert!(streams
             .iter()

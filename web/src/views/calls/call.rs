@@ -271,7 +271,7 @@ fn call_tables(r: &callscope_analysis::Report, c: &Call) -> Html {
                     Cell::id(i as u64 + 1),
                     Cell::addr(&s.src),
                     Cell::addr(&s.dst),
-                    Cell::text(&s.ssrc).class("mono"),
+                    Cell::text(s.ssrc.to_string()).class("mono"),
                     Cell::text(callscope_view::media::codec(s)),
                     Cell::count(s.packets),
                     Cell::signed(s.lost).title(format!("{:.1} %", s.lost_pct)),

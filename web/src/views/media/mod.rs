@@ -66,7 +66,7 @@ pub fn media_view() -> Html {
                             Cell::id(i as u64 + 1),
                             Cell::addr(&s.src),
                             Cell::addr(&s.dst),
-                            Cell::text(&s.ssrc).class("mono"),
+                            Cell::text(s.ssrc.to_string()).class("mono"),
                             Cell::text(media::codec(s)).title(s.payload.clone()),
                             Cell::count(s.packets),
                             Cell::num(s.lost as f64, media::loss(s)).class(if s.lost > 0 {

@@ -24,7 +24,7 @@ pub fn rtcp() -> Html {
                 Row::new(vec![
                     Cell::addr(&s.src),
                     Cell::addr(&s.dst),
-                    Cell::text(&s.ssrc).class("mono"),
+                    Cell::text(s.ssrc.to_string()).class("mono"),
                     Cell::opt(s.cname.clone()),
                     Cell::text(
                         s.packets
@@ -49,7 +49,7 @@ pub fn rtcp() -> Html {
                     Cell::num(e.time, format!("{:.6}", e.time)),
                     Cell::addr(&e.src),
                     Cell::addr(&e.dst),
-                    Cell::text(&e.ssrc).class("mono"),
+                    Cell::text(e.ssrc.to_string()).class("mono"),
                     Cell::text(&e.kind),
                     Cell::opt_num(e.fraction_lost.map(f64::from), |v| format!("{v:.0}/256")),
                     Cell::opt_num(e.cumulative_lost.map(f64::from), |v| format!("{v:.0}")),
