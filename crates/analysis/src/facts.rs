@@ -226,7 +226,8 @@ fn attribute_processes(report: &mut Report, facts: &Facts) -> usize {
         let (a, b) = (canonical(c.a.0), canonical(c.b.0));
         let start = report.capture.start_unix + c.start;
         let span = (start, start + c.duration.max(0.0));
-        let Some(owner) = index.owner(&c.transport, a, b, span) else {
+        // facts.json names a socket's protocol in the same words (`udp`, `tcp`).
+        let Some(owner) = index.owner(&c.transport.to_string(), a, b, span) else {
             continue;
         };
         c.process = Some(ProcessRef::new(&owner.name, owner.pid));
@@ -303,7 +304,7 @@ mod tests {
 
     fn conversation(transport: &str, a: &str, b: &str, packets: u64) -> Conversation {
         Conversation {
-            transport: transport.into(),
+            transport: transport.parse().unwrap(),
             a: a.parse().unwrap(),
             b: b.parse().unwrap(),
             packets,

@@ -12,10 +12,11 @@ use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 
 /// What carries a payload: UDP and TCP have ports and flows; another IP protocol (ESP is 50,
-/// RFC 4303) has neither.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// RFC 4303) has neither. The report writes it as text (`udp`, `tcp`, `ip/50`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
     /// UDP.
+    #[default]
     Udp,
     /// TCP.
     Tcp,
@@ -26,11 +27,42 @@ pub enum Transport {
 /// As the report spells it: `udp`, `tcp`, `ip/50`.
 impl std::fmt::Display for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so the CLI's columns can give it a width.
         match self {
-            Transport::Udp => f.write_str("udp"),
-            Transport::Tcp => f.write_str("tcp"),
-            Transport::Ip(p) => write!(f, "ip/{p}"),
+            Transport::Udp => f.pad("udp"),
+            Transport::Tcp => f.pad("tcp"),
+            Transport::Ip(p) => f.pad(&format!("ip/{p}")),
         }
+    }
+}
+
+impl std::str::FromStr for Transport {
+    type Err = String;
+    /// Reads `udp`, `tcp` or `ip/N`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "udp" => Ok(Transport::Udp),
+            "tcp" => Ok(Transport::Tcp),
+            _ => text
+                .strip_prefix("ip/")
+                .and_then(|p| p.parse().ok())
+                .map(Transport::Ip)
+                .ok_or_else(|| format!("not a transport (udp, tcp or ip/N): {text:?}")),
+        }
+    }
+}
+
+impl serde::Serialize for Transport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Transport {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -642,6 +674,22 @@ impl<T: Copy> LookupMemo<T> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transport_is_written_and_read_as_the_contracts_words() {
+        for (t, text) in [
+            (Transport::Udp, "\"udp\""),
+            (Transport::Tcp, "\"tcp\""),
+            (Transport::Ip(50), "\"ip/50\""),
+        ] {
+            assert_eq!(serde_json::to_string(&t).unwrap(), text);
+            assert_eq!(serde_json::from_str::<Transport>(text).unwrap(), t);
+        }
+        for bad in ["\"UDP\"", "\"ip/300\"", "\"\"", "17"] {
+            assert!(serde_json::from_str::<Transport>(bad).is_err(), "{bad}");
+        }
+        assert_eq!(format!("{:<5}|", Transport::Tcp), "tcp  |");
+    }
 
     fn sa(s: &str) -> SocketAddr {
         s.parse().unwrap()

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::addr::{Ip, Socket};
+pub use crate::flows::Transport;
 
 /// A closed set of states the report writes as words of the JSON contract (`answered`,
 /// `in progress`): an enum in the code, its word in the JSON, `as_str` and `Display` for views.
@@ -228,8 +229,8 @@ pub struct MobileNetwork {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Conversation {
-    /// `udp` or `tcp`.
-    pub transport: String,
+    /// UDP or TCP, written `udp` or `tcp`.
+    pub transport: Transport,
     /// Initiator, `1.2.3.4:5060` or `[fd00::1]:5060`.
     pub a: Socket,
     /// Responder.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use callscope_analysis::report::Socket;
+use callscope_analysis::report::{Socket, Transport};
 use callscope_analysis::stun::StunReport;
 
 /// Transactions of one method between one client and one server.
@@ -16,8 +16,8 @@ pub struct Group {
     pub client: Socket,
     /// The responder.
     pub server: Socket,
-    /// `udp` or `tcp`.
-    pub transport: String,
+    /// UDP or TCP.
+    pub transport: Transport,
     /// Transactions.
     pub count: u64,
     /// Answered with success.
@@ -57,16 +57,16 @@ impl Group {
 /// The groups in order of their first transaction.
 pub fn groups(stun: &StunReport) -> Vec<Group> {
     let mut order: Vec<Group> = Vec::new();
-    let mut index: BTreeMap<(&str, Socket, Socket, &str), usize> = BTreeMap::new();
+    let mut index: BTreeMap<(&str, Socket, Socket, Transport), usize> = BTreeMap::new();
     let mut rtts: Vec<Vec<f64>> = Vec::new();
     for (i, t) in stun.transactions.iter().enumerate() {
-        let key = (t.method.as_str(), t.client, t.server, t.transport.as_str());
+        let key = (t.method.as_str(), t.client, t.server, t.transport);
         let g = *index.entry(key).or_insert_with(|| {
             order.push(Group {
                 method: t.method.clone(),
                 client: t.client,
                 server: t.server,
-                transport: t.transport.clone(),
+                transport: t.transport,
                 first: t.start,
                 ..Group::default()
             });
@@ -112,7 +112,7 @@ mod tests {
             class: class.into(),
             client: "10.0.0.1:5000".parse().unwrap(),
             server: "192.0.2.1:3478".parse().unwrap(),
-            transport: "udp".into(),
+            transport: callscope_analysis::report::Transport::Udp,
             rtt_ms: rtt,
             error_code: code,
             mapped: rtt.map(|_| "198.51.100.1:6000".parse().unwrap()),

@@ -162,7 +162,7 @@ impl FrameStage {
             .map(|(key, flow)| {
                 let (a, b) = FlowTable::sides(&key, &flow);
                 report::Conversation {
-                    transport: key.transport.to_string(),
+                    transport: key.transport,
                     a: addr::Socket(a),
                     b: addr::Socket(b),
                     packets: flow.packets_a_to_b + flow.packets_b_to_a,

@@ -2,9 +2,11 @@
 //! (anything can run on 443). Sources: IANA's service name registry for the registered ports,
 //! Apple's "TCP and UDP ports used by Apple software products" (HT202944) for push and FaceTime.
 
-/// What a port usually carries over a transport (`udp` or `tcp`).
-pub fn service(transport: &str, port: u16) -> Option<&'static str> {
-    let udp = transport == "udp";
+use crate::flows::Transport;
+
+/// What a port usually carries over a transport (UDP or TCP).
+pub fn service(transport: Transport, port: u16) -> Option<&'static str> {
+    let udp = transport == Transport::Udp;
     Some(match port {
         53 => "DNS",
         123 if udp => "NTP",
@@ -27,7 +29,7 @@ pub fn service(transport: &str, port: u16) -> Option<&'static str> {
 /// The hint for a conversation: the responder's port first (the service side), then the
 /// initiator's. Returns which side it names (`true`: the responder) and the service.
 pub fn conversation_service(
-    transport: &str,
+    transport: Transport,
     a_port: u16,
     b_port: u16,
 ) -> Option<(bool, &'static str)> {
@@ -42,26 +44,26 @@ mod tests {
 
     #[test]
     fn ports_hint_by_transport() {
-        assert_eq!(service("udp", 443), Some("QUIC"));
-        assert_eq!(service("tcp", 443), Some("HTTPS"));
-        assert_eq!(service("tcp", 5223), Some("Apple push"));
-        assert_eq!(service("udp", 5223), None);
-        assert_eq!(service("udp", 16_400), Some("FaceTime media"));
-        assert_eq!(service("udp", 16_390), None);
-        assert_eq!(service("udp", 3_490), Some("STUN/TURN"));
-        assert_eq!(service("udp", 40_000), None);
+        assert_eq!(service(Transport::Udp, 443), Some("QUIC"));
+        assert_eq!(service(Transport::Tcp, 443), Some("HTTPS"));
+        assert_eq!(service(Transport::Tcp, 5223), Some("Apple push"));
+        assert_eq!(service(Transport::Udp, 5223), None);
+        assert_eq!(service(Transport::Udp, 16_400), Some("FaceTime media"));
+        assert_eq!(service(Transport::Udp, 16_390), None);
+        assert_eq!(service(Transport::Udp, 3_490), Some("STUN/TURN"));
+        assert_eq!(service(Transport::Udp, 40_000), None);
     }
 
     #[test]
     fn the_responder_names_the_service_first() {
         assert_eq!(
-            conversation_service("udp", 500, 4500),
+            conversation_service(Transport::Udp, 500, 4500),
             Some((true, "IKE NAT-T / ESP in UDP"))
         );
         assert_eq!(
-            conversation_service("tcp", 5223, 50_000),
+            conversation_service(Transport::Tcp, 5223, 50_000),
             Some((false, "Apple push"))
         );
-        assert_eq!(conversation_service("tcp", 50_000, 50_001), None);
+        assert_eq!(conversation_service(Transport::Tcp, 50_000, 50_001), None);
     }
 }

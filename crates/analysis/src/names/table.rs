@@ -81,7 +81,7 @@ fn add_port_hints(report: &mut Report, seen: &mut Vec<NameSeen>) {
     for c in &mut report.conversations {
         let (a, b) = (c.a.0, c.b.0);
         let Some((responder, service)) =
-            ports::conversation_service(&c.transport, a.port(), b.port())
+            ports::conversation_service(c.transport, a.port(), b.port())
         else {
             continue;
         };
@@ -153,7 +153,7 @@ mod tests {
                 },
             ],
             conversations: vec![Conversation {
-                transport: "udp".into(),
+                transport: crate::report::Transport::Udp,
                 a: "192.0.2.1:4500".parse().unwrap(),
                 b: "198.51.100.9:4500".parse().unwrap(),
                 ..Conversation::default()

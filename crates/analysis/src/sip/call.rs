@@ -15,6 +15,7 @@ use super::ladder::{label, Arrow};
 use super::media::{self, OfferAnswer};
 use super::report::{self, CallState, Dialog, DialogState, SdpMessage, Transaction};
 use super::Seen;
+use crate::flows::Transport;
 use crate::protocols::FinishContext;
 
 /// Where a call stands.
@@ -150,7 +151,7 @@ pub struct CallTracker {
     contact: Option<String>,
     caller_addr: SocketAddr,
     callee_addr: SocketAddr,
-    transport: &'static str,
+    transport: Transport,
     caller_tag: Option<String>,
     first_ns: i64,
     last_ns: i64,
@@ -519,7 +520,7 @@ impl CallTracker {
             contact: self.contact,
             caller_addr: crate::addr::Socket(self.caller_addr),
             callee_addr: crate::addr::Socket(self.callee_addr),
-            transport: self.transport.to_owned(),
+            transport: self.transport,
             state,
             status,
             reason: reason.filter(|r| !r.is_empty()),

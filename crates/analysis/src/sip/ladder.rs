@@ -8,6 +8,7 @@ use callscope_wire::sip::{Message, StartLine};
 use super::details::Details;
 use super::report::LadderMessage;
 use super::Seen;
+use crate::flows::Transport;
 use crate::protocols::FinishContext;
 
 /// A ladder arrow before times are made relative.
@@ -30,7 +31,7 @@ pub struct Arrow {
     /// `1 INVITE`.
     pub cseq: String,
     /// `udp` or `tcp`.
-    pub transport: &'static str,
+    pub transport: Transport,
     /// Resent, as tshark says.
     pub retransmission: bool,
     /// Carries SDP.
@@ -77,7 +78,7 @@ impl Arrow {
             method: self.method,
             status: self.status,
             cseq: self.cseq,
-            transport: self.transport.to_owned(),
+            transport: self.transport,
             retransmission: self.retransmission,
             sdp: self.sdp,
             start_line,

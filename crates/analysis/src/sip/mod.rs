@@ -33,6 +33,7 @@ use std::net::SocketAddr;
 use callscope_wire::sdp::{self, Sdp};
 use callscope_wire::sip::{self as wire_sip, framing::FrameLimits, Message};
 
+use crate::flows::Transport;
 use crate::protocols::{FinishContext, Place, Protocol, Segment, Shared};
 use crate::Found;
 pub use report::SipReport;
@@ -124,7 +125,7 @@ pub struct Seen<'a> {
     /// Receiver.
     pub dst: SocketAddr,
     /// `udp` or `tcp`.
-    pub transport: &'static str,
+    pub transport: Transport,
     /// tshark would flag it as resent.
     pub resent: bool,
     /// Its SDP, decoded.
@@ -235,7 +236,7 @@ impl SipAnalyzer {
         if !wire_sip::looks_like_sip(payload) {
             return None;
         }
-        self.on_bytes(seg, "udp", payload, shared);
+        self.on_bytes(seg, Transport::Udp, payload, shared);
         Some("sip")
     }
 
@@ -272,7 +273,7 @@ impl SipAnalyzer {
         self.keepalives += keepalives;
         for item in items {
             match item {
-                Ok(bytes) => self.on_bytes(seg, "tcp", &bytes, shared),
+                Ok(bytes) => self.on_bytes(seg, Transport::Tcp, &bytes, shared),
                 Err(reason) => self.malformed(seg, reason),
             }
         }
@@ -295,7 +296,7 @@ impl SipAnalyzer {
     fn on_bytes(
         &mut self,
         seg: &Segment<'_>,
-        transport: &'static str,
+        transport: Transport,
         bytes: &[u8],
         shared: &mut Shared,
     ) {
@@ -308,12 +309,12 @@ impl SipAnalyzer {
     fn on_message(
         &mut self,
         seg: &Segment<'_>,
-        transport: &'static str,
+        transport: Transport,
         msg: &Message<'_>,
         shared: &mut Shared,
     ) {
         self.messages += 1;
-        *self.transports.entry(transport.to_owned()).or_default() += 1;
+        *self.transports.entry(transport.to_string()).or_default() += 1;
         match (msg.method(), msg.status()) {
             (Some(m), _) => *self.methods.entry(m.to_owned()).or_default() += 1,
             (None, Some(code)) => *self.responses.entry(code.to_string()).or_default() += 1,
@@ -330,14 +331,16 @@ impl SipAnalyzer {
             self.malformed(seg, format!("SIP: {}", msg.problems.join("; ")));
         }
         let resent = match (&msg.call_id, &msg.cseq) {
-            (Some(call_id), Some(cseq)) if transport == "udp" => self.resend.observe(Observed {
-                call_id,
-                src: seg.src,
-                dst: seg.dst,
-                cseq: cseq.seq,
-                method: &cseq.method,
-                status: msg.status(),
-            }),
+            (Some(call_id), Some(cseq)) if transport == Transport::Udp => {
+                self.resend.observe(Observed {
+                    call_id,
+                    src: seg.src,
+                    dst: seg.dst,
+                    cseq: cseq.seq,
+                    method: &cseq.method,
+                    status: msg.status(),
+                })
+            }
             _ => false,
         };
         if resent {

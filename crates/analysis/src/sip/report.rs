@@ -3,6 +3,7 @@
 //! frame, time, src, dst, label }, media[] }`), and the fields added beside it.
 
 use crate::addr::Socket;
+use crate::flows::Transport;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -117,8 +118,8 @@ pub struct LadderMessage {
     pub status: Option<u16>,
     /// `CSeq` as `1 INVITE`.
     pub cseq: String,
-    /// `udp` or `tcp`.
-    pub transport: String,
+    /// UDP or TCP, written `udp` or `tcp`.
+    pub transport: Transport,
     /// tshark would flag it as resent.
     pub retransmission: bool,
     /// Carries SDP.
@@ -193,8 +194,8 @@ pub struct Call {
     pub caller_addr: Socket,
     /// Where it went.
     pub callee_addr: Socket,
-    /// `udp` or `tcp`.
-    pub transport: String,
+    /// UDP or TCP, written `udp` or `tcp`.
+    pub transport: Transport,
     /// How it ended, or that it had not.
     pub state: CallState,
     /// The final status behind `rejected`, `failed` or `cancelled`.

@@ -3,6 +3,7 @@
 //! this analyzer adds: TURN allocations, errors by code, public mappings, demultiplexing counts.
 
 use crate::addr::{Ip, Socket};
+use crate::flows::Transport;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -73,8 +74,8 @@ pub struct StunTransaction {
     pub client: Socket,
     /// The responder.
     pub server: Socket,
-    /// `udp` or `tcp`.
-    pub transport: String,
+    /// UDP or TCP, written `udp` or `tcp`.
+    pub transport: Transport,
     /// RFC 3489 (no magic cookie).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub classic: bool,
@@ -156,8 +157,8 @@ pub struct Allocation {
     pub client: Socket,
     /// The TURN server.
     pub server: Socket,
-    /// `udp` or `tcp` between client and server.
-    pub transport: String,
+    /// UDP or TCP between client and server, written `udp` or `tcp`.
+    pub transport: Transport,
     /// First Allocate request (or first message), seconds into the capture.
     pub start: f64,
     /// Allocate requests (including the ones challenged).

@@ -220,7 +220,7 @@ fn tcp_stream_split_across_segments_and_two_messages_in_one() {
     assert_eq!(r.messages, 3);
     assert_eq!(r.channel_data, 1);
     assert_eq!(r.tcp_desync, 1);
-    assert_eq!(r.transactions[0].transport, "tcp");
+    assert_eq!(r.transactions[0].transport, crate::report::Transport::Tcp);
     assert_eq!(r.transactions[0].response_frame, Some(4));
     assert_eq!(r.allocations[0].challenges, 1);
     let not = f_seg_not_stun();

@@ -154,7 +154,7 @@ impl Transaction {
             .to_owned(),
             client: self.client.into(),
             server: self.server.into(),
-            transport: self.transport.to_string(),
+            transport: self.transport,
             classic: self.classic,
             start: ctx.rel(self.first_ns),
             request_frame: self.request_frame,

@@ -119,7 +119,7 @@ impl Alloc {
         Allocation {
             client: self.client.into(),
             server: self.server.into(),
-            transport: self.transport.to_string(),
+            transport: self.transport,
             start: ctx.rel(self.first_ns),
             requests: self.requests,
             challenges: self.challenges,

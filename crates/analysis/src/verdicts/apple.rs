@@ -10,7 +10,7 @@ use super::{
     count, flow, same_pair, streams_between, unique, Confidence, Evidence, Input, Verdict,
 };
 use crate::addr::Socket;
-use crate::report::{Conversation, ProcessRef, Report};
+use crate::report::{Conversation, ProcessRef, Report, Transport};
 
 /// The service hint `names::ports` gives FaceTime's UDP ports (16384–16387, 16393–16402).
 const FACETIME_SERVICE: &str = "FaceTime media";
@@ -36,7 +36,7 @@ pub fn facetime_media(input: &Input<'_>) -> Vec<Verdict> {
     let media: Vec<Media<'_>> = report
         .conversations
         .iter()
-        .filter(|c| c.transport == "udp")
+        .filter(|c| c.transport == Transport::Udp)
         .filter(|c| c.service.as_deref() == Some(FACETIME_SERVICE) || by_daemon(c))
         .map(|c| {
             let streams = streams_between(report, c.a, c.b);
@@ -155,7 +155,7 @@ pub fn push(input: &Input<'_>) -> Vec<Verdict> {
     let mut found: Vec<Push<'_>> = report
         .conversations
         .iter()
-        .filter(|c| c.transport == "tcp")
+        .filter(|c| c.transport == Transport::Tcp)
         .filter_map(|c| push_conversation(&names, c))
         .collect();
     // TLS sessions to APNs whose conversation the table did not keep.
@@ -327,7 +327,7 @@ mod tests {
 
     fn conversation(transport: &str, a: &str, b: &str, service: Option<&str>) -> Conversation {
         Conversation {
-            transport: transport.into(),
+            transport: transport.parse().unwrap(),
             a: a.parse().unwrap(),
             b: b.parse().unwrap(),
             packets: 900,
@@ -422,7 +422,7 @@ mod tests {
         let mut other = facetime(None, true);
         other.conversations[0].service = None;
         let mut tcp = facetime(Some("avconferenced (312)"), true);
-        tcp.conversations[0].transport = "tcp".into();
+        tcp.conversations[0].transport = Transport::Tcp;
         for r in [other, tcp, Report::default()] {
             assert!(judge(&r, facetime_media).is_empty());
         }

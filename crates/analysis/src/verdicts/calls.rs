@@ -116,7 +116,7 @@ pub fn sip_in_tunnel(input: &Input<'_>) -> Vec<Verdict> {
                 .conversations
                 .iter()
                 .filter(|c| c.protocol.as_deref() == Some("sip"))
-                .map(|c| flow(&c.transport, c.a, c.b))
+                .map(|c| flow(c.transport, c.a, c.b))
                 .collect(),
             calls: report.sip.calls.iter().map(|c| c.call_id.clone()).collect(),
             names: ims.and_then(|d| d.name).into_iter().collect(),
@@ -469,7 +469,7 @@ fn failed_call(n: usize, c: &Call) -> Verdict {
         confidence: Confidence::Certain,
         certain_if: None,
         evidence: Evidence {
-            flows: vec![flow(&c.transport, c.caller_addr, c.callee_addr)],
+            flows: vec![flow(c.transport, c.caller_addr, c.callee_addr)],
             frames: final_msg.map(|m| m.frame).into_iter().collect(),
             calls: vec![c.call_id.clone()],
             ..Evidence::default()
@@ -571,7 +571,7 @@ mod tests {
                 ..CaptureSummary::default()
             },
             conversations: vec![Conversation {
-                transport: "udp".into(),
+                transport: crate::report::Transport::Udp,
                 a: UE.parse().unwrap(),
                 b: PCSCF.parse().unwrap(),
                 packets: 12,
@@ -680,7 +680,7 @@ mod tests {
         );
         r.conversations[0].interface = Some(1);
         r.conversations.push(Conversation {
-            transport: "udp".into(),
+            transport: crate::report::Transport::Udp,
             a: "192.168.1.20:5060".parse().unwrap(),
             b: "198.51.100.7:5060".parse().unwrap(),
             packets: 30,
@@ -787,7 +787,7 @@ mod tests {
             callee: "bob".into(),
             caller_addr: "192.0.2.10:5060".parse().unwrap(),
             callee_addr: "198.51.100.20:5060".parse().unwrap(),
-            transport: "udp".into(),
+            transport: crate::report::Transport::Udp,
             state: CallState::Rejected,
             status: Some(486),
             reason: Some("Busy Here".into()),

@@ -113,7 +113,7 @@ fn query_flow(report: &Report, q: &DnsQuery) -> Option<String> {
         .conversations
         .iter()
         .find(|c| same_pair(&c.a, &c.b, &q.client, &q.server))
-        .map(|c| flow(&c.transport, c.a, c.b))
+        .map(|c| flow(c.transport, c.a, c.b))
 }
 
 #[cfg(test)]
@@ -154,7 +154,7 @@ mod tests {
                 ..DnsReport::default()
             },
             conversations: vec![Conversation {
-                transport: "udp".into(),
+                transport: crate::report::Transport::Udp,
                 a: CLIENT.parse().unwrap(),
                 b: RESOLVER.parse().unwrap(),
                 ..Conversation::default()

@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::addr::Socket;
 use crate::facts::Facts;
-use crate::report::{Name, ProcessRef, Report};
+use crate::report::{Name, ProcessRef, Report, Transport};
 
 /// One conclusion.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -185,7 +185,11 @@ pub fn numbered(rule: &str, verdicts: impl Iterator<Item = Verdict>) -> Vec<Verd
 }
 
 /// The evidence string of a conversation.
-pub fn flow(transport: &str, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
+pub fn flow(
+    transport: impl std::fmt::Display,
+    a: impl std::fmt::Display,
+    b: impl std::fmt::Display,
+) -> String {
     format!("{transport} {a} {b}")
 }
 
@@ -228,12 +232,12 @@ pub fn streams_between(report: &Report, a: Socket, b: Socket) -> Vec<usize> {
 }
 
 /// The process the report attributes the conversation between `a` and `b` to, if any.
-pub fn process_of<'a>(
-    report: &'a Report,
-    transport: &str,
+pub fn process_of(
+    report: &Report,
+    transport: Transport,
     a: Socket,
     b: Socket,
-) -> Option<&'a ProcessRef> {
+) -> Option<&ProcessRef> {
     report
         .conversations
         .iter()

@@ -70,13 +70,7 @@ pub fn direct_media(input: &Input<'_>) -> Vec<Verdict> {
         evidence: Evidence {
             flows: pairs
                 .iter()
-                .map(|p| {
-                    flow(
-                        transport(&p.first.transport),
-                        p.first.client,
-                        p.first.server,
-                    )
-                })
+                .map(|p| flow(p.first.transport, p.first.client, p.first.server))
                 .collect(),
             frames: pairs
                 .iter()
@@ -186,15 +180,6 @@ fn pair_words(report: &Report, p: &DirectPair<'_>) -> String {
     s
 }
 
-/// The transport of a STUN message, `udp` when the report left it empty.
-fn transport(t: &str) -> &str {
-    if t.is_empty() {
-        "udp"
-    } else {
-        t
-    }
-}
-
 /// Media relayed by TURN: allocations whose channels or Send/Data indications carried data.
 /// Certain when RTP was recognized inside every such allocation's ChannelData (the RTP analyzer
 /// lists those streams with the client's and the server's addresses), else likely.
@@ -265,7 +250,7 @@ pub fn relayed_media(input: &Input<'_>) -> Vec<Verdict> {
         evidence: Evidence {
             flows: active
                 .iter()
-                .map(|(a, _)| flow(transport(&a.transport), a.client, a.server))
+                .map(|(a, _)| flow(a.transport, a.client, a.server))
                 .collect(),
             frames: active
                 .iter()
@@ -345,7 +330,7 @@ fn allocation_words(report: &Report, a: &Allocation, streams: &[usize]) -> Strin
             |r| format!("relayed address {r}")
         ),
         a.server,
-        transport(&a.transport).to_uppercase()
+        a.transport.to_string().to_uppercase()
     );
     if !peers.is_empty() {
         s.push_str(&format!(" for {}", peers.join(", ")));
@@ -406,7 +391,7 @@ mod tests {
             class: "success".into(),
             client: client.parse().unwrap(),
             server: server.parse().unwrap(),
-            transport: "udp".into(),
+            transport: crate::report::Transport::Udp,
             request_frame: Some(10),
             response_frame: Some(11),
             mapped: Some("198.51.100.77:40001".parse().unwrap()),
@@ -534,7 +519,7 @@ mod tests {
         Allocation {
             client: LOCAL.parse().unwrap(),
             server: TURN.parse().unwrap(),
-            transport: "udp".into(),
+            transport: crate::report::Transport::Udp,
             allocated_frame: Some(20),
             relayed: Some("198.51.100.3:50500".parse().unwrap()),
             permissions: vec!["203.0.113.5".parse().unwrap()],

@@ -8,7 +8,7 @@ use super::{
     Verdict,
 };
 use crate::ike::{NatReport, TunnelReport, TunnelState};
-use crate::report::{Name, ProcessRef, Report};
+use crate::report::{Name, ProcessRef, Report, Transport};
 
 /// Gaps between NAT keepalives that Wi-Fi calling clients use (seconds, inclusive).
 const KEEPALIVE_GAP: (f64, f64) = (20.0, 30.0);
@@ -400,10 +400,10 @@ fn tunnel_evidence(report: &Report, i: usize, t: &TunnelReport) -> Evidence {
 
 /// The process owning the tunnel's flow, before or after the float.
 fn tunnel_process<'a>(report: &'a Report, t: &TunnelReport) -> Option<&'a ProcessRef> {
-    process_of(report, "udp", t.initiator, t.responder).or_else(|| {
+    process_of(report, Transport::Udp, t.initiator, t.responder).or_else(|| {
         t.floated
             .as_ref()
-            .and_then(|f| process_of(report, "udp", f.initiator, f.responder))
+            .and_then(|f| process_of(report, Transport::Udp, f.initiator, f.responder))
     })
 }
 
@@ -595,7 +595,7 @@ mod tests {
         t.keepalive_times = vec![10.0, 30.0, 50.5, 70.0];
         let mut r = report(t);
         r.conversations.push(Conversation {
-            transport: "udp".into(),
+            transport: crate::report::Transport::Udp,
             a: PHONE_4500.parse().unwrap(),
             b: EPDG_4500.parse().unwrap(),
             process: Some("CommCenter (88)".parse().unwrap()),

@@ -86,7 +86,7 @@ fn every_reference_capture_matches_tshark() {
             let ours: BTreeMap<(String, String), (u64, u64)> = report
                 .conversations
                 .iter()
-                .filter(|c| c.transport == transport)
+                .filter(|c| c.transport.to_string() == transport)
                 .map(|c| {
                     let pair = unordered(&c.a.to_string(), &c.b.to_string());
                     (pair, (c.packets, c.bytes))

@@ -43,7 +43,7 @@ impl PartialEq<(&str, &str, &str, u64, Option<&str>)> for Row<'_> {
         (transport, a, b, packets, process): &(&str, &str, &str, u64, Option<&str>),
     ) -> bool {
         let c = self.0;
-        c.transport == *transport
+        c.transport.to_string() == *transport
             && c.a.to_string() == *a
             && c.b.to_string() == *b
             && c.packets == *packets

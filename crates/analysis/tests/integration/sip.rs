@@ -324,7 +324,13 @@ fn sip_call_tcp_gives_the_same_call_ladder_and_sdp_as_sip_call_udp() {
     assert_eq!(udp.sip.calls.len(), 1);
     assert_eq!(tcp.sip.calls.len(), 1);
     let (u, t) = (&udp.sip.calls[0], &tcp.sip.calls[0]);
-    assert_eq!((u.transport.as_str(), t.transport.as_str()), ("udp", "tcp"));
+    assert_eq!(
+        (u.transport, t.transport),
+        (
+            callscope_analysis::report::Transport::Udp,
+            callscope_analysis::report::Transport::Tcp
+        )
+    );
     let labels = |c: &Call| {
         c.messages
             .iter()
@@ -1050,7 +1056,7 @@ fn an_invite_over_three_tcp_segments_out_of_order_is_one_message() {
         let c = call(&r, id);
         assert_eq!(labels(c), ["INVITE (SDP)"]);
         assert_eq!(c.messages[0].frame, 6, "the frame that completed it");
-        assert_eq!(c.transport, "tcp");
+        assert_eq!(c.transport, callscope_analysis::report::Transport::Tcp);
         assert_eq!(c.sdp[0].media[0].port, 40000);
         assert_eq!(r.sip.malformed, 0, "{:?}", r.sip.malformed_messages);
     }

@@ -250,7 +250,13 @@ fn coturn_capture_shows_errors_allocations_and_channels() {
         assert!(allocated
             .iter()
             .all(|a| a.challenges == 1 && a.requests == 2));
-        assert_eq!(allocated.iter().filter(|a| a.transport == "tcp").count(), 3);
+        assert_eq!(
+            allocated
+                .iter()
+                .filter(|a| a.transport == callscope_analysis::report::Transport::Tcp)
+                .count(),
+            3
+        );
         let bound: Vec<_> = allocated
             .iter()
             .flat_map(|a| a.channels.iter())

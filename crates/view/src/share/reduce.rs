@@ -308,7 +308,7 @@ mod tests {
         };
         for i in 0..5_000u32 {
             r.conversations.push(Conversation {
-                transport: "udp".into(),
+                transport: callscope_analysis::report::Transport::Udp,
                 a: format!("10.{}.{}.1:{}", i >> 8, i & 255, 10_000 + i)
                     .parse()
                     .unwrap(),

@@ -33,7 +33,7 @@ pub fn nat() -> Html {
                     }),
                     Cell::addr(&g.client),
                     Cell::addr(&g.server),
-                    Cell::text(&g.transport),
+                    Cell::text(g.transport.to_string()),
                     Cell::count(g.count),
                     Cell::text(g.outcome()).class(if g.success == g.count {
                         "good"

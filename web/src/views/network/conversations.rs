@@ -63,7 +63,7 @@ pub fn conversations() -> Html {
                         None => Cell::opt(None::<String>),
                     };
                     Row::new(vec![
-                        Cell::text(&c.transport),
+                        Cell::text(c.transport.to_string()),
                         Cell::addr(&c.a),
                         Cell::addr(&c.b),
                         Cell::opt(c.b_name.clone()),
