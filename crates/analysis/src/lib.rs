@@ -32,10 +32,11 @@
 //!    to their media, and the frame stage adds capture facts, endpoints, conversations and
 //!    processes ([`report`]).
 //!
-//! The report keeps addresses, processes and states typed ([`report::Socket`], [`report::Ip`]
-//! from `callscope-facts`, [`report::ProcessRef`], [`sip::report::CallState`],
-//! [`ike::TunnelState`]…): they are written as the JSON contract's text (`192.0.2.1:5060`,
-//! `sipd (42)`, `in progress`) only when serialized, so verdicts, views, the audio and
+//! The report keeps addresses, processes, transports, SSRCs and states typed
+//! ([`report::Socket`], [`report::Ip`] from `callscope-facts`, [`report::ProcessRef`],
+//! [`report::Transport`], [`report::Ssrc`], [`sip::report::CallState`], [`ike::TunnelState`]…):
+//! they are written as the JSON contract's text (`192.0.2.1:5060`, `sipd (42)`, `udp`,
+//! `0x5711bf84`, `in progress`) only when serialized, so verdicts, views, the audio and
 //! extraction compare, sort and match them as values and nothing parses a report back.
 //!
 //! ## Adding a protocol
