@@ -12,7 +12,8 @@ use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, SocketAddr};
 
 /// What carries a payload: UDP and TCP have ports and flows; another IP protocol (ESP is 50,
-/// RFC 4303) has neither. The report writes it as text (`udp`, `tcp`, `ip/50`).
+/// RFC 4303) has neither. The report writes it as text (`udp`, `tcp`, `ip/50`; serde in
+/// `report`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
     /// UDP.
@@ -49,20 +50,6 @@ impl std::str::FromStr for Transport {
                 .map(Transport::Ip)
                 .ok_or_else(|| format!("not a transport (udp, tcp or ip/N): {text:?}")),
         }
-    }
-}
-
-impl serde::Serialize for Transport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Transport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -39,6 +39,28 @@ macro_rules! report_words {
 }
 pub(crate) use report_words;
 
+/// Serialize and Deserialize for values the report writes as text: written with `Display`, read
+/// back with `FromStr`, whose error (in words) becomes the deserializer's.
+macro_rules! serde_as_text {
+    ($($t:ty),+) => {$(
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d)?
+                    .parse()
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    )+};
+}
+
+serde_as_text!(ProcessRef, Ssrc, Transport);
+
 /// Version of the JSON contract; bumped on a breaking change.
 pub const SCHEMA: &str = "callscope.report/1";
 
@@ -357,20 +379,6 @@ impl std::str::FromStr for ProcessRef {
     }
 }
 
-impl Serialize for ProcessRef {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ProcessRef {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 /// An RTP synchronization source (RFC 3550 §5.1), written `0x` and 8 lowercase hex digits (the
 /// JSON contract's text, as tshark's `rtp.ssrc`), so that views, the audio and the CLI compare
 /// and format it as a number without parsing it back.
@@ -392,20 +400,6 @@ impl std::str::FromStr for Ssrc {
             .and_then(|hex| u32::from_str_radix(hex, 16).ok())
             .map(Ssrc)
             .ok_or_else(|| format!("not an SSRC as `0x` and hex digits: {text:?}"))
-    }
-}
-
-impl Serialize for Ssrc {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Ssrc {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
     }
 }
 
