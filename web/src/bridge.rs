@@ -80,7 +80,55 @@ fn finish_later(running: &Rc<RefCell<Option<Running>>>) {
     let running = running.clone();
     wasm_bindgen_futures::spawn_local(async move {
         running.borrow_mut().take();
+        prepare_decoder();
     });
+}
+
+/// A decoding worker started ahead of the next file, so that a file given does not wait for the
+/// module's start-up in a new worker (fetching, compiling and instantiating it: most of the time
+/// to the first numbers of a small capture). It is started when the page loads and again when a
+/// decoding ends, never during one (its start-up would take a core from it).
+struct Spare {
+    worker: Worker,
+    /// It said `Ready` (it listens; a file can be posted at once).
+    ready: Rc<Cell<bool>>,
+    _on_ready: Closure<dyn FnMut(MessageEvent)>,
+}
+
+thread_local! {
+    static SPARE: RefCell<Option<Spare>> = const { RefCell::new(None) };
+}
+
+/// Starts the spare decoding worker, if there is none.
+fn prepare_decoder() {
+    SPARE.with(|spare| {
+        if spare.borrow().is_some() {
+            return;
+        }
+        let Ok(worker) = WorkerKind::Decoder.start() else {
+            return;
+        };
+        let ready = Rc::new(Cell::new(false));
+        let said = ready.clone();
+        let on_ready = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
+            said.set(true);
+        });
+        worker.set_onmessage(Some(on_ready.as_ref().unchecked_ref()));
+        *spare.borrow_mut() = Some(Spare {
+            worker,
+            ready,
+            _on_ready: on_ready,
+        });
+    });
+}
+
+/// The spare decoding worker and whether it is ready, or a new one (not ready). The caller sets
+/// its handlers before returning to the event loop, so no message reaches the spare's.
+fn take_decoder() -> Result<(Worker, bool), JsValue> {
+    match SPARE.with(|spare| spare.borrow_mut().take()) {
+        Some(spare) => Ok((spare.worker.clone(), spare.ready.get())),
+        None => WorkerKind::Decoder.start().map(|worker| (worker, false)),
+    }
 }
 
 /// What the hook gives the page.
@@ -304,6 +352,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
     // Counts the files given and the cancels: a report still being read back when another file
     // is given, or Cancel pressed, is dropped.
     let generation: Rc<Cell<u64>> = use_memo((), |()| Cell::new(0));
+    use_effect_with((), |()| prepare_decoder());
 
     let start = {
         let page = page.clone();
@@ -329,7 +378,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
             raw.borrow_mut().take();
             publish_state("running");
             page.dispatch(Action::Start(name, blob.size()));
-            let worker = match WorkerKind::Decoder.start() {
+            let (worker, ready) = match take_decoder() {
                 Ok(w) => w,
                 Err(e) => {
                     publish_state("error");
@@ -345,6 +394,7 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
                 let timing = timing.clone();
                 let generation = generation.clone();
                 let this_file = generation.get();
+                let blob = blob.clone();
                 Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
                     let data = event.data();
                     let message = match serde_wasm_bindgen::from_value::<FromWorker>(data.clone()) {
@@ -464,6 +514,16 @@ pub fn use_decoder(page: UseReducerDispatcher<Page>) -> Decoder {
             };
             worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            // A spare that said Ready already takes the file now; another says Ready to the
+            // handler above.
+            if ready {
+                if let Err(e) = worker.post_message(&blob) {
+                    publish_state("error");
+                    page.dispatch(Action::Crash(format!(
+                        "cannot hand the file to the decoder: {e:?}"
+                    )));
+                }
+            }
             *running.borrow_mut() = Some(Running {
                 worker,
                 _on_message: on_message,
