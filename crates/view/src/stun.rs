@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use callscope_analysis::report::{Socket, Transport};
-use callscope_analysis::stun::StunReport;
+use callscope_analysis::stun::{Outcome, StunReport};
 
 /// Transactions of one method between one client and one server.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -77,10 +77,10 @@ pub fn groups(stun: &StunReport) -> Vec<Group> {
         group.count += 1;
         group.transactions.push(i);
         group.classic += u64::from(t.classic);
-        match t.class.as_str() {
-            "success" => group.success += 1,
-            "error" => *group.errors.entry(t.error_code.unwrap_or(0)).or_default() += 1,
-            _ => group.unanswered += 1,
+        match t.class {
+            Outcome::Success => group.success += 1,
+            Outcome::Error => *group.errors.entry(t.error_code.unwrap_or(0)).or_default() += 1,
+            Outcome::Unanswered => group.unanswered += 1,
         }
         if let Some(rtt) = t.rtt_ms {
             rtts[g].push(rtt);
@@ -106,10 +106,10 @@ mod tests {
     use super::*;
     use callscope_analysis::stun::StunTransaction;
 
-    fn t(method: &str, class: &str, rtt: Option<f64>, code: Option<u16>) -> StunTransaction {
+    fn t(method: &str, class: Outcome, rtt: Option<f64>, code: Option<u16>) -> StunTransaction {
         StunTransaction {
             method: method.into(),
-            class: class.into(),
+            class,
             client: "10.0.0.1:5000".parse().unwrap(),
             server: "192.0.2.1:3478".parse().unwrap(),
             transport: callscope_analysis::report::Transport::Udp,
@@ -124,13 +124,13 @@ mod tests {
     fn transactions_group_by_method_and_pair_with_outcomes() {
         let stun = StunReport {
             transactions: vec![
-                t("Binding", "success", Some(2.0), None),
-                t("Binding", "error", None, Some(420)),
-                t("Allocate", "error", None, Some(401)),
-                t("Binding", "success", Some(4.0), None),
+                t("Binding", Outcome::Success, Some(2.0), None),
+                t("Binding", Outcome::Error, None, Some(420)),
+                t("Allocate", Outcome::Error, None, Some(401)),
+                t("Binding", Outcome::Success, Some(4.0), None),
                 StunTransaction {
                     classic: true,
-                    ..t("Binding", "unanswered", None, None)
+                    ..t("Binding", Outcome::Unanswered, None, None)
                 },
             ],
             ..StunReport::default()

@@ -28,7 +28,7 @@ use callscope_wire::stun::{
 };
 
 pub use report::{
-    Allocation, Channel, ClassCounts, DemuxCounts, Mapping, StunReport, StunTransaction,
+    Allocation, Channel, ClassCounts, DemuxCounts, Mapping, Outcome, StunReport, StunTransaction,
 };
 
 use self::transaction::Transaction;

@@ -8,6 +8,19 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+crate::report::report_words! {
+    /// How a STUN transaction ended (RFC 8489 §6.3: the response's class, or none captured).
+    pub enum Outcome {
+        /// A success response.
+        Success = "success",
+        /// An error response.
+        Error = "error",
+        /// No response captured.
+        #[default]
+        Unanswered = "unanswered",
+    }
+}
+
 /// The STUN/TURN section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -68,8 +81,8 @@ pub struct StunTransaction {
     pub id: String,
     /// Method (`Binding`, `Allocate`…).
     pub method: String,
-    /// `success`, `error`, or `unanswered`.
-    pub class: String,
+    /// How it ended: `success`, `error`, or `unanswered`.
+    pub class: Outcome,
     /// The requester.
     pub client: Socket,
     /// The responder.

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use callscope_wire::stun::{Attribute, AttributeType, Class, Message, Method, TransactionId};
 
-use super::report::StunTransaction;
+use super::report::{Outcome, StunTransaction};
 use crate::flows::Transport;
 use crate::protocols::FinishContext;
 
@@ -147,11 +147,10 @@ impl Transaction {
             id: self.id.to_hex(),
             method: self.method.name(),
             class: match self.class {
-                Some(Class::SuccessResponse) => "success",
-                Some(Class::ErrorResponse) => "error",
-                _ => "unanswered",
-            }
-            .to_owned(),
+                Some(Class::SuccessResponse) => Outcome::Success,
+                Some(Class::ErrorResponse) => Outcome::Error,
+                _ => Outcome::Unanswered,
+            },
             client: self.client.into(),
             server: self.server.into(),
             transport: self.transport,

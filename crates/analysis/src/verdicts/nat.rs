@@ -5,7 +5,7 @@
 use super::{count, flow, same_pair, streams_between, Confidence, Evidence, Input, Verdict};
 use crate::addr::Socket;
 use crate::report::Report;
-use crate::stun::{Allocation, StunTransaction};
+use crate::stun::{Allocation, Outcome, StunTransaction};
 
 /// What would make direct media certain when the checks carried no ICE attributes.
 const ICE_ATTRIBUTES: &str = "ICE attributes (PRIORITY, USE-CANDIDATE, ICE-CONTROLLING) in the \
@@ -126,7 +126,7 @@ fn direct_pairs(report: &Report) -> Vec<DirectPair<'_>> {
 
 /// A Binding that got through (success) or that is an ICE check (its attributes say so).
 fn is_check(t: &StunTransaction) -> bool {
-    t.method == "Binding" && (t.class == "success" || has_ice_attributes(t))
+    t.method == "Binding" && (t.class == Outcome::Success || has_ice_attributes(t))
 }
 
 /// PRIORITY, USE-CANDIDATE or an ICE role: only ICE agents send these.
@@ -388,7 +388,7 @@ mod tests {
     fn check(client: &str, server: &str) -> StunTransaction {
         StunTransaction {
             method: "Binding".into(),
-            class: "success".into(),
+            class: Outcome::Success,
             client: client.parse().unwrap(),
             server: server.parse().unwrap(),
             transport: crate::report::Transport::Udp,
@@ -485,7 +485,7 @@ mod tests {
         let no_checks = report(Vec::new(), vec![rtp(LOCAL, PEER, false)]);
         let unanswered_plain = report(
             vec![StunTransaction {
-                class: "unanswered".into(),
+                class: Outcome::Unanswered,
                 priority: None,
                 use_candidate: false,
                 ice_role: None,

@@ -225,7 +225,7 @@ fn coturn_capture_shows_errors_allocations_and_channels() {
             .iter()
             .find(|t| t.id == "0x2888a1a0834194ce50c190ab")
             .expect("first Binding");
-        assert_eq!(binding.class, "success");
+        assert_eq!(binding.class, callscope_analysis::stun::Outcome::Success);
         assert_eq!(
             binding.mapped.map(|m| m.to_string()).as_deref(),
             Some("10.99.7.2:34829")
@@ -298,7 +298,7 @@ fn classic_stun_is_counted_apart() {
     assert_eq!((r.stun.messages, r.stun.classic_messages), (0, classic));
     let t = &r.stun.transactions[0];
     assert!(t.classic);
-    assert_eq!(t.class, "success");
+    assert_eq!(t.class, callscope_analysis::stun::Outcome::Success);
     assert_eq!(
         t.mapped.map(|m| m.to_string()).as_deref(),
         Some("172.16.63.224:55050")
