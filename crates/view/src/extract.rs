@@ -58,7 +58,7 @@ pub fn tunnel(report: &Report, index: usize) -> Selection {
         add(&mut sel, f.initiator, f.responder);
     }
     for e in &t.esp {
-        if e.encap == "ip" {
+        if e.encap == callscope_analysis::ike::EspEncap::Ip {
             sel.ip_flow(e.src.ip(), e.dst.ip(), 50);
         } else {
             add(&mut sel, e.src, e.dst);

@@ -25,8 +25,8 @@ use callscope_wire::net::proto;
 
 pub use self::esp::EspSa;
 pub use report::{
-    DeleteReport, EspReport, ExchangeReport, FloatReport, IkeReport, NatMismatch, NatReport,
-    TunnelReport, TunnelState,
+    DeleteReport, EspEncap, EspReport, ExchangeReport, FloatReport, IkeReport, NatMismatch,
+    NatReport, TunnelReport, TunnelState,
 };
 pub use tunnel::{Seen, Tunnel};
 
@@ -351,7 +351,7 @@ impl IkeAnalyzer {
                 lost: sa.lost,
                 replays: sa.replays,
                 late: sa.late,
-                encap: if sa.udp { "udp" } else { "ip" }.to_owned(),
+                encap: if sa.udp { EspEncap::Udp } else { EspEncap::Ip },
             };
             match sa.tunnel.and_then(|t| tunnels.get_mut(t)) {
                 Some(t) => t.esp.push(r),

@@ -6,6 +6,17 @@ use crate::addr::Socket;
 use serde::{Deserialize, Serialize};
 
 crate::report::report_words! {
+    /// How ESP travelled.
+    pub enum EspEncap {
+        /// In UDP, port 4500 (RFC 3948).
+        #[default]
+        Udp = "udp",
+        /// Directly over IP, protocol 50 (RFC 4303).
+        Ip = "ip",
+    }
+}
+
+crate::report::report_words! {
     /// Where an IKE SA got to.
     pub enum TunnelState {
         /// No established SA seen yet.
@@ -227,6 +238,6 @@ pub struct EspReport {
     pub replays: u64,
     /// Packets that arrived after a higher sequence number.
     pub late: u64,
-    /// `udp` (RFC 3948) or `ip` (protocol 50).
-    pub encap: String,
+    /// How it travelled: `udp` (RFC 3948) or `ip` (protocol 50).
+    pub encap: EspEncap,
 }

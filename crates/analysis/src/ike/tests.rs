@@ -208,7 +208,7 @@ fn raw_esp_attaches_by_address_pair_and_unknown_esp_is_unattached() {
     );
     let r = a.finish(&FinishContext { start_ns: 0 });
     assert_eq!(r.tunnels[0].esp.len(), 1);
-    assert_eq!(r.tunnels[0].esp[0].encap, "ip");
+    assert_eq!(r.tunnels[0].esp[0].encap, EspEncap::Ip);
     assert_eq!(r.esp_unattached.len(), 1);
     assert_eq!(r.malformed, 1);
     assert_eq!(r.esp_packets, 2);

@@ -7,7 +7,7 @@ use super::{
     class_of, count, flow, host, names_of, numbered, process_of, secs, Confidence, Evidence, Input,
     Verdict,
 };
-use crate::ike::{NatReport, TunnelReport, TunnelState};
+use crate::ike::{EspEncap, NatReport, TunnelReport, TunnelState};
 use crate::report::{Name, ProcessRef, Report, Transport};
 
 /// Gaps between NAT keepalives that Wi-Fi calling clients use (seconds, inclusive).
@@ -71,7 +71,7 @@ fn shaped_like_wifi_calling(t: &TunnelReport) -> bool {
 fn udp_esp_packets(t: &TunnelReport) -> u64 {
     t.esp
         .iter()
-        .filter(|e| e.encap == "udp")
+        .filter(|e| e.encap == EspEncap::Udp)
         .map(|e| e.packets)
         .sum()
 }
@@ -420,14 +420,14 @@ mod tests {
     const EPDG: &str = "208.54.35.10:500";
     const EPDG_4500: &str = "208.54.35.10:4500";
 
-    fn esp(src: &str, dst: &str, packets: u64, encap: &str) -> EspReport {
+    fn esp(src: &str, dst: &str, packets: u64, encap: EspEncap) -> EspReport {
         EspReport {
             spi: "0x0000abcd".into(),
             src: src.parse().unwrap(),
             dst: dst.parse().unwrap(),
             packets,
             bytes: packets * 150,
-            encap: encap.into(),
+            encap,
             ..EspReport::default()
         }
     }
@@ -468,8 +468,8 @@ mod tests {
                 ..ExchangeReport::default()
             }],
             esp: vec![
-                esp(PHONE_4500, EPDG_4500, 1200, "udp"),
-                esp(EPDG_4500, PHONE_4500, 1100, "udp"),
+                esp(PHONE_4500, EPDG_4500, 1200, EspEncap::Udp),
+                esp(EPDG_4500, PHONE_4500, 1100, EspEncap::Udp),
             ],
             ..TunnelReport::default()
         }
@@ -634,7 +634,7 @@ mod tests {
         no_float.floated = None;
         let mut no_udp_esp = wifi_tunnel();
         for e in &mut no_udp_esp.esp {
-            e.encap = "ip".into();
+            e.encap = EspEncap::Ip;
         }
         let mut no_esp = wifi_tunnel();
         no_esp.esp.clear();

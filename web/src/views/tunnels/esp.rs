@@ -28,7 +28,7 @@ pub fn esp_table(props: &Props) -> Html {
                         Cell::text(&e.spi).class("mono"),
                         Cell::addr(&e.src),
                         Cell::addr(&e.dst),
-                        Cell::text(&e.encap),
+                        Cell::text(e.encap.as_str()),
                         Cell::count(e.packets),
                         Cell::num(e.bytes as f64, format::count(e.bytes)),
                         Cell::count(e.lost).class(if e.lost > 0 { "bad" } else { "good" }),
