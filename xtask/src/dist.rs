@@ -56,8 +56,8 @@ fn external_loader(html: &str, dist: &Path) -> Result<String> {
     ))
 }
 
-/// The name of the decoding worker's loader, which the page starts (web/src/bridge.rs).
-pub const DECODER: &str = "decoder.js";
+/// The name of the decoding worker's loader; web/src/bridge.rs starts it by this name.
+const DECODER: &str = "decoder.js";
 
 /// The decoding worker's loader for Trunk's module `loader` (its `import init … from './app-….js'`
 /// and `init({ module_or_path: './app-…_bg.wasm' })`): the same module and wasm, started in a
