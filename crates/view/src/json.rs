@@ -22,8 +22,11 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
 
 /// `serde_json::to_string`, through [`to_writer`].
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
-    // serde_json writes UTF-8 only.
-    to_vec(value).map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    // serde_json writes UTF-8 only; the bytes become the String without a copy.
+    to_vec(value).map(|bytes| {
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    })
 }
 
 #[cfg(test)]
