@@ -99,20 +99,38 @@ fn get_ip(arena: &[u8], at: usize, v6: bool) -> (IpAddr, usize) {
 
 impl HandoffRecord {
     fn work<'a>(&self, arena: &'a [u8], pieces: &'a [u32], tcp: &[TcpRec]) -> Handoff<'a> {
-        let slot = (self.slot != u32::MAX).then_some(self.slot as usize);
-        let work = |job| Handoff {
-            job,
+        // One expression that builds the `Handoff` in place: building the `Delivery` first and
+        // moving it in copied ~150 bytes per frame, a twentieth of this thread's work.
+        Handoff {
+            job: match self.kind {
+                Kind::Count => Delivery::Count,
+                Kind::Udp => Delivery::Udp(self.segment(arena)),
+                Kind::Tcp(i) => {
+                    let (owner, app, at, n) = tcp.get(i as usize).copied().unwrap_or_default();
+                    Delivery::Tcp(
+                        self.segment(arena),
+                        TcpDelivery {
+                            owner,
+                            app,
+                            pieces: pieces.get(at..at + n).unwrap_or(&[]),
+                        },
+                    )
+                }
+                Kind::Ip => Delivery::Ip(self.segment(arena)),
+            },
             prefix: self.prefix,
             bytes: self.bytes,
             ts_ns: self.ts_ns,
-            slot,
-        };
-        if let Kind::Count = self.kind {
-            return work(Delivery::Count);
+            slot: (self.slot != u32::MAX).then_some(self.slot as usize),
         }
+    }
+
+    /// The frame's segment: its addresses and payload from the arena.
+    #[inline(always)]
+    fn segment<'a>(&self, arena: &'a [u8]) -> Segment<'a> {
         let (src, at) = get_ip(arena, self.start as usize, self.v6 & 1 != 0);
         let (dst, at) = get_ip(arena, at, self.v6 & 2 != 0);
-        let seg = Segment {
+        Segment {
             frame: self.frame,
             ts_ns: self.ts_ns,
             transport: self.transport,
@@ -120,23 +138,7 @@ impl HandoffRecord {
             dst: SocketAddr::new(dst, self.ports[1]),
             payload: arena.get(at..at + self.len as usize).unwrap_or(&[]),
             flow: self.flow,
-        };
-        work(match self.kind {
-            Kind::Count => Delivery::Count,
-            Kind::Udp => Delivery::Udp(seg),
-            Kind::Tcp(i) => {
-                let (owner, app, at, n) = tcp.get(i as usize).copied().unwrap_or_default();
-                Delivery::Tcp(
-                    seg,
-                    TcpDelivery {
-                        owner,
-                        app,
-                        pieces: pieces.get(at..at + n).unwrap_or(&[]),
-                    },
-                )
-            }
-            Kind::Ip => Delivery::Ip(seg),
-        })
+        }
     }
 }
 
