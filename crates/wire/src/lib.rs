@@ -32,6 +32,7 @@ pub mod stun;
 pub mod telephone_event;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod tls;
 
 pub use capture::{CaptureFormat, Direction, Frame, ProcessInfo, ReadError, Reader};

@@ -165,7 +165,7 @@ const MAX_RTPMAP: usize = 64;
 
 /// Decodes a session description.
 pub fn parse(bytes: &[u8]) -> Result<Sdp, SdpError> {
-    let text = String::from_utf8_lossy(bytes);
+    let text = crate::text::lossy(bytes);
     let mut lines = text
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l).trim_end())

@@ -193,7 +193,7 @@ fn parse_inner<'a>(
             vec!["no empty line after the header section".to_owned()],
         ),
     };
-    let text = String::from_utf8_lossy(head);
+    let text = crate::text::lossy(head);
     let (first, headers, header_problems) = match &text {
         // Valid UTF-8 (the rule): the header fields borrow from the message.
         Cow::Borrowed(text) => split_header_section(text)?,
