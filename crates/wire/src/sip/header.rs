@@ -92,6 +92,18 @@ fn tighten(value: &str) -> String {
 }
 
 pub(crate) fn name_addr(kind: Kind, value: &str, problems: &mut Vec<String>) -> Option<NameAddr> {
+    if super::plain::is_plain_name_addr(value) {
+        return lax_name_addr(value);
+    }
+    rsip_name_addr(kind, value, problems)
+}
+
+/// [`name_addr`] through `rsip`, with the lax reading where `rsip` refuses the value.
+pub(crate) fn rsip_name_addr(
+    kind: Kind,
+    value: &str,
+    problems: &mut Vec<String>,
+) -> Option<NameAddr> {
     let tight = tighten(value);
     let value = tight.as_str();
     let typed = match kind {
@@ -163,7 +175,7 @@ pub(crate) fn name_addr(kind: Kind, value: &str, problems: &mut Vec<String>) -> 
 }
 
 /// `[display] <uri>;params` or `uri;params`, read leniently.
-fn lax_name_addr(value: &str) -> Option<NameAddr> {
+pub(crate) fn lax_name_addr(value: &str) -> Option<NameAddr> {
     let value = value.trim();
     let (display, uri, params) = match (value.find('<'), value.rfind('>')) {
         (Some(open), Some(close)) if open < close => (
@@ -181,7 +193,7 @@ fn lax_name_addr(value: &str) -> Option<NameAddr> {
     if scheme.is_empty()
         || !scheme
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
     {
         return None;
     }
@@ -201,11 +213,17 @@ fn lax_name_addr(value: &str) -> Option<NameAddr> {
         }
     };
     let user = user.filter(|u| !u.is_empty());
-    let uri_text = match (&user, scheme.as_str()) {
-        (Some(u), "tel") => format!("tel:{u}"),
-        (Some(u), _) => format!("{scheme}:{u}@{host}"),
-        (None, _) => format!("{scheme}:{host}"),
-    };
+    // `scheme:user@host`, `scheme:host`, or `tel:number` (concatenated: `format!` is several
+    // times slower, and this runs for most name-addr values of a capture).
+    let user_part = user.as_deref().unwrap_or("");
+    let mut uri_text = String::with_capacity(scheme.len() + user_part.len() + host.len() + 2);
+    uri_text.push_str(&scheme);
+    uri_text.push(':');
+    uri_text.push_str(user_part);
+    if user.is_some() && scheme != "tel" {
+        uri_text.push('@');
+    }
+    uri_text.push_str(&host);
     let param = |name: &str| {
         params.split(';').find_map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
@@ -226,6 +244,14 @@ fn lax_name_addr(value: &str) -> Option<NameAddr> {
 }
 
 pub(crate) fn via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
+    if super::plain::is_plain_via(value) {
+        return lax_via(value, problems);
+    }
+    rsip_via(value, problems)
+}
+
+/// [`via`] through `rsip`, with the lax reading where `rsip` refuses the value.
+pub(crate) fn rsip_via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
     let tight = tighten(value);
     let value = tight.as_str();
     if let Ok(v) = rsip::headers::Via::new(value).typed() {
@@ -235,7 +261,11 @@ pub(crate) fn via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
             branch: v.branch().map(|b| b.value().to_owned()),
         });
     }
-    // `SIP/2.0/UDP host:port;branch=…`, read leniently (rsip refuses unknown transports).
+    lax_via(value, problems)
+}
+
+/// `SIP/2.0/UDP host:port;branch=…`, read leniently (rsip refuses unknown transports).
+pub(crate) fn lax_via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
     let (proto, rest) = value.trim().split_once(char::is_whitespace)?;
     let transport = proto.rsplit('/').next().unwrap_or("").to_ascii_uppercase();
     let mut params = rest.split(';');
@@ -259,7 +289,9 @@ pub(crate) fn via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
 
 /// Decoded header values by their text, kept across the messages of a capture: a dialog's
 /// messages and retransmissions repeat the same From, To, Contact and Via values, and decoding
-/// them with `rsip` is most of what a message costs. Bounded: each table is emptied when full.
+/// them with `rsip` is most of what a message costs. A plain `Via` ([`super::plain`]) is read
+/// without `rsip` and not kept (its branch makes each one new). Bounded: each table is emptied
+/// when full.
 #[derive(Debug, Default)]
 pub struct HeaderCache {
     from: std::collections::HashMap<String, Cached<NameAddr>>,
@@ -310,7 +342,10 @@ impl HeaderCache {
     }
 
     pub(crate) fn via(&mut self, value: &str, problems: &mut Vec<String>) -> Option<Via> {
-        cached(&mut self.via, value, problems, via)
+        if super::plain::is_plain_via(value) {
+            return lax_via(value, problems);
+        }
+        cached(&mut self.via, value, problems, rsip_via)
     }
 }
 
