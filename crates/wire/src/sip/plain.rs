@@ -205,5 +205,10 @@ mod tests {
         assert!(!is_plain_name_addr("<sip:alice@example.com>"));
         assert!(!is_plain_name_addr("<sip:alice@10.0.0.1>;TAG=1"));
         assert!(!is_plain_name_addr("<sip:alice@10.0.0.1?subject=x>"));
+        // rsip ends the user part at a dot and reads `alice.smith@10.0.0.1` as the host: the
+        // lax reading would disagree, so such values stay rsip's.
+        assert!(!is_plain_name_addr("<sip:alice.smith@10.0.0.1>"));
+        let rsip = rsip_name_addr(Kind::From, "<sip:alice.smith@10.0.0.1>", &mut Vec::new());
+        assert_eq!(rsip.unwrap().user, None);
     }
 }
