@@ -3,9 +3,10 @@
 //!
 //! 1. Builds the release CLI and generates bench-out/large.pcap (see `gen_capture`; at least N MB,
 //!    default 320; reused when its stamp matches).
-//! 2. Reads the file once to warm the page cache, then times, one after another and each with
-//!    `/usr/bin/time` for its peak RSS: `callscope analyze --json` three times (the best counts),
-//!    `capinfos`, and `tshark` with the statistics callscope's report covers.
+//! 2. Reads the file once to warm the page cache, then times, each with `/usr/bin/time` for its
+//!    peak RSS, in five interleaved rounds: `callscope analyze --json`, `capinfos`, and `tshark`
+//!    with the statistics callscope's report covers (and with RTP stream analysis). The median
+//!    run of each counts.
 //! 3. When dist/index.html exists, drops the file on the page in headless Chromium
 //!    (tests/e2e/bench-browser.mjs) and reports the MB/s the page measured, then does the same
 //!    with fifty thousand short SIP calls (tests/e2e/captures.mjs) and reports how long the
@@ -22,17 +23,45 @@ use anyhow::{bail, Context, Result};
 use crate::gen_capture;
 use crate::setup::{self, step};
 
-const CALLSCOPE_RUNS: usize = 3;
+/// Timed runs of each tool. They are interleaved (a round runs every tool once), so the load of
+/// this shared host, which drifts within minutes, touches every tool alike; the median counts.
+const RUNS: usize = 5;
 
+#[derive(Debug, Clone, Copy)]
 struct Timing {
     seconds: f64,
     rss_kib: u64,
 }
 
+/// A timed command; `<FILE>` in `args` stands for the capture.
+struct Tool {
+    name: String,
+    program: PathBuf,
+    args: Vec<String>,
+    stdout: Option<PathBuf>,
+}
+
 struct Row {
     tool: String,
     command: String,
+    /// The median run's wall time, and the highest peak RSS of all runs.
     timing: Timing,
+    /// Every run's wall time, in order.
+    runs: Vec<f64>,
+}
+
+/// The median wall time of `runs` (the lower middle one for an even count), with the highest
+/// peak RSS among them.
+fn median(runs: &[Timing]) -> Timing {
+    let mut seconds: Vec<f64> = runs.iter().map(|t| t.seconds).collect();
+    seconds.sort_by(f64::total_cmp);
+    Timing {
+        seconds: seconds
+            .get(seconds.len().saturating_sub(1) / 2)
+            .copied()
+            .unwrap_or(0.0),
+        rss_kib: runs.iter().map(|t| t.rss_kib).max().unwrap_or(0),
+    }
 }
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -92,47 +121,101 @@ pub fn run(args: &[String]) -> Result<()> {
     let read = warm_cache(&capture.path)?;
     eprintln!("read {read} bytes in {:.2} s", warm.elapsed().as_secs_f64());
 
-    let mut rows = Vec::new();
-    step(&format!("callscope, {CALLSCOPE_RUNS} runs"));
-    let callscope_cmd = format!("{} analyze --json {file} > /dev/null", rel(&callscope));
-    let mut runs = Vec::new();
-    for i in 1..=CALLSCOPE_RUNS {
-        let mut cmd = Command::new(&callscope);
-        cmd.args(["analyze", "--json"]).arg(&capture.path);
-        let t = timed(&mut cmd, None, &out_dir)?;
-        eprintln!(
-            "run {i}: {:.3} s, peak RSS {:.1} MiB",
-            t.seconds,
-            mib(t.rss_kib)
-        );
-        runs.push(t);
+    // The timed tools: callscope, capinfos, and tshark twice (the statistics callscope's report
+    // covers, then RTP stream analysis, which callscope always does in the same pass).
+    let capinfos_out = out_dir.join("capinfos.txt");
+    let tools: Vec<Tool> = vec![
+        Tool {
+            name: "callscope".into(),
+            program: callscope.clone(),
+            args: vec!["analyze".into(), "--json".into(), "<FILE>".into()],
+            stdout: None,
+        },
+        Tool {
+            name: "capinfos".into(),
+            program: "capinfos".into(),
+            args: vec!["<FILE>".into()],
+            stdout: Some(capinfos_out.clone()),
+        },
+        Tool {
+            name: "tshark".into(),
+            program: "tshark".into(),
+            args: [
+                "-n", "-q", "-r", "<FILE>", "-z", "io,phs", "-z", "conv,udp", "-z", "conv,tcp",
+            ]
+            .map(String::from)
+            .to_vec(),
+            stdout: None,
+        },
+        Tool {
+            name: "tshark rtp,streams".into(),
+            program: "tshark".into(),
+            args: [
+                "-n",
+                "-q",
+                "-r",
+                "<FILE>",
+                "-o",
+                "rtp.heuristic_rtp:TRUE",
+                "-z",
+                "rtp,streams",
+            ]
+            .map(String::from)
+            .to_vec(),
+            stdout: None,
+        },
+    ];
+    let mut runs: Vec<Vec<Timing>> = tools.iter().map(|_| Vec::new()).collect();
+    for round in 1..=RUNS {
+        step(&format!("round {round} of {RUNS}: each tool once"));
+        for (tool, times) in tools.iter().zip(&mut runs) {
+            let mut cmd = Command::new(&tool.program);
+            for a in &tool.args {
+                if a == "<FILE>" {
+                    cmd.arg(&capture.path);
+                } else {
+                    cmd.arg(a);
+                }
+            }
+            let t = timed(&mut cmd, tool.stdout.as_deref(), &out_dir)?;
+            eprintln!(
+                "{:<20} {:.3} s, peak RSS {:.1} MiB",
+                tool.name,
+                t.seconds,
+                mib(t.rss_kib)
+            );
+            times.push(t);
+        }
     }
-    let all_runs: Vec<String> = runs.iter().map(|t| format!("{:.3}", t.seconds)).collect();
-    let best = runs
-        .into_iter()
-        .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
-        .context("no callscope run")?;
-    rows.push(Row {
-        tool: format!("callscope (best of {CALLSCOPE_RUNS})"),
-        command: callscope_cmd,
-        timing: best,
-    });
+    let rows: Vec<Row> = tools
+        .iter()
+        .zip(runs)
+        .map(|(tool, times)| {
+            let shown = tool
+                .args
+                .iter()
+                .map(|a| if a == "<FILE>" { file.as_str() } else { a })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let program = if tool.program == callscope {
+                rel(&callscope)
+            } else {
+                tool.program.display().to_string()
+            };
+            let out = tool.stdout.as_deref().map_or("/dev/null".to_string(), rel);
+            Row {
+                tool: tool.name.clone(),
+                command: format!("{program} {shown} > {out}"),
+                timing: median(&times),
+                runs: times.iter().map(|t| t.seconds).collect(),
+            }
+        })
+        .collect();
 
     step("the report, against its pinned digest (a change not meant to move a number keeps it)");
     let report_check = check_report(&callscope, &capture, size_mb, &out_dir)?;
     eprintln!("{report_check}");
 
-    step("capinfos");
-    let capinfos_out = out_dir.join("capinfos.txt");
-    let mut cmd = Command::new("capinfos");
-    cmd.arg(&capture.path);
-    let t = timed(&mut cmd, Some(&capinfos_out), &out_dir)?;
-    eprintln!("{:.3} s, peak RSS {:.1} MiB", t.seconds, mib(t.rss_kib));
-    rows.push(Row {
-        tool: "capinfos".into(),
-        command: format!("capinfos {file} > {}", rel(&capinfos_out)),
-        timing: t,
-    });
     // The exact count, untimed (plain `capinfos` rounds it to thousands).
     let capinfos_packets = setup::output(
         Command::new("capinfos")
@@ -144,53 +227,6 @@ pub fn run(args: &[String]) -> Result<()> {
             .last()
             .and_then(|n| n.parse::<u64>().ok())
     });
-
-    // tshark twice: the statistics the spine's report covers, then RTP stream analysis (which
-    // callscope always does in the same pass).
-    let tshark_runs: [(&str, &[&str]); 2] = [
-        (
-            "tshark",
-            &[
-                "-n", "-q", "-r", "<FILE>", "-z", "io,phs", "-z", "conv,udp", "-z", "conv,tcp",
-            ],
-        ),
-        (
-            "tshark rtp,streams",
-            &[
-                "-n",
-                "-q",
-                "-r",
-                "<FILE>",
-                "-o",
-                "rtp.heuristic_rtp:TRUE",
-                "-z",
-                "rtp,streams",
-            ],
-        ),
-    ];
-    for (tool, tshark_args) in tshark_runs {
-        step(tool);
-        let mut cmd = Command::new("tshark");
-        for a in tshark_args {
-            if *a == "<FILE>" {
-                cmd.arg(&capture.path);
-            } else {
-                cmd.arg(a);
-            }
-        }
-        let t = timed(&mut cmd, None, &out_dir)?;
-        eprintln!("{:.3} s, peak RSS {:.1} MiB", t.seconds, mib(t.rss_kib));
-        let shown = tshark_args
-            .iter()
-            .map(|a| if *a == "<FILE>" { file.as_str() } else { a })
-            .collect::<Vec<_>>()
-            .join(" ");
-        rows.push(Row {
-            tool: tool.into(),
-            command: format!("tshark {shown} > /dev/null"),
-            timing: t,
-        });
-    }
 
     let browser = browser_bench(&capture.path, &file)?;
     let calls_file = out_dir.join("calls-50000.pcap");
@@ -242,7 +278,7 @@ pub fn run(args: &[String]) -> Result<()> {
         capture.duration_s,
     );
     println!(
-        "machine: {} cores, page cache warm (file read once before timing)",
+        "machine: {} cores, page cache warm (file read once before timing); each tool run {RUNS} times, rounds interleaved; seconds are the median run, RSS the highest",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0)
@@ -284,7 +320,10 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     println!();
     println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2}, tshark rtp,streams/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base, rows[3].timing.seconds / base);
-    println!("callscope runs: {} s", all_runs.join(", "));
+    for r in &rows {
+        let runs: Vec<String> = r.runs.iter().map(|s| format!("{s:.3}")).collect();
+        println!("{} runs: {} s", r.tool, runs.join(", "));
+    }
     println!("{report_check}");
     println!();
     println!(
