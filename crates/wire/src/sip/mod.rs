@@ -8,7 +8,9 @@
 //! - [`message`]: one message: the start line, the header section (unfolded, compact names
 //!   expanded, §7.3) and the body.
 //! - [`header`]: the header values that matter, decoded with `rsip`'s typed headers, with a lax
-//!   fallback where `rsip` is stricter than what phones send.
+//!   fallback where `rsip` is stricter than what phones send; values in the plain form most
+//!   phones send (`plain`: IPv4, common parameters) are read the lax way directly, which
+//!   differential tests hold to what `rsip` reads.
 //! - [`body`]: the SDP part of a body, including `multipart/mixed` (RFC 2046 §5.1).
 //!
 //! Nothing here knows about transactions, dialogs or calls: that is `callscope-analysis`.
