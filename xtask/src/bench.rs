@@ -537,3 +537,23 @@ fn check_report(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(seconds: f64, rss_kib: u64) -> Timing {
+        Timing { seconds, rss_kib }
+    }
+
+    #[test]
+    fn the_median_run_counts_with_the_highest_rss() {
+        let m = median(&[t(0.5, 10), t(0.3, 40), t(0.9, 20), t(0.4, 5), t(0.35, 30)]);
+        assert_eq!((m.seconds, m.rss_kib), (0.4, 40));
+        // An even count takes the lower middle run.
+        let m = median(&[t(2.0, 1), t(1.0, 2), t(4.0, 3), t(3.0, 4)]);
+        assert_eq!((m.seconds, m.rss_kib), (2.0, 4));
+        let m = median(&[]);
+        assert_eq!((m.seconds, m.rss_kib), (0.0, 0));
+    }
+}
