@@ -72,12 +72,7 @@ fn a_call_is_stereo_caller_left_callee_right() {
 /// The caller's key presses, as (key, start s, duration ms, ended).
 fn presses(file: &str) -> Vec<(String, f64, f64, bool)> {
     let r = report(&capture(file));
-    let s = r
-        .rtp
-        .streams
-        .iter()
-        .find(|s| s.ssrc.to_string() == CALLER)
-        .unwrap();
+    let s = &r.rtp.streams[from_report::stream_by_ssrc(&r, CALLER).unwrap()];
     assert_eq!(s.event_packets, 16, "{file}");
     s.dtmf
         .iter()

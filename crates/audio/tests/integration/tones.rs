@@ -92,12 +92,7 @@ fn the_bound_cuts_and_says_so() {
 #[test]
 fn dtmf_digits_are_in_the_report_with_their_times() {
     let r = report(&capture("tone-pcmu.pcap"));
-    let s = r
-        .rtp
-        .streams
-        .iter()
-        .find(|s| s.ssrc.to_string() == CALLER)
-        .unwrap();
+    let s = &r.rtp.streams[from_report::stream_by_ssrc(&r, CALLER).unwrap()];
     let keys: Vec<_> = s
         .dtmf
         .iter()
