@@ -123,7 +123,6 @@ pub fn run(args: &[String]) -> Result<()> {
 
     // The timed tools: callscope, capinfos, and tshark twice (the statistics callscope's report
     // covers, then RTP stream analysis, which callscope always does in the same pass).
-    let capinfos_out = out_dir.join("capinfos.txt");
     let tools: Vec<Tool> = vec![
         Tool {
             name: "callscope".into(),
@@ -135,7 +134,7 @@ pub fn run(args: &[String]) -> Result<()> {
             name: "capinfos".into(),
             program: "capinfos".into(),
             args: vec!["<FILE>".into()],
-            stdout: Some(capinfos_out.clone()),
+            stdout: Some(out_dir.join("capinfos.txt")),
         },
         Tool {
             name: "tshark".into(),
