@@ -1,12 +1,14 @@
 //! `cargo xtask bench [--size-mb N] [--keep]`: callscope against capinfos and tshark on one large
 //! capture, in one run.
 //!
-//! 1. Builds the release CLI and generates bench-out/large.pcap (see `gen_capture`; at least N MB,
-//!    default 320; reused when its stamp matches).
+//! 1. Builds the profile-guided CLI (`cargo xtask build-cli`) and the plain release CLI, and
+//!    generates bench-out/large.pcap (see `gen_capture`; at least N MB, default 320; reused when
+//!    its stamp matches).
 //! 2. Reads the file once to warm the page cache, then times, each with `/usr/bin/time` for its
-//!    peak RSS, in five interleaved rounds: `callscope analyze --json`, `capinfos`, and `tshark`
-//!    with the statistics callscope's report covers (and with RTP stream analysis). The median
-//!    run of each counts.
+//!    peak RSS, in five interleaved rounds: `callscope analyze --json` (the profile-guided build,
+//!    against which the ratios are taken), `capinfos`, `tshark` with the statistics callscope's
+//!    report covers (and with RTP stream analysis), and the plain `cargo build --release` CLI.
+//!    The median run of each counts.
 //! 3. When dist/index.html exists, drops the file on the page in headless Chromium
 //!    (tests/e2e/bench-browser.mjs) and reports the MB/s the page measured, then does the same
 //!    with fifty thousand short SIP calls (tests/e2e/captures.mjs) and reports how long the
@@ -83,9 +85,10 @@ pub fn run(args: &[String]) -> Result<()> {
     step("tools");
     setup::apt(&["tshark", "wireshark-common", "time"])?;
 
-    step("building callscope (release)");
+    step("building callscope (release, then profile-guided)");
     setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
-    let callscope = root.join("target/release/callscope");
+    let plain = root.join("target/release/callscope");
+    let callscope = crate::build_cli::build()?;
 
     step(&format!("generating bench-out/large.pcap (≥ {size_mb} MB)"));
     let sources_dir = std::env::var_os("CALLSCOPE_BENCH_SOURCES")
@@ -163,6 +166,12 @@ pub fn run(args: &[String]) -> Result<()> {
             .to_vec(),
             stdout: None,
         },
+        Tool {
+            name: "callscope, plain build".into(),
+            program: plain.clone(),
+            args: vec!["analyze".into(), "--json".into(), "<FILE>".into()],
+            stdout: None,
+        },
     ];
     let mut runs: Vec<Vec<Timing>> = tools.iter().map(|_| Vec::new()).collect();
     for round in 1..=RUNS {
@@ -196,11 +205,7 @@ pub fn run(args: &[String]) -> Result<()> {
                 .map(|a| if a == "<FILE>" { file.as_str() } else { a })
                 .collect::<Vec<_>>()
                 .join(" ");
-            let program = if tool.program == callscope {
-                rel(&callscope)
-            } else {
-                tool.program.display().to_string()
-            };
+            let program = rel(&tool.program);
             let out = tool.stdout.as_deref().map_or("/dev/null".to_string(), rel);
             Row {
                 tool: tool.name.clone(),
@@ -319,6 +324,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     println!();
     println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2}, tshark rtp,streams/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base, rows[3].timing.seconds / base);
+    println!("callscope is the profile-guided build (`cargo xtask build-cli`); the plain `cargo build --release` takes {:.2}× its time", rows[4].timing.seconds / base);
     for r in &rows {
         let runs: Vec<String> = r.runs.iter().map(|s| format!("{s:.3}")).collect();
         println!("{} runs: {} s", r.tool, runs.join(", "));

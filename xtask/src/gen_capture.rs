@@ -329,7 +329,8 @@ fn write(path: &Path, sources: &[Source], rounds: u64) -> Result<(u64, u64)> {
     Ok((bytes, packets))
 }
 
-fn fnv1a(b: &[u8]) -> u64 {
+/// FNV-1a (64-bit): a quick fingerprint of a file's bytes.
+pub(crate) fn fnv1a(b: &[u8]) -> u64 {
     b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| {
         (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3)
     })

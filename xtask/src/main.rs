@@ -6,6 +6,7 @@
 //! - `bench-browser`: the page's transfer size, the page beside Wiregasm, and a 10 GB capture in
 //!   one tab (memory, progress, Cancel).
 //! - `bench-memory`: the CLI's peak memory on captures made to exhaust each of its tables.
+//! - `build-cli`: the `callscope` binary built with profile-guided optimization (the fast one).
 //! - `dist`:  build the page into dist/ (no inline script, offline after one visit) to publish.
 //! - `demo`:  rebuild static/demo.pcapng (the page's demo capture) from ../shared/captures.
 //! - `audio-fixtures`: write tests/captures/audio/tone-*.pcap, generated calls for the audio tests.
@@ -18,6 +19,7 @@ mod audio_fixtures;
 mod bench;
 mod bench_browser;
 mod bench_memory;
+mod build_cli;
 mod demo;
 mod dist;
 mod fuzz;
@@ -44,12 +46,13 @@ fn main() -> Result<()> {
         "demo" => demo::run(rest),
         "audio-fixtures" => audio_fixtures::run(rest),
         "fuzz" => fuzz::run(rest),
+        "build-cli" => build_cli::run(rest),
         "build-page" => {
             setup::page_tools()?;
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-page | dist | demo | audio-fixtures | fuzz [--seconds N] [TARGET…]>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-cli | build-page | dist | demo | audio-fixtures | fuzz [--seconds N] [TARGET…]>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),
