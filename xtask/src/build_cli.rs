@@ -13,7 +13,7 @@
 //! Both builds use fat LTO and one codegen unit (set here, not in `[profile.release]`, so that
 //! the tests' release builds stay quick). The code is the same as a plain `cargo build
 //! --release`, so is every report (`cargo xtask test` compares them on every reference capture);
-//! branch layout and inlining follow the measured profile instead of guesses. `RUSTFLAGS` apply to
+//! branch layout and inlining follow the measured profile instead of guesses. The flags apply to
 //! the host target only (`--target`), so build scripts and proc macros are not instrumented.
 
 use std::path::{Path, PathBuf};
@@ -110,15 +110,16 @@ pub fn build() -> Result<PathBuf> {
     )
 }
 
-/// `cargo build --release -p callscope` for `host` into `target_dir` with `rustflags`; the
-/// binary's path.
+/// `cargo build --release -p callscope` for `host` into `target_dir` with one extra rustc flag;
+/// the binary's path.
 fn cargo_build(target_dir: &Path, host: &str, rustflags: &str) -> Result<PathBuf> {
     setup::run(
         Command::new("cargo")
             .args(["build", "--release", "-p", "callscope", "--target", host])
             .arg("--target-dir")
             .arg(target_dir)
-            .env("RUSTFLAGS", rustflags)
+            // The encoded form takes one flag as it is, so a path with spaces stays whole.
+            .env("CARGO_ENCODED_RUSTFLAGS", rustflags)
             .env("CARGO_PROFILE_RELEASE_LTO", "fat")
             .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
     )?;
