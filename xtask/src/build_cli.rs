@@ -23,12 +23,24 @@ use anyhow::{bail, Context, Result};
 
 use crate::setup::{self, step};
 
-/// `cargo xtask build-cli`: builds, then prints where the binary is.
+/// `cargo xtask build-cli [--check]`: builds, then prints where the binary is; with `--check`,
+/// also builds the plain release CLI and compares their reports ([`same_reports`]).
 pub fn run(args: &[String]) -> Result<()> {
-    if let Some(other) = args.first() {
-        bail!("build-cli: unknown argument {other:?} (usage: cargo xtask build-cli)");
-    }
+    let check = match args {
+        [] => false,
+        [flag] if flag == "--check" => true,
+        _ => bail!(
+            "build-cli: unexpected arguments {args:?} (usage: cargo xtask build-cli [--check])"
+        ),
+    };
     let binary = build()?;
+    if check {
+        step("the plain release CLI, to compare reports with");
+        setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
+        let plain = setup::root().join("target/release/callscope");
+        let compared = same_reports(&plain, &binary)?;
+        eprintln!("{compared} captures: identical reports, exit codes and messages");
+    }
     println!("{}", binary.display());
     Ok(())
 }
@@ -54,7 +66,7 @@ pub fn build() -> Result<PathBuf> {
         std::fs::remove_dir_all(&raw).with_context(|| format!("clearing {}", raw.display()))?;
     }
     std::fs::create_dir_all(&raw)?;
-    let inputs = training_inputs(&root)?;
+    let inputs = training_inputs(&root);
     for input in &inputs {
         for mode in [&[][..], &["--json"], &["--mask", "--json"]] {
             let status = Command::new(&instrumented)
@@ -131,29 +143,26 @@ fn cargo_build(target_dir: &Path, host: &str, rustflags: &str) -> Result<PathBuf
 }
 
 /// The captures the instrumented binary runs on (see the module doc).
-fn training_inputs(root: &Path) -> Result<Vec<PathBuf>> {
+fn training_inputs(root: &Path) -> Vec<PathBuf> {
     let mut inputs = vec![root.join("static/demo.pcapng")];
-    let mut add_dir = |dir: &Path| -> Result<()> {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            eprintln!("training: {} is absent; skipped", dir.display());
-            return Ok(());
-        };
-        let mut found: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| is_capture(p))
-            .collect();
-        found.sort();
-        inputs.extend(found);
-        Ok(())
-    };
-    add_dir(&root.join("tests/captures/audio"))?;
-    add_dir(&root.join("../shared/captures/public"))?;
-    Ok(inputs)
+    inputs.extend(captures_in(&root.join("tests/captures/audio")));
+    inputs.extend(captures_in(&root.join("../shared/captures/public")));
+    inputs
 }
 
-fn is_capture(p: &Path) -> bool {
-    p.extension().is_some_and(|e| e == "pcap" || e == "pcapng")
+/// The pcap and pcapng files in `dir`, sorted; none (and a line saying so) when it is absent.
+fn captures_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        eprintln!("{} is absent; skipped", dir.display());
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
+        .collect();
+    found.sort();
+    found
 }
 
 /// This machine's target triple (`rustc -vV`'s `host:` line).
@@ -187,17 +196,8 @@ fn llvm_profdata(host: &str) -> Result<PathBuf> {
 /// status or message that differs; returns how many captures were compared.
 pub fn same_reports(plain: &Path, optimized: &Path) -> Result<usize> {
     let root = setup::root();
-    let mut inputs = training_inputs(&root)?;
-    let generated = root.join("../shared/captures/generated");
-    if let Ok(entries) = std::fs::read_dir(&generated) {
-        let mut found: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| is_capture(p))
-            .collect();
-        found.sort();
-        inputs.extend(found);
-    }
+    let mut inputs = training_inputs(&root);
+    inputs.extend(captures_in(&root.join("../shared/captures/generated")));
     let run = |binary: &Path, input: &Path| -> Result<std::process::Output> {
         Command::new(binary)
             .args(["analyze", "--json", "--no-progress"])
@@ -215,4 +215,19 @@ pub fn same_reports(plain: &Path, optimized: &Path) -> Result<usize> {
         }
     }
     Ok(inputs.len())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The comparison fails on any difference: `echo` prints its arguments, `true` nothing.
+    #[test]
+    fn reports_that_differ_fail_the_check() {
+        let (quiet, echo) = (Path::new("/bin/true"), Path::new("/bin/echo"));
+        assert!(same_reports(quiet, quiet).unwrap() >= 1);
+        let err = same_reports(quiet, echo).unwrap_err().to_string();
+        assert!(err.contains("demo.pcapng"), "{err}");
+    }
 }

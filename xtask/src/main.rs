@@ -52,7 +52,7 @@ fn main() -> Result<()> {
             setup::build_page()
         }
         "help" | "--help" | "-h" => {
-            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-cli | build-page | dist | demo | audio-fixtures | fuzz [--seconds N] [TARGET…]>");
+            println!("usage: cargo xtask <serve [--port N] | test | bench [--size-mb N] [--keep] | bench-browser [--size-mb N] [--compare-mb M] [--keep] | bench-memory [--scale N] [--keep] | build-cli [--check] | build-page | dist | demo | audio-fixtures | fuzz [--seconds N] [TARGET…]>");
             Ok(())
         }
         other => bail!("unknown command {other:?}; try `cargo xtask help`"),

@@ -7,8 +7,8 @@
 //!    Then `cargo check --target aarch64-apple-darwin` of the collector and the CLI, so the macOS
 //!    code always compiles (the collector's live tests need root, and libpcap's run-time library
 //!    on Linux, which `callscope capture` loads when it starts).
-//!    Then `cargo xtask build-cli` (the profile-guided CLI) and its JSON reports against the plain
-//!    release build's on every reference capture.
+//!    Then `cargo xtask build-cli --check`: the profile-guided CLI, and its JSON reports against
+//!    the plain release build's on every reference capture.
 //! 2. The page built with Trunk and driven in Debian's Chromium by playwright-core (node's test
 //!    runner), comparing every view's numbers with `callscope analyze --json`.
 //! 3. `bench-memory` at 1/100 scale and `bench-browser` on small files, so the benchmarks
@@ -58,15 +58,8 @@ pub fn run(_args: &[String]) -> Result<()> {
     setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
     setup::build_page()?;
 
-    step(
-        "the profile-guided CLI (cargo xtask build-cli) reports what the plain release build does",
-    );
-    let optimized = crate::build_cli::build()?;
-    let compared = crate::build_cli::same_reports(
-        &setup::root().join("target/release/callscope"),
-        &optimized,
-    )?;
-    eprintln!("{compared} captures: identical reports, exit codes and messages");
+    step("the profile-guided CLI and its reports (cargo xtask build-cli --check)");
+    crate::build_cli::run(&["--check".into()])?;
 
     step("browser tests (Chromium + playwright-core)");
     setup::run(Command::new("node").args(["--test", "--test-concurrency=1", "tests/e2e/"]))?;
