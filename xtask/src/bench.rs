@@ -86,8 +86,7 @@ pub fn run(args: &[String]) -> Result<()> {
     setup::apt(&["tshark", "wireshark-common", "time"])?;
 
     step("building callscope (release, then profile-guided)");
-    setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
-    let plain = root.join("target/release/callscope");
+    let plain = setup::release_cli()?;
     let callscope = crate::build_cli::build()?;
 
     step(&format!("generating bench-out/large.pcap (≥ {size_mb} MB)"));

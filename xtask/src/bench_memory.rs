@@ -36,8 +36,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let root = setup::root();
     setup::apt(&["time"])?;
     step("release CLI");
-    setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
-    let callscope = root.join("target/release/callscope");
+    let callscope = setup::release_cli()?;
 
     let dir = root.join("bench-out/adversarial");
     step(&format!(

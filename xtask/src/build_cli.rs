@@ -36,8 +36,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let binary = build()?;
     if check {
         step("the plain release CLI, to compare reports with");
-        setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
-        let plain = setup::root().join("target/release/callscope");
+        let plain = setup::release_cli()?;
         let compared = same_reports(&plain, &binary)?;
         eprintln!("{compared} captures: identical reports, exit codes and messages");
     }

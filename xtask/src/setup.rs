@@ -36,6 +36,12 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Builds the plain release CLI (`cargo build --release -p callscope`); its path.
+pub fn release_cli() -> Result<PathBuf> {
+    run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
+    Ok(root().join("target/release/callscope"))
+}
+
 /// Output of a command, or None when it cannot run.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.current_dir(root()).output().ok()?;

@@ -55,7 +55,7 @@ pub fn run(_args: &[String]) -> Result<()> {
     ]))?;
 
     step("release CLI for the browser test's reference numbers");
-    setup::run(Command::new("cargo").args(["build", "--release", "-p", "callscope"]))?;
+    setup::release_cli()?;
     setup::build_page()?;
 
     step("the profile-guided CLI and its reports (cargo xtask build-cli --check)");
