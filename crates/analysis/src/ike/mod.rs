@@ -130,53 +130,80 @@ impl IkeAnalyzer {
 
 impl IkeAnalyzer {
     /// Looks at a UDP datagram; returns a hierarchy name when it is IKE, ESP or a NAT-keepalive.
+    ///
+    /// Most datagrams (all of a call's media) are on other ports and end in a few checks of
+    /// [`IkeAnalyzer::rewritten_pair`]; what IKE's ports and known flows lead to is out of line,
+    /// so that those checks are all a datagram pays for.
     pub fn udp(&mut self, seg: &Segment<'_>, _shared: &mut Shared) -> Option<&'static str> {
-        let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
+        let ports = Ports::of(seg.src, seg.dst);
         // What the flow table says only matters in the cases it holds pairs for; most
         // datagrams are spared the lookup (and its cache miss).
-        let matters = match Ports::of(seg.src, seg.dst) {
+        let matters = match ports {
             Ports::NatT => false,
             Ports::Ike => self.encap_on_500,
             Ports::Other => self.rewritten_pairs,
         };
-        let known = if !matters {
-            None
-        } else if let Some(known) = self
+        let known = if matters { self.known_flow(seg) } else { None };
+        match (ports, known) {
+            (Ports::NatT, _) | (_, Some(FlowInfo { encap: true, .. })) => {
+                Some(self.encapsulated(seg, unordered(seg.src, seg.dst)))
+            }
+            (Ports::Ike, _) | (Ports::Other, Some(_)) => self.plain_ike(seg, ports == Ports::Ike),
+            (Ports::Other, None) => self.rewritten_pair(seg),
+        }
+    }
+
+    /// What `flows` holds for the datagram's pair, through the per-flow memo.
+    fn known_flow(&mut self, seg: &Segment<'_>) -> Option<FlowInfo> {
+        if let Some(known) = self
             .known
             .get(seg.flow, seg.src, seg.dst, self.flows_version)
         {
-            known
-        } else {
-            let known = self.flows.get(&unordered(seg.src, seg.dst)).copied();
-            self.known
-                .put(seg.flow, seg.src, seg.dst, self.flows_version, known);
-            known
-        };
-        if either(NAT_T_PORT) || known.is_some_and(|f| f.encap) {
-            return Some(self.encapsulated(seg, unordered(seg.src, seg.dst)));
+            return known;
         }
-        if either(IKE_PORT) || known.is_some() {
-            return match Message::parse(seg.payload) {
-                Ok(msg) => {
-                    self.message(&msg, seg, false);
-                    Some("isakmp")
+        let known = self.flows.get(&unordered(seg.src, seg.dst)).copied();
+        self.known
+            .put(seg.flow, seg.src, seg.dst, self.flows_version, known);
+        known
+    }
+
+    /// IKE without a non-ESP marker: on port 500, or on a pair that carried IKE before.
+    #[inline(never)]
+    fn plain_ike(&mut self, seg: &Segment<'_>, on_500: bool) -> Option<&'static str> {
+        match Message::parse(seg.payload) {
+            Ok(msg) => {
+                self.message(&msg, seg, false);
+                Some("isakmp")
+            }
+            Err(_) if on_500 => {
+                if !seg.payload.is_empty() {
+                    self.malformed += 1;
                 }
-                Err(_) if either(IKE_PORT) => {
-                    if !seg.payload.is_empty() {
-                        self.malformed += 1;
-                    }
-                    Some("isakmp")
-                }
-                Err(_) => None,
-            };
+                Some("isakmp")
+            }
+            Err(_) => None,
         }
-        // A port pair a NAT rewrote both ends of: accept IKE only for an SA already seen.
+    }
+
+    /// A port pair a NAT rewrote both ends of: IKE only for an SA already seen. Cheap checks
+    /// first: this runs on every UDP datagram that no port explains.
+    fn rewritten_pair(&mut self, seg: &Segment<'_>) -> Option<&'static str> {
         let (bytes, encap) = callscope_wire::esp::strip_non_esp_marker(seg.payload);
-        // Cheap checks first: this runs on every UDP datagram that no port explains.
         let h = Header::new_checked(bytes).ok()?;
         if h.length() as usize != bytes.len() || !self.by_ispi.contains_key(&h.ispi()) {
             return None;
         }
+        self.rewritten_ike(seg, bytes, encap)
+    }
+
+    /// The rest of [`IkeAnalyzer::rewritten_pair`], out of line.
+    #[inline(never)]
+    fn rewritten_ike(
+        &mut self,
+        seg: &Segment<'_>,
+        bytes: &[u8],
+        encap: bool,
+    ) -> Option<&'static str> {
         let msg = Message::parse(bytes).ok()?;
         self.message(&msg, seg, encap);
         Some("isakmp")
@@ -196,6 +223,7 @@ impl IkeAnalyzer {
 
     /// RFC 3948 encapsulation: named as tshark's hierarchy has it, IKE and ESP one level below
     /// `udpencap`.
+    #[inline(never)]
     fn encapsulated(&mut self, seg: &Segment<'_>, key: (SocketAddr, SocketAddr)) -> &'static str {
         match classify_udp_encap(seg.payload) {
             UdpEncap::Keepalive => {
