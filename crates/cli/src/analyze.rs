@@ -26,6 +26,10 @@ use crate::{progress::ProgressBar, text};
 /// Bytes read per call: large enough to keep syscalls rare, small enough to keep memory flat.
 const CHUNK: usize = 1 << 20;
 
+/// The report's output buffer: the benchmark's 26 MB JSON report took 2,579 `write` calls with
+/// the default 8 KiB, 124 with this.
+const OUT_BUFFER: usize = 256 << 10;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Capture file, or `-` for standard input.
@@ -215,7 +219,7 @@ fn audio(args: &Args, wanted: &crate::audio::Wanted<'_>, report: &Report, name: 
 
 fn print(args: &Args, report: &Report) -> io::Result<()> {
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = io::BufWriter::with_capacity(OUT_BUFFER, stdout.lock());
     if args.json {
         match args.call.as_deref() {
             Some(id) => crate::ladder::write(&mut out, report, id, true)?,
