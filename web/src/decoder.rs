@@ -65,9 +65,9 @@ const WARM_UP_ROUNDS: usize = 8;
 /// Decodes [`WARM_UP`] a few times and writes its report to nowhere, before the worker says it
 /// is ready (it is started as the page's spare, well before a file comes). V8 compiles a
 /// module's functions into baseline code as they are first called and optimizes the busy ones
-/// later; without this, a first visit's first capture paid for both: headless Chromium took
-/// 76–106 ms to decode the demo there (page 121–188 ms), 28–76 ms with it (page 82–172 ms),
-/// 18–26 ms once the browser has cached the optimized code (later visits).
+/// later; without this, a first visit's first capture paid for both. Headless Chromium, a fresh
+/// profile each run: the demo decoded in 76–106 ms (median 94 of 6) without this, 28–76 ms
+/// (median 48 of 18) with it, 18–26 ms once the browser has the optimized code cached.
 fn warm_up() {
     for _ in 0..WARM_UP_ROUNDS {
         let _ = write_compact(warm_up_report(), &mut std::io::sink());
