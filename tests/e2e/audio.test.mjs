@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, dropFile, settled, root, artifacts, go } from './harness.mjs';
+import { serve, launch, dropFile, settled, root, artifacts, go, fullShot } from './harness.mjs';
 
 let server, browser, context, page;
 const requests = [];
@@ -36,7 +36,7 @@ after(async () => {
   await server?.close();
 });
 
-const shot = (name) => page.screenshot({ path: path.join(artifacts, `audio-${name}.png`), fullPage: true });
+const shot = (name) => fullShot(page, `audio-${name}`);
 const audio = () => page.evaluate(() => ({ ...window.callscopeAudio }));
 
 /** The CLI's WAV of the same call, and its summary. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, cliReport, dropFile, settled, root, artifacts, go } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, artifacts, go, fullShot } from './harness.mjs';
 
 const bin = process.env.CALLSCOPE_BIN ?? path.join(root, 'target/release/callscope');
 // The owned demo capture; CALLSCOPE_FACTS_CAPTURE names another (any capture with two IPv4 flows).
@@ -104,7 +104,7 @@ test('a capture dropped together with facts.json shows the owning processes', as
   const processes = await page.locator('[data-testid=processes-table] tbody tr').allTextContents();
   assert.ok(processes.some((r) => r.includes('CommCenter') && r.includes('/usr/libexec/CommCenter')), processes.join('\n'));
   assert.match(await page.textContent('[data-testid=facts]'), /facts\.json \(test-mac, macos, 2 sockets\)/);
-  await page.screenshot({ path: path.join(artifacts, 'facts-with-capture.png'), fullPage: true });
+  await fullShot(page, 'facts-with-capture');
 });
 
 test('facts.json dropped after the capture attributes the report already shown', async () => {

@@ -65,6 +65,13 @@ export function num(text) {
   return Number(String(text).replace(/\u202f/g, '').replace('\u2212', '-').trim());
 }
 
+/** A screenshot of the whole page into artifacts/NAME.png, taken from the top: a full-page shot keeps
+ *  the scroll position, so the sticky header would be drawn wherever the test last scrolled to. */
+export async function fullShot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
 /** Opens a view by its address and waits for it. */
 export async function go(page, hash, view) {
   await page.evaluate((h) => { location.hash = h; }, hash);

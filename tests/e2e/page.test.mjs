@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go, fullShot } from './harness.mjs';
 
 let server, browser, page;
 const requests = [];
@@ -52,7 +52,7 @@ test('a dropped capture shows exactly the CLI report', async () => {
   await go(page, '#/network', 'view-network');
   assert.equal(Number(await page.textContent('[data-testid=endpoints-table-count]')), cli.endpoints.length);
   assert.equal(await page.locator('[data-testid=conversations-table] tbody tr').count(), cli.conversations.length);
-  await page.screenshot({ path: path.join(artifacts, 'dropped-sip-call-udp.png'), fullPage: true });
+  await fullShot(page, 'dropped-sip-call-udp');
 });
 
 test('a picked Apple pcapng shows its processes', async () => {
@@ -81,7 +81,7 @@ test('the demo button loads the embedded demo capture', async () => {
   assert.equal(cli.capture.packets, 2234); // tshark's frame count for the five sections
   assert.deepEqual(await numbersOnPage(), { packets: cli.capture.packets, endpoints: cli.endpoints.length, conversations: cli.conversations.length });
   assert.equal(await page.textContent('[data-testid=header-file]'), 'demo.pcapng');
-  await page.screenshot({ path: path.join(artifacts, 'demo.png'), fullPage: true });
+  await fullShot(page, 'demo');
 });
 
 test('a file that is not a capture gets a clear error', async () => {

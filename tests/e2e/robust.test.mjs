@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, cliReport, dropFile, settled, root, artifacts, num, go } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, artifacts, num, go, fullShot } from './harness.mjs';
 import { callsPcap, twoClocksPcapng } from './captures.mjs';
 
 let server, browser, page;
@@ -115,7 +115,7 @@ test('interfaces whose clocks differ by months are called out', async () => {
   await go(page, '#/', 'view-overview');
   assert.equal(await page.locator('[data-testid=timeline] rect.bar').count(), 5 * cli.timeline.points.length);
   assert.match(await page.textContent('[data-testid=duration]'), /^113 d 5 h/);
-  await page.screenshot({ path: path.join(artifacts, 'two-clocks.png'), fullPage: true });
+  await fullShot(page, 'two-clocks');
 });
 
 test('a truncated capture shows what was read, with the reason in words', async () => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go, fullShot } from './harness.mjs';
 import { callsPcap } from './captures.mjs';
 
 let server, browser, context, page;
@@ -99,7 +99,7 @@ test('an unmasked link opens the same report in another tab, with no file', asyn
   assert.equal(await tab.locator('[data-testid=audio-decode]').count(), 0);
   await tab.reload();
   await tab.waitForSelector('[data-testid=ladder]');
-  await tab.screenshot({ path: path.join(artifacts, 'shared-call.png'), fullPage: true });
+  await fullShot(tab, 'shared-call');
   await tab.close();
 });
 
@@ -144,7 +144,7 @@ test('a masked link carries no number, name or address of the capture, in the UR
   await tab.waitForSelector('[data-testid=message-detail]');
   const detail = await tab.textContent('[data-testid=message-detail]');
   for (const s of secrets) assert.ok(!present(detail, s), `${s} is in a message`);
-  await tab.screenshot({ path: path.join(artifacts, 'shared-masked-message.png'), fullPage: true });
+  await fullShot(tab, 'shared-masked-message');
   await tab.close();
 });
 

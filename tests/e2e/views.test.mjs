@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go } from './harness.mjs';
+import { serve, launch, cliReport, dropFile, settled, root, shared, artifacts, num, go, fullShot } from './harness.mjs';
 
 let server, browser, context, page;
 const requests = [];
@@ -59,7 +59,7 @@ const segment = (id) => Array.from(new TextEncoder().encode(id), (b) => {
   return /[A-Za-z0-9\-._~@]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
 }).join('');
 
-const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+const shot = (name) => fullShot(page, name);
 const texts = (selector) => page.locator(selector).allTextContents();
 const count = (selector) => page.locator(selector).count();
 
