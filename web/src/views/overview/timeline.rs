@@ -87,7 +87,7 @@ pub fn timeline() -> Html {
                 <span class="segmented" role="group" aria-label="Count">{ toggle(false, "Packets") }{ toggle(true, "Bytes") }</span>
             </div>
             <Chart series={(*series).clone()} stacked={true} bar_width={t.bucket_s.max(1e-9)}
-                x_label={if t.bucket_s == 1.0 { "s since the first packet".to_owned() } else { format!("s since the first packet ({} s per bar)", t.bucket_s) }}
+                x_label={if t.bucket_s == 1.0 { "seconds since the first packet".to_owned() } else { format!("seconds since the first packet ({} s per bar)", t.bucket_s) }}
                 y_label={if *bytes { "bytes" } else { "packets" }} testid="timeline" />
             <h3>{ "Protocol mix" }</h3>
             if shown.report.capture.packets > all_packets {
