@@ -464,13 +464,35 @@ test('dark mode follows the system setting', async () => {
   await page.emulateMedia({ colorScheme: 'light' });
 });
 
-test('a phone-sized window scrolls tables and the ladder, not the page', async () => {
+/** Text that reaches past its card's content edge (into its padding or beyond), outside the boxes
+ *  that scroll sideways on purpose (tables, the ladder). */
+const textPastItsCard = () => page.evaluate(() => {
+  const found = [];
+  for (const card of document.querySelectorAll('.card')) {
+    const style = getComputedStyle(card);
+    const edge = card.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth) + 1;
+    const walk = document.createTreeWalker(card, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+      let scrolls = false;
+      for (let a = n.parentElement; a && a !== card && !scrolls; a = a.parentElement) scrolls = getComputedStyle(a).overflowX !== 'visible';
+      if (scrolls) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      if ([...range.getClientRects()].some((r) => r.right > edge)) found.push(n.textContent.trim().slice(0, 60));
+    }
+  }
+  return found;
+});
+
+test('a phone-sized window scrolls tables and the ladder, not the page, and keeps text inside its cards', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await load(path.join(root, 'static/demo.pcapng'));
   for (const [hash, view] of [['#/', 'view-overview'], ['#/tunnels', 'view-tunnels'], ['#/calls', 'view-calls'], ['#/calls/ef173a44dbe08a14', 'view-call'], ['#/nat', 'view-nat'], ['#/media', 'view-media'], ['#/media/2', 'view-stream'], ['#/network', 'view-network'], ['#/names', 'view-names']]) {
     await go(page, hash, view);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `${hash} is ${width} px wide`);
+    // A long name (the demo's ePDG, epdg.epc.mnc260.mcc310.pub.3gppnetwork.org) breaks inside its card.
+    assert.deepEqual(await textPastItsCard(), [], `${hash}: text past its card`);
     await shot(`phone${hash.replace(/[#/]+/g, '-')}`);
   }
   await page.setViewportSize({ width: 1366, height: 900 });
