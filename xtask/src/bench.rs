@@ -14,7 +14,8 @@
 //!    with fifty thousand short SIP calls (tests/e2e/captures.mjs) and reports how long the
 //!    overview, calls, media and network views take to draw, and a filter and a sort of the calls.
 //!
-//! MB here is 10⁶ bytes; RSS is in MiB. The file is deleted afterwards unless `--keep`.
+//! MB here is 10⁶ bytes; RSS is in MiB. The file is deleted afterwards unless `--keep` (or it was
+//! there before the run: a kept file stays kept).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -363,10 +364,10 @@ pub fn run(args: &[String]) -> Result<()> {
 
     if keep {
         eprintln!("\nkept {file} (and its stamp) for the next run");
-    } else {
-        let _ = std::fs::remove_file(&capture.path);
-        let _ = std::fs::remove_file(capture.path.with_extension("pcap.stamp"));
+    } else if capture.remove_if_made_now() {
         eprintln!("\nremoved {file} (pass --keep to keep it and skip generation next time)");
+    } else {
+        eprintln!("\nleft {file} in place: it was there before this run");
     }
     Ok(())
 }

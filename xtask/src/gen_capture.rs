@@ -61,6 +61,20 @@ pub struct Capture {
     pub reused: bool,
 }
 
+impl Capture {
+    /// Deletes the file and its stamp, unless this run found it already there: a file an earlier
+    /// run kept (`--keep`) stays for the next one, whichever benchmark reads it now. Returns
+    /// whether it was deleted.
+    pub fn remove_if_made_now(&self) -> bool {
+        if self.reused {
+            return false;
+        }
+        let _ = std::fs::remove_file(&self.path);
+        let _ = std::fs::remove_file(self.path.with_extension("pcap.stamp"));
+        true
+    }
+}
+
 struct Packet {
     /// Nanoseconds after the source's first packet (made non-decreasing).
     rel_ns: i64,
