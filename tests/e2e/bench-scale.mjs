@@ -207,10 +207,17 @@ try {
     while (Date.now() - t0 < 2000 && (await page.evaluate(() => document.body.dataset.state)) === 'running' && !(await page.evaluate((total) => (window.callscopeProgress?.bytes ?? 0) >= total / 10, size))) {
       await page.waitForTimeout(50);
     }
-    if ((await page.evaluate(() => document.body.dataset.state)) === 'running') {
-      const read = await page.evaluate(() => window.callscopeProgress?.bytes ?? 0);
-      const clicked = Date.now();
-      await page.click('[data-testid=progress] button', { timeout: 10_000 });
+    // Read, checked and clicked in one step inside the page: a small file can finish between a
+    // check from here and Playwright's click, which then waits for a button that is gone.
+    const clicked = Date.now();
+    const read = await page.evaluate(() => {
+      const button = document.querySelector('[data-testid=progress] button');
+      if (document.body.dataset.state !== 'running' || !button) return null;
+      const bytes = window.callscopeProgress?.bytes ?? 0;
+      button.click();
+      return bytes;
+    });
+    if (read !== null) {
       await page.waitForFunction(() => document.body.dataset.state === 'idle', null, { timeout: 10_000, polling: 10 });
       const idleAt = Date.now();
       // The decoder has stopped when the tab's renderer is quiet: under 10 ms of CPU in 100 ms.
