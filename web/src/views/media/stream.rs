@@ -48,6 +48,9 @@ fn bars(
     }
 }
 
+/// The time axis of the stream's series plots.
+const SERIES_AXIS: &str = "seconds since the stream's first packet";
+
 /// The stream's page.
 #[function_component(StreamPage)]
 pub fn stream_page(props: &Props) -> Html {
@@ -176,9 +179,9 @@ pub fn stream_page(props: &Props) -> Html {
                     "{} points, one per {} s since the stream's first packet{}.",
                     s.series.len(), width, if markers.is_empty() { String::new() } else { "; dashed lines are the call's SIP messages".into() }
                 ) }</p>
-                <Chart series={jitter} markers={markers.clone()} x_label="seconds since the stream's first packet" y_label="jitter (ms)" testid="plot-jitter" decimals={3} height={200} />
-                <Chart series={delta} markers={markers.clone()} x_label="seconds since the stream's first packet" y_label="delta (ms)" testid="plot-delta" decimals={3} height={200} />
-                <Chart series={loss} markers={markers} x_label="seconds since the stream's first packet" y_label="packets" testid="plot-loss" bar_width={width} height={200} />
+                <Chart series={jitter} markers={markers.clone()} x_label={SERIES_AXIS} y_label="jitter (ms)" testid="plot-jitter" decimals={3} height={200} />
+                <Chart series={delta} markers={markers.clone()} x_label={SERIES_AXIS} y_label="delta (ms)" testid="plot-delta" decimals={3} height={200} />
+                <Chart series={loss} markers={markers} x_label={SERIES_AXIS} y_label="packets" testid="plot-loss" bar_width={width} height={200} />
             </section>
         </div>
     }
