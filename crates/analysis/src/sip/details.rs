@@ -80,17 +80,17 @@ impl Details {
         let headers = msg
             .headers
             .iter()
-            .filter(|(name, _)| KEPT.iter().any(|k| k.eq_ignore_ascii_case(name)))
+            .filter_map(|(name, value)| {
+                let kept = KEPT.iter().find(|k| k.eq_ignore_ascii_case(name))?;
+                Some((*kept, value))
+            })
             .take(MAX_HEADERS)
             .map(|(name, value)| {
                 let personal = PERSONAL_HEADERS
                     .iter()
                     .any(|p| p.eq_ignore_ascii_case(name));
                 HeaderField {
-                    name: KEPT
-                        .iter()
-                        .find(|k| k.eq_ignore_ascii_case(name))
-                        .map_or_else(|| name.to_string(), |k| (*k).to_owned()),
+                    name: name.to_owned(),
                     value: if personal { whole(value) } else { cut(value) },
                 }
             })

@@ -143,15 +143,34 @@ fn person(
 /// The start line and the header fields of a header section (§7.3): folded lines unfolded,
 /// compact names expanded, values trimmed; what is wrong with the lines that are not header
 /// fields, in words.
+/// A line without the CR of its CRLF.
+fn strip_cr(line: &str) -> &str {
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
 fn split_header_section(text: &str) -> Result<(&str, HeaderFields<'_>, Vec<String>), SipError> {
     let mut problems = Vec::new();
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let first = lines.next().ok_or(SipError::NoLineBreak)?;
-    if !text.contains('\n') {
-        return Err(SipError::NoLineBreak);
-    }
+    // Lines are cut at each LF byte (ASCII, so always a character boundary): `str::split` with a
+    // `char` pattern was a tenth of decoding a message.
+    let lf = |s: &str| s.bytes().position(|b| b == b'\n');
+    let first_end = lf(text).ok_or(SipError::NoLineBreak)?;
+    let first = strip_cr(&text[..first_end]);
+    let mut rest = Some(&text[first_end + 1..]);
     let mut headers: HeaderFields<'_> = Vec::with_capacity(16);
-    for (n, line) in lines.enumerate() {
+    let mut n = 0;
+    while let Some(left) = rest {
+        let line = match lf(left) {
+            Some(end) => {
+                rest = Some(&left[end + 1..]);
+                &left[..end]
+            }
+            None => {
+                rest = None;
+                left
+            }
+        };
+        let line = strip_cr(line);
+        n += 1;
         if line.is_empty() {
             continue;
         }
@@ -162,17 +181,18 @@ fn split_header_section(text: &str) -> Result<(&str, HeaderFields<'_>, Vec<Strin
                     value.push(' ');
                     value.push_str(line.trim());
                 }
-                None => problems.push(format!("header line {} continues nothing", n + 2)),
+                None => problems.push(format!("header line {} continues nothing", n + 1)),
             }
             continue;
         }
-        let Some((name, value)) = line.split_once(':') else {
-            problems.push(format!("header line {} has no colon", n + 2));
+        let Some(colon) = line.bytes().position(|b| b == b':') else {
+            problems.push(format!("header line {} has no colon", n + 1));
             continue;
         };
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
         let name = name.trim();
         if name.is_empty() || !name.bytes().all(is_token_char) {
-            problems.push(format!("header line {} has a bad name", n + 2));
+            problems.push(format!("header line {} has a bad name", n + 1));
             continue;
         }
         let name = expand_compact(name).unwrap_or(name);
@@ -494,6 +514,33 @@ v=0\r\no=x\r\nEXTRA";
             .problems
             .iter()
             .any(|p| p.contains("Content-Length says 99")));
+    }
+
+    #[test]
+    fn lines_that_are_not_header_fields_are_named_by_their_line_number() {
+        let m = parse(
+            b" folded before any field\r\n\
+              INVITE sip:b@h SIP/2.0\r\n",
+        );
+        assert_eq!(m, Err(SipError::BadStartLine));
+        let m = parse(
+            b"INVITE sip:b@h SIP/2.0\n \tcontinues nothing\r\nno colon here\r\n\
+              Bad Name: x\r\n\r\nCall-ID: in the body\r\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.problems[..3],
+            [
+                "header line 2 continues nothing",
+                "header line 3 has no colon",
+                "header line 4 has a bad name",
+            ]
+        );
+        assert!(m.headers.is_empty() && m.call_id.is_none());
+        let m = parse(b"SIP/2.0 200 OK\r\nTo: <sip:a@b>\r\n  ;tag=1\r\nXy:\r\n").unwrap();
+        assert_eq!(m.header("To"), Some("<sip:a@b> ;tag=1"));
+        assert_eq!(m.header("xY"), Some(""));
+        assert_eq!(m.problems[0], "no empty line after the header section");
     }
 
     #[test]
