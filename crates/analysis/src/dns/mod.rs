@@ -51,16 +51,17 @@ impl Default for DnsAnalyzer {
 
 /// The protocol a port speaks, in tshark's names.
 fn protocol_of(seg: &Segment<'_>) -> Option<&'static str> {
-    let either = |p: u16| seg.src.port() == p || seg.dst.port() == p;
-    if either(53) {
-        Some("dns")
-    } else if either(5353) {
-        Some("mdns")
-    } else if either(5355) {
-        Some("llmnr")
-    } else {
-        None
-    }
+    // In this order of precedence; each port read once, as this runs on every datagram that no
+    // analyzer before it claimed.
+    let rank = |p: u16| match p {
+        53 => 0,
+        5353 => 1,
+        5355 => 2,
+        _ => 3,
+    };
+    ["dns", "mdns", "llmnr"]
+        .get(rank(seg.src.port()).min(rank(seg.dst.port())))
+        .copied()
 }
 
 impl DnsAnalyzer {

@@ -165,6 +165,15 @@ fn other_ports_and_sip_are_not_claimed() {
         ),
         Some("mdns")
     );
+    // Two named ports: DNS before mDNS before LLMNR, whichever side has it.
+    for (src, dst, name) in [
+        ("192.0.2.1:5355", "192.0.2.2:53", "dns"),
+        ("192.0.2.1:5353", "192.0.2.2:5355", "mdns"),
+        ("192.0.2.1:5355", "192.0.2.2:5353", "mdns"),
+        ("192.0.2.1:5355", "192.0.2.2:4000", "llmnr"),
+    ] {
+        assert_eq!(a.udp(&seg(src, dst, &q, 4), &mut shared), Some(name));
+    }
 }
 
 #[test]

@@ -500,6 +500,11 @@ impl Protocol for SipAnalyzer {
 
     /// SIP, then H.248 on its ports.
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
+        // A keep-alive, a SIP start line and a text H.248 message all begin with an ASCII byte;
+        // RTP and RTCP (RFC 7983: 128–191), most of a call's datagrams, never do.
+        if seg.payload.first().is_some_and(|&b| !b.is_ascii()) {
+            return None;
+        }
         SipAnalyzer::udp(self, seg, shared).or_else(|| self.megaco_udp(seg, shared))
     }
 
