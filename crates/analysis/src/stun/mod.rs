@@ -148,7 +148,8 @@ impl StunAnalyzer {
             self.known.put(seg.flow, seg.src, seg.dst, version, known);
             known
         };
-        let at = At {
+        // Built only for what is STUN or ChannelData: most datagrams here are RTP.
+        let at = || At {
             frame: seg.frame,
             ts_ns: seg.ts_ns,
             src: seg.src,
@@ -171,7 +172,7 @@ impl StunAnalyzer {
                     return None;
                 };
                 self.remember(unordered(seg.src, seg.dst));
-                self.on_message(&Message::parse(&p), &at);
+                self.on_message(&Message::parse(&p), &at());
                 Some(name)
             }
             // ChannelData: RFC 7983's 64–79, or RFC 5766's wider channel range (first byte up to
@@ -180,7 +181,7 @@ impl StunAnalyzer {
                 match ChannelData::new_checked(seg.payload) {
                     // UDP may carry the padding (RFC 8656 §12.5) but nothing more.
                     Ok(cd) if seg.payload.len() - (4 + usize::from(cd.length())) < 4 => {
-                        self.on_channel_data(cd.channel(), cd.length().into(), &at);
+                        self.on_channel_data(cd.channel(), cd.length().into(), &at());
                         self.relay(cd.data());
                         Some("stun")
                     }
@@ -560,7 +561,10 @@ impl Protocol for StunAnalyzer {
 
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         let name = StunAnalyzer::udp(self, seg, shared);
-        shared.relayed.append(&mut self.relayed);
+        // Most datagrams relay nothing: `append` of an empty queue is not free.
+        if !self.relayed.is_empty() {
+            shared.relayed.append(&mut self.relayed);
+        }
         name
     }
 
@@ -570,7 +574,9 @@ impl Protocol for StunAnalyzer {
 
     fn stream_bytes(&mut self, seg: &Segment<'_>, shared: &mut Shared) {
         self.tcp_bytes(seg, shared);
-        shared.relayed.append(&mut self.relayed);
+        if !self.relayed.is_empty() {
+            shared.relayed.append(&mut self.relayed);
+        }
     }
 
     fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
