@@ -54,6 +54,9 @@ pub struct Resend {
     max: usize,
     /// Keys not remembered because the table was full.
     pub dropped: u64,
+    /// The Call-ID of the key being looked up, in a buffer kept from one message to the next
+    /// (a new `String` per message was most of this step's work).
+    call_id: String,
 }
 
 impl Resend {
@@ -63,39 +66,51 @@ impl Resend {
             entries: FastMap::default(),
             max,
             dropped: 0,
+            call_id: String::new(),
         }
     }
 
     /// Whether `m` (carried over UDP) is a resend; updates the memory.
     pub fn observe(&mut self, m: Observed<'_>) -> bool {
-        let key = (m.call_id.to_owned(), m.src, m.dst);
-        let entry = match self.entries.get_mut(&key) {
-            Some(e) => e,
-            None => {
-                if self.entries.len() >= self.max {
-                    self.dropped += 1;
-                    return false;
-                }
-                self.entries.entry(key).or_insert(Entry {
-                    cseq: m.cseq,
-                    method: m.method.to_owned(),
-                    seen: Seen::Nothing,
-                })
-            }
-        };
-        if entry.cseq != m.cseq {
-            entry.cseq = m.cseq;
-            entry.method = m.method.to_owned();
-            entry.seen = Seen::Nothing;
+        let mut key = (std::mem::take(&mut self.call_id), m.src, m.dst);
+        key.0.clear();
+        key.0.push_str(m.call_id);
+        if let Some(entry) = self.entries.get_mut(&key) {
+            self.call_id = key.0;
+            return entry.update(&m);
         }
-        let same = entry.method == m.method;
+        if self.entries.len() >= self.max {
+            self.dropped += 1;
+            self.call_id = key.0;
+            return false;
+        }
+        self.entries
+            .entry(key)
+            .or_insert(Entry {
+                cseq: m.cseq,
+                method: m.method.to_owned(),
+                seen: Seen::Nothing,
+            })
+            .update(&m)
+    }
+}
+
+impl Entry {
+    /// Whether `m` is a resend of what this key saw last; remembers `m`.
+    fn update(&mut self, m: &Observed<'_>) -> bool {
+        if self.cseq != m.cseq {
+            self.cseq = m.cseq;
+            self.method = m.method.to_owned();
+            self.seen = Seen::Nothing;
+        }
+        let same = self.method == m.method;
         let resent = match m.status {
             None => {
-                same && entry.seen == Seen::Request && m.method != "ACK" && m.method != "CANCEL"
+                same && self.seen == Seen::Request && m.method != "ACK" && m.method != "CANCEL"
             }
-            Some(code) => same && code >= 200 && entry.seen == Seen::Final(code),
+            Some(code) => same && code >= 200 && self.seen == Seen::Final(code),
         };
-        entry.seen = match m.status {
+        self.seen = match m.status {
             None => Seen::Request,
             Some(code) if code >= 200 => Seen::Final(code),
             Some(_) => Seen::Provisional,

@@ -4,6 +4,7 @@
 //! transports and CSeq methods, white space around `;`).
 
 use rsip::prelude::{ToTypedHeader, UntypedHeader};
+use std::sync::Arc;
 
 use super::is_token_char;
 
@@ -294,9 +295,9 @@ pub(crate) fn lax_via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
 /// when full.
 #[derive(Debug, Default)]
 pub struct HeaderCache {
-    from: Table<NameAddr>,
-    to: Table<NameAddr>,
-    contact: Table<NameAddr>,
+    from: Table<Arc<NameAddr>>,
+    to: Table<Arc<NameAddr>>,
+    contact: Table<Arc<NameAddr>>,
     via: Table<Via>,
 }
 
@@ -336,13 +337,15 @@ impl HeaderCache {
         kind: Kind,
         value: &str,
         problems: &mut Vec<String>,
-    ) -> Option<NameAddr> {
+    ) -> Option<Arc<NameAddr>> {
         let table = match kind {
             Kind::From => &mut self.from,
             Kind::To => &mut self.to,
             Kind::Contact => &mut self.contact,
         };
-        cached(table, value, problems, |v, p| name_addr(kind, v, p))
+        cached(table, value, problems, |v, p| {
+            name_addr(kind, v, p).map(Arc::new)
+        })
     }
 
     pub(crate) fn via(&mut self, value: &str, problems: &mut Vec<String>) -> Option<Via> {
