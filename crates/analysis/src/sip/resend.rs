@@ -105,9 +105,7 @@ impl Entry {
         }
         let same = self.method == m.method;
         let resent = match m.status {
-            None => {
-                same && self.seen == Seen::Request && m.method != "ACK" && m.method != "CANCEL"
-            }
+            None => same && self.seen == Seen::Request && m.method != "ACK" && m.method != "CANCEL",
             Some(code) => same && code >= 200 && self.seen == Seen::Final(code),
         };
         self.seen = match m.status {

@@ -357,6 +357,17 @@ impl HeaderCache {
 }
 
 pub(crate) fn cseq(value: &str, problems: &mut Vec<String>) -> Option<CSeq> {
+    if let Some((seq, method)) = super::plain::plain_cseq(value) {
+        return Some(CSeq {
+            seq,
+            method: method.to_owned(),
+        });
+    }
+    general_cseq(value, problems)
+}
+
+/// A `CSeq` through `rsip`, or read laxly where `rsip` refuses it.
+pub(crate) fn general_cseq(value: &str, problems: &mut Vec<String>) -> Option<CSeq> {
     if let Ok(c) = rsip::headers::CSeq::new(value).typed() {
         return Some(CSeq {
             seq: c.seq,

@@ -13,6 +13,8 @@
 //! - name-addr (§20.10, §20.20, §20.39): an optional quoted display name and one space, then
 //!   `<sip:user@address:port;uri-params>` and `;name=value` header parameters.
 //!
+//! - `CSeq` (§20.16): up to nine digits, one space, an upper-case method.
+//!
 //! Names are lower-case letters, digits and `-`; values are letters, digits and `.-_+`; a user
 //! part has no `.` (rsip would read it as the host).
 
@@ -87,6 +89,18 @@ pub(crate) fn is_plain_name_addr(value: &str) -> bool {
 }
 
 /// `text` before its first `;`, and what follows (None without a `;`).
+/// A plain `CSeq`: its number and method. Nine digits at most, so that the number fits a `u32`
+/// (longer ones, and anything else, go the general way).
+pub(crate) fn plain_cseq(value: &str) -> Option<(u32, &str)> {
+    let (seq, method) = value.split_once(' ')?;
+    let digits = !seq.is_empty() && seq.len() <= 9 && seq.bytes().all(|b| b.is_ascii_digit());
+    let upper = !method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase());
+    if !(digits && upper) {
+        return None;
+    }
+    Some((seq.parse().ok()?, method))
+}
+
 fn split_params(text: &str) -> (&str, Option<&str>) {
     match text.split_once(';') {
         Some((head, params)) => (head, Some(params)),
@@ -136,7 +150,9 @@ fn is_plain_display_byte(b: u8) -> bool {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
-    use super::super::header::{lax_name_addr, lax_via, rsip_name_addr, rsip_via, Kind};
+    use super::super::header::{
+        general_cseq, lax_name_addr, lax_via, rsip_name_addr, rsip_via, CSeq, Kind,
+    };
     use super::*;
 
     const PARAM: &str = "(;[a-z0-9-]{1,8}(=[A-Za-z0-9._+-]{1,12})?){0,4}";
@@ -163,6 +179,19 @@ mod tests {
             let (mut a, mut b) = (Vec::new(), Vec::new());
             proptest::prop_assert_eq!(lax_via(&value, &mut a), rsip_via(&value, &mut b), "{}", value);
             proptest::prop_assert_eq!(a, b);
+        }
+
+        /// Plain CSeq values read as the general way reads them (rsip, then the lax reading
+        /// for methods rsip does not know): the known methods and any other upper-case token.
+        #[test]
+        fn plain_cseqs_read_as_the_general_way_reads_them(
+            value in "[0-9]{1,9} (ACK|BYE|CANCEL|INFO|INVITE|MESSAGE|NOTIFY|OPTIONS|PRACK|PUBLISH|REFER|REGISTER|SUBSCRIBE|UPDATE|[A-Z]{1,12})"
+        ) {
+            let (seq, method) = plain_cseq(&value).expect("plain");
+            let mut problems = Vec::new();
+            let plain = CSeq { seq, method: method.to_owned() };
+            proptest::prop_assert_eq!(Some(plain), general_cseq(&value, &mut problems), "{}", value);
+            proptest::prop_assert!(problems.is_empty());
         }
 
         /// Plain name-addr values read as rsip reads them, for each header that has them.
@@ -194,6 +223,18 @@ mod tests {
         assert!(!is_plain_via("SIP/2.0/UDP 10.0.0.1;Branch=z9hG4bK1"));
         assert!(!is_plain_via("SIP/2.0/SCTP 10.0.0.1"));
         assert!(!is_plain_via("SIP/2.0/UDP 10.0.0.1;"));
+        assert_eq!(plain_cseq("314159 INVITE"), Some((314159, "INVITE")));
+        for odd in [
+            "1  INVITE",
+            "1 invite",
+            " 1 INVITE",
+            "1 INVITE ",
+            "1234567890 BYE",
+            "-1 BYE",
+            "1",
+        ] {
+            assert_eq!(plain_cseq(odd), None, "{odd}");
+        }
         assert!(is_plain_name_addr(
             "\"Alice\" <sip:alice@10.0.0.1:5060;transport=udp>;tag=1928301774"
         ));
