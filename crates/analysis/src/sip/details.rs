@@ -54,6 +54,10 @@ pub struct Details {
 }
 
 fn cut(value: &str) -> String {
+    // No more bytes than the limit means no more characters either: no need to count them.
+    if value.len() <= MAX_VALUE {
+        return value.to_owned();
+    }
     match value.char_indices().nth(MAX_VALUE) {
         Some((at, _)) => format!("{}…", &value[..at]),
         None => value.to_owned(),
@@ -62,6 +66,9 @@ fn cut(value: &str) -> String {
 
 /// A value that names people: whole, or a note of its length.
 fn whole(value: &str) -> String {
+    if value.len() <= MAX_PERSONAL {
+        return value.to_owned();
+    }
     let n = value.chars().count();
     if n <= MAX_PERSONAL {
         value.to_owned()
@@ -74,7 +81,14 @@ impl Details {
     /// The details of a decoded message.
     pub fn of(msg: &Message<'_>) -> Details {
         let start_line = match &msg.start {
-            StartLine::Request { method, uri } => format!("{method} {} SIP/2.0", whole(uri)),
+            StartLine::Request { method, uri } => {
+                let uri = whole(uri);
+                let mut line = String::with_capacity(method.len() + uri.len() + 9);
+                for part in [method.as_str(), " ", &uri, " SIP/2.0"] {
+                    line.push_str(part);
+                }
+                line
+            }
             StartLine::Response { code, reason } => format!("SIP/2.0 {code} {}", cut(reason)),
         };
         let headers = msg
@@ -192,5 +206,11 @@ mod tests {
         assert_eq!(d.start_line, "SIP/2.0 200 OK");
         assert_eq!(d.headers[0].value.chars().count(), MAX_VALUE + 1);
         assert!(d.headers[0].value.ends_with('…'));
+        // The limit counts characters, not bytes: 200 two-byte characters stay whole.
+        for (n, kept) in [(200, 200), (300, MAX_VALUE + 1)] {
+            let text = format!("SIP/2.0 200 OK\r\nServer: {}\r\n\r\n", "é".repeat(n));
+            let d = Details::of(&callscope_wire::sip::parse(text.as_bytes()).unwrap());
+            assert_eq!(d.headers[0].value.chars().count(), kept);
+        }
     }
 }
