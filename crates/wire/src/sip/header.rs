@@ -245,10 +245,7 @@ pub(crate) fn lax_name_addr(value: &str) -> Option<NameAddr> {
 }
 
 pub(crate) fn via(value: &str, problems: &mut Vec<String>) -> Option<Via> {
-    if super::plain::is_plain_via(value) {
-        return lax_via(value, problems);
-    }
-    rsip_via(value, problems)
+    super::plain::plain_via(value).or_else(|| rsip_via(value, problems))
 }
 
 /// [`via`] through `rsip`, with the lax reading where `rsip` refuses the value.
@@ -349,8 +346,8 @@ impl HeaderCache {
     }
 
     pub(crate) fn via(&mut self, value: &str, problems: &mut Vec<String>) -> Option<Via> {
-        if super::plain::is_plain_via(value) {
-            return lax_via(value, problems);
+        if let Some(via) = super::plain::plain_via(value) {
+            return Some(via);
         }
         cached(&mut self.via, value, problems, rsip_via)
     }

@@ -3,16 +3,15 @@
 //!
 //! `rsip`'s nom tokenizers cost about 10,000 instructions per `Via` or name-addr value, a third
 //! of what a SIP message costs, and its cache ([`super::HeaderCache`]) rarely helps a `Via`:
-//! each transaction has its own branch. In the plain forms below the lax readings
-//! (`lax_via`, `lax_name_addr`) give exactly what `rsip` gives; the differential tests at the
-//! end hold them to it. Anything else (IPv6, host names, escapes, unusual spacing or case,
-//! `tel:` URIs, …) still goes through `rsip`.
+//! each transaction has its own branch. In the plain forms below the plain and lax readings
+//! (`plain_via`, `lax_name_addr`, `plain_cseq`) give exactly what `rsip` gives; the
+//! differential tests at the end hold them to it. Anything else (IPv6, host names, escapes,
+//! unusual spacing or case, `tel:` URIs, …) still goes through `rsip`.
 //!
 //! - `Via` (RFC 3261 §20.42): `SIP/2.0/UDP` (or `TCP`, `TLS`), one space, an IPv4 address with
 //!   an optional port, then `;name` or `;name=value` parameters.
 //! - name-addr (§20.10, §20.20, §20.39): an optional quoted display name and one space, then
 //!   `<sip:user@address:port;uri-params>` and `;name=value` header parameters.
-//!
 //! - `CSeq` (§20.16): up to nine digits, one space, an upper-case method.
 //!
 //! Names are lower-case letters, digits and `-`; values are letters, digits and `.-_+`; a user
@@ -20,19 +19,31 @@
 
 use std::net::Ipv4Addr;
 
-/// Whether `value` is a plain `Via`.
-pub(crate) fn is_plain_via(value: &str) -> bool {
-    let Some(rest) = value.strip_prefix("SIP/2.0/") else {
-        return false;
-    };
-    let Some((transport, rest)) = rest.split_once(' ') else {
-        return false;
-    };
+use super::header::Via;
+
+/// A plain `Via`, read in the same pass that checks it is one: its transport, `sent-by` and
+/// `branch`, as [`super::header::lax_via`] (and so `rsip`) reads them.
+pub(crate) fn plain_via(value: &str) -> Option<Via> {
+    let (transport, sent_by, params) = plain_via_parts(value)?;
+    // Plain parameter names are lower case and values have no spaces: nothing to trim or fold.
+    let branch = params.and_then(|p| p.split(';').find_map(|p| p.strip_prefix("branch=")));
+    Some(Via {
+        transport: transport.to_owned(),
+        sent_by: sent_by.to_owned(),
+        branch: branch.map(str::to_owned),
+    })
+}
+
+/// A plain `Via`'s transport, `sent-by` and parameters.
+fn plain_via_parts(value: &str) -> Option<(&str, &str, Option<&str>)> {
+    let rest = value.strip_prefix("SIP/2.0/")?;
+    let (transport, rest) = rest.split_once(' ')?;
     if !matches!(transport, "UDP" | "TCP" | "TLS") {
-        return false;
+        return None;
     }
     let (sent_by, params) = split_params(rest);
-    is_plain_address(sent_by) && params.is_none_or(are_plain_params)
+    (is_plain_address(sent_by) && params.is_none_or(are_plain_params))
+        .then_some((transport, sent_by, params))
 }
 
 /// Whether `value` is a plain name-addr.
@@ -175,10 +186,11 @@ mod tests {
         /// Plain Via values read as rsip reads them.
         #[test]
         fn plain_vias_read_as_rsip_reads_them(value in via_strategy()) {
-            proptest::prop_assert!(is_plain_via(&value), "not plain: {}", value);
+            proptest::prop_assert!(plain_via(&value).is_some(), "not plain: {}", value);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             proptest::prop_assert_eq!(lax_via(&value, &mut a), rsip_via(&value, &mut b), "{}", value);
-            proptest::prop_assert_eq!(a, b);
+            proptest::prop_assert_eq!(&a, &b);
+            proptest::prop_assert_eq!(plain_via(&value), lax_via(&value, &mut a), "{}", value);
         }
 
         /// Plain CSeq values read as the general way reads them (rsip, then the lax reading
@@ -208,21 +220,15 @@ mod tests {
 
     #[test]
     fn common_values_are_plain_and_others_are_not() {
-        assert!(is_plain_via(
-            "SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds;rport"
-        ));
-        assert!(is_plain_via("SIP/2.0/TCP 192.0.2.4"));
-        assert!(!is_plain_via(
-            "SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1"
-        ));
-        assert!(!is_plain_via(
-            "SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1"
-        ));
-        assert!(!is_plain_via("SIP/2.0/UDP 10.0.0.1:05060"));
-        assert!(!is_plain_via("SIP/2.0/UDP 10.0.0.1 ;branch=z9hG4bK1"));
-        assert!(!is_plain_via("SIP/2.0/UDP 10.0.0.1;Branch=z9hG4bK1"));
-        assert!(!is_plain_via("SIP/2.0/SCTP 10.0.0.1"));
-        assert!(!is_plain_via("SIP/2.0/UDP 10.0.0.1;"));
+        assert!(plain_via("SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds;rport").is_some());
+        assert!(plain_via("SIP/2.0/TCP 192.0.2.4").is_some());
+        assert!(plain_via("SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK1").is_none());
+        assert!(plain_via("SIP/2.0/UDP pc33.example.com;branch=z9hG4bK1").is_none());
+        assert!(plain_via("SIP/2.0/UDP 10.0.0.1:05060").is_none());
+        assert!(plain_via("SIP/2.0/UDP 10.0.0.1 ;branch=z9hG4bK1").is_none());
+        assert!(plain_via("SIP/2.0/UDP 10.0.0.1;Branch=z9hG4bK1").is_none());
+        assert!(plain_via("SIP/2.0/SCTP 10.0.0.1").is_none());
+        assert!(plain_via("SIP/2.0/UDP 10.0.0.1;").is_none());
         assert_eq!(plain_cseq("314159 INVITE"), Some((314159, "INVITE")));
         for odd in [
             "1  INVITE",
