@@ -5,7 +5,6 @@
 //!   (§17.1.3), dialogs by tags (§12, one per To tag when an INVITE forks), offer/answer roles,
 //!   timings (post-dial delay, setup, talk time), who hung up, and the ladder.
 
-use crate::FastMap;
 use std::net::SocketAddr;
 
 use callscope_wire::sdp::Sdp;
@@ -103,6 +102,16 @@ pub fn state_name(phase: Phase) -> (CallState, Option<u16>) {
 struct Tx {
     report: Transaction,
     ts_ns: i64,
+    /// What identifies it among the call's transactions (RFC 3261 §17.2.3: the top Via's
+    /// branch, then the CSeq): the branch ("" without one) and the CSeq method.
+    branch_key: String,
+    method_key: String,
+}
+
+impl Tx {
+    fn is(&self, branch: &str, seq: u32, method: &str) -> bool {
+        self.report.cseq == seq && self.method_key == method && self.branch_key == branch
+    }
 }
 
 #[derive(Debug)]
@@ -165,8 +174,9 @@ pub struct CallTracker {
     auth_challenges: u32,
     retransmissions: u64,
     dialogs: Vec<Dialog>,
+    /// Looked up by a scan ([`Tx::is`]): a call has a few, and a map's key cost three string
+    /// copies per message.
     transactions: Vec<Tx>,
-    tx_index: FastMap<(String, u32, String), usize>,
     transactions_dropped: u64,
     offer_answer: OfferAnswer,
     sdp: Vec<SdpSeen>,
@@ -215,7 +225,6 @@ impl CallTracker {
             retransmissions: 0,
             dialogs: Vec::new(),
             transactions: Vec::new(),
-            tx_index: FastMap::default(),
             transactions_dropped: 0,
             offer_answer: OfferAnswer::default(),
             sdp: Vec::new(),
@@ -293,30 +302,31 @@ impl CallTracker {
             self.on_sdp(seen, msg, sdp, limits);
         }
         let cseq = msg.cseq.as_ref()?;
-        let branch = msg.via.as_ref().and_then(|v| v.branch.clone());
-        let key = (
-            branch.clone().unwrap_or_default(),
-            cseq.seq,
-            cseq.method.clone(),
-        );
+        let branch = msg.via.as_ref().and_then(|v| v.branch.as_deref());
+        let branch_key = branch.unwrap_or_default();
+        let index = self
+            .transactions
+            .iter()
+            .position(|t| t.is(branch_key, cseq.seq, &cseq.method));
         match msg.method() {
             Some(method) => {
                 if method != "ACK" {
-                    match self.tx_index.get(&key) {
-                        Some(&i) => self.transactions[i].report.retransmissions += 1,
+                    match index {
+                        Some(i) => self.transactions[i].report.retransmissions += 1,
                         None if self.transactions.len() < limits.transactions => {
-                            self.tx_index.insert(key, self.transactions.len());
                             push_lean(
                                 &mut self.transactions,
                                 Tx {
                                     report: Transaction {
                                         method: method.to_owned(),
                                         cseq: cseq.seq,
-                                        branch,
+                                        branch: branch.map(str::to_owned),
                                         frame: seen.frame,
                                         ..Transaction::default()
                                     },
                                     ts_ns: seen.ts_ns,
+                                    branch_key: branch_key.to_owned(),
+                                    method_key: cseq.method.clone(),
                                 },
                             );
                         }
@@ -329,7 +339,7 @@ impl CallTracker {
             None => {
                 let code = msg.status()?;
                 let mut setup = None;
-                if let Some(&i) = self.tx_index.get(&key) {
+                if let Some(i) = index {
                     let tx = &mut self.transactions[i];
                     if !tx.report.responses.contains(&code) && tx.report.responses.len() < 16 {
                         tx.report.responses.push(code);
