@@ -102,15 +102,17 @@ pub fn state_name(phase: Phase) -> (CallState, Option<u16>) {
 struct Tx {
     report: Transaction,
     ts_ns: i64,
-    /// What identifies it among the call's transactions (RFC 3261 §17.2.3: the top Via's
-    /// branch, then the CSeq): the branch ("" without one) and the CSeq method.
-    branch_key: String,
+    /// The CSeq method, which with the top Via's branch and the CSeq number identifies it among
+    /// the call's transactions (RFC 3261 §17.2.3); the report's method is the request line's.
     method_key: String,
 }
 
 impl Tx {
+    /// Whether this is the transaction of `branch` ("" without one), `seq` and `method`.
     fn is(&self, branch: &str, seq: u32, method: &str) -> bool {
-        self.report.cseq == seq && self.method_key == method && self.branch_key == branch
+        self.report.cseq == seq
+            && self.method_key == method
+            && self.report.branch.as_deref().unwrap_or_default() == branch
     }
 }
 
@@ -303,11 +305,10 @@ impl CallTracker {
         }
         let cseq = msg.cseq.as_ref()?;
         let branch = msg.via.as_ref().and_then(|v| v.branch.as_deref());
-        let branch_key = branch.unwrap_or_default();
         let index = self
             .transactions
             .iter()
-            .position(|t| t.is(branch_key, cseq.seq, &cseq.method));
+            .position(|t| t.is(branch.unwrap_or_default(), cseq.seq, &cseq.method));
         match msg.method() {
             Some(method) => {
                 if method != "ACK" {
@@ -325,7 +326,6 @@ impl CallTracker {
                                         ..Transaction::default()
                                     },
                                     ts_ns: seen.ts_ns,
-                                    branch_key: branch_key.to_owned(),
                                     method_key: cseq.method.clone(),
                                 },
                             );

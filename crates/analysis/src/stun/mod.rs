@@ -327,6 +327,14 @@ impl StunAnalyzer {
         Some(self.allocs.len() - 1)
     }
 
+    /// Moves the relayed media this datagram or delivery queued to [`Shared::relayed`]. Most
+    /// relay nothing, and `append` of an empty queue is not free.
+    fn hand_relayed(&mut self, shared: &mut Shared) {
+        if !self.relayed.is_empty() {
+            shared.relayed.append(&mut self.relayed);
+        }
+    }
+
     /// Keeps relayed application data (ChannelData, DATA attributes) that may be RTP or RTCP (RFC 7983: first byte
     /// 128–191) for the RTP analyzer, which [`crate::registry::Protocols`] hands it to.
     fn relay(&mut self, data: &[u8]) {
@@ -561,10 +569,7 @@ impl Protocol for StunAnalyzer {
 
     fn udp(&mut self, seg: &Segment<'_>, shared: &mut Shared) -> Option<&'static str> {
         let name = StunAnalyzer::udp(self, seg, shared);
-        // Most datagrams relay nothing: `append` of an empty queue is not free.
-        if !self.relayed.is_empty() {
-            shared.relayed.append(&mut self.relayed);
-        }
+        self.hand_relayed(shared);
         name
     }
 
@@ -574,9 +579,7 @@ impl Protocol for StunAnalyzer {
 
     fn stream_bytes(&mut self, seg: &Segment<'_>, shared: &mut Shared) {
         self.tcp_bytes(seg, shared);
-        if !self.relayed.is_empty() {
-            shared.relayed.append(&mut self.relayed);
-        }
+        self.hand_relayed(shared);
     }
 
     fn finish(self: Box<Self>, ctx: &FinishContext) -> Place {
