@@ -2,7 +2,6 @@
 //! certificates) merged with port hints, 3GPP names decoded to their operator, and each address's
 //! best name put on its endpoint and conversations.
 
-use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 
 use super::{ports, threegpp};
@@ -10,7 +9,7 @@ use crate::addr::Socket;
 use crate::protocols::{NameSeen, NameSource};
 use crate::report::{MobileNetwork, Name, Report};
 use crate::time::secs_between;
-use crate::FastSet;
+use crate::{FastMap, FastSet};
 
 /// Names kept in the report in all.
 pub const MAX_NAMES: usize = 32_768;
@@ -33,7 +32,7 @@ pub fn attach(report: &mut Report, mut seen: Vec<NameSeen>, start_ns: i64) -> u6
 
     // The best name of each address: DNS, then TLS server name, certificate, port hint; the
     // earliest of a kind (the list is sorted that way).
-    let mut best: BTreeMap<IpAddr, &str> = BTreeMap::new();
+    let mut best: FastMap<IpAddr, &str> = FastMap::default();
     for s in &seen {
         best.entry(s.addr).or_insert(&s.name);
     }
@@ -42,7 +41,7 @@ pub fn attach(report: &mut Report, mut seen: Vec<NameSeen>, start_ns: i64) -> u6
     }
     let name_of = |side: &Socket| best.get(&side.ip()).map(|n| (*n).to_owned());
     // A TLS connection names its own server (several names may share one address).
-    let sni: HashMap<(Socket, Socket), &str> = report
+    let sni: FastMap<(Socket, Socket), &str> = report
         .tls
         .sessions
         .iter()
