@@ -66,6 +66,11 @@ impl std::hash::Hash for Path {
     }
 }
 
+/// The innermost level of a hierarchy name (`esp` of `udpencap/esp`).
+pub fn innermost(name: &'static str) -> &'static str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
 /// Most distinct prefixes ([`Prefixes`]); further ones are counted under their first name.
 pub const MAX_PREFIXES: usize = 4096;
 

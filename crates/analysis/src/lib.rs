@@ -26,8 +26,10 @@
 //!    reassembled ([`tcp`]).
 //! 2. **Protocols** (the protocol stage, on a thread of its own natively): each datagram is offered
 //!    to the analyzers of the [`registry`] in order through the [`protocols::Protocol`] trait;
-//!    the first that claims it names the flow and the hierarchy leaf. The only thing that flows
-//!    back to the frame stage is that name.
+//!    the first that claims it names the flow and the hierarchy leaf. All that flows back to the
+//!    frame stage is those names, in frame order; it counts each frame in the [`hierarchy`] and
+//!    the [`timeline`] under its leaf (the protocol thread, which paces a native run, only
+//!    analyses).
 //! 3. **Report**: each analyzer builds its sections ([`protocols::Sections`]), calls are linked
 //!    to their media, and the frame stage adds capture facts, endpoints, conversations and
 //!    processes ([`report`]).

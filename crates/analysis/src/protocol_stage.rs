@@ -1,10 +1,11 @@
-//! The protocol stage of the per-frame pipeline: the protocol analyzers, the protocol hierarchy
-//! and the timeline.
+//! The protocol stage of the per-frame pipeline: the protocol analyzers, which name each frame's
+//! hierarchy leaf.
 //!
-//! The frame stage ([`crate::analyzer`]: link → IP → UDP/TCP, flows, endpoints, processes, and TCP
-//! reassembly for the streams an analyzer claims) hands every frame over as a [`Handoff`]. The stages
-//! share nothing else: the only thing that flows back is the application protocol that names a
-//! flow. In the browser both run one after the other on
+//! The frame stage ([`crate::frame_stage`]: link → IP → UDP/TCP, flows, endpoints, processes, TCP
+//! reassembly for the streams an analyzer claims, and the hierarchy and timeline counts) hands
+//! every frame over as a [`Handoff`]. The stages share nothing else: what flows back is each
+//! frame's leaf ([`Named`]), for the frame stage to count, and the application protocol that
+//! names a flow. In the browser both run one after the other on
 //! each frame; natively [`crate::protocol_thread`] runs this stage on a second thread, in frame order, so
 //! the report is the same either way.
 
@@ -12,11 +13,9 @@ use callscope_wire::net;
 
 use crate::classify;
 use crate::flows::Transport;
-use crate::hierarchy::Hierarchy;
+use crate::hierarchy;
 use crate::protocols::{FinishContext, Sections, Segment};
 use crate::registry::{self, ProtocolId, Protocols};
-use crate::report::HierarchyNode;
-use crate::timeline::{self, Timeline, TimelineReport};
 
 /// A TCP segment as the frame stage reassembled it.
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +32,7 @@ pub(crate) struct TcpDelivery<'a> {
 /// What a frame asks of this stage.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Delivery<'a> {
-    /// Only the hierarchy count (ARP, ICMP, fragments waiting for the rest, …).
+    /// Nothing but the counts (ARP, ICMP, fragments waiting for the rest, …).
     Count,
     /// A UDP datagram (reassembled if it was fragmented).
     Udp(Segment<'a>),
@@ -43,13 +42,22 @@ pub(crate) enum Delivery<'a> {
     Ip(Segment<'a>),
 }
 
+/// Where what this stage says of each frame goes, in frame order (at once, or as batches come
+/// back from its thread): the frame stage counts the frame under its leaf and names flows.
+pub(crate) trait Back {
+    /// Flow `id`, at flow-table slot `slot`, carries application protocol `app`.
+    fn name(&mut self, slot: usize, id: u64, app: &'static str);
+    /// A frame's hierarchy leaf, with its prefix, length and time.
+    fn count(&mut self, prefix: u32, leaf: Option<&'static str>, bytes: u64, ts_ns: i64);
+}
+
 /// One frame for this stage.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Handoff<'a> {
     /// What to do.
     pub job: Delivery<'a>,
     /// The protocol path so far (link, network, transport), numbered by
-    /// [`crate::hierarchy::Prefixes`] and defined in this stage's hierarchy beforehand.
+    /// [`crate::hierarchy::Prefixes`].
     pub prefix: u32,
     /// The frame's length on the wire.
     pub bytes: u64,
@@ -69,27 +77,24 @@ impl Handoff<'_> {
     }
 }
 
-/// Protocol analyzers, the hierarchy and the timeline.
+/// The protocol analyzers.
 #[derive(Default)]
 pub(crate) struct ProtocolStage {
     pub protocols: Protocols,
-    pub hierarchy: Hierarchy,
-    pub timeline: Timeline,
-    /// The last leaf, its innermost level and its family: consecutive frames mostly share
-    /// their leaf, and every leaf is a literal, so its address identifies it (as in
-    /// `hierarchy::Path`). Splitting the name for every frame was 5 % of this stage's work.
-    last_leaf: Option<LeafFacts>,
+    /// The last leaf (its address and length) and its innermost level: consecutive frames
+    /// mostly share their leaf, and every leaf is a literal, so its address identifies it (as
+    /// in `hierarchy::Path`). Splitting the name for every frame was 5 % of this stage's work.
+    last_leaf: Option<((usize, usize), &'static str)>,
 }
 
-/// What [`ProtocolStage::run`] derives from a hierarchy leaf.
-#[derive(Debug, Clone, Copy)]
-struct LeafFacts {
-    /// The leaf's address and length.
-    id: (usize, usize),
-    /// Its innermost level (`esp` of `udpencap/esp`).
-    innermost: Option<&'static str>,
-    /// Its [`timeline::family`].
-    family: usize,
+/// What [`ProtocolStage::run`] says of a frame.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Named {
+    /// Its hierarchy leaf below the prefix (`rtp`, `udpencap/esp`), if an analyzer or the
+    /// first-pass classification named one.
+    pub leaf: Option<&'static str>,
+    /// The application protocol that names its flow, if any.
+    pub app: Option<&'static str>,
 }
 
 impl ProtocolStage {
@@ -101,8 +106,9 @@ impl ProtocolStage {
         }
     }
 
-    /// Analyses one frame; returns the application protocol that names its flow, if any.
-    pub fn run(&mut self, work: &Handoff<'_>) -> Option<&'static str> {
+    /// Analyses one frame; says its hierarchy leaf and the application protocol that names its
+    /// flow.
+    pub fn run(&mut self, work: &Handoff<'_>) -> Named {
         // The application name: the UDP leaf's innermost level, or the TCP stream's.
         let (leaf, tcp_app) = match work.job {
             Delivery::Count => (None, None),
@@ -136,50 +142,31 @@ impl ProtocolStage {
                 (name, None)
             }
         };
-        self.hierarchy.add_to(work.prefix, leaf, work.bytes);
-        let facts = self.leaf_facts(leaf);
-        self.timeline.add(work.ts_ns, facts.family, work.bytes);
-        match work.job {
-            Delivery::Udp(_) => facts.innermost,
+        let app = match work.job {
+            Delivery::Udp(_) => self.innermost(leaf),
             _ => tcp_app,
-        }
+        };
+        Named { leaf, app }
     }
 
-    /// The innermost level and family of `leaf`, from the last frame's when it is the same.
-    fn leaf_facts(&mut self, leaf: Option<&'static str>) -> LeafFacts {
-        let id = leaf.map_or((0, 0), |l| (l.as_ptr() as usize, l.len()));
+    /// The innermost level of `leaf`, from the last frame's when it is the same.
+    fn innermost(&mut self, leaf: Option<&'static str>) -> Option<&'static str> {
+        let leaf = leaf?;
+        let id = (leaf.as_ptr() as usize, leaf.len());
         match self.last_leaf {
-            Some(last) if last.id == id => last,
+            Some((last, innermost)) if last == id => Some(innermost),
             _ => {
-                let innermost = leaf.map(innermost);
-                let facts = LeafFacts {
-                    id,
-                    innermost,
-                    family: timeline::family(innermost),
-                };
-                self.last_leaf = Some(facts);
-                facts
+                let innermost = hierarchy::innermost(leaf);
+                self.last_leaf = Some((id, innermost));
+                Some(innermost)
             }
         }
     }
 }
 
-/// The innermost level of a hierarchy name (`esp` of `udpencap/esp`).
-fn innermost(name: &'static str) -> &'static str {
-    name.rsplit('/').next().unwrap_or(name)
-}
-
-/// This stage's part of the report.
-pub(crate) struct ProtocolStageReport {
-    pub hierarchy: Vec<HierarchyNode>,
-    /// The protocol analyzers' sections, calls bound to their media.
-    pub sections: Sections,
-    pub timeline: TimelineReport,
-}
-
 impl ProtocolStage {
-    /// Ends the analysis: the protocol reports (calls bound to their media) and the hierarchy,
-    /// with `meanwhile` (the frame stage's own report sections) run on this thread too. With
+    /// Ends the analysis: the protocol analyzers' sections (calls bound to their media), with
+    /// `meanwhile` (the frame stage's own report sections) run on this thread too. With
     /// `parallel` (ignored on wasm32) the sections of analyzers that finish apart (RTP and
     /// RTCP, the largest) are built on a thread of their own at the same time: on a capture with
     /// thousands of streams this is a few percent of the run.
@@ -188,24 +175,16 @@ impl ProtocolStage {
         ctx: &FinishContext,
         parallel: bool,
         meanwhile: impl FnOnce() -> T,
-    ) -> (ProtocolStageReport, T) {
+    ) -> (Sections, T) {
         let (here, apart) = self.protocols.into_finishing();
-        let hierarchy = self.hierarchy;
-        let timeline = self.timeline.finish(ctx.start_ns);
         let rest = move || {
             let early = meanwhile();
-            (early, here.finish(ctx), hierarchy.nodes())
+            (early, here.finish(ctx))
         };
-        let ((early, places, hierarchy), apart) =
-            finish_beside(parallel, rest, move || apart.finish(ctx));
+        let ((early, places), apart) = finish_beside(parallel, rest, move || apart.finish(ctx));
         let mut sections = registry::place(places.into_iter().chain(apart));
         crate::correlate::calls_and_media(&mut sections.sip, &mut sections.rtp);
-        let report = ProtocolStageReport {
-            hierarchy,
-            sections,
-            timeline,
-        };
-        (report, early)
+        (sections, early)
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! The frame stage copies each frame's payload into a batch (one byte arena plus a fixed-size
 //! record per frame) and sends full batches over a bounded channel; the second thread analyses
-//! them in frame order and sends each batch back, emptied, with the flow names it found. At most
+//! them in frame order and sends each batch back with each frame's hierarchy leaf and the flow
+//! names it found; the frame stage counts the frames then ([`Back`]) and empties the batch. At most
 //! [`IN_FLIGHT`] + 1 batches ever exist, so memory stays bounded whatever the capture: about
 //! 5 × ([`BATCH_BYTES`] + [`BATCH_FRAMES`] × 100 bytes). Same input, same order, same analyzers:
 //! the report equals the single-threaded one (a test checks every reference capture).
@@ -14,8 +15,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::flows::FlowMemo;
 use crate::flows::Transport;
-use crate::hierarchy::Path;
-use crate::protocol_stage::{Delivery, Handoff, ProtocolStage, TcpDelivery};
+use crate::protocol_stage::{Back, Delivery, Handoff, Named, ProtocolStage, TcpDelivery};
 use crate::protocols::Segment;
 use crate::registry::ProtocolId;
 
@@ -144,13 +144,13 @@ impl HandoffRecord {
 
 #[derive(Debug, Default)]
 struct Batch {
-    /// Prefixes numbered since the last batch, defined before its frames are analysed.
-    defs: Vec<(u32, Path)>,
     arena: Vec<u8>,
     /// TCP delivery lengths ([`TcpDelivery::pieces`]) of the batch's frames.
     pieces: Vec<u32>,
     tcp: Vec<TcpRec>,
     recs: Vec<HandoffRecord>,
+    /// Each record's hierarchy leaf, filled by the second thread.
+    leaves: Vec<Option<&'static str>>,
     names: Vec<Name>,
 }
 
@@ -183,8 +183,8 @@ impl Worker {
         })
     }
 
-    /// Queues a frame; `name` receives the flow names that came back meanwhile, in frame order.
-    pub fn push(&mut self, work: &Handoff<'_>, name: &mut dyn FnMut(usize, u64, &'static str)) {
+    /// Queues a frame; `back` receives what came back meanwhile, in frame order.
+    pub fn push<B: Back>(&mut self, work: &Handoff<'_>, back: &mut B) {
         // By reference: copying the segment out of the job (twice) was a fifth of this function.
         let seg = match &work.job {
             Delivery::Count => None,
@@ -194,7 +194,7 @@ impl Worker {
         let full = self.batch.recs.len() >= BATCH_FRAMES
             || self.batch.arena.len() + payload.len() > BATCH_BYTES;
         if full && !self.batch.recs.is_empty() {
-            let next = self.next_batch(name);
+            let next = self.next_batch(back);
             let batch = std::mem::replace(&mut self.batch, next);
             self.send(batch);
         }
@@ -242,21 +242,16 @@ impl Worker {
         });
     }
 
-    /// Defines a prefix number for the frames that follow.
-    pub fn define(&mut self, id: u32, path: Path) {
-        self.batch.defs.push((id, path));
-    }
-
-    /// Sends what is queued, waits for the second thread and returns its state; `name` receives
-    /// the remaining flow names.
-    pub fn finish(mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> ProtocolStage {
+    /// Sends what is queued, waits for the second thread and returns its state; `back` receives
+    /// the rest of what comes back.
+    pub fn finish<B: Back>(mut self, back: &mut B) -> ProtocolStage {
         let batch = std::mem::take(&mut self.batch);
-        if !batch.recs.is_empty() || !batch.defs.is_empty() {
+        if !batch.recs.is_empty() {
             self.send(batch);
         }
         let stage = self.join();
         while let Ok(batch) = self.from_back.try_recv() {
-            apply(&batch.names, name);
+            self.recycle(batch, back);
         }
         stage
     }
@@ -273,9 +268,9 @@ impl Worker {
 
     /// An empty batch: one already returned, a new one while fewer than allowed exist, else the
     /// next one to come back.
-    fn next_batch(&mut self, name: &mut dyn FnMut(usize, u64, &'static str)) -> Batch {
+    fn next_batch<B: Back>(&mut self, back: &mut B) -> Batch {
         while let Ok(batch) = self.from_back.try_recv() {
-            self.recycle(batch, name);
+            self.recycle(batch, back);
         }
         if let Some(batch) = self.spares.pop() {
             return batch;
@@ -286,7 +281,7 @@ impl Worker {
         }
         match self.from_back.recv() {
             Ok(batch) => {
-                self.recycle(batch, name);
+                self.recycle(batch, back);
                 self.spares.pop().unwrap_or_default()
             }
             Err(_) => {
@@ -296,9 +291,20 @@ impl Worker {
         }
     }
 
-    fn recycle(&mut self, mut batch: Batch, name: &mut dyn FnMut(usize, u64, &'static str)) {
-        apply(&batch.names, name);
+    /// Takes what a batch brought back, then keeps it, emptied, for reuse.
+    fn recycle<B: Back>(&mut self, mut batch: Batch, back: &mut B) {
+        for &(slot, id, app) in &batch.names {
+            back.name(slot, id, app);
+        }
+        for (rec, &leaf) in batch.recs.iter().zip(&batch.leaves) {
+            back.count(rec.prefix, leaf, rec.bytes, rec.ts_ns);
+        }
         batch.names.clear();
+        batch.leaves.clear();
+        batch.recs.clear();
+        batch.arena.clear();
+        batch.pieces.clear();
+        batch.tcp.clear();
         self.spares.push(batch);
     }
 
@@ -330,23 +336,16 @@ const EMPTY: Segment<'static> = Segment {
     flow: 0,
 };
 
-fn apply(names: &[Name], name: &mut dyn FnMut(usize, u64, &'static str)) {
-    for &(slot, id, app) in names {
-        name(slot, id, app);
-    }
-}
-
 /// The second thread: analyses batches in order until the frame stage hangs up.
 fn run(mut stage: ProtocolStage, rx: Receiver<Batch>, tx: Sender<Batch>) -> ProtocolStage {
     // Only a flow's first name matters; sending later ones back would be wasted work.
     let mut named: FlowMemo<bool> = FlowMemo::default();
     for mut batch in rx {
-        for (id, path) in batch.defs.drain(..) {
-            stage.hierarchy.define(id, path);
-        }
         for rec in &batch.recs {
             let work = rec.work(&batch.arena, &batch.pieces, &batch.tcp);
-            if let (Some(app), Some(slot)) = (stage.run(&work), work.slot) {
+            let Named { leaf, app } = stage.run(&work);
+            batch.leaves.push(leaf);
+            if let (Some(app), Some(slot)) = (app, work.slot) {
                 let flow = work.flow();
                 if named.get_mut(flow).is_none() {
                     named.put(flow, true);
@@ -354,10 +353,6 @@ fn run(mut stage: ProtocolStage, rx: Receiver<Batch>, tx: Sender<Batch>) -> Prot
                 }
             }
         }
-        batch.recs.clear();
-        batch.arena.clear();
-        batch.pieces.clear();
-        batch.tcp.clear();
         // The frame stage may be gone (it panicked); the work is done either way.
         let _ = tx.send(batch);
     }
@@ -426,10 +421,18 @@ mod tests {
             made: 1,
             handle: None,
         };
+        /// Nothing comes back without a second thread.
+        struct Nothing;
+        impl Back for Nothing {
+            fn name(&mut self, _: usize, _: u64, _: &'static str) {
+                unreachable!("a name")
+            }
+            fn count(&mut self, _: u32, _: Option<&'static str>, _: u64, _: i64) {
+                unreachable!("a count")
+            }
+        }
         for w in &works {
-            worker.push(w, &mut |_, _, _| {
-                unreachable!("no names without a second thread")
-            });
+            worker.push(w, &mut Nothing);
         }
         let b = &worker.batch;
         for (rec, w) in b.recs.iter().zip(&works) {

@@ -1,9 +1,10 @@
 //! The frame stage of the per-frame pipeline: link → IP (defragmented) → UDP/TCP, feeding the
 //! flow table, endpoints and process attribution and reassembling the TCP streams an analyzer
-//! claims, then handing each frame to the protocol stage ([`crate::protocol_stage`]: analyzers,
-//! hierarchy, timeline), here or on its own thread. Its own report sections are built in
-//! [`report`].
+//! claims, then handing each frame to the protocol stage ([`crate::protocol_stage`]: the
+//! analyzers), here or on its own thread, and counting it in the hierarchy and timeline
+//! ([`counts`]) under the leaf that stage names. Its own report sections are built in [`report`].
 
+mod counts;
 mod icmp;
 mod report;
 
@@ -18,7 +19,7 @@ use callscope_wire::Frame;
 use crate::defrag::Defragmenter;
 use crate::flows::{EndpointTable, FlowRef, FlowTable, Transport};
 use crate::hierarchy::{Path, Prefixes};
-use crate::protocol_stage::{Delivery, Handoff, ProtocolStage, TcpDelivery};
+use crate::protocol_stage::{Back, Delivery, Handoff, Named, ProtocolStage, TcpDelivery};
 use crate::protocols::Segment;
 use crate::registry::{self, ProtocolId};
 use crate::report::{self as report_types, Report};
@@ -76,6 +77,8 @@ pub(crate) struct FrameStage {
     tcp_pieces: Vec<u32>,
     /// Path prefixes handed to the protocol stage by number.
     prefixes: Prefixes,
+    /// Every frame in the hierarchy and the timeline.
+    counts: counts::FrameCounts,
     /// The last frame's layers and their prefix number.
     last_prefix: Option<(Layers, u32)>,
     /// The protocol stage, here or on its own thread.
@@ -187,6 +190,7 @@ impl FrameStage {
             tcp_released: Vec::new(),
             tcp_pieces: Vec::new(),
             prefixes: Prefixes::default(),
+            counts: counts::FrameCounts::default(),
             last_prefix: None,
             stage: protocols_on(options),
             parallel: options.parallel,
@@ -220,10 +224,10 @@ impl FrameStage {
             match std::mem::replace(&mut self.stage, ProtocolsOn::ThisThread(Box::default())) {
                 ProtocolsOn::ThisThread(stage) => *stage,
                 #[cfg(not(target_arch = "wasm32"))]
-                ProtocolsOn::OwnThread(worker) => {
-                    let flows = &mut self.flows;
-                    worker.finish(&mut |slot, id, app| name_flow(flows, slot, id, app))
-                }
+                ProtocolsOn::OwnThread(worker) => worker.finish(&mut Returned {
+                    flows: &mut self.flows,
+                    counts: &mut self.counts,
+                }),
             };
         self.into_report(stage, stats, ending)
     }
@@ -520,7 +524,7 @@ impl FrameStage {
         }
     }
 
-    /// Hands over a frame the protocol stage only counts in the hierarchy.
+    /// Hands over a frame that only counts (no analyzer looks at it).
     fn count_only(&mut self, path: &Layers, bytes: u64, ts_ns: i64) {
         let work = Handoff {
             job: Delivery::Count,
@@ -532,7 +536,7 @@ impl FrameStage {
         self.hand_over(&work);
     }
 
-    /// The number of a path prefix, defined in the protocol stage when new. Consecutive frames
+    /// The number of a path prefix, defined in the hierarchy when new. Consecutive frames
     /// mostly share their layers, so the last answer is kept.
     fn prefix(&mut self, layers: &Layers) -> u32 {
         if let Some((last, id)) = &self.last_prefix {
@@ -546,30 +550,29 @@ impl FrameStage {
         }
         let (id, new) = self.prefixes.id(&path);
         if let Some(path) = new {
-            match &mut self.stage {
-                ProtocolsOn::ThisThread(stage) => stage.hierarchy.define(id, path),
-                #[cfg(not(target_arch = "wasm32"))]
-                ProtocolsOn::OwnThread(worker) => worker.define(id, path),
-            }
+            self.counts.define(id, path);
         }
         self.last_prefix = Some((*layers, id));
         id
     }
 
-    /// Gives a frame to the protocol stage: at once, or queued for its thread. Names that come
-    /// back go to their flows.
+    /// Gives a frame to the protocol stage: at once, or queued for its thread. The frame is
+    /// counted under the leaf that comes back, and names go to their flows.
     fn hand_over(&mut self, work: &Handoff<'_>) {
+        let mut returned = Returned {
+            flows: &mut self.flows,
+            counts: &mut self.counts,
+        };
         match &mut self.stage {
             ProtocolsOn::ThisThread(stage) => {
-                if let (Some(app), Some(slot)) = (stage.run(work), work.slot) {
-                    name_flow(&mut self.flows, slot, work.flow(), app);
+                let Named { leaf, app } = stage.run(work);
+                returned.count(work.prefix, leaf, work.bytes, work.ts_ns);
+                if let (Some(app), Some(slot)) = (app, work.slot) {
+                    returned.name(slot, work.flow(), app);
                 }
             }
             #[cfg(not(target_arch = "wasm32"))]
-            ProtocolsOn::OwnThread(worker) => {
-                let flows = &mut self.flows;
-                worker.push(work, &mut |slot, id, app| name_flow(flows, slot, id, app));
-            }
+            ProtocolsOn::OwnThread(worker) => worker.push(work, &mut returned),
         }
     }
 
@@ -615,12 +618,25 @@ impl FrameStage {
     }
 }
 
-/// Names a flow's application protocol, once (the first name sticks); `slot` and `id` from
-/// [`FlowTable::record`] (a flow evicted since is left alone).
-fn name_flow(flows: &mut FlowTable, slot: usize, id: u64, app: &'static str) {
-    if let Some(flow) = flows.at_mut(slot).filter(|f| f.id == id) {
-        if flow.protocol.is_none() {
-            flow.protocol = Some(app);
+/// Where what the protocol stage says of a frame goes: its leaf to the counts, a flow's name
+/// to the flow table.
+struct Returned<'a> {
+    flows: &'a mut FlowTable,
+    counts: &'a mut counts::FrameCounts,
+}
+
+impl Back for Returned<'_> {
+    /// Names a flow's application protocol, once (the first name sticks); `slot` and `id` from
+    /// [`FlowTable::record`] (a flow evicted since is left alone).
+    fn name(&mut self, slot: usize, id: u64, app: &'static str) {
+        if let Some(flow) = self.flows.at_mut(slot).filter(|f| f.id == id) {
+            if flow.protocol.is_none() {
+                flow.protocol = Some(app);
+            }
         }
+    }
+
+    fn count(&mut self, prefix: u32, leaf: Option<&'static str>, bytes: u64, ts_ns: i64) {
+        self.counts.add(prefix, leaf, bytes, ts_ns);
     }
 }

@@ -14,6 +14,8 @@ use crate::report::{self, Report};
 /// The report sections the frame stage builds itself.
 struct FrameSections {
     capture: report::CaptureSummary,
+    hierarchy: Vec<report::HierarchyNode>,
+    timeline: crate::timeline::TimelineReport,
     endpoints: Vec<report::Endpoint>,
     conversations: Vec<report::Conversation>,
     processes: Vec<report::Process>,
@@ -33,12 +35,12 @@ impl FrameStage {
         };
         let parallel = self.parallel;
         let budget = self.budget;
-        let (stage, own) = stage.finish(&ctx, parallel, move || self.own_sections(stats, ending));
-        let sections = stage.sections;
+        let (sections, own) =
+            stage.finish(&ctx, parallel, move || self.own_sections(stats, ending));
         let mut report = Report {
             schema: report::SCHEMA.to_owned(),
             capture: own.capture,
-            hierarchy: stage.hierarchy,
+            hierarchy: own.hierarchy,
             endpoints: own.endpoints,
             conversations: own.conversations,
             processes: own.processes,
@@ -51,7 +53,7 @@ impl FrameStage {
             tls: sections.tls,
             names: Vec::new(),
             verdicts: Vec::new(),
-            timeline: stage.timeline,
+            timeline: own.timeline,
             limits: report::Limits {
                 tcp_bytes_dropped: own.limits.tcp_bytes_dropped + sections.stream_bytes_dropped,
                 ..own.limits
@@ -204,8 +206,11 @@ impl FrameStage {
             tls_sessions_dropped: 0,
             tables: Vec::new(),
         };
+        let (hierarchy, timeline) = self.counts.finish(start_ns);
         FrameSections {
             capture,
+            hierarchy,
+            timeline,
             endpoints,
             conversations,
             processes,
