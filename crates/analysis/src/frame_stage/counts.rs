@@ -13,8 +13,9 @@ pub(crate) struct FrameCounts {
     timeline: Timeline,
     /// The timeline families of the last leaves seen, newest first, by address and length
     /// (every leaf is a literal; no leaf, `(0, 0)`, is "other"): a capture's frames take turns
-    /// among a handful of leaves, and splitting one name per frame to find its family cost more
-    /// than counting the frame.
+    /// among a handful of leaves, and remembering only the last one, a third of the bench file's
+    /// frames (its RTP between STUN, RTCP and SIP) split their name again (callgrind: 3.5 M
+    /// instructions on its first 40 MB, 0.4 M with four).
     families: [((usize, usize), usize); 4],
 }
 
