@@ -99,7 +99,6 @@ pub(crate) fn is_plain_name_addr(value: &str) -> bool {
         && header_params.is_none_or(are_plain_params)
 }
 
-/// `text` before its first `;`, and what follows (None without a `;`).
 /// A plain `CSeq`: its number and method. Nine digits at most, so that the number fits a `u32`
 /// (longer ones, and anything else, go the general way).
 pub(crate) fn plain_cseq(value: &str) -> Option<(u32, &str)> {
@@ -112,6 +111,7 @@ pub(crate) fn plain_cseq(value: &str) -> Option<(u32, &str)> {
     Some((seq.parse().ok()?, method))
 }
 
+/// `text` before its first `;`, and what follows (None without a `;`).
 fn split_params(text: &str) -> (&str, Option<&str>) {
     match text.split_once(';') {
         Some((head, params)) => (head, Some(params)),
