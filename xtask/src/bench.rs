@@ -5,10 +5,11 @@
 //!    generates bench-out/large.pcap (see `gen_capture`; at least N MB, default 320; reused when
 //!    its stamp matches).
 //! 2. Reads the file once to warm the page cache, then times, each with `/usr/bin/time` for its
-//!    peak RSS, in five interleaved rounds: `callscope analyze --json` (the profile-guided build,
-//!    against which the ratios are taken), `capinfos`, `tshark` with the statistics callscope's
-//!    report covers (and with RTP stream analysis), and the plain `cargo build --release` CLI.
-//!    The median run of each counts.
+//!    CPU time and peak RSS, in five interleaved rounds: `callscope analyze --json` (the
+//!    profile-guided build, against which the ratios are taken), `capinfos`, `tshark` with the
+//!    statistics callscope's report covers (and with RTP stream analysis), and the plain
+//!    `cargo build --release` CLI. The median run of each counts, with its median CPU time
+//!    (user + system).
 //! 3. When dist/index.html exists, drops the file on the page in headless Chromium
 //!    (tests/e2e/bench-browser.mjs) and reports the MB/s the page measured, then does the same
 //!    with fifty thousand short SIP calls (tests/e2e/captures.mjs) and reports how long the
@@ -33,6 +34,9 @@ const RUNS: usize = 5;
 #[derive(Debug, Clone, Copy)]
 struct Timing {
     seconds: f64,
+    /// User plus system CPU time: unlike wall time, it barely moves with the host's load, and
+    /// divided by the cores it bounds how fast the same work can run on this machine.
+    cpu_seconds: f64,
     rss_kib: u64,
 }
 
@@ -53,16 +57,20 @@ struct Row {
     runs: Vec<f64>,
 }
 
-/// The median wall time of `runs` (the lower middle one for an even count), with the highest
-/// peak RSS among them.
+/// The median wall time and the median CPU time of `runs` (the lower middle one for an even
+/// count), with the highest peak RSS among them.
 fn median(runs: &[Timing]) -> Timing {
-    let mut seconds: Vec<f64> = runs.iter().map(|t| t.seconds).collect();
-    seconds.sort_by(f64::total_cmp);
-    Timing {
-        seconds: seconds
-            .get(seconds.len().saturating_sub(1) / 2)
+    let middle = |of: fn(&Timing) -> f64| {
+        let mut values: Vec<f64> = runs.iter().map(of).collect();
+        values.sort_by(f64::total_cmp);
+        values
+            .get(values.len().saturating_sub(1) / 2)
             .copied()
-            .unwrap_or(0.0),
+            .unwrap_or(0.0)
+    };
+    Timing {
+        seconds: middle(|t| t.seconds),
+        cpu_seconds: middle(|t| t.cpu_seconds),
         rss_kib: runs.iter().map(|t| t.rss_kib).max().unwrap_or(0),
     }
 }
@@ -295,14 +303,15 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     println!();
     println!(
-        "{:<26} {:>9} {:>9} {:>14} {:>13}",
-        "tool", "seconds", "MB/s", "peak RSS MiB", "× callscope"
+        "{:<26} {:>9} {:>9} {:>9} {:>14} {:>13}",
+        "tool", "seconds", "CPU s", "MB/s", "peak RSS MiB", "× callscope"
     );
     for r in &rows {
         println!(
-            "{:<26} {:>9.3} {:>9.1} {:>14.1} {:>13.2}",
+            "{:<26} {:>9.3} {:>9.3} {:>9.1} {:>14.1} {:>13.2}",
             r.tool,
             r.timing.seconds,
+            r.timing.cpu_seconds,
             mb / r.timing.seconds,
             mib(r.timing.rss_kib),
             r.timing.seconds / base
@@ -310,9 +319,10 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     match &browser {
         Some(b) => println!(
-            "{:<26} {:>9.3} {:>9.1} {:>14} {:>13.2}",
+            "{:<26} {:>9.3} {:>9} {:>9.1} {:>14} {:>13.2}",
             "page (headless Chromium)",
             b.ms / 1000.0,
+            "-",
             b.mbps,
             "-",
             b.ms / 1000.0 / base
@@ -325,6 +335,13 @@ pub fn run(args: &[String]) -> Result<()> {
     println!();
     println!("ratios: capinfos/callscope = {:.2}, tshark/callscope = {:.2}, tshark rtp,streams/callscope = {:.2} (wall time; > 1 means callscope is faster)", rows[1].timing.seconds / base, rows[2].timing.seconds / base, rows[3].timing.seconds / base);
     println!("callscope is the profile-guided build (`cargo xtask build-cli`); the plain `cargo build --release` takes {:.2}× its time", rows[4].timing.seconds / base);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cpu = rows[0].timing.cpu_seconds;
+    println!(
+        "callscope used {cpu:.3} s of CPU in {base:.3} s ({:.2} cores busy on average); spread perfectly over this machine's {cores} cores, the same work would still take {:.3} s",
+        cpu / base,
+        cpu / cores as f64
+    );
     for r in &rows {
         let runs: Vec<String> = r.runs.iter().map(|s| format!("{s:.3}")).collect();
         println!("{} runs: {} s", r.tool, runs.join(", "));
@@ -332,7 +349,7 @@ pub fn run(args: &[String]) -> Result<()> {
     println!("{report_check}");
     println!();
     println!(
-        "commands timed (wall clock around the process; peak RSS from /usr/bin/time -f %M), in {}:",
+        "commands timed (wall clock around the process; CPU (user + system) and peak RSS from /usr/bin/time -f \"%M %U %S\"), in {}:",
         root.display()
     );
     for r in &rows {
@@ -406,7 +423,7 @@ fn timed(cmd: &mut Command, stdout: Option<&Path>, out_dir: &Path) -> Result<Tim
     let stderr_file = out_dir.join("stderr.txt");
     let mut full = Command::new("/usr/bin/time");
     full.arg("-f")
-        .arg("%M")
+        .arg("%M %U %S")
         .arg("-o")
         .arg(&time_file)
         .arg(cmd.get_program())
@@ -434,14 +451,27 @@ fn timed(cmd: &mut Command, stdout: Option<&Path>, out_dir: &Path) -> Result<Tim
         let err = std::fs::read_to_string(&stderr_file).unwrap_or_default();
         bail!("{shown} failed with {status}:\n{err}");
     }
-    let rss = std::fs::read_to_string(&time_file)
+    let measured = std::fs::read_to_string(&time_file)
         .with_context(|| format!("reading {}", time_file.display()))?;
-    let rss_kib = rss
-        .lines()
-        .rev()
-        .find_map(|l| l.trim().parse::<u64>().ok())
-        .context("no %M in /usr/bin/time output")?;
-    Ok(Timing { seconds, rss_kib })
+    let (rss_kib, cpu_seconds) = parse_time(&measured)
+        .with_context(|| format!("no \"%M %U %S\" line in /usr/bin/time's output: {measured:?}"))?;
+    Ok(Timing {
+        seconds,
+        cpu_seconds,
+        rss_kib,
+    })
+}
+
+/// Peak RSS (KiB) and user + system seconds from `/usr/bin/time -f "%M %U %S"`: its last line
+/// (a line before it may say that the command was killed or exited non-zero).
+fn parse_time(text: &str) -> Option<(u64, f64)> {
+    text.lines().rev().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let rss = fields.next()?.parse::<u64>().ok()?;
+        let user = fields.next()?.parse::<f64>().ok()?;
+        let system = fields.next()?.parse::<f64>().ok()?;
+        fields.next().is_none().then_some((rss, user + system))
+    })
 }
 
 struct BrowserStats {
@@ -548,17 +578,43 @@ mod tests {
     use super::*;
 
     fn t(seconds: f64, rss_kib: u64) -> Timing {
-        Timing { seconds, rss_kib }
+        Timing {
+            seconds,
+            cpu_seconds: seconds * 2.0,
+            rss_kib,
+        }
     }
 
     #[test]
     fn the_median_run_counts_with_the_highest_rss() {
         let m = median(&[t(0.5, 10), t(0.3, 40), t(0.9, 20), t(0.4, 5), t(0.35, 30)]);
         assert_eq!((m.seconds, m.rss_kib), (0.4, 40));
+        assert_eq!(m.cpu_seconds, 0.8);
+        // CPU time has its own median: the run with the median wall time need not be it.
+        let cpu = |seconds, cpu_seconds| Timing {
+            seconds,
+            cpu_seconds,
+            rss_kib: 0,
+        };
+        let m = median(&[cpu(1.0, 0.5), cpu(2.0, 0.1), cpu(3.0, 0.3)]);
+        assert_eq!((m.seconds, m.cpu_seconds), (2.0, 0.3));
         // An even count takes the lower middle run.
         let m = median(&[t(2.0, 1), t(1.0, 2), t(4.0, 3), t(3.0, 4)]);
         assert_eq!((m.seconds, m.rss_kib), (2.0, 4));
         let m = median(&[]);
         assert_eq!((m.seconds, m.rss_kib), (0.0, 0));
+    }
+
+    #[test]
+    fn time_output_gives_rss_and_cpu() {
+        assert_eq!(parse_time("45468 0.54 0.15\n"), Some((45468, 0.54 + 0.15)));
+        // GNU time puts a note before its figures when the command fails.
+        assert_eq!(
+            parse_time("Command exited with non-zero status 1\n9216 1.24 0.12\n"),
+            Some((9216, 1.24 + 0.12))
+        );
+        assert_eq!(parse_time("45468\n"), None);
+        assert_eq!(parse_time("45468 0.54 0.15 extra\n"), None);
+        assert_eq!(parse_time(""), None);
     }
 }
