@@ -75,7 +75,8 @@ impl fmt::Display for Ip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             IpAddr::V4(a) => f.pad(V4Text::ip(a).as_str()),
-            IpAddr::V6(_) => f.pad(&ip_text(self.0)),
+            // std's own, which pads as `pad` does, without a `String` when there is no width.
+            IpAddr::V6(a) => a.fmt(f),
         }
     }
 }
@@ -84,7 +85,7 @@ impl fmt::Display for Socket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             SocketAddr::V4(a) => f.pad(V4Text::socket(a).as_str()),
-            SocketAddr::V6(_) => f.pad(&socket_text(self.0)),
+            SocketAddr::V6(a) => a.fmt(f),
         }
     }
 }
